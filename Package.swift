@@ -1,0 +1,81 @@
+// swift-tools-version: 6.1
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import PackageDescription
+
+let package = Package(
+    name: "swift-tractor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TractorRuntime", targets: ["TractorRuntime"]),
+        .library(name: "TractorPool", targets: ["TractorPool"]),
+        .executable(name: "pool-worker", targets: ["pool-worker"]),
+        .executable(name: "primes", targets: ["primes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, one system-library module each (STYLE.md rule 13).
+        .systemLibrary(
+            name: "CHwloc",
+            pkgConfig: "hwloc",
+            providers: [.apt(["libhwloc-dev"])]
+        ),
+        .systemLibrary(
+            name: "CNuma",
+            pkgConfig: "numa",
+            providers: [.apt(["libnuma-dev"])]
+        ),
+        .target(name: "CTractorLinux"),
+
+        // The process-actor runtime.
+        .target(
+            name: "TractorRuntime",
+            dependencies: [
+                "CTractorLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The pinned process pool.
+        .target(
+            name: "TractorPool",
+            dependencies: [
+                "TractorRuntime",
+                "CHwloc",
+                "CNuma",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The generic worker executable and CLI.
+        .executableTarget(
+            name: "pool-worker",
+            dependencies: [
+                "TractorPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // The concurrent primes example.
+        .executableTarget(
+            name: "primes",
+            dependencies: [
+                "TractorPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "examples/primes"
+        ),
+
+        .testTarget(
+            name: "TractorRuntimeTests",
+            dependencies: ["TractorRuntime"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

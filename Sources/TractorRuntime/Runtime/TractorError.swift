@@ -1,0 +1,139 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// An error raised by Tractor itself: the wire codec, the transport, spawning, supervision or a pool.
+///
+/// Every `TractorError` has a ``code`` to match on, a human ``message`` that says what happened and what to do, an
+/// optional underlying ``cause``, and the source location that raised it. Errors that come from *another* process are
+/// never re-created as `TractorError`: they arrive boxed as ``RemoteActorError``.
+///
+/// ```swift
+/// do {
+///     _ = try MessagePackDecoder().decode(Int.self, from: bytes)
+/// } catch let error as TractorError where error.code == .truncatedData {
+///     print("need more bytes:", error.message)
+/// }
+/// ```
+public struct TractorError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public var code: Code
+    /// What happened, in words meant for the person reading the log.
+    public var message: String
+    /// The error that caused this one, if any.
+    public var cause: (any Error & Sendable)?
+    /// The file that raised the error.
+    public var file: String
+    /// The line that raised the error.
+    public var line: Int
+
+    /// Creates an error.
+    ///
+    /// - Parameters:
+    ///   - code: What kind of failure this is.
+    ///   - message: What happened and, where it helps, what to do about it.
+    ///   - cause: The underlying error, if any.
+    public init(
+        _ code: Code,
+        _ message: String,
+        cause: (any Error & Sendable)? = nil,
+        file: String = #fileID,
+        line: Int = #line
+    ) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+        self.file = file
+        self.line = line
+    }
+
+    /// A one-line rendering: the code, the message and the cause.
+    public var description: String {
+        var text = "TractorError.\(code): \(message)"
+        if let cause {
+            text += " (caused by: \(cause))"
+        }
+        return text
+    }
+}
+
+extension TractorError {
+    /// Identifies the kind of a ``TractorError``.
+    ///
+    /// A struct rather than an enum, so that adding codes is not a breaking change: match with `==`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Storage: String, Hashable, Sendable {
+            // Wire
+            case truncatedData
+            case malformedData
+            case frameTooLarge
+            case typeMismatch
+            case valueOutOfRange
+            case encodingFailed
+            case decodingFailed
+            case protocolViolation
+            // Transport and processes
+            case systemCallFailed
+            case channelClosed
+            case spawnFailed
+            case handshakeFailed
+            case actorCrashed
+            // Calls
+            case unknownJob
+            case unknownActor
+            case cancelled
+            case timedOut
+            case invalidArgument
+            case scopeClosed
+        }
+
+        private let storage: Storage
+
+        private init(_ storage: Storage) {
+            self.storage = storage
+        }
+
+        /// The input ended in the middle of a value or a frame.
+        public static var truncatedData: Self { .init(.truncatedData) }
+        /// The input is not valid MessagePack, or not a valid message of the wire protocol.
+        public static var malformedData: Self { .init(.malformedData) }
+        /// A frame announced a length above the configured maximum; nothing was allocated for it.
+        public static var frameTooLarge: Self { .init(.frameTooLarge) }
+        /// A value of one MessagePack type was found where another was expected.
+        public static var typeMismatch: Self { .init(.typeMismatch) }
+        /// A number does not fit the requested Swift type.
+        public static var valueOutOfRange: Self { .init(.valueOutOfRange) }
+        /// A value could not be encoded.
+        public static var encodingFailed: Self { .init(.encodingFailed) }
+        /// A value could not be decoded into the requested type.
+        public static var decodingFailed: Self { .init(.decodingFailed) }
+        /// A peer sent a message that is valid on the wire but not allowed at this point of the conversation.
+        public static var protocolViolation: Self { .init(.protocolViolation) }
+        /// A system call failed; the cause is the `Errno` it set.
+        public static var systemCallFailed: Self { .init(.systemCallFailed) }
+        /// The channel to a peer is closed.
+        public static var channelClosed: Self { .init(.channelClosed) }
+        /// A child process could not be started.
+        public static var spawnFailed: Self { .init(.spawnFailed) }
+        /// A peer did not complete the handshake (wrong cookie, wrong version, or silence).
+        public static var handshakeFailed: Self { .init(.handshakeFailed) }
+        /// An actor process died: it was killed by a signal or exited while work was in flight.
+        public static var actorCrashed: Self { .init(.actorCrashed) }
+        /// The actor does not enable a job of that name.
+        public static var unknownJob: Self { .init(.unknownJob) }
+        /// No actor of that name is registered.
+        public static var unknownActor: Self { .init(.unknownActor) }
+        /// The operation was cancelled.
+        public static var cancelled: Self { .init(.cancelled) }
+        /// The operation did not complete within its time limit.
+        public static var timedOut: Self { .init(.timedOut) }
+        /// An argument is out of its allowed range.
+        public static var invalidArgument: Self { .init(.invalidArgument) }
+        /// The scope that owned the handle has ended, or is shutting down.
+        public static var scopeClosed: Self { .init(.scopeClosed) }
+
+        /// The code's name, such as `truncatedData`.
+        public var description: String { storage.rawValue }
+    }
+}

@@ -1,0 +1,210 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// One message of the wire protocol: the closed set of things two actors say to each other.
+///
+/// Every frame on a channel carries exactly one `Message`. Only `WireCodec` knows the byte layout; everything else
+/// works with these values. Job inputs, outputs and stream elements travel as `payload` bytes, themselves
+/// MessagePack-encoded by the job's typed codec, so the protocol never depends on user types.
+///
+/// The conversation is: `hello` both ways, then `spawnSpec` from parent to a new child; then any number of calls,
+/// each identified by a call id (`cid`) chosen by the caller: `start` → (`started`) → `yield`/`credit`/`stop`… →
+/// `return` or `error`; `cancel`/`cancelAck` for one call (`cid`) or the whole actor (`cid == nil`).
+public enum Message: Sendable, Hashable {
+    /// Handshake, sent first by each side of a new connection.
+    case hello(Hello)
+    /// Parent → new child: what the child is allowed and asked to do.
+    case spawnSpec(SpawnSpec)
+    /// Begins a job in the receiving actor.
+    case start(Start)
+    /// A context job opened: its first value.
+    case started(cid: UInt64, payload: [UInt8])
+    /// One stream element, in either direction of a stream or context.
+    case yield(cid: UInt64, payload: [UInt8])
+    /// The receiver of a stream grants the sender `count` more `yield`s.
+    case credit(cid: UInt64, count: UInt32)
+    /// The sender ends its direction of a stream.
+    case stop(cid: UInt64)
+    /// A job's result; ends the call.
+    case `return`(cid: UInt64, payload: [UInt8])
+    /// A job's failure (`cid` set) or the actor's failure (`cid == nil`); ends the call or the actor.
+    case error(cid: UInt64?, RemoteErrorInfo)
+    /// Asks the receiver to cancel one call (`cid` set) or everything it runs (`cid == nil`).
+    case cancel(cid: UInt64?)
+    /// Acknowledges a `cancel`: the call (or actor) has stopped.
+    case cancelAck(cid: UInt64?)
+}
+
+/// The version of the wire protocol this build speaks; sent in ``Hello``. Peers with another version are refused.
+public let tractorWireVersion: UInt32 = 1
+
+/// The identity of one actor: its name, a unique id, and its process id.
+public struct ActorID: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The name it was started with, such as `"frank"`; not necessarily unique.
+    public var name: String
+    /// A unique id, fixed for the actor's life.
+    public var uid: String
+    /// The operating-system process id.
+    public var pid: Int32
+
+    /// Creates an actor identity.
+    public init(name: String, uid: String, pid: Int32) {
+        self.name = name
+        self.uid = uid
+        self.pid = pid
+    }
+
+    /// `name[pid]`, for logs and error messages.
+    public var description: String { "\(name)[\(pid)]" }
+}
+
+/// The first message on every connection, in both directions.
+public struct Hello: Sendable, Hashable {
+    /// Who is speaking.
+    public var actor: ActorID
+    /// The speaker's ``tractorWireVersion``.
+    public var version: UInt32
+    /// The one-time cookie the parent gave the child; the parent answers with the same bytes.
+    public var cookie: [UInt8]
+
+    /// Creates a hello message.
+    public init(actor: ActorID, version: UInt32 = tractorWireVersion, cookie: [UInt8]) {
+        self.actor = actor
+        self.version = version
+        self.cookie = cookie
+    }
+}
+
+/// What a parent tells a new child right after the handshake.
+public struct SpawnSpec: Sendable, Hashable {
+    /// The names of the jobs the child may serve; a subset of those it was built with. Empty means all of them.
+    public var jobs: [String]
+    /// CPU and memory binding to apply before the child allocates, if any.
+    public var binding: BindingSpec?
+    /// The Unix-socket path of the registry (the root actor's listener), if the tree has one.
+    public var registryAddress: String?
+    /// The child's log level, as swift-log names it (`"info"`, `"debug"`, …).
+    public var logLevel: String
+    /// How the child tears down its own children.
+    public var teardown: TeardownSpec
+    /// The child's parent.
+    public var parent: ActorID
+
+    /// Creates a spawn spec.
+    public init(
+        jobs: [String],
+        binding: BindingSpec?,
+        registryAddress: String?,
+        logLevel: String,
+        teardown: TeardownSpec,
+        parent: ActorID
+    ) {
+        self.jobs = jobs
+        self.binding = binding
+        self.registryAddress = registryAddress
+        self.logLevel = logLevel
+        self.teardown = teardown
+        self.parent = parent
+    }
+}
+
+/// Where a child should run: the CPUs it may use and the NUMA node its memory should come from.
+public struct BindingSpec: Sendable, Hashable {
+    /// Logical CPU (PU) numbers, as the operating system numbers them. Empty means unbound.
+    public var cpus: [UInt32]
+    /// The NUMA node to bind memory to, or `nil` to leave the memory policy alone.
+    public var memoryNode: Int32?
+
+    /// Creates a binding spec.
+    public init(cpus: [UInt32], memoryNode: Int32?) {
+        self.cpus = cpus
+        self.memoryNode = memoryNode
+    }
+}
+
+/// The timing of the cancellation ladder, as it travels to children (in milliseconds).
+public struct TeardownSpec: Sendable, Hashable {
+    /// How long to wait for `cancelAck` before SIGTERM.
+    public var cancelGraceMilliseconds: UInt32
+    /// How long to wait after SIGTERM before SIGKILL.
+    public var terminateGraceMilliseconds: UInt32
+
+    /// Creates a teardown spec.
+    public init(cancelGraceMilliseconds: UInt32, terminateGraceMilliseconds: UInt32) {
+        self.cancelGraceMilliseconds = cancelGraceMilliseconds
+        self.terminateGraceMilliseconds = terminateGraceMilliseconds
+    }
+}
+
+/// How the caller will talk to a job it starts.
+public enum CallKind: UInt8, Sendable, Hashable {
+    /// One input, one result.
+    case call = 0
+    /// One input, a stream of results, then a result.
+    case stream = 1
+    /// One input, a `started` value, a two-way stream, then a result.
+    case context = 2
+}
+
+/// The `start` message: begins job `job` as call `cid`.
+public struct Start: Sendable, Hashable {
+    /// The call id, chosen by the caller, unique among its calls in flight on this channel.
+    public var cid: UInt64
+    /// The job's registered name.
+    public var job: String
+    /// Call, stream or context.
+    public var kind: CallKind
+    /// The job's input, MessagePack-encoded.
+    public var payload: [UInt8]
+
+    /// Creates a start message.
+    public init(cid: UInt64, job: String, kind: CallKind, payload: [UInt8]) {
+        self.cid = cid
+        self.job = job
+        self.kind = kind
+        self.payload = payload
+    }
+}
+
+/// An error as it crosses the wire: enough to re-raise it as ``RemoteActorError`` on the other side.
+public struct RemoteErrorInfo: Sendable, Hashable {
+    /// The actor where the error was first raised.
+    public var source: ActorID
+    /// The Swift type name of the original error, such as `"MyApp.ParseError"`.
+    public var typeName: String
+    /// The original error's description.
+    public var message: String
+    /// A backtrace of the failing task, when the runtime could take one.
+    public var backtrace: String?
+    /// The job that failed, when the error came from a job.
+    public var job: String?
+    /// The `TractorError.Code` name when the original was a `TractorError`, such as `"unknownJob"`.
+    public var code: String?
+    /// The actors the error passed through on its way here, nearest the source first.
+    public var relayPath: [ActorID]
+    /// Errors gathered together with this one (several children of one nursery failing at once).
+    public var nested: [RemoteErrorInfo]
+
+    /// Creates an error description.
+    public init(
+        source: ActorID,
+        typeName: String,
+        message: String,
+        backtrace: String? = nil,
+        job: String? = nil,
+        code: String? = nil,
+        relayPath: [ActorID] = [],
+        nested: [RemoteErrorInfo] = []
+    ) {
+        self.source = source
+        self.typeName = typeName
+        self.message = message
+        self.backtrace = backtrace
+        self.job = job
+        self.code = code
+        self.relayPath = relayPath
+        self.nested = nested
+    }
+}

@@ -72,9 +72,21 @@ let package = Package(
             path: "examples/primes"
         ),
 
+        // Jobs shared by the test suite and the worker executable that hosts them.
+        .target(
+            name: "TractorTestJobs",
+            dependencies: ["TractorRuntime"],
+            path: "Tests/TractorTestJobs"
+        ),
+        .executableTarget(
+            name: "tractor-test-worker",
+            dependencies: ["TractorRuntime", "TractorTestJobs"],
+            path: "Tests/tractor-test-worker"
+        ),
+
         .testTarget(
             name: "TractorRuntimeTests",
-            dependencies: ["TractorRuntime"],
+            dependencies: ["TractorRuntime", "TractorTestJobs", "tractor-test-worker"],
             resources: [.copy("Fixtures")]
         ),
     ]

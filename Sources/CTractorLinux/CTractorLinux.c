@@ -2,10 +2,44 @@
 // Tractor for Swift — C shims for the Linux calls Swift cannot import.
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
+#define _GNU_SOURCE
 #include "CTractorLinux.h"
+#include <stddef.h>
+#include <sys/socket.h>
+
+int ctractor_accept_nonblocking(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+int ctractor_install_signal_handler(int signal, void (*handler)(int)) {
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = handler;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    return sigaction(signal, &action, NULL);
+}
+
+int ctractor_reset_signal_handler(int signal) {
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    return sigaction(signal, &action, NULL);
+}
 
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+
+int ctractor_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
 
 int ctractor_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
@@ -19,7 +53,7 @@ int ctractor_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
 }
 #else
-#include <errno.h>
+int ctractor_pidfd_open(pid_t pid) { (void)pid; errno = ENOSYS; return -1; }
 int ctractor_set_parent_death_signal(int signal) { (void)signal; errno = ENOSYS; return -1; }
 int ctractor_set_child_subreaper(int enable) { (void)enable; errno = ENOSYS; return -1; }
 int ctractor_set_thread_name(const char *name) { (void)name; errno = ENOSYS; return -1; }

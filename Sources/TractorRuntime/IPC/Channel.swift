@@ -1,0 +1,307 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import CTractorLinux
+import Glibc
+import Synchronization
+
+/// Frames over one connected Unix stream socket: the transport under every portal.
+///
+/// Reading happens on the ``IOLoop`` thread: bytes are split into frames by a `FrameDecoder`, each frame decoded into a
+/// ``Message`` and handed to the channel's handler on that thread (handlers must not block). Until a handler is
+/// attached, messages queue in an inbox read with ``receive()`` (used by the handshake).
+///
+/// Writing happens on the caller's thread without blocking: a frame is written at once when the socket takes it; what
+/// it does not take is queued and flushed by the loop when the socket becomes writable. ``waitUntilWritable()``
+/// suspends while more than ``highWatermark`` bytes are queued.
+///
+/// A malformed or oversized frame closes this one channel with a typed error; nothing else is affected.
+package final class Channel: IOHandler {
+    package typealias MessageHandler = @Sendable (Message) -> Void
+    package typealias CloseHandler = @Sendable (TractorError) -> Void
+
+    /// Bytes queued for writing above which ``waitUntilWritable()`` suspends.
+    package static let highWatermark = 4 << 20
+
+    package let fd: CInt
+    private let loop: IOLoop
+    private let decoder: Mutex<FrameDecoder>
+    private let state: Mutex<State>
+
+    private struct State: ~Copyable {
+        var pending: [UInt8] = []
+        var pendingOffset = 0
+        var writeInterest = false
+        var closeReason: TractorError?
+        var inbox: [Message] = []
+        var inboxWaiter: CheckedContinuation<Message, any Error>?
+        var onMessage: MessageHandler?
+        var onClose: CloseHandler?
+        var closeObservers: [@Sendable () -> Void] = []
+        var writableWaiters: [(limit: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+
+        var queuedBytes: Int { pending.count - pendingOffset }
+    }
+
+    /// Wraps a connected, non-blocking socket and starts watching it.
+    package init(fd: CInt, maximumFrameSize: Int, loop: IOLoop = .shared) {
+        self.fd = fd
+        self.loop = loop
+        self.decoder = Mutex(FrameDecoder(maximumFrameSize: maximumFrameSize))
+        self.state = Mutex(State())
+        loop.execute { [self] in
+            do {
+                try loop.register(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, handler: self)
+            } catch let error as TractorError {
+                self.closeOnLoop(error)
+            } catch {
+                self.closeOnLoop(TractorError(.systemCallFailed, "\(error)"))
+            }
+        }
+    }
+
+    /// Connects to the listener at `path`.
+    package static func connect(
+        to path: String,
+        maximumFrameSize: Int,
+        loop: IOLoop = .shared
+    ) throws(TractorError) -> Channel {
+        let fd = try sys_socket_unix()
+        do {
+            try sys_connect(fd, path: path)
+        } catch {
+            sys_close(fd)
+            throw error
+        }
+        return Channel(fd: fd, maximumFrameSize: maximumFrameSize, loop: loop)
+    }
+
+    /// Whether the channel is closed.
+    package var isClosed: Bool { state.withLock { $0.closeReason != nil } }
+
+    // MARK: Writing
+
+    /// Sends one message without suspending; throws `.channelClosed` once the channel is closed.
+    package func send(_ message: Message) throws(TractorError) {
+        var frame: [UInt8] = []
+        message.encodeFrame(into: &frame)
+        try write(frame)
+    }
+
+    /// Suspends while more than ``highWatermark`` bytes wait to be written.
+    package func waitUntilWritable() async throws {
+        try await waitUntilQueued(atMost: Self.highWatermark)
+    }
+
+    /// Suspends until every queued byte has been handed to the kernel.
+    package func waitUntilFlushed() async throws {
+        try await waitUntilQueued(atMost: 0)
+    }
+
+    private func waitUntilQueued(atMost limit: Int) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let ready: Result<Void, TractorError>? = state.withLock { state in
+                if let reason = state.closeReason { return .failure(reason) }
+                if state.queuedBytes <= limit { return .success(()) }
+                state.writableWaiters.append((limit, continuation))
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    private func write(_ frame: [UInt8]) throws(TractorError) {
+        let needsInterest = try state.withLock { (state) throws(TractorError) -> Bool in
+            if let reason = state.closeReason {
+                throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
+            }
+            if state.queuedBytes > 0 {
+                state.pending.append(contentsOf: frame)
+                return false
+            }
+            let written: Int
+            switch frame.withUnsafeBytes({ sys_write(fd, $0) }) {
+            case .success(let count):
+                written = count
+            case .failure(let error) where error.rawValue == EAGAIN:
+                written = 0
+            case .failure(let error):
+                let reason = TractorError(.channelClosed, "writing to the peer failed: \(error)", cause: error)
+                state.closeReason = reason
+                throw reason
+            }
+            if written == frame.count { return false }
+            state.pending = Array(frame[written...])
+            state.pendingOffset = 0
+            if state.writeInterest { return false }
+            state.writeInterest = true
+            return true
+        }
+        if needsInterest {
+            loop.execute { [self] in
+                if !isClosed { loop.modify(fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue) }
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// The next message, for conversations that run before a handler is attached (the handshake).
+    package func receive() async throws -> Message {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Message, any Error>) in
+            let ready: Result<Message, TractorError>? = state.withLock { state in
+                if !state.inbox.isEmpty { return .success(state.inbox.removeFirst()) }
+                if let reason = state.closeReason { return .failure(reason) }
+                precondition(state.inboxWaiter == nil, "one receive() at a time")
+                state.inboxWaiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    /// Hands every later message to `onMessage` (on the loop thread), starting with any already queued, and reports
+    /// the channel's closing to `onClose` (once; at once if it is already closed).
+    package func attach(onMessage: @escaping MessageHandler, onClose: @escaping CloseHandler) {
+        loop.execute { [self] in
+            let (queued, closed) = state.withLock { state -> ([Message], TractorError?) in
+                state.onMessage = onMessage
+                state.onClose = onClose
+                let queued = state.inbox
+                state.inbox.removeAll()
+                return (queued, state.closeReason)
+            }
+            for message in queued { onMessage(message) }
+            if let closed { onClose(closed) }
+        }
+    }
+
+    /// Calls `observer` (on the loop thread) once the channel has closed; at once if it already has.
+    package func attachCloseObserver(_ observer: @escaping @Sendable () -> Void) {
+        let closed = state.withLock { state -> Bool in
+            if state.closeReason != nil { return true }
+            state.closeObservers.append(observer)
+            return false
+        }
+        if closed { observer() }
+    }
+
+    /// Closes the channel; pending receivers and writers fail with `.channelClosed`.
+    package func close() {
+        loop.execute { [self] in
+            closeOnLoop(TractorError(.channelClosed, "the channel was closed locally"))
+        }
+    }
+
+    package func handleEvents(_ events: UInt32) {
+        if events & EPOLLOUT.rawValue != 0 { flush() }
+        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 { readAvailable() }
+    }
+
+    private func readAvailable() {
+        let buffer = loop.readBuffer
+        for _ in 0..<8 {
+            switch sys_read(fd, buffer) {
+            case .success(0):
+                closeOnLoop(TractorError(.channelClosed, "the peer closed the connection"))
+                return
+            case .success(let count):
+                let frames: [[UInt8]]
+                do {
+                    frames = try decoder.withLock { decoder in
+                        decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                        var frames: [[UInt8]] = []
+                        while let frame = try decoder.nextFrame() { frames.append(frame) }
+                        return frames
+                    }
+                } catch {
+                    closeOnLoop(error as? TractorError ?? TractorError(.malformedData, "\(error)"))
+                    return
+                }
+                for frame in frames {
+                    do {
+                        deliver(try Message.decode(from: frame))
+                    } catch {
+                        let reason = error as? TractorError ?? TractorError(.malformedData, "\(error)")
+                        closeOnLoop(TractorError(reason.code, "a malformed message closed the channel: \(reason.message)",
+                                                 cause: reason))
+                        return
+                    }
+                }
+                if count < buffer.count { return }
+            case .failure(let error) where error.rawValue == EAGAIN:
+                return
+            case .failure(let error):
+                closeOnLoop(TractorError(.channelClosed, "reading from the peer failed: \(error)", cause: error))
+                return
+            }
+        }
+    }
+
+    private func deliver(_ message: Message) {
+        enum Route { case handler(MessageHandler), waiter(CheckedContinuation<Message, any Error>), queued }
+        let route = state.withLock { state -> Route in
+            if let handler = state.onMessage { return .handler(handler) }
+            if let waiter = state.inboxWaiter {
+                state.inboxWaiter = nil
+                return .waiter(waiter)
+            }
+            state.inbox.append(message)
+            return .queued
+        }
+        switch route {
+        case .handler(let handler): handler(message)
+        case .waiter(let waiter): waiter.resume(returning: message)
+        case .queued: break
+        }
+    }
+
+    private func flush() {
+        let (drained, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, any Error>]) in
+            while state.queuedBytes > 0 {
+                let result = state.pending.withUnsafeBytes { raw in
+                    sys_write(fd, UnsafeRawBufferPointer(rebasing: raw[state.pendingOffset...]))
+                }
+                guard case .success(let count) = result else { break }
+                state.pendingOffset += count
+            }
+            let queued = state.queuedBytes
+            let waiters = state.writableWaiters.filter { $0.limit >= queued }.map(\.continuation)
+            state.writableWaiters.removeAll { $0.limit >= queued }
+            if state.queuedBytes == 0 {
+                state.pending.removeAll(keepingCapacity: state.pending.capacity <= 1 << 20)
+                state.pendingOffset = 0
+                state.writeInterest = false
+                return (true, waiters)
+            }
+            return (false, waiters)
+        }
+        if drained { loop.modify(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue) }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Marks the channel closed, forgets the descriptor and tells everyone waiting. Runs on the loop thread.
+    private func closeOnLoop(_ reason: TractorError) {
+        let outcome = state.withLock {
+            state -> (CloseHandler?, CheckedContinuation<Message, any Error>?, [CheckedContinuation<Void, any Error>],
+                      [@Sendable () -> Void])? in
+            if state.closeReason != nil { return nil }
+            state.closeReason = reason
+            let waiter = state.inboxWaiter
+            state.inboxWaiter = nil
+            let writers = state.writableWaiters
+            state.writableWaiters.removeAll()
+            let observers = state.closeObservers
+            state.closeObservers.removeAll()
+            return (state.onClose, waiter, writers.map(\.continuation), observers)
+        }
+        guard let (onClose, waiter, writers, observers) = outcome else { return }
+        loop.closeAndForget(fd)
+        waiter?.resume(throwing: reason)
+        for writer in writers { writer.resume(throwing: reason) }
+        onClose?(reason)
+        for observer in observers { observer() }
+    }
+}

@@ -1,0 +1,128 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import CTractorLinux
+import Glibc
+import Synchronization
+
+/// Something that owns a file descriptor watched by the ``IOLoop``; called on the loop's thread only.
+package protocol IOHandler: AnyObject, Sendable {
+    /// The descriptor became ready; `events` are the epoll bits (`EPOLLIN`, `EPOLLOUT`, `EPOLLHUP`, …).
+    func handleEvents(_ events: UInt32)
+}
+
+/// The process's one I/O thread: an epoll loop over every socket, listener, pidfd and wake-up descriptor.
+///
+/// Blocking never happens on the cooperative pool (STYLE.md rule 12): tasks hand work to this thread with
+/// ``execute(_:)`` and are resumed from it. Registration, deregistration and `close` all run on the loop thread, so a
+/// descriptor is never reused while a handler for its old owner could still run.
+package final class IOLoop: Sendable {
+    /// The loop of this process, started on first use.
+    package static let shared: IOLoop = {
+        do {
+            return try IOLoop()
+        } catch {
+            fatalError("Tractor cannot start its I/O thread: \(error)")
+        }
+    }()
+
+    private let epollFD: CInt
+    private let wakeFD: CInt
+    /// Handlers by descriptor; touched on the loop thread (reads) and under the lock (all access).
+    private let handlers = Mutex<[CInt: any IOHandler]>([:])
+    /// Work queued for the loop thread.
+    private let queue = Mutex<[@Sendable () -> Void]>([])
+    private let threadID = Atomic<UInt>(0)
+
+    /// The buffer channels read into; used on the loop thread only, one read at a time.
+    nonisolated(unsafe) package let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+
+    private init() throws(TractorError) {
+        epollFD = try sys_epoll_create()
+        wakeFD = try sys_eventfd()
+        try sys_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, events: EPOLLIN.rawValue)
+        let thread = Thread { [self] in self.run() }
+        thread.name = "tractor-io"
+        thread.start()
+    }
+
+    /// Whether the caller runs on the loop thread.
+    package var inLoop: Bool {
+        threadID.load(ordering: .acquiring) == UInt(pthread_self())
+    }
+
+    /// Runs `work` on the loop thread, soon.
+    package func execute(_ work: @escaping @Sendable () -> Void) {
+        let wasEmpty = queue.withLock { queue in
+            queue.append(work)
+            return queue.count == 1
+        }
+        if wasEmpty { wake() }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = withUnsafeBytes(of: &one) { Glibc.write(wakeFD, $0.baseAddress, 8) }
+    }
+
+    /// Watches `fd` for `events`, calling `handler` on the loop thread. Call on the loop thread.
+    package func register(_ fd: CInt, events: UInt32, handler: any IOHandler) throws(TractorError) {
+        handlers.withLock { $0[fd] = handler }
+        do {
+            try sys_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, events: events)
+        } catch {
+            handlers.withLock { _ = $0.removeValue(forKey: fd) }
+            throw error
+        }
+    }
+
+    /// Changes the events watched on `fd`. Call on the loop thread.
+    package func modify(_ fd: CInt, events: UInt32) {
+        try? sys_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, events: events)
+    }
+
+    /// Stops watching `fd` and closes it. Call on the loop thread.
+    package func closeAndForget(_ fd: CInt) {
+        handlers.withLock { _ = $0.removeValue(forKey: fd) }
+        try? sys_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, events: 0)
+        sys_close(fd)
+    }
+
+    private func run() {
+        threadID.store(UInt(pthread_self()), ordering: .releasing)
+        let capacity = 64
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        while true {
+            let count = epoll_wait(epollFD, events, CInt(capacity), -1)
+            if count < 0 { continue }  // EINTR
+            for index in 0..<Int(count) {
+                let fd = events[index].data.fd
+                let bits = events[index].events
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = withUnsafeMutableBytes(of: &value) { Glibc.read(wakeFD, $0.baseAddress, 8) }
+                    continue
+                }
+                if let handler = handlers.withLock({ $0[fd] }) {
+                    handler.handleEvents(bits)
+                }
+            }
+            runQueued()
+        }
+    }
+
+    private func runQueued() {
+        while true {
+            let work = queue.withLock { queue -> [@Sendable () -> Void] in
+                let taken = queue
+                queue.removeAll(keepingCapacity: true)
+                return taken
+            }
+            if work.isEmpty { return }
+            for item in work { item() }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import Synchronization
+
+/// The handle of an actor nursery: starts actor processes that cannot outlive the nursery's scope.
+///
+/// Get one from ``withActorNursery(configuration:isolation:_:)``. Supervision is one-cancels-all: when an actor fails
+/// (its `runInActor` job throws, or its process dies unasked), every other actor of the nursery is cancelled at once,
+/// the scope's body is cancelled, and the error is raised by `withActorNursery`.
+///
+/// - Important: The handle is valid only inside the closure it was given to. Do not store it or use it after the closure
+///   returns; calls on it then throw ``TractorError`` `.scopeClosed`.
+public final class ActorNursery: Sendable {
+    let runtime: ActorRuntime
+    let configuration: ActorNurseryConfiguration
+    let supervisor: NurserySupervisor
+
+    init(runtime: ActorRuntime, configuration: ActorNurseryConfiguration) {
+        self.runtime = runtime
+        self.configuration = configuration
+        self.supervisor = NurserySupervisor()
+    }
+
+    /// Starts a daemon actor: a process that serves jobs until it is cancelled or the nursery closes.
+    ///
+    /// ```swift
+    /// let frank = try await nursery.startActor("frank", jobs: [question])
+    /// print(try await frank.run(question))
+    /// try await frank.cancelActor()
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: The actor's name, as the registry and error messages show it.
+    ///   - jobs: The jobs to enable in the actor; empty enables every job its program was bootstrapped with.
+    ///   - executable: The program to run; `nil` uses the nursery's configuration.
+    /// - Returns: A portal to the new actor.
+    /// - Throws: ``TractorError`` `.spawnFailed` or `.handshakeFailed` if the process could not be started or did not
+    ///   connect back; `.scopeClosed` if the nursery is closing.
+    public func startActor(
+        _ name: String,
+        jobs: [any JobDefinition] = [],
+        executable: ActorExecutable? = nil
+    ) async throws -> Portal {
+        let child = try await spawn(name: name, jobs: jobs.map(\.name), executable: executable ?? configuration.executable)
+        return Portal(connection: child.connection, child: child)
+    }
+
+    /// Starts an actor that runs one job and ends when the job returns.
+    ///
+    /// The job starts at once; read its result with ``ResultPortal/result()``. If it throws, the nursery fails: its
+    /// other actors are cancelled and the error (a ``RemoteActorError``) is raised by `withActorNursery`. Leaving the
+    /// scope waits for the job.
+    ///
+    /// ```swift
+    /// let linguist = try await nursery.runInActor(cellarDoor, name: "linguist")
+    /// print(try await linguist.result())
+    /// ```
+    public func runInActor<Input, Output>(
+        _ job: Job<Input, Output>,
+        _ input: Input,
+        name: String,
+        executable: ActorExecutable? = nil
+    ) async throws -> ResultPortal<Output> {
+        let child = try await spawn(name: name, jobs: [job.name], executable: executable ?? configuration.executable)
+        let portal = Portal(connection: child.connection, child: child)
+        let supervisor = self.supervisor
+        let task = Task<Output, any Error> {
+            do {
+                let output = try await portal.run(job, input)
+                Task { await child.tearDown() }
+                return output
+            } catch {
+                supervisor.jobFailed(error)
+                throw error
+            }
+        }
+        supervisor.addRunner(task, for: child)
+        return ResultPortal(portal: portal, task: task)
+    }
+
+    /// Starts an actor that runs one job taking no input.
+    ///
+    /// ```swift
+    /// let one = try await nursery.runInActor(cellarDoor, name: "linguist")
+    /// ```
+    public func runInActor<Output>(
+        _ job: Job<NoInput, Output>,
+        name: String,
+        executable: ActorExecutable? = nil
+    ) async throws -> ResultPortal<Output> {
+        try await runInActor(job, NoInput(), name: name, executable: executable)
+    }
+
+    /// Cancels every actor of the nursery (the ladder: cancel, SIGTERM, SIGKILL) and waits until all are reaped.
+    ///
+    /// The body goes on; the nursery does not fail because of this cancellation.
+    public func cancel() async {
+        await supervisor.cancelAll(failing: false)
+    }
+
+    /// The actors alive now.
+    public var actors: [ActorID] { supervisor.living.map(\.id) }
+
+    private func spawn(name: String, jobs: [String], executable: ActorExecutable) async throws -> ChildActor {
+        try supervisor.checkOpen()
+        let uid = Hex.encode(sys_random_bytes(8))
+        let cookie = sys_random_bytes(16)
+        let pending = runtime.expectChild(cookie: cookie)
+        let marker = SpawnMarker(
+            parentSocket: runtime.listenerPath,
+            parentPID: getpid(),
+            name: name,
+            uid: uid,
+            cookie: cookie,
+            treeSecret: runtime.treeSecret,
+            socketDirectory: runtime.socketDirectory
+        )
+        var environment = ProcessInfo.processInfo.environment
+        environment[SpawnMarker.variable] = marker.encoded
+        let process: ChildProcess
+        do {
+            process = try await Spawner.spawn(
+                SpawnCommand(executable: executable.path, arguments: executable.arguments, environment: environment)
+            )
+        } catch {
+            pending.abandon(error)
+            throw error
+        }
+        process.onExit { status in
+            pending.abandon(TractorError(.spawnFailed, "actor '\(name)' (\(executable.path)) \(status) before it connected back"))
+        }
+        let (channel, hello): (Channel, Hello)
+        do {
+            (channel, hello) = try await pending.wait(timeout: configuration.spawnTimeout)
+        } catch {
+            process.signal(SIGKILL)
+            _ = await process.waitForExit(timeout: nil)
+            throw error
+        }
+        let spec = SpawnSpec(
+            jobs: jobs,
+            binding: nil,
+            registryAddress: runtime.registryAddress,
+            logLevel: runtime.configuration.logLevel.rawValue,
+            teardown: configuration.teardown.wire,
+            parent: runtime.identity
+        )
+        let id = ActorID(name: name, uid: uid, pid: process.pid)
+        var events = PeerConnection.Events()
+        let supervisor = self.supervisor
+        events.closed = { connection, reason in
+            // The exit status names the cause better than the closed channel; wait for it a little.
+            Task {
+                if await process.waitForExit(timeout: .seconds(1)) == nil {
+                    connection.failCalls(with: TractorError(.channelClosed, "lost the connection to actor \(id): \(reason.message)"))
+                }
+            }
+        }
+        events.actorMessage = { message in
+            if case .error(nil, let info) = message { supervisor.jobFailed(RemoteActorError(info)) }
+        }
+        do {
+            try channel.send(.hello(Hello(actor: runtime.identity, cookie: cookie)))
+            try channel.send(.spawnSpec(spec))
+        } catch {
+            channel.close()
+            process.signal(SIGKILL)
+            _ = await process.waitForExit(timeout: nil)
+            throw error
+        }
+        let connection = PeerConnection(
+            channel: channel, local: runtime.identity, remote: hello.actor, initiator: false,
+            server: runtime.jobTable, events: events
+        )
+        let child = ChildActor(id: id, process: process, connection: connection, policy: configuration.teardown)
+        do {
+            try supervisor.add(child)
+        } catch {
+            await child.tearDown()
+            throw error
+        }
+        process.onExit { [weak supervisor] status in
+            supervisor?.childExited(child, status: status)
+        }
+        return child
+    }
+}

@@ -1,0 +1,98 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// A named, typed function that actor processes may run: the unit of remote work.
+///
+/// A job is a value: define it once, at file scope, in a module that both the calling process and the worker process
+/// link, and list it in ``Tractor/bootstrap(jobs:configuration:)`` so that workers serve it. The list is the capability
+/// list: a name that is not on it cannot be called remotely. Inputs and outputs cross process boundaries as
+/// MessagePack, so they are `Codable & Sendable`.
+///
+/// ```swift
+/// let isPrime = Job("is_prime") { (n: Int) -> Bool in
+///     n >= 2 && !(2..<max(2, Int(Double(n).squareRoot()) + 1)).contains { n % $0 == 0 && $0 != n }
+/// }
+///
+/// try await withActorNursery { nursery in
+///     let portal = try await nursery.runInActor(isPrime, 97, name: "checker")
+///     print(try await portal.result())   // true
+/// }
+/// ```
+///
+/// Inside a job, cancellation is ordinary Swift cancellation: when the caller's task is cancelled, the job's task is
+/// cancelled (`Task.isCancelled`, `Task.checkCancellation()`, cancellable sleeps).
+public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendable, JobDefinition {
+    /// The job's registered name; unique within a process's job list.
+    public let name: String
+    private let body: @Sendable (Input) async throws -> Output
+
+    /// Defines a job.
+    ///
+    /// - Parameters:
+    ///   - name: The name the job is called by; unique within a process's job list.
+    ///   - body: The function to run. It runs in the actor process, on the Swift concurrency pool.
+    public init(_ name: String, _ body: @escaping @Sendable (Input) async throws -> Output) {
+        self.name = name
+        self.body = body
+    }
+
+    /// Runs the job's body in this process.
+    ///
+    /// ```swift
+    /// let doubled = try await Job("double") { (x: Int) in 2 * x }.callAsFunction(21)   // 42
+    /// ```
+    public func callAsFunction(_ input: Input) async throws -> Output {
+        try await body(input)
+    }
+
+    /// The type-erased form the runtime serves.
+    public var _erased: ErasedJob {
+        ErasedJob(name: name, kind: .call) { payload in
+            let input = try MessagePackDecoder().decode(Input.self, from: payload)
+            let output = try await body(input)
+            return try MessagePackEncoder().encode(output)
+        }
+    }
+}
+
+extension Job where Input == NoInput {
+    /// Defines a job that takes no input.
+    ///
+    /// ```swift
+    /// let question = Job("question") { "What is the answer?" }
+    /// ```
+    public init(_ name: String, _ body: @escaping @Sendable () async throws -> Output) {
+        self.init(name) { (_: NoInput) in try await body() }
+    }
+}
+
+/// The input of a job that takes none.
+public struct NoInput: Codable, Sendable, Hashable {
+    /// The empty input.
+    public init() {}
+}
+
+/// A job of any input and output type, as listed in ``Tractor/bootstrap(jobs:configuration:)``.
+///
+/// ``Job`` conforms; so do the streaming and context jobs. Conform no other types: the requirement is not API.
+public protocol JobDefinition: Sendable {
+    /// The job's registered name.
+    var name: String { get }
+    /// The type-erased form the runtime serves. Not API.
+    var _erased: ErasedJob { get }
+}
+
+/// A job with its types erased: decodes the payload, runs, encodes the result. Not API.
+public struct ErasedJob: Sendable {
+    let name: String
+    let kind: CallKind
+    let invoke: @Sendable ([UInt8]) async throws -> [UInt8]
+
+    init(name: String, kind: CallKind, invoke: @escaping @Sendable ([UInt8]) async throws -> [UInt8]) {
+        self.name = name
+        self.kind = kind
+        self.invoke = invoke
+    }
+}

@@ -1,0 +1,248 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Synchronization
+
+/// The jobs one side of a connection serves, and who serves them.
+package struct JobTable: Sendable {
+    package var actor: ActorID
+    package var jobs: [String: ErasedJob]
+
+    package init(actor: ActorID, jobs: [String: ErasedJob]) {
+        self.actor = actor
+        self.jobs = jobs
+    }
+}
+
+/// A handshaken connection between two actors: calls in both directions, multiplexed by call id.
+///
+/// Each side may start calls (`start`) and serve the other's. Call ids are odd for calls started by the side that
+/// connected and even for the side that accepted, so a `cid` names one call on a connection whichever direction the
+/// message travels.
+package final class PeerConnection: Sendable {
+    package let channel: Channel
+    package let local: ActorID
+    package let remote: ActorID
+    private let server: JobTable?
+    private let state: Mutex<State>
+    private let events: Events
+
+    /// What the owner of a connection hears about, on the loop thread.
+    package struct Events: Sendable {
+        /// A message about the whole actor: `cancel(nil)`, `cancelAck(nil)` or `error(nil, …)`.
+        package var actorMessage: @Sendable (Message) -> Void = { _ in }
+        /// The channel closed. The owner decides when to fail the calls in flight (see ``failCalls(with:)``).
+        package var closed: @Sendable (PeerConnection, TractorError) -> Void = { connection, reason in
+            connection.failCalls(with: reason)
+        }
+
+        package init() {}
+    }
+
+    private struct State: ~Copyable {
+        var nextCid: UInt64
+        var calls: [UInt64: CallWaiter] = [:]
+        var serving: [UInt64: ServedCall] = [:]
+        var failure: (any Error & Sendable)?
+    }
+
+    private struct CallWaiter {
+        var continuation: CheckedContinuation<[UInt8], any Error>
+        var job: String
+        var cancelRequested = false
+    }
+
+    private struct ServedCall {
+        var task: Task<Void, Never>?
+        var cancelRequested = false
+    }
+
+    /// Wraps a handshaken channel and starts handling its messages.
+    ///
+    /// - Parameters:
+    ///   - initiator: Whether this side connected (odd call ids) or accepted (even call ids).
+    ///   - server: The jobs this side serves to the peer; `nil` serves none.
+    package init(
+        channel: Channel,
+        local: ActorID,
+        remote: ActorID,
+        initiator: Bool,
+        server: JobTable?,
+        events: Events = Events()
+    ) {
+        self.channel = channel
+        self.local = local
+        self.remote = remote
+        self.server = server
+        self.events = events
+        self.state = Mutex(State(nextCid: initiator ? 1 : 2))
+        channel.attach(
+            onMessage: { [self] message in handle(message) },
+            onClose: { [self] reason in
+                cancelServed()
+                self.events.closed(self, reason)
+            }
+        )
+    }
+
+    // MARK: Calling
+
+    /// Runs job `job` in the peer with an encoded input and returns its encoded output.
+    ///
+    /// Cancelling the calling task sends `cancel`; the call then ends with the peer's answer: `CancellationError` on
+    /// `cancelAck`, or the result if the job finished first.
+    package func call(job: String, payload: [UInt8]) async throws -> [UInt8] {
+        let cid = state.withLock { state -> UInt64 in
+            defer { state.nextCid &+= 2 }
+            return state.nextCid
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
+                let failure = state.withLock { state -> (any Error)? in
+                    if let failure = state.failure { return failure }
+                    state.calls[cid] = CallWaiter(continuation: continuation, job: job)
+                    return nil
+                }
+                if let failure {
+                    continuation.resume(throwing: failure)
+                    return
+                }
+                do {
+                    try channel.send(.start(Start(cid: cid, job: job, kind: .call, payload: payload)))
+                } catch {
+                    if let waiter = state.withLock({ $0.calls.removeValue(forKey: cid) }) {
+                        waiter.continuation.resume(throwing: error)
+                    }
+                    return
+                }
+                if Task.isCancelled { requestCancel(cid) }
+            }
+        } onCancel: {
+            requestCancel(cid)
+        }
+    }
+
+    private func requestCancel(_ cid: UInt64) {
+        let send = state.withLock { state -> Bool in
+            guard state.calls[cid] != nil, state.calls[cid]?.cancelRequested == false else { return false }
+            state.calls[cid]?.cancelRequested = true
+            return true
+        }
+        if send { try? channel.send(.cancel(cid: cid)) }
+    }
+
+    /// Fails every call in flight with `error`; later calls fail at once with it too.
+    package func failCalls(with error: any Error & Sendable) {
+        let waiters = state.withLock { state -> [CallWaiter] in
+            if state.failure == nil { state.failure = error }
+            let waiters = Array(state.calls.values)
+            state.calls.removeAll()
+            return waiters
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: error) }
+    }
+
+    /// The names of the jobs called on the peer and not answered yet.
+    package var jobsInFlight: [String] {
+        state.withLock { $0.calls.values.map(\.job) }
+    }
+
+    // MARK: Serving
+
+    private func handle(_ message: Message) {
+        switch message {
+        case .start(let start):
+            serve(start)
+        case .cancel(let cid?):
+            let task = state.withLock { state -> Task<Void, Never>? in
+                state.serving[cid]?.cancelRequested = true
+                return state.serving[cid]?.task
+            }
+            task?.cancel()
+        case .return(let cid, let payload):
+            state.withLock { $0.calls.removeValue(forKey: cid) }?.continuation.resume(returning: payload)
+        case .error(let cid?, let info):
+            state.withLock { $0.calls.removeValue(forKey: cid) }?.continuation.resume(throwing: RemoteActorError(info))
+        case .cancelAck(let cid?):
+            state.withLock { $0.calls.removeValue(forKey: cid) }?.continuation.resume(throwing: CancellationError())
+        case .cancel(nil), .cancelAck(nil), .error(nil, _):
+            events.actorMessage(message)
+        case .hello, .spawnSpec, .started, .yield, .credit, .stop:
+            let reason = TractorError(.protocolViolation, "unexpected message from \(remote): \(message.kindName)")
+            try? channel.send(.error(cid: nil, .describing(reason, in: local, job: nil)))
+            channel.close()
+        }
+    }
+
+    private func serve(_ start: Start) {
+        guard let server, let job = server.jobs[start.job] else {
+            let reason = TractorError(
+                .unknownJob,
+                "actor \(local) does not serve a job named '\(start.job)'"
+                    + (server.map { "; it serves: " + $0.jobs.keys.sorted().joined(separator: ", ") } ?? "")
+            )
+            try? channel.send(.error(cid: start.cid, .describing(reason, in: local, job: start.job)))
+            return
+        }
+        let cid = start.cid
+        let actor = server.actor
+        state.withLock { table in
+            table.serving[cid] = ServedCall()
+            table.serving[cid]?.task = Task { [self] in
+                let reply: Message
+                do {
+                    let output = try await ServingContext.$connection.withValue(self) {
+                        try await job.invoke(start.payload)
+                    }
+                    reply = .return(cid: cid, payload: output)
+                } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
+                    reply = .cancelAck(cid: cid)
+                } catch {
+                    reply = .error(cid: cid, .describing(error, in: actor, job: job.name))
+                }
+                state.withLock { _ = $0.serving.removeValue(forKey: cid) }
+                try? channel.send(reply)
+            }
+        }
+    }
+
+    /// Cancels every job served to the peer.
+    package func cancelServed() {
+        let tasks = state.withLock { state in
+            state.serving.values.compactMap { call -> Task<Void, Never>? in call.task }
+        }
+        for task in tasks { task.cancel() }
+    }
+
+    /// Waits for every job served to the peer to finish.
+    package func waitForServed() async {
+        let tasks = state.withLock { state in state.serving.values.compactMap(\.task) }
+        for task in tasks { await task.value }
+    }
+
+    /// Sends an actor-level message (`cancel(nil)`, `cancelAck(nil)`, `error(nil, …)`).
+    package func sendActorMessage(_ message: Message) throws(TractorError) {
+        try channel.send(message)
+    }
+}
+
+extension Message {
+    /// The case's name, for error messages.
+    var kindName: String {
+        switch self {
+        case .hello: "hello"
+        case .spawnSpec: "spawnSpec"
+        case .start: "start"
+        case .started: "started"
+        case .yield: "yield"
+        case .credit: "credit"
+        case .stop: "stop"
+        case .return: "return"
+        case .error: "error"
+        case .cancel: "cancel"
+        case .cancelAck: "cancelAck"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+
+/// An error raised in another actor process, carried here with its origin.
+///
+/// Remote failures are boxed, never re-created as local types (STYLE.md rule 5): match on ``typeName`` and read
+/// ``message``, ``source`` and ``relayPath``. When a tree of nurseries passes the error up, every actor it crosses is
+/// appended to ``relayPath``, nearest the source first.
+///
+/// ```swift
+/// do {
+///     try await withActorNursery { nursery in
+///         _ = try await nursery.runInActor(parse, "not a number", name: "parser")
+///     }
+/// } catch let error as RemoteActorError {
+///     print(error.typeName, error.message, error.source.name)   // "MyApp.ParseError", "…", "parser"
+/// }
+/// ```
+public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
+    /// What crossed the wire.
+    public let info: RemoteErrorInfo
+
+    /// Wraps an error description received from another actor.
+    public init(_ info: RemoteErrorInfo) {
+        self.info = info
+    }
+
+    /// The actor where the error was first raised.
+    public var source: ActorID { info.source }
+    /// The Swift type name of the original error, such as `"MyApp.ParseError"`.
+    public var typeName: String { info.typeName }
+    /// The original error's description.
+    public var message: String { info.message }
+    /// A backtrace of the failing task, where the runtime could take one.
+    public var backtrace: String? { info.backtrace }
+    /// The job that failed, if the error came from a job.
+    public var job: String? { info.job }
+    /// The `TractorError.Code` name when the original error was a ``TractorError`` (such as `"unknownJob"`).
+    public var code: String? { info.code }
+    /// The actors the error passed through on its way here, nearest the source first.
+    public var relayPath: [ActorID] { info.relayPath }
+    /// Further errors that failed together with this one in the remote actor's nursery.
+    public var nested: [RemoteActorError] { info.nested.map(RemoteActorError.init) }
+
+    /// Whether the original error had the given type name, such as `"MyApp.ParseError"` or just `"ParseError"`.
+    public func isRemote(_ typeName: String) -> Bool {
+        info.typeName == typeName || info.typeName.hasSuffix("." + typeName)
+    }
+
+    public var description: String {
+        var text = "RemoteActorError from \(info.source)"
+        if let job = info.job { text += " in job '\(job)'" }
+        text += ": \(info.typeName): \(info.message)"
+        if !info.relayPath.isEmpty {
+            text += " (relayed through " + info.relayPath.map(\.description).joined(separator: " → ") + ")"
+        }
+        if !info.nested.isEmpty {
+            text += " with \(info.nested.count) more: " + nested.map(\.description).joined(separator: "; ")
+        }
+        return text
+    }
+}
+
+extension RemoteErrorInfo {
+    /// Describes `error`, raised in the actor `actor` (while running `job`), for sending to another actor.
+    ///
+    /// A ``RemoteActorError`` passing through keeps its source and gains `actor` on its relay path; an
+    /// ``ActorNurseryError`` becomes its first error with the others nested.
+    static func describing(_ error: any Error, in actor: ActorID, job: String?) -> RemoteErrorInfo {
+        switch error {
+        case let remote as RemoteActorError:
+            var info = remote.info
+            info.relayPath.append(actor)
+            return info
+        case let group as ActorNurseryError:
+            var infos = group.errors.map { describing($0, in: actor, job: job) }
+            var first = infos.removeFirst()
+            first.nested += infos
+            return first
+        case let tractor as TractorError:
+            return RemoteErrorInfo(
+                source: actor,
+                typeName: "TractorRuntime.TractorError",
+                message: tractor.description,
+                backtrace: "raised at \(tractor.file):\(tractor.line)",
+                job: job,
+                code: tractor.code.description
+            )
+        default:
+            return RemoteErrorInfo(
+                source: actor,
+                typeName: String(reflecting: type(of: error)),
+                message: String(describing: error),
+                backtrace: Thread.callStackSymbols.dropFirst().joined(separator: "\n"),
+                job: job
+            )
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import CTractorLinux
+import Glibc
+import Logging
+import Synchronization
+
+/// Why a child stops serving.
+private enum ShutdownReason: Sendable {
+    /// The parent sent `cancel(nil)` (or SIGTERM arrived): cancel everything, acknowledge, exit.
+    case cancelled
+    /// The parent's channel closed: cancel everything and exit; there is no one to acknowledge to.
+    case parentGone
+}
+
+/// The one shutdown request of a child process; the first reason wins.
+private let shutdownRequest = Mutex<(reason: ShutdownReason?, waiter: CheckedContinuation<ShutdownReason, Never>?)>(
+    (nil, nil)
+)
+
+private func requestShutdown(_ reason: ShutdownReason) {
+    let waiter = shutdownRequest.withLock { request -> CheckedContinuation<ShutdownReason, Never>? in
+        guard request.reason == nil else { return nil }
+        request.reason = reason
+        let waiter = request.waiter
+        request.waiter = nil
+        return waiter
+    }
+    waiter?.resume(returning: reason)
+}
+
+private func waitForShutdown() async -> ShutdownReason {
+    await withCheckedContinuation { continuation in
+        let reason = shutdownRequest.withLock { request -> ShutdownReason? in
+            if let reason = request.reason { return reason }
+            request.waiter = continuation
+            return nil
+        }
+        if let reason { continuation.resume(returning: reason) }
+    }
+}
+
+/// The descriptor the SIGTERM handler writes to; the I/O loop reads it and requests a shutdown.
+nonisolated(unsafe) private var terminationSignalFD: CInt = -1
+
+/// Watches the SIGTERM descriptor on the loop thread.
+private final class TerminationSignalHandler: IOHandler {
+    let fd: CInt
+    init(fd: CInt) { self.fd = fd }
+
+    func handleEvents(_ events: UInt32) {
+        var value: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &value) { read(fd, $0.baseAddress, 8) }
+        requestShutdown(.cancelled)
+    }
+}
+
+extension ActorRuntime {
+    /// Serves as a spawned child until told to stop, then exits the process. Never returns.
+    func serveAsChild(_ marker: SpawnMarker) async -> Never {
+        // Die with the parent, whatever kills it; then close the race where it died before the line above.
+        _ = ctractor_set_parent_death_signal(SIGKILL)
+        if getppid() != marker.parentPID { exit(70) }
+        installTerminationHandler()
+
+        let logger = self.logger
+        let parent: PeerConnection
+        do {
+            try startListening()
+            parent = try await connectToParent(marker)
+        } catch {
+            logger.error("could not join the actor tree: \(error)")
+            exit(71)
+        }
+        adopt(parent)
+
+        if let address = registryAddress {
+            do {
+                let registry = try await connect(to: address)
+                setRegistryConnection(registry)
+                _ = try await registry.call(
+                    job: "tractor.registry.register",
+                    payload: try MessagePackEncoder().encode(RegistryEntry(actor: identity, address: listenerPath))
+                )
+            } catch {
+                logger.warning("could not register with the registry at \(address): \(error)")
+            }
+        }
+
+        let reason = await waitForShutdown()
+        for connection in connections { connection.cancelServed() }
+        switch reason {
+        case .cancelled:
+            // Wait for every job to finish cancelling; a job that ignores cancellation keeps us here until the parent's
+            // SIGKILL, which is the ladder working as declared.
+            for connection in connections { await connection.waitForServed() }
+            try? parent.sendActorMessage(.cancelAck(cid: nil))
+            try? await parent.channel.waitUntilFlushed()
+        case .parentGone:
+            let grace = configuration.teardown.cancelGrace
+            _ = try? await withTimeout(grace) {
+                for connection in self.connections { await connection.waitForServed() }
+            }
+        }
+        exit(0)
+    }
+
+    private func connectToParent(_ marker: SpawnMarker) async throws -> PeerConnection {
+        let channel = try Channel.connect(to: marker.parentSocket, maximumFrameSize: configuration.maximumFrameSize)
+        try channel.send(.hello(Hello(actor: identity, cookie: marker.cookie)))
+        let (hello, spec) = try await withTimeout(configuration.spawnTimeout) {
+            guard case .hello(let hello) = try await channel.receive() else {
+                throw TractorError(.handshakeFailed, "the parent did not answer with hello")
+            }
+            guard constantTimeEquals(hello.cookie, marker.cookie) else {
+                throw TractorError(.handshakeFailed, "the parent answered with another cookie")
+            }
+            guard case .spawnSpec(let spec) = try await channel.receive() else {
+                throw TractorError(.handshakeFailed, "the parent did not send a spawn spec")
+            }
+            return (hello, spec)
+        } onTimeout: {
+            channel.close()
+        }
+        try apply(spec)
+        var events = PeerConnection.Events()
+        events.actorMessage = { message in
+            if case .cancel(nil) = message { requestShutdown(.cancelled) }
+        }
+        events.closed = { connection, reason in
+            connection.failCalls(with: reason)
+            requestShutdown(.parentGone)
+        }
+        return PeerConnection(
+            channel: channel,
+            local: identity,
+            remote: hello.actor,
+            initiator: true,
+            server: jobTable,
+            events: events
+        )
+    }
+
+    private func apply(_ spec: SpawnSpec) throws {
+        restrictJobs(to: spec.jobs)
+        setRegistryAddress(spec.registryAddress)
+        var configuration = self.configuration
+        configuration.teardown = TeardownPolicy(wire: spec.teardown)
+        if let level = Logger.Level(rawValue: spec.logLevel) { configuration.logLevel = level }
+        setConfiguration(configuration)
+        if let binding = spec.binding {
+            try BindingHook.apply(binding)
+        }
+    }
+
+    private func installTerminationHandler() {
+        guard let fd = try? sys_eventfd() else { return }
+        terminationSignalFD = fd
+        let handler = TerminationSignalHandler(fd: fd)
+        IOLoop.shared.execute {
+            try? IOLoop.shared.register(fd, events: EPOLLIN.rawValue, handler: handler)
+        }
+        _ = ctractor_install_signal_handler(SIGTERM) { _ in
+            var one: UInt64 = 1
+            _ = withUnsafeBytes(of: &one) { write(terminationSignalFD, $0.baseAddress, 8) }
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Glibc
+import Logging
+import Synchronization
+
+/// The runtime of this process: its identity, its listener, the jobs it serves and the connections it holds.
+///
+/// There is one per process, made on first use. A process started by a parent (the `TRACTOR_SPAWN` marker is set)
+/// takes the identity its parent gave it; any other process is a root.
+package final class ActorRuntime: Sendable {
+    /// This process's runtime.
+    package static let shared = ActorRuntime()
+
+    package let identity: ActorID
+    package let marker: SpawnMarker?
+    package let socketDirectory: String
+    package let treeSecret: [UInt8]
+    package let listenerPath: String
+    package let registry: RegistryStore
+    private let state: Mutex<State>
+
+    private struct State: ~Copyable {
+        var configuration = TractorConfiguration()
+        var jobs: [String: ErasedJob] = [:]
+        var listener: Listener?
+        var pendingSpawns: [[UInt8]: SpawnSlot] = [:]
+        var connections: [ObjectIdentifier: PeerConnection] = [:]
+        var registryAddress: String?
+        var registryConnection: PeerConnection?
+        var logger: Logger
+    }
+
+    /// Whether this process is the root of its tree.
+    package var isRoot: Bool { marker == nil }
+
+    private init() {
+        let pid = getpid()
+        let marker = getenv(SpawnMarker.variable).flatMap { SpawnMarker(encoded: String(cString: $0)) }
+        self.marker = marker
+        if let marker {
+            identity = ActorID(name: marker.name, uid: marker.uid, pid: pid)
+            socketDirectory = marker.socketDirectory
+            treeSecret = marker.treeSecret
+            unsetenv(SpawnMarker.variable)
+        } else {
+            identity = ActorID(name: "root", uid: Hex.encode(sys_random_bytes(8)), pid: pid)
+            let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+            do {
+                socketDirectory = try sys_mkdtemp((base.count < 40 ? base : "/tmp") + "/tractor-XXXXXX")
+            } catch {
+                fatalError("Tractor cannot create its private socket directory: \(error)")
+            }
+            treeSecret = sys_random_bytes(32)
+        }
+        listenerPath = socketDirectory + "/" + identity.uid + ".sock"
+        registry = RegistryStore()
+        var logger = Logger(label: "tractor")
+        logger[metadataKey: "actor"] = "\(identity.name)[\(pid)]"
+        state = Mutex(State(registryAddress: marker == nil ? listenerPath : nil, logger: logger))
+        registerExitCleanup()
+        if marker == nil {
+            try? configure(TractorConfiguration(), jobs: [])
+            registry.register(RegistryEntry(actor: identity, address: listenerPath), owner: nil)
+        }
+    }
+
+    // MARK: Configuration and jobs
+
+    package var configuration: TractorConfiguration { state.withLock { $0.configuration } }
+
+    package var logger: Logger { state.withLock { $0.logger } }
+
+    package var registryAddress: String? { state.withLock { $0.registryAddress } }
+
+    package func configure(_ configuration: TractorConfiguration, jobs: [any JobDefinition]) throws(TractorError) {
+        var table: [String: ErasedJob] = [:]
+        for job in jobs {
+            guard table[job.name] == nil else {
+                throw TractorError(.invalidArgument, "two jobs are named '\(job.name)'; job names must be unique")
+            }
+            table[job.name] = job._erased
+        }
+        if isRoot {
+            for job in RegistryStore.jobs(for: self) {
+                table[job.name] = job._erased
+            }
+        }
+        state.withLock { state in
+            state.configuration = configuration
+            state.jobs = table
+            state.logger.logLevel = configuration.logLevel
+        }
+    }
+
+    /// Keeps only the jobs named in `names` (all of them when `names` is empty), plus the runtime's own.
+    package func restrictJobs(to names: [String]) {
+        guard !names.isEmpty else { return }
+        let allowed = Set(names)
+        state.withLock { state in
+            state.jobs = state.jobs.filter { allowed.contains($0.key) || $0.key.hasPrefix("tractor.") }
+        }
+    }
+
+    package func setConfiguration(_ configuration: TractorConfiguration) {
+        state.withLock { state in
+            state.configuration = configuration
+            state.logger.logLevel = configuration.logLevel
+        }
+    }
+
+    /// The connection to the registry (children only; the root holds the registry itself).
+    package var registryConnection: PeerConnection? { state.withLock { $0.registryConnection } }
+
+    package func setRegistryConnection(_ connection: PeerConnection) {
+        state.withLock { $0.registryConnection = connection }
+    }
+
+    package func setRegistryAddress(_ address: String?) {
+        state.withLock { $0.registryAddress = address }
+    }
+
+    package var jobTable: JobTable {
+        JobTable(actor: identity, jobs: state.withLock { $0.jobs })
+    }
+
+    // MARK: Listening
+
+    /// Starts the listener if it is not running yet.
+    package func startListening() throws(TractorError) {
+        let needed = state.withLock { $0.listener == nil }
+        guard needed else { return }
+        let listener = try Listener(path: listenerPath, maximumFrameSize: configuration.maximumFrameSize) {
+            [self] channel in
+            Task { await self.handshake(accepted: channel) }
+        }
+        let duplicate = state.withLock { state -> Bool in
+            if state.listener != nil { return true }
+            state.listener = listener
+            return false
+        }
+        if duplicate { listener.close() }
+    }
+
+    /// Runs the accepting side of a handshake: a child connecting back, or a peer of the tree.
+    private func handshake(accepted channel: Channel) async {
+        let hello: Hello
+        do {
+            hello = try await withTimeout(.seconds(10)) {
+                guard case .hello(let hello) = try await channel.receive() else {
+                    throw TractorError(.handshakeFailed, "the first message was not hello")
+                }
+                return hello
+            } onTimeout: {
+                channel.close()
+            }
+        } catch {
+            reject(channel, TractorError(.handshakeFailed, "handshake failed: \(error)"))
+            return
+        }
+        guard hello.version == tractorWireVersion else {
+            reject(channel, TractorError(
+                .handshakeFailed,
+                "wire version \(hello.version) is not supported; this actor speaks version \(tractorWireVersion)"
+            ))
+            return
+        }
+        let expected = state.withLock { state -> (Bool, CheckedContinuation<(Channel, Hello), any Error>?) in
+            switch state.pendingSpawns[hello.cookie] {
+            case .waiting(let continuation):
+                state.pendingSpawns.removeValue(forKey: hello.cookie)
+                return (true, continuation)
+            case .expected:
+                state.pendingSpawns[hello.cookie] = .arrived(channel, hello)
+                return (true, nil)
+            case .arrived, nil:
+                return (false, nil)
+            }
+        }
+        if expected.0 {
+            expected.1?.resume(returning: (channel, hello))
+            return
+        }
+        guard constantTimeEquals(hello.cookie, treeSecret) else {
+            reject(channel, TractorError(.handshakeFailed, "wrong cookie from \(hello.actor); connection refused"))
+            return
+        }
+        do {
+            try channel.send(.hello(Hello(actor: identity, cookie: hello.cookie)))
+        } catch {
+            channel.close()
+            return
+        }
+        adopt(PeerConnection(channel: channel, local: identity, remote: hello.actor, initiator: false, server: jobTable))
+    }
+
+    private func reject(_ channel: Channel, _ error: TractorError) {
+        logger.warning("refused a connection: \(error.message)")
+        try? channel.send(.error(cid: nil, .describing(error, in: identity, job: nil)))
+        channel.close()
+    }
+
+    /// Keeps a connection until it closes, so that actor-wide cancellation reaches the jobs it serves.
+    package func adopt(_ connection: PeerConnection) {
+        let key = ObjectIdentifier(connection)
+        state.withLock { $0.connections[key] = connection }
+        connection.channel.attachCloseObserver { [self] in
+            _ = state.withLock { $0.connections.removeValue(forKey: key) }
+        }
+    }
+
+    /// Every connection this process holds.
+    package var connections: [PeerConnection] { state.withLock { Array($0.connections.values) } }
+
+    /// Expects the child holding `cookie` to connect back. Call before starting the child.
+    package func expectChild(cookie: [UInt8]) -> PendingSpawn {
+        state.withLock { $0.pendingSpawns[cookie] = .expected }
+        return PendingSpawn(runtime: self, cookie: cookie)
+    }
+
+    fileprivate func waitForPendingSpawn(
+        cookie: [UInt8],
+        _ continuation: CheckedContinuation<(Channel, Hello), any Error>
+    ) {
+        let arrived = state.withLock { state -> Result<(Channel, Hello), TractorError>? in
+            switch state.pendingSpawns[cookie] {
+            case .expected:
+                state.pendingSpawns[cookie] = .waiting(continuation)
+                return nil
+            case .arrived(let channel, let hello):
+                state.pendingSpawns.removeValue(forKey: cookie)
+                return .success((channel, hello))
+            case .waiting, nil:
+                return .failure(TractorError(.spawnFailed, "the child is no longer expected"))
+            }
+        }
+        if let arrived { continuation.resume(with: arrived) }
+    }
+
+    fileprivate func cancelPendingSpawn(cookie: [UInt8], with error: any Error) {
+        let slot = state.withLock { $0.pendingSpawns.removeValue(forKey: cookie) }
+        switch slot {
+        case .waiting(let continuation): continuation.resume(throwing: error)
+        case .arrived(let channel, _): channel.close()
+        case .expected, nil: break
+        }
+    }
+
+    // MARK: Outgoing connections
+
+    /// Connects to another actor of the tree at `address`.
+    package func connect(to address: String) async throws -> PeerConnection {
+        let channel = try Channel.connect(to: address, maximumFrameSize: configuration.maximumFrameSize)
+        do {
+            try channel.send(.hello(Hello(actor: identity, cookie: treeSecret)))
+            let reply = try await withTimeout(.seconds(10)) { try await channel.receive() } onTimeout: { channel.close() }
+            switch reply {
+            case .hello(let hello) where constantTimeEquals(hello.cookie, treeSecret):
+                let connection = PeerConnection(
+                    channel: channel, local: identity, remote: hello.actor, initiator: true, server: jobTable
+                )
+                adopt(connection)
+                return connection
+            case .error(_, let info):
+                throw RemoteActorError(info)
+            default:
+                throw TractorError(.handshakeFailed, "the actor at \(address) answered the handshake with \(reply.kindName)")
+            }
+        } catch {
+            channel.close()
+            throw error
+        }
+    }
+
+    // MARK: Exit
+
+    private func registerExitCleanup() {
+        exitCleanupPaths.withLock { $0 = (listenerPath, isRoot ? socketDirectory : nil) }
+        atexit {
+            let (socket, directory) = exitCleanupPaths.withLock { $0 }
+            if let socket { sys_unlink(socket) }
+            if let directory { removeSocketDirectory(directory) }
+        }
+    }
+}
+
+/// What the exit handler removes: this actor's socket, and (in the root) the whole socket directory.
+private let exitCleanupPaths = Mutex<(String?, String?)>((nil, nil))
+
+private func removeSocketDirectory(_ path: String) {
+    if let directory = opendir(path) {
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { sys_unlink(path + "/" + name) }
+        }
+        closedir(directory)
+    }
+    sys_rmdir(path)
+}
+
+/// Where a child expected to connect back stands.
+private enum SpawnSlot {
+    case expected
+    case waiting(CheckedContinuation<(Channel, Hello), any Error>)
+    case arrived(Channel, Hello)
+}
+
+/// Compares secrets without leaking, through timing, how long a matching prefix is.
+package func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for index in a.indices { difference |= a[index] ^ b[index] }
+    return difference == 0
+}
+
+/// A child expected to connect back with a given cookie.
+package struct PendingSpawn: Sendable {
+    let runtime: ActorRuntime
+    let cookie: [UInt8]
+
+    /// Waits for the child's connection and hello, at most `timeout`; `abandon(_:)` ends the wait early.
+    package func wait(timeout: Duration) async throws -> (Channel, Hello) {
+        try await withTimeout(timeout) {
+            try await withCheckedThrowingContinuation { continuation in
+                runtime.waitForPendingSpawn(cookie: cookie, continuation)
+            }
+        } onTimeout: {
+            runtime.cancelPendingSpawn(
+                cookie: cookie,
+                with: TractorError(.spawnFailed, "the child did not connect back within \(timeout)")
+            )
+        }
+    }
+
+    /// Ends the wait with `error` (the child exited before connecting, say).
+    package func abandon(_ error: any Error) {
+        runtime.cancelPendingSpawn(cookie: cookie, with: error)
+    }
+}

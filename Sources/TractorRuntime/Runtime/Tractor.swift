@@ -1,0 +1,53 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Glibc
+
+/// The process-wide entry points: bootstrap, identity and discovery.
+public enum Tractor {
+    /// Makes this process an actor runtime; call it as the first statement of `main`.
+    ///
+    /// In a process spawned by an actor nursery (the same binary re-executed, or a worker executable), this connects
+    /// back to the parent, serves the listed jobs and never returns: the process exits when its parent cancels it or
+    /// goes away. In any other process — the root — it records the jobs and configuration and returns at once.
+    ///
+    /// The list is the capability list: only these jobs can be called in this process.
+    ///
+    /// ```swift
+    /// let isPrime = Job("is_prime") { (n: Int) -> Bool in ... }
+    ///
+    /// @main struct Primes {
+    ///     static func main() async throws {
+    ///         try await Tractor.bootstrap(jobs: [isPrime])
+    ///         // From here on, only the root runs.
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - jobs: The jobs this program's actors may run. Names must be unique.
+    ///   - configuration: Frame size limit, log level, teardown policy.
+    /// - Throws: ``TractorError`` `.invalidArgument` for duplicate job names; in a spawned child, a failed handshake
+    ///   ends the process instead (there is no one to throw to).
+    public static func bootstrap(
+        jobs: [any JobDefinition],
+        configuration: TractorConfiguration = TractorConfiguration()
+    ) async throws {
+        let runtime = ActorRuntime.shared
+        try runtime.configure(configuration, jobs: jobs)
+        guard let marker = runtime.marker else { return }
+        await runtime.serveAsChild(marker)
+    }
+
+    /// The identity of the actor this code runs in: its name, unique id and process id.
+    ///
+    /// ```swift
+    /// let whoAmI = Job("who") { Tractor.currentActor.name }
+    /// ```
+    public static var currentActor: ActorID { ActorRuntime.shared.identity }
+
+    /// Whether this process is the root of its actor tree (it was not spawned by a nursery).
+    public static var isRoot: Bool { ActorRuntime.shared.isRoot }
+}

@@ -1,0 +1,97 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+#if os(Linux)
+import Glibc
+
+/// What to start: an executable, its arguments (without `argv[0]`) and its whole environment.
+package struct SpawnCommand: Sendable {
+    package var executable: String
+    package var arguments: [String]
+    package var environment: [String: String]
+
+    package init(executable: String, arguments: [String], environment: [String: String]) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+    }
+}
+
+/// Starts child processes from the ``IOLoop`` thread.
+///
+/// The loop thread lives as long as the process, which matters: `PR_SET_PDEATHSIG` fires when the *thread* that
+/// created the child exits, so a child started from a pool thread that later retires would be killed for nothing.
+package enum Spawner {
+    /// Starts `command` and begins watching the child; the child gets its own process group (a terminal's Ctrl-C
+    /// reaches the root alone, which then tears the tree down), default signal dispositions and an empty signal mask.
+    package static func spawn(_ command: SpawnCommand, loop: IOLoop = .shared) async throws -> ChildProcess {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildProcess, any Error>) in
+            loop.execute {
+                continuation.resume(with: Result { () throws(TractorError) -> ChildProcess in
+                    let pid = try spawnNow(command)
+                    let pidFD: CInt
+                    do throws(TractorError) {
+                        pidFD = try sys_pidfd_open(pid)
+                    } catch {
+                        sys_kill(pid, SIGKILL)
+                        var status: CInt = 0
+                        _ = waitpid(pid, &status, 0)
+                        throw error
+                    }
+                    let child = ChildProcess(pid: pid, pidFD: pidFD, loop: loop)
+                    try child.startWatching()
+                    return child
+                })
+            }
+        }
+    }
+
+    private static func spawnNow(_ command: SpawnCommand) throws(TractorError) -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes,
+            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
+        )
+
+        let argv = ([command.executable] + command.arguments).map { strdup($0) }
+        let envp = command.environment.map { strdup("\($0.key)=\($0.value)") }
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let result = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
+            (envp + [nil]).withUnsafeBufferPointer { envpBuffer in
+                posix_spawn(
+                    &pid,
+                    command.executable,
+                    nil,
+                    &attributes,
+                    UnsafeMutablePointer(mutating: argvBuffer.baseAddress!),
+                    UnsafeMutablePointer(mutating: envpBuffer.baseAddress!)
+                )
+            }
+        }
+        guard result == 0 else {
+            throw TractorError(
+                .spawnFailed,
+                "could not start \(command.executable): \(Errno(result))",
+                cause: Errno(result)
+            )
+        }
+        return pid
+    }
+}
+#endif

@@ -1,0 +1,141 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import TractorRuntime
+
+/// An error thrown on purpose by the test jobs.
+public struct TestJobError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Input of ``TestJobs/failAfterBarrier``.
+public struct BarrierInput: Codable, Sendable {
+    public var directory: String
+    public var count: Int
+    public var message: String
+    public init(directory: String, count: Int, message: String) {
+        self.directory = directory
+        self.count = count
+        self.message = message
+    }
+}
+
+/// Input of ``TestJobs/tree``.
+public struct TreeInput: Codable, Sendable {
+    public var depth: Int
+    public var breadth: Int
+    public var failLeaves: Bool
+    public var pidDirectory: String
+    public init(depth: Int, breadth: Int, failLeaves: Bool, pidDirectory: String) {
+        self.depth = depth
+        self.breadth = breadth
+        self.failLeaves = failLeaves
+        self.pidDirectory = pidDirectory
+    }
+}
+
+/// Records this process's pid as a file in `directory`, for tests that check every process of a tree is gone.
+func recordPID(in directory: String) {
+    _ = FileManager.default.createFile(atPath: directory + "/\(getpid())", contents: nil)
+}
+
+/// The jobs the integration tests run in `tractor-test-worker` processes.
+public enum TestJobs {
+    public static let question = Job("question") { "What is the answer to life, the universe and everything?" }
+    public static let add = Job("add") { (numbers: [Int]) in numbers.reduce(0, +) }
+    public static let echo = Job("echo") { (text: String) in text }
+    public static let whoAmI = Job("whoami") { "\(Tractor.currentActor.name)" }
+    public static let pid = Job("pid") { Int32(getpid()) }
+    public static let fail = Job("fail") { (message: String) -> Int in throw TestJobError(message) }
+
+    /// Sleeps, honouring cancellation; returns the milliseconds slept.
+    public static let sleep = Job("sleep") { (milliseconds: Int) -> Int in
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return milliseconds
+    }
+
+    /// Sleeps without ever looking at cancellation.
+    public static let sleepIgnoringCancellation = Job("sleepIgnoringCancellation") { (milliseconds: Int) -> Int in
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        while Date() < deadline { usleep(10_000) }
+        return milliseconds
+    }
+
+    /// Dies mid-call: `"kill"` (SIGKILL), `"segv"` (SIGSEGV), `"exit"` (exit status 3), `"fatal"` (fatalError).
+    public static let crash = Job("crash") { (how: String) -> Int in
+        switch how {
+        case "kill": kill(getpid(), SIGKILL)
+        case "segv": raise(SIGSEGV)
+        case "exit": exit(3)
+        case "fatal": fatalError("the crash job was asked to fail")
+        default: throw TestJobError("unknown crash kind \(how)")
+        }
+        while true { pause() }
+    }
+
+    /// Waits (ignoring cancellation) until `count` processes have reached the barrier, then throws.
+    public static let failAfterBarrier = Job("failAfterBarrier") { (input: BarrierInput) -> Int in
+        _ = FileManager.default.createFile(atPath: input.directory + "/\(getpid())", contents: nil)
+        while ((try? FileManager.default.contentsOfDirectory(atPath: input.directory))?.count ?? 0) < input.count {
+            usleep(2_000)
+        }
+        throw TestJobError(input.message)
+    }
+
+    /// Builds a tree of actors `depth` levels deep, `breadth` wide; leaves fail if asked, else return their pids.
+    public static let tree: Job<TreeInput, [Int32]> = Job("tree") { (input: TreeInput) -> [Int32] in
+        recordPID(in: input.pidDirectory)
+        if input.depth == 0 {
+            if input.failLeaves { throw TestJobError("leaf \(Tractor.currentActor.name) failed") }
+            return [getpid()]
+        }
+        return try await withActorNursery { nursery in
+            var portals: [ResultPortal<[Int32]>] = []
+            for index in 0..<input.breadth {
+                var child = input
+                child.depth -= 1
+                portals.append(try await nursery.runInActor(tree, child, name: "\(Tractor.currentActor.name).\(index)"))
+            }
+            var pids = [getpid()]
+            for portal in portals { pids += try await portal.result() }
+            return pids
+        }
+    }
+
+    /// Starts `count` daemon children that record their pids, then waits forever.
+    public static let holdDaemons = Job("holdDaemons") { (input: TreeInput) -> Int in
+        recordPID(in: input.pidDirectory)
+        try await withActorNursery { nursery in
+            for index in 0..<input.breadth {
+                let daemon = try await nursery.startActor("held.\(index)", jobs: [recordSelf])
+                _ = try await daemon.run(recordSelf, input.pidDirectory)
+            }
+            try await Task.sleep(for: .seconds(3600))
+        }
+        return 0
+    }
+
+    /// Records the actor's pid in a directory.
+    public static let recordSelf = Job("recordSelf") { (directory: String) -> Int32 in
+        recordPID(in: directory)
+        return getpid()
+    }
+
+    /// Finds the actor named by the input through the registry and asks who it is.
+    public static let callPeer = Job("callPeer") { (name: String) -> String in
+        try await Tractor.waitForActor(named: name) { peer in
+            "\(Tractor.currentActor.name) reached \(try await peer.run(whoAmI))"
+        }
+    }
+
+    /// Every job above.
+    public static let all: [any JobDefinition] = [
+        question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
+        holdDaemons, recordSelf, callPeer,
+    ]
+}

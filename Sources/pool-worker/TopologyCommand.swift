@@ -151,12 +151,20 @@ struct TopologyReport: Encodable {
         hostname = topology.hostname
         allowedCPUs = topology.allowedCPUs.description
         supportsMemoryBinding = topology.supportsMemoryBinding
-        packages = topology.packages.map { .init(index: $0.logicalIndex, osIndex: $0.osIndex, cpus: $0.cpus.description) }
+        packages = topology.packages.map {
+            .init(index: $0.logicalIndex, osIndex: $0.osIndex, cpus: $0.cpus.description)
+        }
         numaNodes = topology.numaNodes.map {
             .init(osIndex: $0.osIndex, cpus: $0.cpus.description, localMemoryBytes: $0.localMemoryBytes)
         }
         cores = topology.cores.map {
-            .init(index: $0.logicalIndex, osIndex: $0.osIndex, package: $0.package, numaNode: $0.numaNode, pus: Array($0.cpus))
+            .init(
+                index: $0.logicalIndex,
+                osIndex: $0.osIndex,
+                package: $0.package,
+                numaNode: $0.numaNode,
+                pus: Array($0.cpus)
+            )
         }
         pus = topology.processingUnits.map(\.osIndex)
         caches = topology.caches.map {

@@ -26,7 +26,13 @@ import TractorPool
     }
 
     @Test func numaWorkersOnTwoPackagesWithHyperthreads() {
-        let machine = Topology.uniform(packages: 2, numaNodesPerPackage: 2, coresPerNUMANode: 2, pusPerCore: 2, hostname: "big")
+        let machine = Topology.uniform(
+            packages: 2,
+            numaNodesPerPackage: 2,
+            coresPerNUMANode: 2,
+            pusPerCore: 2,
+            hostname: "big"
+        )
         let report = BindingReport.render(
             [
                 WorkerBinding(workerID: 0, pid: 7, cpus: CPUSet(0...3), numaNode: 0, memoryBound: true),
@@ -67,7 +73,9 @@ import TractorPool
             hostname: "x86",
             packages: [.init(logicalIndex: 0, cpus: CPUSet(0...3))],
             numaNodes: [.init(osIndex: 0, cpus: CPUSet(0...3))],
-            cores: [.init(logicalIndex: 0, package: 0, cpus: [0, 2]), .init(logicalIndex: 1, package: 0, cpus: [1, 3])]
+            cores: [
+                .init(logicalIndex: 0, package: 0, cpus: [0, 2]), .init(logicalIndex: 1, package: 0, cpus: [1, 3]),
+            ]
         )
         let report = BindingReport.render([WorkerBinding(workerID: 0, pid: 1, cpus: [0, 2, 9])], topology: machine)
         #expect(report == "[x86:1] worker 0 bound to package 0[core 0[PU 0,2]], PU 9 (outside the topology): [BB/..]")

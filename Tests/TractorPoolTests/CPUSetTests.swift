@@ -28,7 +28,8 @@ import TractorPool
     }
 
     @Test(arguments: [
-        "a", "1-", "-1", "3-1", "1,,2", ",1", "1,", "0-3:0", "2:2", "1 2", "0x3", "+1", "1-2-3", "1.5", "99999999999999999999",
+        "a", "1-", "-1", "3-1", "1,,2", ",1", "1,", "0-3:0", "2:2", "1 2", "0x3", "+1", "1-2-3", "1.5",
+        "99999999999999999999",
         "1048576",
     ])
     func rejectsBadSyntaxWithATypedError(list: String) {
@@ -43,7 +44,9 @@ import TractorPool
     @Test func roundTripsRandomSets() throws {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<200 {
-            let cpus = (0..<Int.random(in: 0...40, using: &generator)).map { _ in Int.random(in: 0..<300, using: &generator) }
+            let cpus = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+                Int.random(in: 0..<300, using: &generator)
+            }
             let set = CPUSet(cpus)
             #expect(Array(set) == Array(Set(cpus)).sorted())
             #expect(try CPUSet(parsing: set.description) == set)

@@ -67,7 +67,8 @@ enum LinuxFacts {
     /// The built `pool-worker` executable, next to the test bundle in the build directory.
     static func poolWorkerPath() throws -> String {
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        let path = URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent("pool-worker").path
+        let path = URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent("pool-worker")
+            .path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw Failure(description: "pool-worker is not built at \(path); run `swift build` first")
         }
@@ -81,7 +82,9 @@ enum LinuxFacts {
         process.arguments = arguments
         let output = Pipe()
         // Standard error goes to a file, so that reading standard output to its end cannot stall on a full pipe.
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("tractor-\(UUID().uuidString).err").path
+        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tractor-\(UUID().uuidString).err"
+        ).path
         guard FileManager.default.createFile(atPath: errorPath, contents: nil),
             let errorFile = FileHandle(forWritingAtPath: errorPath)
         else {

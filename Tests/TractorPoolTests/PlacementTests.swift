@@ -98,7 +98,12 @@ import TractorPool
     }
 
     @Test func aMachineWithoutNUMAIsOneNodeAndBindsNoMemory() {
-        let machine = Topology.uniform(packages: 2, numaNodesPerPackage: 2, coresPerNUMANode: 2, supportsMemoryBinding: false)
+        let machine = Topology.uniform(
+            packages: 2,
+            numaNodesPerPackage: 2,
+            coresPerNUMANode: 2,
+            supportsMemoryBinding: false
+        )
         #expect(machine.numaNodes.count == 1)
         #expect(machine.numaNodes[0].osIndex == 0 && machine.numaNodes[0].cpus == CPUSet(0...7))
         let plan = Placement.perNUMANode.plan(for: machine)
@@ -114,7 +119,11 @@ import TractorPool
             cores: [.init(logicalIndex: 0, cpus: [0]), .init(logicalIndex: 1, cpus: [1])]
         )
         #expect(machine.numaNodes == [.init(osIndex: 0, cpus: [0, 1])])
-        #expect(Placement.perNUMANode.plan(for: machine).workers == [.init(index: 0, cpus: [0, 1], numaNode: 0, bindsMemory: true)])
+        #expect(
+            Placement.perNUMANode.plan(for: machine).workers == [
+                .init(index: 0, cpus: [0, 1], numaNode: 0, bindsMemory: true)
+            ]
+        )
     }
 
     @Test func aMachineWithNoAllowedCoreGetsOneUnboundWorker() {

@@ -98,6 +98,9 @@ import TractorPool
         #expect {
             try ProcessBinding.apply(cpus: nil, memoryNode: 4095)
         } throws: { ($0 as? TractorError)?.code == .invalidArgument }
+        #expect {
+            try ProcessBinding.apply(BindingSpec(cpus: [0, UInt32(CPUSet.indexLimit)], memoryNode: nil))
+        } throws: { ($0 as? TractorError)?.code == .invalidArgument }
         #expect(try ProcessBinding.current() == before)
     }
 
@@ -116,7 +119,10 @@ import TractorPool
 
     @Test func readsTheAllowedCPUsOfAnotherProcess() throws {
         let parent = getppid()
-        #expect(try ProcessBinding.allowedCPUs(ofProcess: parent) == LinuxFacts.allowedCPUs(inStatusFile: "/proc/\(parent)/status"))
+        #expect(
+            try ProcessBinding.allowedCPUs(ofProcess: parent)
+                == LinuxFacts.allowedCPUs(inStatusFile: "/proc/\(parent)/status")
+        )
         #expect(try ProcessBinding.allowedCPUs(ofProcess: getpid()) == LinuxFacts.allowedCPUsOfThisProcess())
         #expect {
             _ = try ProcessBinding.allowedCPUs(ofProcess: Int32.max)

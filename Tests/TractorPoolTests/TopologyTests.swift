@@ -53,9 +53,15 @@ import TractorPool
     @Test func cachesAndHostnameAreThere() throws {
         let topology = try Topology.current()
         #expect(topology.hostname == (try LinuxFacts.hostname()))
-        #expect(topology.caches.allSatisfy { $0.level >= 1 && !$0.cpus.isEmpty && $0.cpus.isSubset(of: topology.allowedCPUs) })
+        #expect(
+            topology.caches.allSatisfy {
+                $0.level >= 1 && !$0.cpus.isEmpty && $0.cpus.isSubset(of: topology.allowedCPUs)
+            }
+        )
         // Every allowed CPU has a level-1 data or unified cache, when sysfs describes caches at all.
-        if FileManager.default.fileExists(atPath: "/sys/devices/system/cpu/cpu\(topology.allowedCPUs.first!)/cache/index0") {
+        if FileManager.default.fileExists(
+            atPath: "/sys/devices/system/cpu/cpu\(topology.allowedCPUs.first!)/cache/index0"
+        ) {
             let l1 = topology.caches.filter { $0.level == 1 && $0.kind != .instruction }
             #expect(l1.reduce(CPUSet()) { $0.union($1.cpus) } == topology.allowedCPUs)
         }
@@ -83,7 +89,9 @@ import TractorPool
                 .init(osIndex: 2, cpus: CPUSet(), localMemoryBytes: 50),  // memory only
             ],
             cores: (0..<4).map { .init(logicalIndex: $0, package: $0 / 2, cpus: CPUSet(2 * $0...2 * $0 + 1)) },
-            caches: [.init(level: 3, sizeBytes: 8, cpus: CPUSet(0...3)), .init(level: 3, sizeBytes: 8, cpus: CPUSet(4...7))],
+            caches: [
+                .init(level: 3, sizeBytes: 8, cpus: CPUSet(0...3)), .init(level: 3, sizeBytes: 8, cpus: CPUSet(4...7)),
+            ],
             allowedCPUs: [1, 2, 3, 9]
         )
         #expect(machine.allowedCPUs == CPUSet(1...3))
@@ -93,11 +101,13 @@ import TractorPool
         #expect(machine.packages.map(\.logicalIndex) == [0])
         #expect(machine.numaNodes.map(\.osIndex) == [0, 2])
         #expect(machine.caches.count == 1)
-        #expect(machine.processingUnits == [
-            .init(osIndex: 1, core: 0, package: 0, numaNode: 0),
-            .init(osIndex: 2, core: 1, package: 0, numaNode: 0),
-            .init(osIndex: 3, core: 1, package: 0, numaNode: 0),
-        ])
+        #expect(
+            machine.processingUnits == [
+                .init(osIndex: 1, core: 0, package: 0, numaNode: 0),
+                .init(osIndex: 2, core: 1, package: 0, numaNode: 0),
+                .init(osIndex: 3, core: 1, package: 0, numaNode: 0),
+            ]
+        )
         #expect(machine.restricted(to: [3]).cores.map(\.cpus) == [[3]])
         #expect(machine.restricted(to: [3]).allowedCPUs == [3])
     }
@@ -108,7 +118,9 @@ import TractorPool
         #expect(machine.numaNodes.map(\.cpus) == [CPUSet(0...7), CPUSet(8...15), CPUSet(16...23), CPUSet(24...31)])
         #expect(machine.cores.count == 16 && machine.processingUnits.count == 32)
         #expect(machine.cores[5] == .init(logicalIndex: 5, osIndex: 1, package: 0, numaNode: 1, cpus: [10, 11]))
-        #expect(machine.caches.map(\.level) == Array(repeating: 1, count: 16) + Array(repeating: 2, count: 16) + [3, 3])
+        #expect(
+            machine.caches.map(\.level) == Array(repeating: 1, count: 16) + Array(repeating: 2, count: 16) + [3, 3]
+        )
         #expect(machine.caches.first?.name == "L1d" && machine.caches.last?.name == "L3")
     }
 }

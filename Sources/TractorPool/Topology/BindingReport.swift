@@ -72,7 +72,8 @@ public enum BindingReport {
     /// `[B./..][../..]`: one group per package, then one for cores without a package, if any.
     private static func map(_ cpus: CPUSet, topology: Topology) -> String {
         func group(_ cores: [Topology.Core]) -> String {
-            "[" + cores.map { core in String(core.cpus.map { cpus.contains($0) ? "B" : "." }) }.joined(separator: "/") + "]"
+            "[" + cores.map { core in String(core.cpus.map { cpus.contains($0) ? "B" : "." }) }.joined(separator: "/")
+                + "]"
         }
         var groups = topology.packages.map { package in
             group(topology.cores.filter { $0.package == package.logicalIndex })

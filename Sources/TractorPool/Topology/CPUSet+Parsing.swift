@@ -137,7 +137,8 @@ extension CPUSet: Codable {
 extension String {
     /// The string without leading and trailing white space (spaces, tabs, newlines).
     func trimmingWhitespace() -> Substring {
-        guard let start = firstIndex(where: { !$0.isWhitespace }), let end = lastIndex(where: { !$0.isWhitespace }) else {
+        guard let start = firstIndex(where: { !$0.isWhitespace }), let end = lastIndex(where: { !$0.isWhitespace })
+        else {
             return ""
         }
         return self[start...end]

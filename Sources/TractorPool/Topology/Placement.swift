@@ -100,7 +100,12 @@ public struct Placement: Sendable, Hashable, CustomStringConvertible {
             }
         case .perNUMANode:
             workers = topology.numaNodes.filter { !$0.cpus.isEmpty }.enumerated().map { index, node in
-                .init(index: index, cpus: node.cpus, numaNode: node.osIndex, bindsMemory: topology.supportsMemoryBinding)
+                .init(
+                    index: index,
+                    cpus: node.cpus,
+                    numaNode: node.osIndex,
+                    bindsMemory: topology.supportsMemoryBinding
+                )
             }
         case .workers(let count):
             if count > topology.allowedCPUs.count {
@@ -114,7 +119,10 @@ public struct Placement: Sendable, Hashable, CustomStringConvertible {
             workers = Placement.planExplicit(cpuSets, on: topology, warnings: &warnings)
         }
         if workers.isEmpty {
-            warnings.append("\(self) yields no worker on this machine (allowed CPUs: \(topology.allowedCPUs)); planning one unbound worker")
+            warnings.append(
+                "\(self) yields no worker on this machine (allowed CPUs: \(topology.allowedCPUs)); "
+                    + "planning one unbound worker"
+            )
             workers = [.init(index: 0, cpus: nil)]
         }
         return PlacementPlan(workers: workers, warnings: warnings)
@@ -143,8 +151,8 @@ public struct Placement: Sendable, Hashable, CustomStringConvertible {
             }
             if granted != requested {
                 warnings.append(
-                    "worker \(index): CPUs \(requested.subtracting(allowed)) are outside the allowed CPUs (\(allowed)); "
-                        + "it is bound to \(granted)"
+                    "worker \(index): CPUs \(requested.subtracting(allowed)) are outside the allowed CPUs "
+                        + "(\(allowed)); it is bound to \(granted)"
                 )
             }
             let node = topology.numaNodes.first { !$0.cpus.isEmpty && granted.isSubset(of: $0.cpus) }

@@ -77,7 +77,10 @@ public struct ProcessBinding: Sendable, Hashable, Codable, CustomStringConvertib
         }
         if let cpus {
             guard !cpus.isEmpty else {
-                throw TractorError(.invalidArgument, "cannot bind a process to an empty CPU set; pass nil to leave it unbound")
+                throw TractorError(
+                    .invalidArgument,
+                    "cannot bind a process to an empty CPU set; pass nil to leave it unbound"
+                )
             }
             try setAffinityOfAllThreads(cpus)
         }
@@ -94,8 +97,15 @@ public struct ProcessBinding: Sendable, Hashable, Codable, CustomStringConvertib
     /// The corresponding C functions are `set_mempolicy` and `sched_setaffinity`; see ``apply(cpus:memoryNode:)``.
     ///
     /// - Parameter spec: The binding to apply.
-    /// - Throws: ``TractorError``, as ``apply(cpus:memoryNode:)`` does.
+    /// - Throws: ``TractorError``, as ``apply(cpus:memoryNode:)`` does, and with code `.invalidArgument` for a CPU
+    ///   number at or above ``CPUSet/indexLimit``.
     public static func apply(_ spec: BindingSpec) throws(TractorError) {
+        if let cpu = spec.cpus.first(where: { $0 >= CPUSet.indexLimit }) {
+            throw TractorError(
+                .invalidArgument,
+                "cannot bind to CPU \(cpu): CPU numbers stop at \(CPUSet.indexLimit - 1)"
+            )
+        }
         try apply(cpus: spec.cpus.isEmpty ? nil : CPUSet(spec.cpus), memoryNode: spec.memoryNode.map(Int.init))
     }
 

@@ -85,8 +85,8 @@ extension Topology {
         ///   - logicalIndex: The core's position in topology order, across the machine.
         ///   - osIndex: The operating system's number for it, if any.
         ///   - package: The logical index of its package, if any.
-        ///   - numaNode: The OS index of its NUMA node; `nil` lets ``Topology/init(hostname:packages:numaNodes:cores:caches:allowedCPUs:supportsMemoryBinding:)``
-        ///     find the node whose CPUs hold the core's.
+        ///   - numaNode: The OS index of its NUMA node; `nil` lets the ``Topology`` initializer find the node whose
+        ///     CPUs hold the core's.
         ///   - cpus: Its PUs, by OS number.
         public init(logicalIndex: Int, osIndex: Int? = nil, package: Int? = nil, numaNode: Int? = nil, cpus: CPUSet) {
             self.logicalIndex = logicalIndex

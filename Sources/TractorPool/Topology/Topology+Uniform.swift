@@ -13,7 +13,7 @@ extension Topology {
     /// ```swift
     /// // Two sockets, two NUMA nodes each, four cores per node, two hardware threads per core: 32 CPUs.
     /// let server = Topology.uniform(packages: 2, numaNodesPerPackage: 2, coresPerNUMANode: 4, pusPerCore: 2)
-    /// print(Placement.perNUMANode.plan(for: server).workers.map(\.cpus))   // [0-7, 8-15, 16-23, 24-31]
+    /// print(Placement.perNUMANode.plan(for: server).workers.compactMap(\.cpus))   // [0-7, 8-15, 16-23, 24-31]
     /// ```
     ///
     /// - Parameters:
@@ -49,18 +49,28 @@ extension Topology {
         var caches: [Cache] = []
         for package in 0..<packages {
             let first = package * pusPerPackage
-            packageList.append(Package(logicalIndex: package, osIndex: package, cpus: CPUSet(first..<first + pusPerPackage)))
-            caches.append(Cache(level: 3, sizeBytes: 32 << 20, lineSizeBytes: 64, cpus: CPUSet(first..<first + pusPerPackage)))
+            packageList.append(
+                Package(logicalIndex: package, osIndex: package, cpus: CPUSet(first..<first + pusPerPackage))
+            )
+            caches.append(
+                Cache(level: 3, sizeBytes: 32 << 20, lineSizeBytes: 64, cpus: CPUSet(first..<first + pusPerPackage))
+            )
             for localNode in 0..<numaNodesPerPackage {
                 let node = package * numaNodesPerPackage + localNode
                 let nodeFirst = node * pusPerNode
                 nodes.append(
-                    NUMANode(osIndex: node, cpus: CPUSet(nodeFirst..<nodeFirst + pusPerNode), localMemoryBytes: memoryPerNUMANode)
+                    NUMANode(
+                        osIndex: node,
+                        cpus: CPUSet(nodeFirst..<nodeFirst + pusPerNode),
+                        localMemoryBytes: memoryPerNUMANode
+                    )
                 )
                 for localCore in 0..<coresPerNUMANode {
                     let core = node * coresPerNUMANode + localCore
                     let pus = CPUSet(core * pusPerCore..<(core + 1) * pusPerCore)
-                    cores.append(Core(logicalIndex: core, osIndex: localCore, package: package, numaNode: node, cpus: pus))
+                    cores.append(
+                        Core(logicalIndex: core, osIndex: localCore, package: package, numaNode: node, cpus: pus)
+                    )
                     caches.append(Cache(level: 1, kind: .data, sizeBytes: 48 << 10, lineSizeBytes: 64, cpus: pus))
                     caches.append(Cache(level: 2, sizeBytes: 2 << 20, lineSizeBytes: 64, cpus: pus))
                 }

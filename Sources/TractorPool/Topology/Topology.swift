@@ -29,8 +29,7 @@ public struct Topology: Sendable, Hashable, Codable {
     public var hostname: String
     /// The processor packages (sockets) with at least one allowed CPU, in topology order.
     public var packages: [Package]
-    /// The NUMA nodes with at least one allowed CPU, and the memory-only nodes, in topology order; never empty
-    /// unless the topology has no CPU at all.
+    /// The NUMA nodes with at least one allowed CPU, and the memory-only nodes, in topology order.
     public var numaNodes: [NUMANode]
     /// The physical cores with at least one allowed CPU, in topology order; each holds only its allowed PUs.
     public var cores: [Core]
@@ -114,7 +113,9 @@ public struct Topology: Sendable, Hashable, Codable {
             return cache.cpus.isEmpty ? nil : cache
         }
         self.processingUnits = self.cores.flatMap { core in
-            core.cpus.map { ProcessingUnit(osIndex: $0, core: core.logicalIndex, package: core.package, numaNode: core.numaNode) }
+            core.cpus.map {
+                ProcessingUnit(osIndex: $0, core: core.logicalIndex, package: core.package, numaNode: core.numaNode)
+            }
         }
     }
 
@@ -191,7 +192,8 @@ public struct Topology: Sendable, Hashable, Codable {
 
     /// The node whose CPUs hold all of `cpus`, or failing that the first that shares one with them.
     static func node(holding cpus: CPUSet, in nodes: [NUMANode]) -> NUMANode? {
-        nodes.first { !$0.cpus.isEmpty && cpus.isSubset(of: $0.cpus) } ?? nodes.first { !$0.cpus.isDisjoint(with: cpus) }
+        nodes.first { !$0.cpus.isEmpty && cpus.isSubset(of: $0.cpus) }
+            ?? nodes.first { !$0.cpus.isDisjoint(with: cpus) }
     }
 
     /// The core that holds PU `cpu`, if the topology has one.

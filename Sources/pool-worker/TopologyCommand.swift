@@ -20,7 +20,7 @@ struct TopologyCommand: ParsableCommand {
             Examples:
               pool-worker topology
               pool-worker topology --json | jq .placements.perCore
-              taskset -c 0 pool-worker topology      # as a process restricted to CPU 0 sees it
+              taskset -c 0 pool-worker topology     # as a process pinned to CPU 0 sees it
             """
     )
 

@@ -89,5 +89,10 @@ let package = Package(
             dependencies: ["TractorRuntime", "TractorTestJobs", "tractor-test-worker"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "TractorPoolTests",
+            // pool-worker: the tests run the built executable (`pool-worker topology --json`) as a subprocess.
+            dependencies: ["TractorPool", "pool-worker"]
+        ),
     ]
 )

@@ -11,7 +11,8 @@ struct PoolWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool-worker",
         abstract: "The Tractor pool's generic worker executable and tools.",
-        discussion: "Example: pool-worker --help",
-        version: "0.1.0"
+        discussion: "Example: pool-worker topology --json",
+        version: "0.1.0",
+        subcommands: [TopologyCommand.self, BindingCheckCommand.self]
     )
 }

@@ -200,9 +200,16 @@ package final class Channel: IOHandler {
         if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 { readAvailable() }
     }
 
-    private func readAvailable() {
+    /// Reads and delivers everything the peer has sent so far, up to the end of the stream. Call on the loop thread,
+    /// before acting on the peer's exit, so that its last messages are seen first.
+    package func drainOnLoop() {
+        readAvailable(rounds: .max)
+    }
+
+    private func readAvailable(rounds: Int = 8) {
         let buffer = loop.readBuffer
-        for _ in 0..<8 {
+        for _ in 0..<rounds {
+            if isClosed { return }
             switch sys_read(fd, buffer) {
             case .success(0):
                 closeOnLoop(TractorError(.channelClosed, "the peer closed the connection"))

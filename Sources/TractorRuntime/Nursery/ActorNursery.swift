@@ -184,7 +184,11 @@ public final class ActorNursery: Sendable {
             throw error
         }
         process.onExit { [weak supervisor] status in
-            supervisor?.childExited(child, status: status)
+            // On the loop thread: read what the child said before it died, then act on its death.
+            IOLoop.shared.execute {
+                child.connection.channel.drainOnLoop()
+                supervisor?.childExited(child, status: status)
+            }
         }
         return child
     }

@@ -120,7 +120,9 @@ struct MessagePackUnkeyedDecodingContainer: UnkeyedDecodingContainer {
         return value
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws -> KeyedDecodingContainer<NestedKey> {
         try checkNotAtEnd(KeyedDecodingContainer<NestedKey>.self)
         let container = try MessagePackKeyedDecodingContainer<NestedKey>(
             decoder: decoder,
@@ -197,10 +199,18 @@ struct MessagePackSingleValueDecodingContainer: SingleValueDecodingContainer {
         return true
     }
 
-    func decode(_ type: Bool.Type) throws -> Bool { try read { (reader) throws(TractorError) in try reader.readBool() } }
-    func decode(_ type: String.Type) throws -> String { try read { (reader) throws(TractorError) in try reader.readString() } }
-    func decode(_ type: Double.Type) throws -> Double { try read { (reader) throws(TractorError) in try reader.readDouble() } }
-    func decode(_ type: Float.Type) throws -> Float { try read { (reader) throws(TractorError) in try reader.readFloat() } }
+    func decode(_ type: Bool.Type) throws -> Bool {
+        try read { (reader) throws(TractorError) in try reader.readBool() }
+    }
+    func decode(_ type: String.Type) throws -> String {
+        try read { (reader) throws(TractorError) in try reader.readString() }
+    }
+    func decode(_ type: Double.Type) throws -> Double {
+        try read { (reader) throws(TractorError) in try reader.readDouble() }
+    }
+    func decode(_ type: Float.Type) throws -> Float {
+        try read { (reader) throws(TractorError) in try reader.readFloat() }
+    }
     func decode(_ type: Int.Type) throws -> Int { try integer() }
     func decode(_ type: Int8.Type) throws -> Int8 { try integer() }
     func decode(_ type: Int16.Type) throws -> Int16 { try integer() }

@@ -211,7 +211,10 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
     }
 
     func superDecoder() throws -> any Decoder {
-        try makeSuperDecoder(MessagePackIndexKey.superKey, offset: Key(stringValue: "super").flatMap(entry(for:))?.valueOffset)
+        try makeSuperDecoder(
+            MessagePackIndexKey.superKey,
+            offset: Key(stringValue: "super").flatMap(entry(for:))?.valueOffset
+        )
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {

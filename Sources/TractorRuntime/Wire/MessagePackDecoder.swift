@@ -65,7 +65,10 @@ public struct MessagePackDecoder: Sendable {
         do {
             let (value, end) = try decoder.decodeValue(T.self, at: 0, depth: 0)
             guard end == bytes.count else {
-                throw TractorError(.malformedData, "\(bytes.count - end) bytes follow the value that ends at offset \(end)")
+                throw TractorError(
+                    .malformedData,
+                    "\(bytes.count - end) bytes follow the value that ends at offset \(end)"
+                )
             }
             return value
         } catch let error as TractorError {

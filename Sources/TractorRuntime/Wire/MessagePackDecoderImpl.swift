@@ -93,11 +93,21 @@ final class MessagePackDecoderImpl: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        try MessagePackUnkeyedDecodingContainer(decoder: self, start: valueStart, depth: valueDepth, codingPath: codingPath)
+        try MessagePackUnkeyedDecodingContainer(
+            decoder: self,
+            start: valueStart,
+            depth: valueDepth,
+            codingPath: codingPath
+        )
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        MessagePackSingleValueDecodingContainer(decoder: self, start: valueStart, depth: valueDepth, codingPath: codingPath)
+        MessagePackSingleValueDecodingContainer(
+            decoder: self,
+            start: valueStart,
+            depth: valueDepth,
+            codingPath: codingPath
+        )
     }
 
     // MARK: Values

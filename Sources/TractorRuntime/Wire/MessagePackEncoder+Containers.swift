@@ -228,7 +228,9 @@ struct MessagePackUnkeyedEncodingContainer: UnkeyedEncodingContainer {
         try element { try encoder.encodeValue(value, at: MessagePackIndexKey(index: index)) }
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
         let path = codingPath + [MessagePackIndexKey(index: count)]
         let (slot, id) = openNested(isMap: true)
         return KeyedEncodingContainer(
@@ -298,21 +300,66 @@ struct MessagePackSingleValueEncodingContainer: SingleValueEncodingContainer {
         }
     }
 
-    mutating func encodeNil() throws { try checkEmpty(); writer.writeNil() }
-    mutating func encode(_ value: Bool) throws { try checkEmpty(); writer.writeBool(value) }
-    mutating func encode(_ value: String) throws { try checkEmpty(); try writer.writeString(value) }
-    mutating func encode(_ value: Double) throws { try checkEmpty(); writer.writeDouble(value) }
-    mutating func encode(_ value: Float) throws { try checkEmpty(); writer.writeFloat(value) }
-    mutating func encode(_ value: Int) throws { try checkEmpty(); writer.writeInt(Int64(value)) }
-    mutating func encode(_ value: Int8) throws { try checkEmpty(); writer.writeInt(Int64(value)) }
-    mutating func encode(_ value: Int16) throws { try checkEmpty(); writer.writeInt(Int64(value)) }
-    mutating func encode(_ value: Int32) throws { try checkEmpty(); writer.writeInt(Int64(value)) }
-    mutating func encode(_ value: Int64) throws { try checkEmpty(); writer.writeInt(value) }
-    mutating func encode(_ value: UInt) throws { try checkEmpty(); writer.writeUInt(UInt64(value)) }
-    mutating func encode(_ value: UInt8) throws { try checkEmpty(); writer.writeUInt(UInt64(value)) }
-    mutating func encode(_ value: UInt16) throws { try checkEmpty(); writer.writeUInt(UInt64(value)) }
-    mutating func encode(_ value: UInt32) throws { try checkEmpty(); writer.writeUInt(UInt64(value)) }
-    mutating func encode(_ value: UInt64) throws { try checkEmpty(); writer.writeUInt(value) }
+    mutating func encodeNil() throws {
+        try checkEmpty()
+        writer.writeNil()
+    }
+    mutating func encode(_ value: Bool) throws {
+        try checkEmpty()
+        writer.writeBool(value)
+    }
+    mutating func encode(_ value: String) throws {
+        try checkEmpty()
+        try writer.writeString(value)
+    }
+    mutating func encode(_ value: Double) throws {
+        try checkEmpty()
+        writer.writeDouble(value)
+    }
+    mutating func encode(_ value: Float) throws {
+        try checkEmpty()
+        writer.writeFloat(value)
+    }
+    mutating func encode(_ value: Int) throws {
+        try checkEmpty()
+        writer.writeInt(Int64(value))
+    }
+    mutating func encode(_ value: Int8) throws {
+        try checkEmpty()
+        writer.writeInt(Int64(value))
+    }
+    mutating func encode(_ value: Int16) throws {
+        try checkEmpty()
+        writer.writeInt(Int64(value))
+    }
+    mutating func encode(_ value: Int32) throws {
+        try checkEmpty()
+        writer.writeInt(Int64(value))
+    }
+    mutating func encode(_ value: Int64) throws {
+        try checkEmpty()
+        writer.writeInt(value)
+    }
+    mutating func encode(_ value: UInt) throws {
+        try checkEmpty()
+        writer.writeUInt(UInt64(value))
+    }
+    mutating func encode(_ value: UInt8) throws {
+        try checkEmpty()
+        writer.writeUInt(UInt64(value))
+    }
+    mutating func encode(_ value: UInt16) throws {
+        try checkEmpty()
+        writer.writeUInt(UInt64(value))
+    }
+    mutating func encode(_ value: UInt32) throws {
+        try checkEmpty()
+        writer.writeUInt(UInt64(value))
+    }
+    mutating func encode(_ value: UInt64) throws {
+        try checkEmpty()
+        writer.writeUInt(value)
+    }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try checkEmpty()

@@ -50,7 +50,9 @@ final class MessagePackEncoderImpl: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         let (slot, id) = containerForCurrentValue(isMap: true)
-        return KeyedEncodingContainer(MessagePackKeyedEncodingContainer(encoder: self, slot: slot, id: id, codingPath: codingPath))
+        return KeyedEncodingContainer(
+            MessagePackKeyedEncodingContainer(encoder: self, slot: slot, id: id, codingPath: codingPath)
+        )
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -59,7 +61,12 @@ final class MessagePackEncoderImpl: Encoder {
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        MessagePackSingleValueEncodingContainer(encoder: self, start: valueStart, base: valueBase, codingPath: codingPath)
+        MessagePackSingleValueEncodingContainer(
+            encoder: self,
+            start: valueStart,
+            base: valueBase,
+            codingPath: codingPath
+        )
     }
 
     /// The container of the value being encoded: the one it already opened, or a new one.
@@ -71,11 +78,13 @@ final class MessagePackEncoderImpl: Encoder {
         } else if open.count == valueBase, writer.count == valueStart {
             return openContainer(isMap: isMap)
         }
-        deferredError = deferredError ?? TractorError(
-            .encodingFailed,
-            "a value at \(Self.render(codingPath)) asked for a \(isMap ? "keyed" : "unkeyed") container after it had "
-                + "already written something else"
-        )
+        deferredError =
+            deferredError
+            ?? TractorError(
+                .encodingFailed,
+                "a value at \(Self.render(codingPath)) asked for a \(isMap ? "keyed" : "unkeyed") container "
+                    + "after it had already written something else"
+            )
         return (-1, -1)
     }
 

@@ -64,7 +64,8 @@ extension MessagePackReader {
             case 0x90...0x9f: children = Int(byte & 0x0f)
             case 0xa0...0xbf: length = Int(byte & 0x1f)
             case MessagePackFormat.reserved: throw mismatch(expected: "a value", found: byte, at: start)
-            case MessagePackFormat.bin8, MessagePackFormat.str8: length = Int(try readBigEndian(UInt8.self, for: "a length"))
+            case MessagePackFormat.bin8, MessagePackFormat.str8:
+                length = Int(try readBigEndian(UInt8.self, for: "a length"))
             case MessagePackFormat.bin16, MessagePackFormat.str16:
                 length = Int(try readBigEndian(UInt16.self, for: "a length"))
             case MessagePackFormat.bin32, MessagePackFormat.str32:

@@ -45,7 +45,10 @@ struct MessagePackReader {
     }
 
     @inline(__always)
-    mutating func readBigEndian<T: FixedWidthInteger>(_: T.Type, for what: @autoclosure () -> String) throws(TractorError) -> T {
+    mutating func readBigEndian<T: FixedWidthInteger>(
+        _: T.Type,
+        for what: @autoclosure () -> String
+    ) throws(TractorError) -> T {
         guard remaining >= MemoryLayout<T>.size else {
             throw truncated(needing: MemoryLayout<T>.size, for: what())
         }
@@ -56,7 +59,10 @@ struct MessagePackReader {
 
     /// Reads `count` bytes without copying; the result borrows from ``bytes``.
     @inline(__always)
-    mutating func readSlice(_ count: Int, for what: @autoclosure () -> String) throws(TractorError) -> UnsafeRawBufferPointer {
+    mutating func readSlice(
+        _ count: Int,
+        for what: @autoclosure () -> String
+    ) throws(TractorError) -> UnsafeRawBufferPointer {
         guard count >= 0, count <= remaining else {
             throw truncated(needing: count, for: what())
         }
@@ -127,19 +133,30 @@ struct MessagePackReader {
     ) throws(TractorError) -> T {
         switch byte {
         case 0xe0...0xff: return try fit(Int64(Int8(bitPattern: byte)), as: T.self, at: start)
-        case MessagePackFormat.uint8: return try fit(UInt64(readBigEndian(UInt8.self, for: "a uint8")), as: T.self, at: start)
-        case MessagePackFormat.uint16: return try fit(UInt64(readBigEndian(UInt16.self, for: "a uint16")), as: T.self, at: start)
-        case MessagePackFormat.uint32: return try fit(UInt64(readBigEndian(UInt32.self, for: "a uint32")), as: T.self, at: start)
-        case MessagePackFormat.uint64: return try fit(readBigEndian(UInt64.self, for: "a uint64"), as: T.self, at: start)
-        case MessagePackFormat.int8: return try fit(Int64(readBigEndian(Int8.self, for: "an int8")), as: T.self, at: start)
-        case MessagePackFormat.int16: return try fit(Int64(readBigEndian(Int16.self, for: "an int16")), as: T.self, at: start)
-        case MessagePackFormat.int32: return try fit(Int64(readBigEndian(Int32.self, for: "an int32")), as: T.self, at: start)
+        case MessagePackFormat.uint8:
+            return try fit(UInt64(readBigEndian(UInt8.self, for: "a uint8")), as: T.self, at: start)
+        case MessagePackFormat.uint16:
+            return try fit(UInt64(readBigEndian(UInt16.self, for: "a uint16")), as: T.self, at: start)
+        case MessagePackFormat.uint32:
+            return try fit(UInt64(readBigEndian(UInt32.self, for: "a uint32")), as: T.self, at: start)
+        case MessagePackFormat.uint64:
+            return try fit(readBigEndian(UInt64.self, for: "a uint64"), as: T.self, at: start)
+        case MessagePackFormat.int8:
+            return try fit(Int64(readBigEndian(Int8.self, for: "an int8")), as: T.self, at: start)
+        case MessagePackFormat.int16:
+            return try fit(Int64(readBigEndian(Int16.self, for: "an int16")), as: T.self, at: start)
+        case MessagePackFormat.int32:
+            return try fit(Int64(readBigEndian(Int32.self, for: "an int32")), as: T.self, at: start)
         case MessagePackFormat.int64: return try fit(readBigEndian(Int64.self, for: "an int64"), as: T.self, at: start)
         default: throw mismatch(expected: "an integer", found: byte, at: start)
         }
     }
 
-    private func fit<T: FixedWidthInteger, V: FixedWidthInteger>(_ value: V, as: T.Type, at start: Int) throws(TractorError) -> T {
+    private func fit<T: FixedWidthInteger, V: FixedWidthInteger>(
+        _ value: V,
+        as: T.Type,
+        at start: Int
+    ) throws(TractorError) -> T {
         guard let result = T(exactly: value) else {
             throw TractorError(.valueOutOfRange, "the integer \(value) at offset \(start) does not fit \(T.self)")
         }
@@ -278,7 +295,10 @@ struct MessagePackReader {
             nanoseconds = UInt32(bigEndian: data.loadUnaligned(as: UInt32.self))
             seconds = Int64(bigEndian: data.loadUnaligned(fromByteOffset: 4, as: Int64.self))
         default:
-            throw TractorError(.malformedData, "the timestamp at offset \(start) has \(data.count) bytes, not 4, 8 or 12")
+            throw TractorError(
+                .malformedData,
+                "the timestamp at offset \(start) has \(data.count) bytes, not 4, 8 or 12"
+            )
         }
         guard nanoseconds < 1_000_000_000 else {
             throw TractorError(.malformedData, "the timestamp at offset \(start) has \(nanoseconds) nanoseconds")

@@ -166,7 +166,10 @@ extension MessagePackSink {
     /// - Throws: `TractorError.Code.encodingFailed` when `nanoseconds` is not below one billion.
     func writeTimestamp(seconds: Int64, nanoseconds: UInt32) throws(TractorError) {
         guard nanoseconds < 1_000_000_000 else {
-            throw TractorError(.encodingFailed, "a timestamp's nanoseconds must be below 1_000_000_000, not \(nanoseconds)")
+            throw TractorError(
+                .encodingFailed,
+                "a timestamp's nanoseconds must be below 1_000_000_000, not \(nanoseconds)"
+            )
         }
         let type = UInt8(bitPattern: MessagePackFormat.timestampType)
         if seconds >= 0 && seconds >> 34 == 0 {
@@ -186,7 +189,10 @@ extension MessagePackSink {
 
     static func length32(_ length: Int, of what: String) throws(TractorError) -> UInt32 {
         guard let length = UInt32(exactly: length) else {
-            throw TractorError(.encodingFailed, "\(what) of \(length) elements or bytes exceeds the format's limit of 2^32 - 1")
+            throw TractorError(
+                .encodingFailed,
+                "\(what) of \(length) elements or bytes exceeds the format's limit of 2^32 - 1"
+            )
         }
         return length
     }

@@ -84,7 +84,10 @@ final class MessagePackWriter: MessagePackSink {
 
     /// Overwrites bytes already written with `value` in big-endian order.
     func setBigEndian<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        precondition(offset >= 0 && offset + MemoryLayout<T>.size <= count, "offset \(offset) outside the written bytes")
+        precondition(
+            offset >= 0 && offset + MemoryLayout<T>.size <= count,
+            "offset \(offset) outside the written bytes"
+        )
         base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
     }
 
@@ -109,7 +112,10 @@ final class MessagePackWriter: MessagePackSink {
     ///
     /// `body` returns how many of the reserved bytes it wrote; the count advances by that much.
     @inline(__always)
-    func withUnsafeSpace(_ length: Int, _ body: (UnsafeMutableRawPointer) throws(TractorError) -> Int) throws(TractorError) {
+    func withUnsafeSpace(
+        _ length: Int,
+        _ body: (UnsafeMutableRawPointer) throws(TractorError) -> Int
+    ) throws(TractorError) {
         reserve(length)
         let written = try body(base + count)
         precondition(written >= 0 && written <= length, "wrote \(written) bytes into a space of \(length)")

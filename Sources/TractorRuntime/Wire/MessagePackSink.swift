@@ -43,11 +43,18 @@ extension MessagePackSink {
         }
     }
 
-    /// Writes an integer in the smallest form that holds it; non-negative values use the unsigned forms.
+    /// Writes an integer in the smallest form that holds it.
+    ///
+    /// Non-negative values up to 2^32 - 1 use the unsigned forms (they are never larger); a value that needs
+    /// 8 bytes uses int64, as an unsigned one would use uint64, so that its 64-bit type shows on the wire.
     @inline(__always)
     func writeInt(_ value: Int64) {
         if value >= 0 {
-            writeUInt(UInt64(value))
+            if value <= Int64(UInt32.max) {
+                writeUInt(UInt64(value))
+            } else {
+                writeHeader(MessagePackFormat.int64, bigEndian: value)
+            }
         } else if value >= -32 {
             writeByte(UInt8(truncatingIfNeeded: value))
         } else if value >= Int64(Int8.min) {

@@ -11,7 +11,7 @@ import Foundation
 
 /// Bulk writers for the arrays the encoder recognises, and for the values with a format of their own.
 extension MessagePackWriter {
-    /// Writes `value` at `pointer` in the smallest integer form and returns the number of bytes written (1...9).
+    /// Writes `value` at `pointer` as ``MessagePackSink/writeInt(_:)`` does; returns the number of bytes (1...9).
     @inline(__always)
     static func storeInt(_ value: Int64, at pointer: UnsafeMutableRawPointer) -> Int {
         if value >= 0 {
@@ -34,7 +34,7 @@ extension MessagePackWriter {
                 pointer.storeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian, toByteOffset: 1, as: UInt32.self)
                 return 5
             }
-            pointer.storeBytes(of: MessagePackFormat.uint64, as: UInt8.self)
+            pointer.storeBytes(of: MessagePackFormat.int64, as: UInt8.self)
             pointer.storeBytes(of: UInt64(truncatingIfNeeded: value).bigEndian, toByteOffset: 1, as: UInt64.self)
             return 9
         }

@@ -3,42 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// One message of the wire protocol: the closed set of things two actors say to each other.
-///
-/// Every frame on a channel carries exactly one `Message`. Only `WireCodec` knows the byte layout; everything else
-/// works with these values. Job inputs, outputs and stream elements travel as `payload` bytes, themselves
-/// MessagePack-encoded by the job's typed codec, so the protocol never depends on user types.
-///
-/// The conversation is: `hello` both ways, then `spawnSpec` from parent to a new child; then any number of calls,
-/// each identified by a call id (`cid`) chosen by the caller: `start` → (`started`) → `yield`/`credit`/`stop`… →
-/// `return` or `error`; `cancel`/`cancelAck` for one call (`cid`) or the whole actor (`cid == nil`).
-public enum Message: Sendable, Hashable {
-    /// Handshake, sent first by each side of a new connection.
-    case hello(Hello)
-    /// Parent → new child: what the child is allowed and asked to do.
-    case spawnSpec(SpawnSpec)
-    /// Begins a job in the receiving actor.
-    case start(Start)
-    /// A context job opened: its first value.
-    case started(cid: UInt64, payload: [UInt8])
-    /// One stream element, in either direction of a stream or context.
-    case yield(cid: UInt64, payload: [UInt8])
-    /// The receiver of a stream grants the sender `count` more `yield`s.
-    case credit(cid: UInt64, count: UInt32)
-    /// The sender ends its direction of a stream.
-    case stop(cid: UInt64)
-    /// A job's result; ends the call.
-    case `return`(cid: UInt64, payload: [UInt8])
-    /// A job's failure (`cid` set) or the actor's failure (`cid == nil`); ends the call or the actor.
-    case error(cid: UInt64?, RemoteErrorInfo)
-    /// Asks the receiver to cancel one call (`cid` set) or everything it runs (`cid == nil`).
-    case cancel(cid: UInt64?)
-    /// Acknowledges a `cancel`: the call (or actor) has stopped.
-    case cancelAck(cid: UInt64?)
-}
-
-/// The version of the wire protocol this build speaks; sent in ``Hello``. Peers with another version are refused.
-public let tractorWireVersion: UInt32 = 1
+// The field types of ``Message``. Their byte layout lives with the enum, in WireCodec.swift.
 
 /// The identity of one actor: its name, a unique id, and its process id.
 public struct ActorID: Sendable, Hashable, Codable, CustomStringConvertible {

@@ -1,0 +1,471 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// One message of the wire protocol: the closed set of things two actors say to each other.
+///
+/// Every frame on a channel carries exactly one `Message`. Only this file knows the byte layout (see
+/// ``encode(into:)`` and ``decode(from:)-([UInt8])``); everything else works with these values. Job inputs, outputs
+/// and stream elements travel as `payload` bytes, themselves MessagePack-encoded by the job's typed codec, so the
+/// protocol never depends on user types.
+///
+/// The conversation is: `hello` both ways, then `spawnSpec` from parent to a new child; then any number of calls,
+/// each identified by a call id (`cid`) chosen by the caller: `start` → (`started`) → `yield`/`credit`/`stop`…
+/// → `return` or `error`; `cancel`/`cancelAck` for one call (`cid`) or the whole actor (`cid == nil`).
+public enum Message: Sendable, Hashable {
+    /// Handshake, sent first by each side of a new connection.
+    case hello(Hello)
+    /// Parent → new child: what the child is allowed and asked to do.
+    case spawnSpec(SpawnSpec)
+    /// Begins a job in the receiving actor.
+    case start(Start)
+    /// A context job opened: its first value.
+    case started(cid: UInt64, payload: [UInt8])
+    /// One stream element, in either direction of a stream or context.
+    case yield(cid: UInt64, payload: [UInt8])
+    /// The receiver of a stream grants the sender `count` more `yield`s.
+    case credit(cid: UInt64, count: UInt32)
+    /// The sender ends its direction of a stream.
+    case stop(cid: UInt64)
+    /// A job's result; ends the call.
+    case `return`(cid: UInt64, payload: [UInt8])
+    /// A job's failure (`cid` set) or the actor's failure (`cid == nil`); ends the call or the actor.
+    case error(cid: UInt64?, RemoteErrorInfo)
+    /// Asks the receiver to cancel one call (`cid` set) or everything it runs (`cid == nil`).
+    case cancel(cid: UInt64?)
+    /// Acknowledges a `cancel`: the call (or actor) has stopped.
+    case cancelAck(cid: UInt64?)
+}
+
+/// The version of the wire protocol this build speaks; sent in ``Hello``. Peers with another version are refused.
+public let tractorWireVersion: UInt32 = 1
+
+// MARK: - Byte layout
+
+// Every message is one MessagePack array: a small-integer tag, then the fields in declaration order. Nested
+// structs are arrays of their fields, optionals are nil when absent, payloads and cookies are binary data:
+//
+//   hello      [0, actor, version, cookie]           actor   = [name, uid, pid]
+//   spawnSpec  [1, [job], binding?, registry?, logLevel, teardown, parent]
+//                                                    binding = [[cpu], memoryNode?], teardown = [cancelMs, terminateMs]
+//   start      [2, cid, job, kind, payload]          kind    = 0 call, 1 stream, 2 context
+//   started    [3, cid, payload]
+//   yield      [4, cid, payload]
+//   credit     [5, cid, count]
+//   stop       [6, cid]
+//   return     [7, cid, payload]
+//   error      [8, cid?, info]                        info    = [source, typeName, message, backtrace?, job?,
+//                                                                code?, [relay actor], [nested info]]
+//   cancel     [9, cid?]
+//   cancelAck  [10, cid?]
+
+extension Message {
+    /// The tag that starts each message's array on the wire.
+    fileprivate enum Tag: UInt8 {
+        case hello = 0
+        case spawnSpec, start, started, yield, credit, stop, `return`, error, cancel, cancelAck
+    }
+
+    /// How deeply ``RemoteErrorInfo/nested`` errors may nest in a decoded message.
+    static let maximumErrorNesting = 32
+
+    private var tag: Tag {
+        switch self {
+        case .hello: .hello
+        case .spawnSpec: .spawnSpec
+        case .start: .start
+        case .started: .started
+        case .yield: .yield
+        case .credit: .credit
+        case .stop: .stop
+        case .return: .return
+        case .error: .error
+        case .cancel: .cancel
+        case .cancelAck: .cancelAck
+        }
+    }
+
+    /// Appends this message's MessagePack bytes to `buffer`.
+    ///
+    /// ```swift
+    /// var buffer: [UInt8] = []
+    /// try Message.credit(cid: 7, count: 16).encode(into: &buffer)   // [0x93, 0x05, 0x07, 0x10]
+    /// ```
+    ///
+    /// - Throws: `encodingFailed` when a string, payload or list is longer than 2^32 - 1; `buffer` then holds
+    ///   what it held before.
+    public func encode(into buffer: inout [UInt8]) throws(TractorError) {
+        let start = buffer.count
+        do {
+            try ByteArraySink.withSink(appendingTo: &buffer) { (sink) throws(TractorError) in try write(to: sink) }
+        } catch {
+            buffer.removeSubrange(start...)
+            throw error
+        }
+    }
+
+    /// Appends a complete frame holding this message to `buffer`: the 4-byte length, then the message.
+    ///
+    /// The message is written in place after a reserved length, so nothing is copied.
+    ///
+    /// ```swift
+    /// var output: [UInt8] = []
+    /// try Message.stop(cid: 3).encodeFrame(into: &output)   // [0, 0, 0, 3, 0x92, 0x06, 0x03]
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - buffer: The buffer to append to; on error it holds what it held before.
+    ///   - maximumFrameSize: The largest message accepted, in bytes. 64 MiB by default.
+    /// - Throws: `frameTooLarge` when the message is longer than `maximumFrameSize`; otherwise as
+    ///   ``encode(into:)``.
+    public func encodeFrame(
+        into buffer: inout [UInt8],
+        maximumFrameSize: Int = FrameDecoder.defaultMaximumFrameSize
+    ) throws(TractorError) {
+        do {
+            try FrameEncoder(maximumFrameSize: maximumFrameSize).encodeFrame(into: &buffer) { body in
+                try encode(into: &body)
+            }
+        } catch let error as TractorError {
+            throw error
+        } catch {
+            throw TractorError(.encodingFailed, "could not frame \(tag) message: \(error)", cause: error)
+        }
+    }
+
+    private func write(to sink: ByteArraySink) throws(TractorError) {
+        switch self {
+        case .hello(let hello):
+            try sink.writeArrayHeader(count: 4)
+            sink.writeUInt(UInt64(tag.rawValue))
+            try Self.write(hello.actor, to: sink)
+            sink.writeUInt(UInt64(hello.version))
+            try sink.writeBinary(hello.cookie)
+        case .spawnSpec(let spec):
+            try sink.writeArrayHeader(count: 7)
+            sink.writeUInt(UInt64(tag.rawValue))
+            try sink.writeArrayHeader(count: spec.jobs.count)
+            for job in spec.jobs {
+                try sink.writeString(job)
+            }
+            if let binding = spec.binding {
+                try sink.writeArrayHeader(count: 2)
+                try sink.writeArrayHeader(count: binding.cpus.count)
+                for cpu in binding.cpus {
+                    sink.writeUInt(UInt64(cpu))
+                }
+                Self.writeOptional(binding.memoryNode.map(Int64.init), to: sink)
+            } else {
+                sink.writeNil()
+            }
+            try Self.writeOptional(spec.registryAddress, to: sink)
+            try sink.writeString(spec.logLevel)
+            try sink.writeArrayHeader(count: 2)
+            sink.writeUInt(UInt64(spec.teardown.cancelGraceMilliseconds))
+            sink.writeUInt(UInt64(spec.teardown.terminateGraceMilliseconds))
+            try Self.write(spec.parent, to: sink)
+        case .start(let start):
+            try sink.writeArrayHeader(count: 5)
+            sink.writeUInt(UInt64(tag.rawValue))
+            sink.writeUInt(start.cid)
+            try sink.writeString(start.job)
+            sink.writeUInt(UInt64(start.kind.rawValue))
+            try sink.writeBinary(start.payload)
+        case .started(let cid, let payload), .yield(let cid, let payload), .return(let cid, let payload):
+            try sink.writeArrayHeader(count: 3)
+            sink.writeUInt(UInt64(tag.rawValue))
+            sink.writeUInt(cid)
+            try sink.writeBinary(payload)
+        case .credit(let cid, let count):
+            try sink.writeArrayHeader(count: 3)
+            sink.writeUInt(UInt64(tag.rawValue))
+            sink.writeUInt(cid)
+            sink.writeUInt(UInt64(count))
+        case .stop(let cid):
+            try sink.writeArrayHeader(count: 2)
+            sink.writeUInt(UInt64(tag.rawValue))
+            sink.writeUInt(cid)
+        case .error(let cid, let info):
+            try sink.writeArrayHeader(count: 3)
+            sink.writeUInt(UInt64(tag.rawValue))
+            Self.writeOptional(cid, to: sink)
+            try Self.write(info, to: sink)
+        case .cancel(let cid), .cancelAck(let cid):
+            try sink.writeArrayHeader(count: 2)
+            sink.writeUInt(UInt64(tag.rawValue))
+            Self.writeOptional(cid, to: sink)
+        }
+    }
+
+    private static func write(_ actor: ActorID, to sink: ByteArraySink) throws(TractorError) {
+        try sink.writeArrayHeader(count: 3)
+        try sink.writeString(actor.name)
+        try sink.writeString(actor.uid)
+        sink.writeInt(Int64(actor.pid))
+    }
+
+    private static func write(_ info: RemoteErrorInfo, to sink: ByteArraySink) throws(TractorError) {
+        try sink.writeArrayHeader(count: 8)
+        try write(info.source, to: sink)
+        try sink.writeString(info.typeName)
+        try sink.writeString(info.message)
+        try writeOptional(info.backtrace, to: sink)
+        try writeOptional(info.job, to: sink)
+        try writeOptional(info.code, to: sink)
+        try sink.writeArrayHeader(count: info.relayPath.count)
+        for actor in info.relayPath {
+            try write(actor, to: sink)
+        }
+        try sink.writeArrayHeader(count: info.nested.count)
+        for nested in info.nested {
+            try write(nested, to: sink)
+        }
+    }
+
+    private static func writeOptional(_ value: UInt64?, to sink: ByteArraySink) {
+        if let value { sink.writeUInt(value) } else { sink.writeNil() }
+    }
+
+    private static func writeOptional(_ value: Int64?, to sink: ByteArraySink) {
+        if let value { sink.writeInt(value) } else { sink.writeNil() }
+    }
+
+    private static func writeOptional(_ value: String?, to sink: ByteArraySink) throws(TractorError) {
+        if let value { try sink.writeString(value) } else { sink.writeNil() }
+    }
+}
+
+// MARK: - Decoding
+
+extension Message {
+    /// Decodes one message that fills `bytes` exactly (the payload of one frame).
+    ///
+    /// ```swift
+    /// let message = try Message.decode(from: [0x93, 0x05, 0x07, 0x10])   // .credit(cid: 7, count: 16)
+    /// ```
+    ///
+    /// - Throws: `malformedData` for anything that is not exactly one message of this protocol: invalid or
+    ///   truncated MessagePack, an unknown tag, a field of the wrong type, the wrong number of fields, or bytes
+    ///   after the message. The message says which message and field, and at which offset; the reader's own error
+    ///   is the `cause`.
+    public static func decode(from bytes: [UInt8]) throws(TractorError) -> Message {
+        try bytes.withUnsafeBytes { raw in Result { () throws(TractorError) in try decode(from: raw) } }.get()
+    }
+
+    /// Decodes one message that fills `bytes` exactly; see ``decode(from:)-([UInt8])``.
+    public static func decode(from bytes: ArraySlice<UInt8>) throws(TractorError) -> Message {
+        try bytes.withUnsafeBytes { raw in Result { () throws(TractorError) in try decode(from: raw) } }.get()
+    }
+
+    /// Decodes one message that fills `bytes` exactly; see ``decode(from:)-([UInt8])``.
+    public static func decode(from bytes: UnsafeRawBufferPointer) throws(TractorError) -> Message {
+        var fields = MessageFieldReader(reader: MessagePackReader(bytes), context: "a message")
+        let count = try fields.field("header") { (reader) throws(TractorError) in try reader.readArrayCount() }
+        guard count >= 1 else {
+            throw TractorError(.malformedData, "a message is an array [tag, fields...], but this array is empty")
+        }
+        let rawTag = try fields.field("tag") { (reader) throws(TractorError) in try reader.readInteger(UInt64.self) }
+        guard let tag = Tag(rawValue: UInt8(truncatingIfNeeded: rawTag)), rawTag <= UInt64(UInt8.max) else {
+            throw TractorError(.malformedData, "unknown message tag \(rawTag)")
+        }
+        fields.context = "message \(tag) (tag \(tag.rawValue))"
+        let expected = tag.fieldCount + 1
+        guard count == expected else {
+            throw TractorError(.malformedData, "\(fields.context) has \(count) elements; expected \(expected)")
+        }
+        let message = try decodeFields(of: tag, from: &fields)
+        guard fields.reader.isAtEnd else {
+            throw TractorError(
+                .malformedData,
+                "\(fields.context) ends at offset \(fields.reader.offset) but \(fields.reader.remaining) bytes follow"
+            )
+        }
+        return message
+    }
+
+    private static func decodeFields(of tag: Tag, from fields: inout MessageFieldReader) throws(TractorError) -> Message
+    {
+        switch tag {
+        case .hello:
+            let actor = try fields.actor("actor")
+            let version = try fields.integer("version", as: UInt32.self)
+            return .hello(Hello(actor: actor, version: version, cookie: try fields.bytes("cookie")))
+        case .spawnSpec:
+            let jobs = try fields.list("jobs") { (fields) throws(TractorError) in try fields.string("jobs") }
+            var binding: BindingSpec?
+            if try !fields.nilIfPresent("binding") {
+                try fields.array("binding", count: 2)
+                let cpus = try fields.list("binding.cpus") { (fields) throws(TractorError) in
+                    try fields.integer("binding.cpus", as: UInt32.self)
+                }
+                let node =
+                    try fields.nilIfPresent("memoryNode") ? nil : try fields.integer("memoryNode", as: Int32.self)
+                binding = BindingSpec(cpus: cpus, memoryNode: node)
+            }
+            let registry = try fields.nilIfPresent("registryAddress") ? nil : try fields.string("registryAddress")
+            let logLevel = try fields.string("logLevel")
+            try fields.array("teardown", count: 2)
+            let teardown = TeardownSpec(
+                cancelGraceMilliseconds: try fields.integer("teardown.cancelGrace", as: UInt32.self),
+                terminateGraceMilliseconds: try fields.integer("teardown.terminateGrace", as: UInt32.self)
+            )
+            let spec = SpawnSpec(
+                jobs: jobs,
+                binding: binding,
+                registryAddress: registry,
+                logLevel: logLevel,
+                teardown: teardown,
+                parent: try fields.actor("parent")
+            )
+            return .spawnSpec(spec)
+        case .start:
+            let cid = try fields.integer("cid", as: UInt64.self)
+            let job = try fields.string("job")
+            let rawKind = try fields.integer("kind", as: UInt8.self)
+            guard let kind = CallKind(rawValue: rawKind) else {
+                throw TractorError(.malformedData, "\(fields.context): unknown call kind \(rawKind)")
+            }
+            return .start(Start(cid: cid, job: job, kind: kind, payload: try fields.bytes("payload")))
+        case .started:
+            return .started(cid: try fields.integer("cid", as: UInt64.self), payload: try fields.bytes("payload"))
+        case .yield:
+            return .yield(cid: try fields.integer("cid", as: UInt64.self), payload: try fields.bytes("payload"))
+        case .credit:
+            return .credit(
+                cid: try fields.integer("cid", as: UInt64.self),
+                count: try fields.integer("count", as: UInt32.self)
+            )
+        case .stop:
+            return .stop(cid: try fields.integer("cid", as: UInt64.self))
+        case .return:
+            return .return(cid: try fields.integer("cid", as: UInt64.self), payload: try fields.bytes("payload"))
+        case .error:
+            let cid = try fields.nilIfPresent("cid") ? nil : try fields.integer("cid", as: UInt64.self)
+            return .error(cid: cid, try fields.errorInfo("error", depth: 0))
+        case .cancel:
+            return .cancel(cid: try fields.nilIfPresent("cid") ? nil : try fields.integer("cid", as: UInt64.self))
+        case .cancelAck:
+            return .cancelAck(cid: try fields.nilIfPresent("cid") ? nil : try fields.integer("cid", as: UInt64.self))
+        }
+    }
+}
+
+extension Message.Tag {
+    /// The number of fields after the tag.
+    fileprivate var fieldCount: Int {
+        switch self {
+        case .hello: 3
+        case .spawnSpec: 6
+        case .start: 4
+        case .started, .yield, .credit, .return, .error: 2
+        case .stop, .cancel, .cancelAck: 1
+        }
+    }
+}
+
+/// Reads the fields of one message; every failure becomes `malformedData` naming the message and the field.
+private struct MessageFieldReader {
+    var reader: MessagePackReader
+    var context: String
+
+    mutating func field<V>(
+        _ name: @autoclosure () -> String,
+        _ body: (inout MessagePackReader) throws(TractorError) -> V
+    ) throws(TractorError) -> V {
+        let start = reader.offset
+        do {
+            return try body(&reader)
+        } catch {
+            throw TractorError(
+                .malformedData,
+                "\(context), field \(name()) at offset \(start): \(error.message)",
+                cause: error
+            )
+        }
+    }
+
+    mutating func integer<T: FixedWidthInteger>(_ name: @autoclosure () -> String, as: T.Type) throws(TractorError) -> T
+    {
+        try field(name()) { (reader) throws(TractorError) in try reader.readInteger(T.self) }
+    }
+
+    mutating func string(_ name: @autoclosure () -> String) throws(TractorError) -> String {
+        try field(name()) { (reader) throws(TractorError) in try reader.readString() }
+    }
+
+    mutating func bytes(_ name: @autoclosure () -> String) throws(TractorError) -> [UInt8] {
+        try field(name()) { (reader) throws(TractorError) in [UInt8](try reader.readBinary()) }
+    }
+
+    mutating func nilIfPresent(_ name: @autoclosure () -> String) throws(TractorError) -> Bool {
+        try field(name()) { (reader) throws(TractorError) in try reader.readNilIfPresent() }
+    }
+
+    /// Reads an array header that must announce exactly `count` elements.
+    mutating func array(_ name: @autoclosure () -> String, count expected: Int) throws(TractorError) {
+        let start = reader.offset
+        let count = try field(name()) { (reader) throws(TractorError) in try reader.readArrayCount() }
+        guard count == expected else {
+            throw TractorError(
+                .malformedData,
+                "\(context), field \(name()) at offset \(start): \(count) elements; expected \(expected)"
+            )
+        }
+    }
+
+    /// Reads an array of any length, each element with `element`.
+    mutating func list<E>(
+        _ name: @autoclosure () -> String,
+        _ element: (inout MessageFieldReader) throws(TractorError) -> E
+    ) throws(TractorError) -> [E] {
+        let count = try field(name()) { (reader) throws(TractorError) in try reader.readArrayCount() }
+        var elements: [E] = []
+        elements.reserveCapacity(count)
+        for _ in 0..<count {
+            elements.append(try element(&self))
+        }
+        return elements
+    }
+
+    mutating func actor(_ name: @autoclosure () -> String) throws(TractorError) -> ActorID {
+        try array(name(), count: 3)
+        return ActorID(
+            name: try string("\(name()).name"),
+            uid: try string("\(name()).uid"),
+            pid: try integer("\(name()).pid", as: Int32.self)
+        )
+    }
+
+    mutating func errorInfo(_ name: @autoclosure () -> String, depth: Int) throws(TractorError) -> RemoteErrorInfo {
+        guard depth < Message.maximumErrorNesting else {
+            throw TractorError(
+                .malformedData,
+                "\(context): errors nest more than \(Message.maximumErrorNesting) deep at offset \(reader.offset)"
+            )
+        }
+        try array(name(), count: 8)
+        let source = try actor("\(name()).source")
+        let typeName = try string("\(name()).typeName")
+        let message = try string("\(name()).message")
+        let backtrace = try nilIfPresent("\(name()).backtrace") ? nil : try string("\(name()).backtrace")
+        let job = try nilIfPresent("\(name()).job") ? nil : try string("\(name()).job")
+        let code = try nilIfPresent("\(name()).code") ? nil : try string("\(name()).code")
+        let relayPath = try list("\(name()).relayPath") { (fields) throws(TractorError) in
+            try fields.actor("\(name()).relayPath")
+        }
+        let nested = try list("\(name()).nested") { (fields) throws(TractorError) in
+            try fields.errorInfo("\(name()).nested", depth: depth + 1)
+        }
+        return RemoteErrorInfo(
+            source: source,
+            typeName: typeName,
+            message: message,
+            backtrace: backtrace,
+            job: job,
+            code: code,
+            relayPath: relayPath,
+            nested: nested
+        )
+    }
+}

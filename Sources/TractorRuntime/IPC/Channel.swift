@@ -86,7 +86,7 @@ package final class Channel: IOHandler {
     /// Sends one message without suspending; throws `.channelClosed` once the channel is closed.
     package func send(_ message: Message) throws(TractorError) {
         var frame: [UInt8] = []
-        message.encodeFrame(into: &frame)
+        try message.encodeFrame(into: &frame)
         try write(frame)
     }
 
@@ -228,12 +228,11 @@ package final class Channel: IOHandler {
                     return
                 }
                 for frame in frames {
-                    do {
+                    do throws(TractorError) {
                         deliver(try Message.decode(from: frame))
                     } catch {
-                        let reason = error as? TractorError ?? TractorError(.malformedData, "\(error)")
-                        closeOnLoop(TractorError(reason.code, "a malformed message closed the channel: \(reason.message)",
-                                                 cause: reason))
+                        closeOnLoop(TractorError(error.code, "a malformed message closed the channel: \(error.message)",
+                                                 cause: error))
                         return
                     }
                 }

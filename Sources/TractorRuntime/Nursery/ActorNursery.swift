@@ -103,7 +103,7 @@ public final class ActorNursery: Sendable {
     }
 
     /// The actors alive now.
-    public var actors: [ActorID] { supervisor.living.map(\.id) }
+    public var actors: [ActorID] { supervisor.living.filter { $0.process.status == nil }.map(\.id) }
 
     private func spawn(name: String, jobs: [String], executable: ActorExecutable) async throws -> ChildActor {
         try supervisor.checkOpen()
@@ -117,7 +117,8 @@ public final class ActorNursery: Sendable {
             uid: uid,
             cookie: cookie,
             treeSecret: runtime.treeSecret,
-            socketDirectory: runtime.socketDirectory
+            socketDirectory: runtime.socketDirectory,
+            registryAddress: runtime.registryAddress ?? ""
         )
         var environment = ProcessInfo.processInfo.environment
         environment[SpawnMarker.variable] = marker.encoded
@@ -183,11 +184,11 @@ public final class ActorNursery: Sendable {
             await child.tearDown()
             throw error
         }
-        process.onExit { [weak supervisor] status in
+        process.onExit { status in
             // On the loop thread: read what the child said before it died, then act on its death.
             IOLoop.shared.execute {
                 child.connection.channel.drainOnLoop()
-                supervisor?.childExited(child, status: status)
+                supervisor.childExited(child, status: status)
             }
         }
         return child

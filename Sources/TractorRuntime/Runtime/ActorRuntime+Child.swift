@@ -70,25 +70,14 @@ extension ActorRuntime {
         let parent: PeerConnection
         do {
             try startListening()
+            // Register first: once the parent sees the handshake complete, the tree can find this actor.
+            await register()
             parent = try await connectToParent(marker)
         } catch {
             logger.error("could not join the actor tree: \(error)")
             exit(71)
         }
         adopt(parent)
-
-        if let address = registryAddress {
-            do {
-                let registry = try await connect(to: address)
-                setRegistryConnection(registry)
-                _ = try await registry.call(
-                    job: "tractor.registry.register",
-                    payload: try MessagePackEncoder().encode(RegistryEntry(actor: identity, address: listenerPath))
-                )
-            } catch {
-                logger.warning("could not register with the registry at \(address): \(error)")
-            }
-        }
 
         let reason = await waitForShutdown()
         for connection in connections { connection.cancelServed() }
@@ -142,6 +131,21 @@ extension ActorRuntime {
             server: jobTable,
             events: events
         )
+    }
+
+    /// Registers with the tree's registry before serving, so that a job may look its peers up at once.
+    private func register() async {
+        guard let address = registryAddress else { return }
+        do {
+            let registry = try await connect(to: address)
+            setRegistryConnection(registry)
+            _ = try await registry.call(
+                job: "tractor.registry.register",
+                payload: try MessagePackEncoder().encode(RegistryEntry(actor: identity, address: listenerPath))
+            )
+        } catch {
+            logger.warning("could not register with the registry at \(address): \(error)")
+        }
     }
 
     private func apply(_ spec: SpawnSpec) throws {

@@ -60,7 +60,8 @@ package final class ActorRuntime: Sendable {
         registry = RegistryStore()
         var logger = Logger(label: "tractor")
         logger[metadataKey: "actor"] = "\(identity.name)[\(pid)]"
-        state = Mutex(State(registryAddress: marker == nil ? listenerPath : nil, logger: logger))
+        let registryAddress = marker.map { $0.registryAddress.isEmpty ? nil : $0.registryAddress } ?? listenerPath
+        state = Mutex(State(registryAddress: registryAddress, logger: logger))
         registerExitCleanup()
         if marker == nil {
             try? configure(TractorConfiguration(), jobs: [])

@@ -16,6 +16,8 @@ package struct SpawnMarker: Sendable, Hashable {
     package var cookie: [UInt8]
     package var treeSecret: [UInt8]
     package var socketDirectory: String
+    /// The registry's listener, so the child can register before it finishes the handshake; empty if none.
+    package var registryAddress: String
 
     package init(
         parentSocket: String,
@@ -24,7 +26,8 @@ package struct SpawnMarker: Sendable, Hashable {
         uid: String,
         cookie: [UInt8],
         treeSecret: [UInt8],
-        socketDirectory: String
+        socketDirectory: String,
+        registryAddress: String
     ) {
         self.parentSocket = parentSocket
         self.parentPID = parentPID
@@ -33,13 +36,14 @@ package struct SpawnMarker: Sendable, Hashable {
         self.cookie = cookie
         self.treeSecret = treeSecret
         self.socketDirectory = socketDirectory
+        self.registryAddress = registryAddress
     }
 
     /// The variable's value.
     package var encoded: String {
         let fields: [[UInt8]] = [
             Array("1".utf8), Array(parentSocket.utf8), Array(String(parentPID).utf8), Array(name.utf8),
-            Array(uid.utf8), cookie, treeSecret, Array(socketDirectory.utf8),
+            Array(uid.utf8), cookie, treeSecret, Array(socketDirectory.utf8), Array(registryAddress.utf8),
         ]
         return fields.map(Hex.encode).joined(separator: ":")
     }
@@ -47,7 +51,7 @@ package struct SpawnMarker: Sendable, Hashable {
     /// Parses the variable's value; `nil` if it is not a marker of this version.
     package init?(encoded: String) {
         let fields = encoded.split(separator: ":", omittingEmptySubsequences: false).map { Hex.decode(String($0)) }
-        guard fields.count == 8, fields.allSatisfy({ $0 != nil }) else { return nil }
+        guard fields.count == 9, fields.allSatisfy({ $0 != nil }) else { return nil }
         let values = fields.map { $0! }
         func text(_ index: Int) -> String { String(decoding: values[index], as: UTF8.self) }
         guard text(0) == "1", let pid = Int32(text(2)) else { return nil }
@@ -58,7 +62,8 @@ package struct SpawnMarker: Sendable, Hashable {
             uid: text(4),
             cookie: values[5],
             treeSecret: values[6],
-            socketDirectory: text(7)
+            socketDirectory: text(7),
+            registryAddress: text(8)
         )
     }
 }

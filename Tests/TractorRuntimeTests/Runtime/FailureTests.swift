@@ -8,155 +8,157 @@ import Testing
 import TractorRuntime
 import TractorTestJobs
 
-/// One-cancels-all supervision, remote errors and crashes.
-@Suite(.serialized, .timeLimit(.minutes(5)))
-struct FailureTests {
-    @Test func oneFailingJobAmongDaemonsFailsTheNursery() async throws {
-        let directory = ProcessTree.temporaryDirectory()
-        let error = try await ProcessTree.checkingLeaks {
-            await #expect(throws: RemoteActorError.self) {
-                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                    for index in 0..<3 {
-                        let daemon = try await nursery.startActor("daemon\(index)")
-                        _ = try await daemon.run(TestJobs.recordSelf, directory)
-                    }
-                    _ = try await nursery.runInActor(TestJobs.fail, "the answer is not 41", name: "failer")
-                    // The failure cancels this body; without it, the sleep would hold the scope for an hour.
-                    try await Task.sleep(for: .seconds(3600))
-                }
-            }
-        }
-        #expect(error?.isRemote("TestJobError") == true)
-        #expect(error?.typeName == "TractorTestJobs.TestJobError")
-        #expect(error?.message == "the answer is not 41")
-        #expect(error?.source.name == "failer")
-        #expect(error?.job == "fail")
-        let pids = ProcessTree.recordedPIDs(in: directory)
-        #expect(pids.count == 3)
-        #expect(pids.allSatisfy { !ProcessTree.isAlive($0) })
-    }
-
-    @Test func twentyFiveFailuresAreAllReported() async throws {
-        let barrier = ProcessTree.temporaryDirectory()
-        let error = try await ProcessTree.checkingLeaks {
-            await #expect(throws: ActorNurseryError.self) {
-                try await withActorNursery(configuration: ProcessTree.configuration(cancelGrace: .seconds(20))) {
-                    nursery in
-                    for index in 0..<25 {
-                        let input = BarrierInput(directory: barrier, count: 25, message: "failure \(index)")
-                        _ = try await nursery.runInActor(TestJobs.failAfterBarrier, input, name: "failer\(index)")
+extension SpawningTests {
+    /// One-cancels-all supervision, remote errors and crashes.
+    @Suite(.timeLimit(.minutes(5)))
+    struct FailureTests {
+        @Test func oneFailingJobAmongDaemonsFailsTheNursery() async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            let error = try await ProcessTree.checkingLeaks {
+                await #expect(throws: RemoteActorError.self) {
+                    try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                        for index in 0..<3 {
+                            let daemon = try await nursery.startActor("daemon\(index)")
+                            _ = try await daemon.run(TestJobs.recordSelf, directory)
+                        }
+                        _ = try await nursery.runInActor(TestJobs.fail, "the answer is not 41", name: "failer")
+                        // The failure cancels this body; without it, the sleep would hold the scope for an hour.
+                        try await Task.sleep(for: .seconds(3600))
                     }
                 }
             }
+            #expect(error?.isRemote("TestJobError") == true)
+            #expect(error?.typeName == "TractorTestJobs.TestJobError")
+            #expect(error?.message == "the answer is not 41")
+            #expect(error?.source.name == "failer")
+            #expect(error?.job == "fail")
+            let pids = ProcessTree.recordedPIDs(in: directory)
+            #expect(pids.count == 3)
+            #expect(pids.allSatisfy { !ProcessTree.isAlive($0) })
         }
-        let errors = error?.errors.compactMap { $0 as? RemoteActorError } ?? []
-        #expect(errors.count == 25)
-        #expect(Set(errors.map(\.message)) == Set((0..<25).map { "failure \($0)" }))
-    }
 
-    @Test func nestedTreeErrorsArriveWithTheirRelayPath() async throws {
-        let directory = ProcessTree.temporaryDirectory()
-        let error = try await ProcessTree.checkingLeaks {
-            await #expect(throws: (any Error).self) {
-                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                    for index in 0..<2 {
-                        let input = TreeInput(depth: 2, breadth: 2, failLeaves: true, pidDirectory: directory)
-                        _ = try await nursery.runInActor(TestJobs.tree, input, name: "n\(index)")
+        @Test func twentyFiveFailuresAreAllReported() async throws {
+            let barrier = ProcessTree.temporaryDirectory()
+            let error = try await ProcessTree.checkingLeaks {
+                await #expect(throws: ActorNurseryError.self) {
+                    try await withActorNursery(configuration: ProcessTree.configuration(cancelGrace: .seconds(20))) {
+                        nursery in
+                        for index in 0..<25 {
+                            let input = BarrierInput(directory: barrier, count: 25, message: "failure \(index)")
+                            _ = try await nursery.runInActor(TestJobs.failAfterBarrier, input, name: "failer\(index)")
+                        }
                     }
                 }
             }
+            let errors = error?.errors.compactMap { $0 as? RemoteActorError } ?? []
+            #expect(errors.count == 25)
+            #expect(Set(errors.map(\.message)) == Set((0..<25).map { "failure \($0)" }))
         }
-        let first: RemoteActorError? = (error as? RemoteActorError)
-            ?? ((error as? ActorNurseryError)?.errors.first as? RemoteActorError)
-        let remote = try #require(first)
-        #expect(remote.message.hasPrefix("leaf n"))
-        #expect(remote.source.name.split(separator: ".").count == 3)
-        #expect(remote.relayPath.count == 2)
-        #expect(remote.relayPath.map(\.name) == [
-            String(remote.source.name.split(separator: ".").dropLast().joined(separator: ".")),
-            String(remote.source.name.split(separator: ".").first!),
-        ])
-        let pids = ProcessTree.recordedPIDs(in: directory)
-        #expect(pids.count >= 2)
-        #expect(await ProcessTree.eventually { pids.allSatisfy { !ProcessTree.isAlive($0) } })
-    }
 
-    @Test(arguments: [("kill", "SIGKILL"), ("segv", "SIGSEGV"), ("exit", "exited with status 3")])
-    func childDyingMidCallFailsTheCall(how: String, expected: String) async throws {
-        try await ProcessTree.checkingLeaks {
-            let error = await #expect(throws: TractorError.self) {
+        @Test func nestedTreeErrorsArriveWithTheirRelayPath() async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            let error = try await ProcessTree.checkingLeaks {
+                await #expect(throws: (any Error).self) {
+                    try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                        for index in 0..<2 {
+                            let input = TreeInput(depth: 2, breadth: 2, failLeaves: true, pidDirectory: directory)
+                            _ = try await nursery.runInActor(TestJobs.tree, input, name: "n\(index)")
+                        }
+                    }
+                }
+            }
+            let first: RemoteActorError? = (error as? RemoteActorError)
+                ?? ((error as? ActorNurseryError)?.errors.first as? RemoteActorError)
+            let remote = try #require(first)
+            #expect(remote.message.hasPrefix("leaf n"))
+            #expect(remote.source.name.split(separator: ".").count == 3)
+            #expect(remote.relayPath.count == 2)
+            #expect(remote.relayPath.map(\.name) == [
+                String(remote.source.name.split(separator: ".").dropLast().joined(separator: ".")),
+                String(remote.source.name.split(separator: ".").first!),
+            ])
+            let pids = ProcessTree.recordedPIDs(in: directory)
+            #expect(pids.count >= 2)
+            #expect(await ProcessTree.eventually { pids.allSatisfy { !ProcessTree.isAlive($0) } })
+        }
+
+        @Test(arguments: [("kill", "SIGKILL"), ("segv", "SIGSEGV"), ("exit", "exited with status 3")])
+        func childDyingMidCallFailsTheCall(how: String, expected: String) async throws {
+            try await ProcessTree.checkingLeaks {
+                let error = await #expect(throws: TractorError.self) {
+                    try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                        let victim = try await nursery.startActor("victim")
+                        let clock = ContinuousClock()
+                        let start = clock.now
+                        var callError: TractorError?
+                        do {
+                            _ = try await victim.run(TestJobs.crash, how)
+                        } catch {
+                            callError = error as? TractorError
+                        }
+                        #expect(clock.now - start < .seconds(5))
+                        #expect(callError?.code == .actorCrashed)
+                        #expect(callError?.message.contains(expected) == true)
+                        #expect(callError?.message.contains("'crash'") == true)
+                        try await Task.sleep(for: .seconds(3600))
+                    }
+                }
+                #expect(error?.code == .actorCrashed)
+            }
+        }
+
+        @Test func jobHonouringCancellationExitsCleanly() async throws {
+            try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                    let victim = try await nursery.startActor("victim")
+                    let sleeper = try await nursery.startActor("sleeper")
+                    let call = Task { try await sleeper.run(TestJobs.sleep, 3_600_000) }
+                    _ = try await sleeper.run(TestJobs.echo, "ready")
+                    let outcome = try await sleeper.cancelActor()
+                    #expect(outcome.step == .cancelled)
+                    #expect(outcome.status.isSuccess)
+                    await #expect(throws: (any Error).self) { try await call.value }
+                }
+            }
+        }
+
+        @Test func jobIgnoringCancellationIsTerminatedThenKilled() async throws {
+            try await ProcessTree.checkingLeaks {
+                let configuration = ProcessTree.configuration(cancelGrace: .milliseconds(300), terminateGrace: .milliseconds(300))
+                try await withActorNursery(configuration: configuration) { nursery in
+                    let stubborn = try await nursery.startActor("stubborn")
+                    let call = Task { try await stubborn.run(TestJobs.sleepIgnoringCancellation, 3_600_000) }
+                    _ = try await stubborn.run(TestJobs.echo, "ready")
                     let clock = ContinuousClock()
                     let start = clock.now
-                    var callError: TractorError?
-                    do {
-                        _ = try await victim.run(TestJobs.crash, how)
-                    } catch {
-                        callError = error as? TractorError
-                    }
-                    #expect(clock.now - start < .seconds(5))
-                    #expect(callError?.code == .actorCrashed)
-                    #expect(callError?.message.contains(expected) == true)
-                    #expect(callError?.message.contains("'crash'") == true)
-                    try await Task.sleep(for: .seconds(3600))
+                    let outcome = try await stubborn.cancelActor()
+                    let elapsed = clock.now - start
+                    #expect(outcome.step == .killed)
+                    #expect(outcome.status == TerminationStatus(.signaled(SIGKILL)))
+                    #expect(elapsed >= .milliseconds(600))
+                    #expect(elapsed < .seconds(10))
+                    call.cancel()
+                    await #expect(throws: (any Error).self) { try await call.value }
                 }
             }
-            #expect(error?.code == .actorCrashed)
         }
-    }
 
-    @Test func jobHonouringCancellationExitsCleanly() async throws {
-        try await ProcessTree.checkingLeaks {
-            try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                let sleeper = try await nursery.startActor("sleeper")
-                let call = Task { try await sleeper.run(TestJobs.sleep, 3_600_000) }
-                _ = try await sleeper.run(TestJobs.echo, "ready")
-                let outcome = try await sleeper.cancelActor()
-                #expect(outcome.step == .cancelled)
-                #expect(outcome.status.isSuccess)
-                await #expect(throws: (any Error).self) { try await call.value }
-            }
-        }
-    }
-
-    @Test func jobIgnoringCancellationIsTerminatedThenKilled() async throws {
-        try await ProcessTree.checkingLeaks {
-            let configuration = ProcessTree.configuration(cancelGrace: .milliseconds(300), terminateGrace: .milliseconds(300))
-            try await withActorNursery(configuration: configuration) { nursery in
-                let stubborn = try await nursery.startActor("stubborn")
-                let call = Task { try await stubborn.run(TestJobs.sleepIgnoringCancellation, 3_600_000) }
-                _ = try await stubborn.run(TestJobs.echo, "ready")
-                let clock = ContinuousClock()
-                let start = clock.now
-                let outcome = try await stubborn.cancelActor()
-                let elapsed = clock.now - start
-                #expect(outcome.step == .killed)
-                #expect(outcome.status == TerminationStatus(.signaled(SIGKILL)))
-                #expect(elapsed >= .milliseconds(600))
-                #expect(elapsed < .seconds(10))
-                call.cancel()
-                await #expect(throws: (any Error).self) { try await call.value }
-            }
-        }
-    }
-
-    @Test func cancellingTheScopeTearsEverythingDown() async throws {
-        let directory = ProcessTree.temporaryDirectory()
-        try await ProcessTree.checkingLeaks {
-            let scope = Task {
-                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                    for index in 0..<3 {
-                        let daemon = try await nursery.startActor("d\(index)")
-                        _ = try await daemon.run(TestJobs.recordSelf, directory)
+        @Test func cancellingTheScopeTearsEverythingDown() async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            try await ProcessTree.checkingLeaks {
+                let scope = Task {
+                    try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                        for index in 0..<3 {
+                            let daemon = try await nursery.startActor("d\(index)")
+                            _ = try await daemon.run(TestJobs.recordSelf, directory)
+                        }
+                        try await Task.sleep(for: .seconds(3600))
                     }
-                    try await Task.sleep(for: .seconds(3600))
                 }
+                #expect(await ProcessTree.eventually(within: .seconds(60)) { ProcessTree.recordedPIDs(in: directory).count == 3 })
+                scope.cancel()
+                await #expect(throws: CancellationError.self) { try await scope.value }
             }
-            #expect(await ProcessTree.eventually(within: .seconds(60)) { ProcessTree.recordedPIDs(in: directory).count == 3 })
-            scope.cancel()
-            await #expect(throws: CancellationError.self) { try await scope.value }
+            #expect(ProcessTree.recordedPIDs(in: directory).allSatisfy { !ProcessTree.isAlive($0) })
         }
-        #expect(ProcessTree.recordedPIDs(in: directory).allSatisfy { !ProcessTree.isAlive($0) })
     }
 }

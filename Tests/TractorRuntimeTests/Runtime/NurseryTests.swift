@@ -8,74 +8,76 @@ import Testing
 import TractorRuntime
 import TractorTestJobs
 
-/// Actor nurseries with real processes over real Unix sockets.
-@Suite(.serialized, .timeLimit(.minutes(3)))
-struct NurseryTests {
-    @Test func runInActorReturnsItsValue() async throws {
-        let sum = try await ProcessTree.checkingLeaks {
-            try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                let adder = try await nursery.runInActor(TestJobs.add, [1, 2, 3, 4], name: "adder")
-                #expect(adder.actor.name == "adder")
-                return try await adder.result()
+extension SpawningTests {
+    /// Actor nurseries with real processes over real Unix sockets.
+    @Suite(.timeLimit(.minutes(3)))
+    struct NurseryTests {
+        @Test func runInActorReturnsItsValue() async throws {
+            let sum = try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let adder = try await nursery.runInActor(TestJobs.add, [1, 2, 3, 4], name: "adder")
+                    #expect(adder.actor.name == "adder")
+                    return try await adder.result()
+                }
+            }
+            #expect(sum == 10)
+        }
+
+        @Test func daemonAnswersTwoCallsAndIsCancelled() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let frank = try await nursery.startActor("frank", jobs: [TestJobs.question, TestJobs.add])
+                    #expect(try await frank.run(TestJobs.question).contains("life, the universe"))
+                    #expect(try await frank.run(TestJobs.add, [20, 22]) == 42)
+                    let outcome = try await frank.cancelActor()
+                    #expect(outcome.step == .cancelled)
+                    #expect(outcome.status.isSuccess)
+                    #expect(nursery.actors.isEmpty)
+                }
             }
         }
-        #expect(sum == 10)
-    }
 
-    @Test func daemonAnswersTwoCallsAndIsCancelled() async throws {
-        try await ProcessTree.checkingLeaks {
-            try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                let frank = try await nursery.startActor("frank", jobs: [TestJobs.question, TestJobs.add])
-                #expect(try await frank.run(TestJobs.question).contains("life, the universe"))
-                #expect(try await frank.run(TestJobs.add, [20, 22]) == 42)
-                let outcome = try await frank.cancelActor()
-                #expect(outcome.step == .cancelled)
-                #expect(outcome.status.isSuccess)
-                #expect(nursery.actors.isEmpty)
-            }
-        }
-    }
-
-    @Test func concurrentCallsOnOnePortalAreMultiplexed() async throws {
-        try await ProcessTree.checkingLeaks {
-            try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                let daemon = try await nursery.startActor("busy")
-                try await withThrowingTaskGroup(of: (Int, Int).self) { group in
-                    for index in 0..<50 {
-                        group.addTask { (index, try await daemon.run(TestJobs.add, [index, 1000])) }
+        @Test func concurrentCallsOnOnePortalAreMultiplexed() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let daemon = try await nursery.startActor("busy")
+                    try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                        for index in 0..<50 {
+                            group.addTask { (index, try await daemon.run(TestJobs.add, [index, 1000])) }
+                        }
+                        for try await (index, sum) in group { #expect(sum == index + 1000) }
                     }
-                    for try await (index, sum) in group { #expect(sum == index + 1000) }
                 }
             }
         }
-    }
 
-    @Test func actorsFindEachOtherThroughTheRegistry() async throws {
-        try await ProcessTree.checkingLeaks {
-            try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                let donny = try await nursery.startActor("donny")
-                let gretchen = try await nursery.startActor("gretchen")
-                async let fromDonny = donny.run(TestJobs.callPeer, "gretchen")
-                async let fromGretchen = gretchen.run(TestJobs.callPeer, "donny")
-                #expect(try await fromDonny == "donny reached gretchen")
-                #expect(try await fromGretchen == "gretchen reached donny")
-                let found = try await Tractor.findActor(named: "donny") { portal in try await portal.run(TestJobs.whoAmI) }
-                #expect(found == "donny")
-            }
-            #expect(try await Tractor.registeredActors(named: "donny").isEmpty)
-        }
-    }
-
-    @Test func unknownJobIsATypedErrorAndTheActorKeepsServing() async throws {
-        try await ProcessTree.checkingLeaks {
-            try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                let limited = try await nursery.startActor("limited", jobs: [TestJobs.question])
-                let error = await #expect(throws: RemoteActorError.self) {
-                    try await limited.run(TestJobs.add, [1, 2])
+        @Test func actorsFindEachOtherThroughTheRegistry() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let donny = try await nursery.startActor("donny")
+                    let gretchen = try await nursery.startActor("gretchen")
+                    async let fromDonny = donny.run(TestJobs.callPeer, "gretchen")
+                    async let fromGretchen = gretchen.run(TestJobs.callPeer, "donny")
+                    #expect(try await fromDonny == "donny reached gretchen")
+                    #expect(try await fromGretchen == "gretchen reached donny")
+                    let found = try await Tractor.findActor(named: "donny") { portal in try await portal.run(TestJobs.whoAmI) }
+                    #expect(found == "donny")
                 }
-                #expect(error?.code == "unknownJob")
-                #expect(error?.message.contains("'add'") == true)
-                #expect(try await limited.run(TestJobs.question).isEmpty == false)
+                #expect(try await Tractor.registeredActors(named: "donny").isEmpty)
+            }
+        }
+
+        @Test func unknownJobIsATypedErrorAndTheActorKeepsServing() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let limited = try await nursery.startActor("limited", jobs: [TestJobs.question])
+                    let error = await #expect(throws: RemoteActorError.self) {
+                        try await limited.run(TestJobs.add, [1, 2])
+                    }
+                    #expect(error?.code == "unknownJob")
+                    #expect(error?.message.contains("'add'") == true)
+                    #expect(try await limited.run(TestJobs.question).isEmpty == false)
+                }
             }
         }
     }

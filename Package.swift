@@ -65,10 +65,7 @@ let package = Package(
         // The concurrent primes example.
         .executableTarget(
             name: "primes",
-            dependencies: [
-                "TractorPool",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["TractorPool"],
             path: "examples/primes"
         ),
 
@@ -86,7 +83,7 @@ let package = Package(
 
         .testTarget(
             name: "TractorRuntimeTests",
-            dependencies: ["TractorRuntime", "TractorTestJobs", "tractor-test-worker"],
+            dependencies: ["TractorRuntime", "TractorTestJobs", "tractor-test-worker", "primes"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

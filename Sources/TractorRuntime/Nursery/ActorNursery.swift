@@ -49,6 +49,19 @@ public final class ActorNursery: Sendable {
         return Portal(connection: child.connection, child: child)
     }
 
+    /// Starts a daemon actor bound to CPUs and a memory node (the pool's workers). Not API.
+    package func startActor(
+        _ name: String,
+        jobs: [String],
+        executable: ActorExecutable?,
+        binding: BindingSpec?
+    ) async throws -> Portal {
+        let child = try await spawn(
+            name: name, jobs: jobs, executable: executable ?? configuration.executable, binding: binding
+        )
+        return Portal(connection: child.connection, child: child)
+    }
+
     /// Starts an actor that runs one job and ends when the job returns.
     ///
     /// The job starts at once; read its result with ``ResultPortal/result()``. If it throws, the nursery fails: its
@@ -105,7 +118,12 @@ public final class ActorNursery: Sendable {
     /// The actors alive now.
     public var actors: [ActorID] { supervisor.living.filter { $0.process.status == nil }.map(\.id) }
 
-    private func spawn(name: String, jobs: [String], executable: ActorExecutable) async throws -> ChildActor {
+    private func spawn(
+        name: String,
+        jobs: [String],
+        executable: ActorExecutable,
+        binding: BindingSpec? = nil
+    ) async throws -> ChildActor {
         try supervisor.checkOpen()
         let uid = Hex.encode(sys_random_bytes(8))
         let cookie = sys_random_bytes(16)
@@ -144,7 +162,7 @@ public final class ActorNursery: Sendable {
         }
         let spec = SpawnSpec(
             jobs: jobs,
-            binding: nil,
+            binding: binding,
             registryAddress: runtime.registryAddress,
             logLevel: runtime.configuration.logLevel.rawValue,
             teardown: configuration.teardown.wire,

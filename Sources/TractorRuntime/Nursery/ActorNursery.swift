@@ -22,7 +22,7 @@ public final class ActorNursery: Sendable {
     init(runtime: ActorRuntime, configuration: ActorNurseryConfiguration) {
         self.runtime = runtime
         self.configuration = configuration
-        self.supervisor = NurserySupervisor()
+        self.supervisor = NurserySupervisor(unexpectedExitHandler: configuration.unexpectedExitHandler)
     }
 
     /// Starts a daemon actor: a process that serves jobs until it is cancelled or the nursery closes.

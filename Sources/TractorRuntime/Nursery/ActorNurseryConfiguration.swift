@@ -21,6 +21,10 @@ public struct ActorNurseryConfiguration: Sendable {
     /// How long a new actor may take to connect back. Default: the process's ``TractorConfiguration/spawnTimeout``.
     public var spawnTimeout: Duration = ActorRuntime.shared.configuration.spawnTimeout
 
+    /// Called (on the I/O thread) when an actor dies unasked, *instead of* failing the nursery; its calls in flight
+    /// still fail with `.actorCrashed`. The pool sets it to replace crashed workers. Not API.
+    package var unexpectedExitHandler: (@Sendable (ActorID, TerminationStatus) -> Void)?
+
     /// The default configuration.
     public init() {}
 }

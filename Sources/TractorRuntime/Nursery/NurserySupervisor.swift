@@ -10,6 +10,11 @@ import Synchronization
 /// waiters) happen outside it.
 final class NurserySupervisor: Sendable {
     private let state = Mutex(State())
+    private let unexpectedExitHandler: (@Sendable (ActorID, TerminationStatus) -> Void)?
+
+    init(unexpectedExitHandler: (@Sendable (ActorID, TerminationStatus) -> Void)? = nil) {
+        self.unexpectedExitHandler = unexpectedExitHandler
+    }
 
     private struct Runner {
         var cancel: @Sendable () -> Void
@@ -89,7 +94,11 @@ final class NurserySupervisor: Sendable {
             let running = jobs.isEmpty ? "unexpectedly" : "while running job " + jobs.map { "'\($0)'" }.joined(separator: ", ")
             let error = TractorError(.actorCrashed, "actor \(child.id) \(status) \(running)")
             child.connection.failCalls(with: error)
-            jobFailed(error)
+            if let unexpectedExitHandler {
+                unexpectedExitHandler(child.id, status)
+            } else {
+                jobFailed(error)
+            }
         }
         child.connection.channel.close()
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in

@@ -140,6 +140,7 @@ public final class ActorNursery: Sendable {
         )
         var environment = ProcessInfo.processInfo.environment
         environment[SpawnMarker.variable] = marker.encoded
+        environment[ProcessBinder.environmentVariable] = binding?.environmentValue
         let process: ChildProcess
         do {
             process = try await Spawner.spawn(

@@ -65,6 +65,17 @@ package enum ChunkJob {
         }
     }
 
+    /// The worker's time for a chunk, read from the head of its encoded reply without decoding the rest.
+    package static func elapsed(ofReply reply: [UInt8]) -> Duration? {
+        reply.withUnsafeBytes { raw -> Duration? in
+            var reader = MessagePackReader(raw)
+            guard (try? reader.readArrayCount()) == 3, let nanoseconds = try? reader.readInteger(UInt64.self) else {
+                return nil
+            }
+            return .nanoseconds(Int64(clamping: nanoseconds))
+        }
+    }
+
     /// The job name of a chunk request and the offset where its inputs start.
     private static func header(of payload: [UInt8]) throws(TractorError) -> (String, Int) {
         let parsed = payload.withUnsafeBytes { raw -> Result<(String, Int), TractorError> in

@@ -46,6 +46,8 @@ package final class ActorRuntime: Sendable {
             socketDirectory = marker.socketDirectory
             treeSecret = marker.treeSecret
             unsetenv(SpawnMarker.variable)
+            // Bind before anything else runs, so that every thread the runtime starts inherits the memory policy.
+            ProcessBinder.applyFromEnvironment()
         } else {
             identity = ActorID(name: "root", uid: Hex.encode(sys_random_bytes(8)), pid: pid)
             let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"

@@ -23,6 +23,21 @@ package enum ProcessBinder {
         return true
     }()
 
+    /// The environment variable that carries a child's binding, so that the child can bind itself as its first act,
+    /// before its runtime starts threads; the spawn spec carries the same binding, applied again before serving.
+    package static let environmentVariable = "TRACTOR_BINDING"
+
+    /// Applies the binding of ``environmentVariable``, if set, and removes the variable (a grandchild gets its own).
+    ///
+    /// Called first thing in a spawned child, on its main thread: Linux keeps the memory policy per thread, and only
+    /// the threads created afterwards inherit it. A failure here is left for the spawn spec's binding to report.
+    package static func applyFromEnvironment() {
+        guard let raw = getenv(environmentVariable) else { return }
+        let value = String(cString: raw)
+        unsetenv(environmentVariable)
+        if let spec = BindingSpec(environmentValue: value) { try? apply(spec) }
+    }
+
     /// Applies a spawn spec's binding: its CPUs (none: the CPU mask is left alone) and its memory node.
     package static func apply(_ spec: BindingSpec) throws(TractorError) {
         try apply(cpus: spec.cpus.isEmpty ? nil : spec.cpus.map { Int($0) }, memoryNode: spec.memoryNode.map(Int.init))
@@ -167,6 +182,27 @@ package enum ProcessBinder {
         let prefix = name + ":"
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
         return String(line.dropFirst(prefix.count).filter { $0 != " " && $0 != "\t" })
+    }
+}
+
+extension BindingSpec {
+    /// The binding as ``ProcessBinder/environmentVariable`` carries it: `cpus=0,1;node=0` (either part may be
+    /// empty).
+    package var environmentValue: String {
+        "cpus=" + cpus.map(String.init).joined(separator: ",") + ";node=" + (memoryNode.map(String.init) ?? "")
+    }
+
+    /// Parses ``environmentValue``; `nil` for anything else.
+    package init?(environmentValue: String) {
+        let parts = environmentValue.split(separator: ";", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].hasPrefix("cpus="), parts[1].hasPrefix("node=") else { return nil }
+        let cpuList = parts[0].dropFirst(5)
+        let cpus = cpuList.isEmpty ? [] : cpuList.split(separator: ",").map { UInt32($0) }
+        let node = parts[1].dropFirst(5)
+        guard !cpus.contains(nil) else { return nil }
+        let memoryNode = node.isEmpty ? nil : Int32(node)
+        guard node.isEmpty || memoryNode != nil else { return nil }
+        self.init(cpus: cpus.map { $0! }, memoryNode: memoryNode)
     }
 }
 

@@ -3,52 +3,47 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Synchronization
-
-/// The iterating side of one `map`: reads inputs into chunks, submits them within the read-ahead, and hands results
-/// out in order (or as they come). Used by the one task that iterates; never shared.
-final class MapEngine<Reader: PoolMapInput, Output: Codable & Sendable> where Reader.Element: Codable & Sendable {
-    typealias Input = Reader.Element
-
-    private let job: Job<Input, Output>
+/// The consuming side of one `map`: submits chunks within the read-ahead (reading a `Sequence` input itself, or
+/// starting the reader of an `AsyncSequence` input), and hands outputs out in order, or as they come. Used by the one
+/// task that iterates; never shared.
+final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
+    private let shared: MapShared<Input, Output>
     private let dispatcher: PoolDispatcher
-    private var reader: Reader?
+    private var source: PoolMapSequence<Input, Output>.Source?
+    /// Reads the next element of a `Sequence` input; `nil` once it has ended (or for an `AsyncSequence` input).
+    private var readNext: (() -> Input?)?
+    private var reader: Task<Void, Never>?
     private let chunkSize: Int?
     private let timeout: Duration?
     private let deadline: ContinuousClock.Instant?
     private let ordered: Bool
     private let readAhead: Int
-    private let collector: MapCollector<Output>
-
-    /// Chunks submitted whose results have not been taken, by sequence number.
-    private var outstanding: [Int: ChunkID] = [:]
-    private var nextSequence = 0
-    /// The sequence number an ordered map hands out next.
+    /// The chunk number an ordered map hands out next.
     private var nextToTake = 0
     private var buffer: [Result<Output, any Error>] = []
     private var bufferIndex = 0
     private var finished = false
 
     init(
-        job: Job<Input, Output>, dispatcher: PoolDispatcher, reader: Reader, chunkSize: Int?, timeout: Duration?,
-        deadline: ContinuousClock.Instant?, ordered: Bool
+        job: Job<Input, Output>, dispatcher: PoolDispatcher, source: PoolMapSequence<Input, Output>.Source,
+        chunkSize: Int?, timeout: Duration?, deadline: ContinuousClock.Instant?, ordered: Bool
     ) {
-        self.job = job
+        self.shared = MapShared(job: job, dispatcher: dispatcher, ordered: ordered)
         self.dispatcher = dispatcher
-        self.reader = reader
+        self.source = source
         self.chunkSize = chunkSize.map { Swift.max(1, $0) }
         self.timeout = timeout
         self.deadline = deadline
         self.ordered = ordered
         self.readAhead = dispatcher.mapReadAhead
-        self.collector = MapCollector(ordered: ordered)
     }
 
     deinit {
-        cancelOutstanding()
+        reader?.cancel()
+        shared.cancel()
     }
 
-    func next(isolation actor: isolated (any Actor)?) async throws -> Output? {
+    func next() async throws -> Output? {
         while !finished {
             if bufferIndex < buffer.count {
                 let result = buffer[bufferIndex]
@@ -62,12 +57,13 @@ final class MapEngine<Reader: PoolMapInput, Output: Codable & Sendable> where Re
                 }
             }
             do {
-                try await topUp(isolation: actor)
-                if outstanding.isEmpty, reader == nil {
+                start()
+                try await topUp()
+                guard let results = try await takeResults() else {
                     finish()
                     return nil
                 }
-                buffer = try await takeResults(isolation: actor)
+                buffer = results
                 bufferIndex = 0
             } catch {
                 finish()
@@ -77,104 +73,91 @@ final class MapEngine<Reader: PoolMapInput, Output: Codable & Sendable> where Re
         return nil
     }
 
-    /// Reads and submits chunks until the read-ahead is full or the input ends.
-    private func topUp(isolation actor: isolated (any Actor)?) async throws {
-        while outstanding.count < readAhead, var input = reader {
-            reader = nil
-            let size = chunkSize.map { dispatcher.limitToQuota($0) } ?? dispatcher.chunkSize(for: job.name)
+    /// Starts reading the input, on the first call.
+    private func start() {
+        guard let source else { return }
+        self.source = nil
+        switch source {
+        case .sequence(let makeReader):
+            readNext = makeReader()
+        case .asyncSequence(let startReader):
+            reader = startReader(shared, chunkSize, readAhead)
+        }
+    }
+
+    /// Reads and submits chunks of a `Sequence` input until the read-ahead is full or the input ends.
+    private func topUp() async throws {
+        while let read = readNext, shared.state.withLock({ $0.outstanding.count }) < readAhead {
+            let size = chunkSize.map { dispatcher.limitToQuota($0) } ?? dispatcher.chunkSize(for: shared.job.name)
             var inputs: [Input] = []
             inputs.reserveCapacity(Swift.min(size, 1 << 16))
-            while inputs.count < size, let element = try await input.next(isolation: actor) {
-                inputs.append(element)
+            while inputs.count < size, let element = read() { inputs.append(element) }
+            if inputs.count < size {
+                readNext = nil
+                shared.state.withLock { $0.inputEnded = true }
             }
-            if inputs.count == size { reader = input }
-            guard !inputs.isEmpty else { return }
-            try await submit(inputs, isolation: actor)
+            if !inputs.isEmpty { await shared.submit(inputs) }
+            try Task.checkCancellation()
         }
     }
 
-    private func submit(_ inputs: [Input], isolation actor: isolated (any Actor)?) async throws {
-        let sequence = nextSequence
-        nextSequence += 1
-        let request: [UInt8]
-        do {
-            request = try MessagePackEncoder().encode(ChunkRequest(job: job.name, inputs: inputs))
-        } catch {
-            throw TractorError(.encodingFailed, "could not encode the inputs of job '\(job.name)'", cause: error)
-        }
-        let collector = self.collector
-        let count = inputs.count
-        let jobName = job.name
-        let payload = ChunkPayload(
-            request: request,
-            deliver: { result in collector.store(sequence, ChunkDecoding.results(of: result, count: count, job: jobName)) },
-            started: nil
-        )
-        let id = dispatcher.makeChunkID()
-        try await dispatcher.enqueue(.init(id: id, job: job.name, itemCount: count, timeout: nil, payload: payload))
-        outstanding[sequence] = id
+    private enum Take {
+        case results([Result<Output, any Error>])
+        case exhausted
+        case failed(any Error)
+        case flush
+        case wait
     }
 
-    /// Waits for the next chunk's results: the next in input order, or (unordered) whichever is done first.
-    private func takeResults(isolation actor: isolated (any Actor)?) async throws -> [Result<Output, any Error>] {
+    /// Waits for the next chunk's results: the next in input order, or (unordered) whichever is done first; `nil`
+    /// once every input has been delivered.
+    private func takeResults() async throws -> [Result<Output, any Error>]? {
         while true {
-            if let (sequence, results) = collector.take(ordered ? nextToTake : nil) {
-                outstanding[sequence] = nil
+            let take = shared.state.withLock { state -> Take in
+                let sequence = ordered ? nextToTake : state.arrivals.first
+                if let sequence, let results = state.done.removeValue(forKey: sequence) {
+                    state.outstanding[sequence] = nil
+                    if !ordered { state.arrivals.removeFirst() }
+                    return .results(results)
+                }
+                let submittedAhead = ordered ? state.nextSequence > nextToTake : !state.outstanding.isEmpty
+                if !submittedAhead {
+                    if !state.partial.isEmpty { return .flush }
+                    if state.inputEnded { return state.inputError.map { .failed($0) } ?? .exhausted }
+                }
+                return .wait
+            }
+            switch take {
+            case .results(let results):
                 if ordered { nextToTake += 1 }
+                shared.readerWakeUp.signal()
                 return results
+            case .exhausted:
+                return nil
+            case .failed(let error):
+                throw error
+            case .flush:
+                await shared.flushPartial()
+                continue
+            case .wait:
+                break
             }
             try Task.checkCancellation()
             if let deadline, ContinuousClock.now >= deadline {
                 throw TractorError(
-                    .timedOut, "map of job '\(job.name)' did not complete within \(timeout ?? .zero); the rest is cancelled"
+                    .timedOut, "map of job '\(shared.job.name)' did not complete within \(timeout ?? .zero); the rest is cancelled"
                 )
             }
-            await collector.wakeUp.wait(until: deadline)
+            await shared.consumerWakeUp.wait(until: deadline)
         }
     }
 
     private func finish() {
         finished = true
-        reader = nil
+        readNext = nil
         buffer = []
-        cancelOutstanding()
-    }
-
-    private func cancelOutstanding() {
-        for id in outstanding.values { _ = dispatcher.cancel(id) }
-        outstanding.removeAll()
-    }
-}
-
-/// Where a map's chunks leave their results, for the iterating task to take.
-final class MapCollector<Output: Sendable>: Sendable {
-    let wakeUp = WakeUp()
-    private let ordered: Bool
-    private let state = Mutex<(done: [Int: [Result<Output, any Error>]], arrivals: [Int])>(([:], []))
-
-    init(ordered: Bool) {
-        self.ordered = ordered
-    }
-
-    func store(_ sequence: Int, _ results: [Result<Output, any Error>]) {
-        state.withLock { state in
-            state.done[sequence] = results
-            if !ordered { state.arrivals.append(sequence) }
-        }
-        wakeUp.signal()
-    }
-
-    /// The results of chunk `sequence`, or (with `nil`, unordered) of the chunk that completed first; `nil` if
-    /// they are not there yet.
-    func take(_ sequence: Int?) -> (Int, [Result<Output, any Error>])? {
-        state.withLock { state in
-            if let sequence {
-                return state.done.removeValue(forKey: sequence).map { (sequence, $0) }
-            }
-            guard !state.arrivals.isEmpty else { return nil }
-            let first = state.arrivals.removeFirst()
-            return (first, state.done.removeValue(forKey: first)!)
-        }
+        reader?.cancel()
+        shared.cancel()
     }
 }
 

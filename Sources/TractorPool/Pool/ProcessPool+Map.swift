@@ -33,23 +33,25 @@ extension ProcessPool {
         chunkSize: Int? = nil,
         timeout: Duration? = nil
     ) -> some AsyncSequence<Output, any Error> where Inputs.Element == Input {
-        makeMap(job, reader: { SequenceInput(base: inputs.makeIterator()) }, chunkSize, timeout, ordered: true)
+        makeMap(job, source: Self.source(inputs), chunkSize, timeout, ordered: true)
     }
 
     /// Runs `job` on every element of an asynchronous sequence and yields the outputs in input order.
     ///
-    /// As ``map(_:over:chunkSize:timeout:)-(_,Sequence,_,_)``; the elements are awaited by the iterating task.
+    /// As ``map(_:over:chunkSize:timeout:)-(_,Sequence,_,_)``, except that the elements are read by a task of their
+    /// own (hence `Sendable`), within the read-ahead: waiting for the next element never holds back outputs already
+    /// computed, and a chunk that the outputs wait for is sent before it is full.
     ///
     /// ```swift
     /// for try await digest in pool.map(sha256, over: fileChunks) { ... }
     /// ```
-    public func map<Input, Output, Inputs: AsyncSequence>(
+    public func map<Input, Output, Inputs: AsyncSequence & Sendable>(
         _ job: Job<Input, Output>,
         over inputs: Inputs,
         chunkSize: Int? = nil,
         timeout: Duration? = nil
     ) -> some AsyncSequence<Output, any Error> where Inputs.Element == Input {
-        makeMap(job, reader: { AsyncSequenceInput(base: inputs.makeAsyncIterator()) }, chunkSize, timeout, ordered: true)
+        makeMap(job, source: Self.source(inputs), chunkSize, timeout, ordered: true)
     }
 
     /// Runs `job` on every input and yields each output as its chunk completes, in no particular order
@@ -67,7 +69,7 @@ extension ProcessPool {
         chunkSize: Int? = nil,
         timeout: Duration? = nil
     ) -> some AsyncSequence<Output, any Error> where Inputs.Element == Input {
-        makeMap(job, reader: { SequenceInput(base: inputs.makeIterator()) }, chunkSize, timeout, ordered: false)
+        makeMap(job, source: Self.source(inputs), chunkSize, timeout, ordered: false)
     }
 
     /// Runs `job` on every element of an asynchronous sequence and yields the outputs as they complete.
@@ -75,30 +77,47 @@ extension ProcessPool {
     /// ```swift
     /// for try await thumbnail in pool.mapUnordered(resize, over: uploads) { publish(thumbnail) }
     /// ```
-    public func mapUnordered<Input, Output, Inputs: AsyncSequence>(
+    public func mapUnordered<Input, Output, Inputs: AsyncSequence & Sendable>(
         _ job: Job<Input, Output>,
         over inputs: Inputs,
         chunkSize: Int? = nil,
         timeout: Duration? = nil
     ) -> some AsyncSequence<Output, any Error> where Inputs.Element == Input {
-        makeMap(job, reader: { AsyncSequenceInput(base: inputs.makeAsyncIterator()) }, chunkSize, timeout, ordered: false)
+        makeMap(job, source: Self.source(inputs), chunkSize, timeout, ordered: false)
     }
 
-    private func makeMap<Reader: PoolMapInput, Output>(
-        _ job: Job<Reader.Element, Output>,
-        reader: @escaping () -> Reader,
+    private func makeMap<Input, Output>(
+        _ job: Job<Input, Output>,
+        source: PoolMapSequence<Input, Output>.Source,
         _ chunkSize: Int?,
         _ timeout: Duration?,
         ordered: Bool
-    ) -> PoolMapSequence<Reader, Output> {
+    ) -> PoolMapSequence<Input, Output> {
         PoolMapSequence(
             job: job,
             dispatcher: dispatcher,
-            makeReader: reader,
+            source: source,
             chunkSize: chunkSize,
             timeout: timeout,
             deadline: timeout.map { .now + $0 },
             ordered: ordered
         )
+    }
+
+    private static func source<Inputs: Sequence, Output>(
+        _ inputs: Inputs
+    ) -> PoolMapSequence<Inputs.Element, Output>.Source {
+        .sequence {
+            var iterator = inputs.makeIterator()
+            return { iterator.next() }
+        }
+    }
+
+    private static func source<Inputs: AsyncSequence & Sendable, Output>(
+        _ inputs: Inputs
+    ) -> PoolMapSequence<Inputs.Element, Output>.Source where Inputs.Element: Codable & Sendable {
+        .asyncSequence { shared, chunkSize, readAhead in
+            Task { await shared.read(inputs, chunkSize: chunkSize, readAhead: readAhead) }
+        }
     }
 }

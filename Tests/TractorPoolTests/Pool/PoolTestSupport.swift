@@ -92,6 +92,7 @@ enum PoolTesting {
     }
 
     /// Runs `body`, then checks that no descriptor leaked and no worker is left, alive or zombie.
+    @discardableResult
     static func checkingLeaks<T>(
         _ body: () async throws -> T,
         sourceLocation: SourceLocation = #_sourceLocation

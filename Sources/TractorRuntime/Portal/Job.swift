@@ -49,7 +49,7 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
 
     /// The type-erased form the runtime serves.
     public var _erased: ErasedJob {
-        ErasedJob(name: name, kind: .call) { payload in
+        ErasedJob(name: name, kind: .call) { payload, _ in
             let input = try MessagePackDecoder().decode(Input.self, from: payload)
             let output = try await body(input)
             return try MessagePackEncoder().encode(output)
@@ -88,9 +88,15 @@ public protocol JobDefinition: Sendable {
 public struct ErasedJob: Sendable {
     let name: String
     let kind: CallKind
-    let invoke: @Sendable ([UInt8]) async throws -> [UInt8]
+    /// Runs the job: decodes the input from the payload, streams through the endpoint (stream and context jobs),
+    /// and returns the encoded output.
+    let invoke: @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8]
 
-    init(name: String, kind: CallKind, invoke: @escaping @Sendable ([UInt8]) async throws -> [UInt8]) {
+    init(
+        name: String,
+        kind: CallKind,
+        invoke: @escaping @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8]
+    ) {
         self.name = name
         self.kind = kind
         self.invoke = invoke

@@ -283,12 +283,12 @@ package final class PeerConnection: Sendable {
                 } catch {
                     reply = .error(cid: cid, .describing(error, in: actor, job: job.name))
                 }
-                state.withLock { state in
-                    state.serving.removeValue(forKey: cid)
-                    state.streams.removeValue(forKey: cid)
-                }
+                // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
+                // not exit between a job's end and its reply.
+                _ = state.withLock { $0.streams.removeValue(forKey: cid) }
                 endpoint?.fail(CancellationError())
                 try? channel.send(reply)
+                _ = state.withLock { $0.serving.removeValue(forKey: cid) }
             }
         }
     }

@@ -228,7 +228,8 @@ extension SpawningTests {
                             streamError = error
                         }
                         #expect(clock.now - lastElement < .seconds(5))
-                        #expect(received == 10)
+                        // What the child had queued but not yet written when it died is lost with it.
+                        #expect(received <= 10)
                         let crash = try #require(streamError as? TractorError)
                         #expect(crash.code == .actorCrashed)
                         #expect(crash.message.contains("SIGKILL"))

@@ -76,7 +76,11 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
 
     @inline(__always)
     private func entry(for key: Key) -> Entry? {
-        var name = key.stringValue
+        entry(named: key.stringValue, intValue: key.intValue)
+    }
+
+    private func entry(named name: String, intValue: Int?) -> Entry? {
+        var name = name
         let bytes = decoder.bytes
         let found: Entry? = name.withUTF8 { utf8 in
             for entry in entries where entry.keyLength == utf8.count {
@@ -94,7 +98,7 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
             return found
         }
         for entry in entries where entry.keyLength < 0 {
-            if let number = key.intValue, Int64(number) == entry.integerKey {
+            if let intValue, Int64(intValue) == entry.integerKey {
                 return entry
             }
             if name == String(entry.integerKey) {
@@ -211,10 +215,7 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
     }
 
     func superDecoder() throws -> any Decoder {
-        try makeSuperDecoder(
-            MessagePackIndexKey.superKey,
-            offset: Key(stringValue: "super").flatMap(entry(for:))?.valueOffset
-        )
+        try makeSuperDecoder(MessagePackIndexKey.superKey, offset: entry(named: "super", intValue: nil)?.valueOffset)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {

@@ -72,6 +72,13 @@ let package = Package(
             path: "examples/primes"
         ),
 
+        // The fuzz target of the wire decoders: a libFuzzer entry point when built for `make fuzz`, a program
+        // that replays saved inputs otherwise.
+        .executableTarget(
+            name: "tractor-fuzz",
+            dependencies: ["TractorRuntime"]
+        ),
+
         .testTarget(
             name: "TractorRuntimeTests",
             dependencies: ["TractorRuntime"],

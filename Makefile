@@ -48,16 +48,17 @@ build-tests:
 	fi
 
 # libFuzzer over the frame decoder, Message.decode, MessagePackValue and the Codable decoder (Sources/tractor-fuzz).
-# Built with the fuzzer and address sanitizers in its own scratch path, without dead stripping (which would drop the
-# coverage counters of the Swift modules and leave the fuzzer blind); the corpus grows in fuzz-corpus/, and a
-# crashing input is saved as crash-* here (replay it with `swift run tractor-fuzz crash-...`).
+# Built in its own scratch path. `--sanitize` links libFuzzer's main and the address sanitizer, but only
+# `-Xswiftc -sanitize=...` instruments the Swift modules for coverage, and dead stripping would drop those coverage
+# counters again: without both, the fuzzer runs blind. The corpus grows in fuzz-corpus/; a crashing input is saved
+# as crash-* here (replay it with `swift run tractor-fuzz crash-...`).
 FUZZ_SECONDS ?= 300
 FUZZ_CORPUS ?= fuzz-corpus
 FUZZ_BUILD := .build-fuzz
 
 fuzz:
 	$(SWIFT) build -c release --product tractor-fuzz --scratch-path $(FUZZ_BUILD) \
-		--sanitize fuzzer --sanitize address -Xswiftc -DTRACTOR_FUZZING \
+		--sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address -Xswiftc -DTRACTOR_FUZZING \
 		--disable-dead-strip
 	@mkdir -p $(FUZZ_CORPUS)
 	$(FUZZ_BUILD)/release/tractor-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \

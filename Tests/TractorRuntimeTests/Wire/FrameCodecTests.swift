@@ -67,7 +67,9 @@ import TractorRuntime
                 (0..<Int.random(in: 0..<3_000, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
             }
             let stream = try Self.stream(payloads)
-            var cuts = (0..<Int.random(in: 0..<20, using: &random)).map { _ in Int.random(in: 0...stream.count, using: &random) }
+            var cuts = (0..<Int.random(in: 0..<20, using: &random)).map { _ in
+                Int.random(in: 0...stream.count, using: &random)
+            }
             cuts = ([0] + cuts + [stream.count]).sorted()
             let chunks = zip(cuts, cuts.dropFirst()).map { stream[$0..<$1] }
             #expect(try Self.decode(chunks) == payloads)

@@ -16,7 +16,12 @@ import TractorRuntime
         var child: [String: Double]?
     }
 
-    static let record = Record(name: "ünïcode 🍺", values: [1, -1, 300, -70_000, 1 << 40], blob: [1, 2, 3], child: ["x": 0.5])
+    static let record = Record(
+        name: "ünïcode 🍺",
+        values: [1, -1, 300, -70_000, 1 << 40],
+        blob: [1, 2, 3],
+        child: ["x": 0.5]
+    )
 
     /// Valid encodings of several shapes; every proper prefix of each is truncated.
     static func validEncodings() throws -> [[UInt8]] {
@@ -74,11 +79,21 @@ import TractorRuntime
                 _ = try decoder.decode(MessagePackValue.self, from: bytes)
             }
         }
-        expectTractorError(.truncatedData) { _ = try decoder.decode([Int].self, from: [0xdd, 0xff, 0xff, 0xff, 0xff, 1]) }
-        expectTractorError(.truncatedData) { _ = try decoder.decode([String].self, from: [0xdd, 0x7f, 0xff, 0xff, 0xff]) }
-        expectTractorError(.truncatedData) { _ = try decoder.decode([Record].self, from: [0xdd, 0x7f, 0xff, 0xff, 0xff]) }
-        expectTractorError(.truncatedData) { _ = try decoder.decode(Record.self, from: [0xdf, 0x7f, 0xff, 0xff, 0xff]) }
-        expectTractorError(.truncatedData) { _ = try decoder.decode(String.self, from: [0xdb, 0x7f, 0xff, 0xff, 0xff]) }
+        expectTractorError(.truncatedData) {
+            _ = try decoder.decode([Int].self, from: [0xdd, 0xff, 0xff, 0xff, 0xff, 1])
+        }
+        expectTractorError(.truncatedData) {
+            _ = try decoder.decode([String].self, from: [0xdd, 0x7f, 0xff, 0xff, 0xff])
+        }
+        expectTractorError(.truncatedData) {
+            _ = try decoder.decode([Record].self, from: [0xdd, 0x7f, 0xff, 0xff, 0xff])
+        }
+        expectTractorError(.truncatedData) {
+            _ = try decoder.decode(Record.self, from: [0xdf, 0x7f, 0xff, 0xff, 0xff])
+        }
+        expectTractorError(.truncatedData) {
+            _ = try decoder.decode(String.self, from: [0xdb, 0x7f, 0xff, 0xff, 0xff])
+        }
     }
 
     @Test func reservedByteIsMalformed() {
@@ -87,7 +102,9 @@ import TractorRuntime
         }
         expectTractorError(.malformedData) { _ = try MessagePackDecoder().decode(Int.self, from: [0xc1]) }
         expectTractorError(.malformedData) { _ = try MessagePackDecoder().decode([Int].self, from: [0x91, 0xc1]) }
-        expectTractorError(.malformedData) { _ = try MessagePackDecoder().decode(Record.self, from: [0x81, 0xa1, 0x78, 0xc1]) }
+        expectTractorError(.malformedData) {
+            _ = try MessagePackDecoder().decode(Record.self, from: [0x81, 0xa1, 0x78, 0xc1])
+        }
     }
 
     @Test func invalidUTF8IsMalformed() {
@@ -112,7 +129,9 @@ import TractorRuntime
         expectTractorError(.truncatedData) { _ = try MessagePackValue(decoding: bytes[0]) }
         for bad in bytes.dropFirst() {
             expectTractorError(.malformedData, WireTestSupport.hex(bad)) { _ = try MessagePackValue(decoding: bad) }
-            expectTractorError(.malformedData, WireTestSupport.hex(bad)) { _ = try MessagePackDecoder().decode(Date.self, from: bad) }
+            expectTractorError(.malformedData, WireTestSupport.hex(bad)) {
+                _ = try MessagePackDecoder().decode(Date.self, from: bad)
+            }
         }
     }
 
@@ -130,7 +149,9 @@ import TractorRuntime
         for bytes in [arrays, maps] {
             let error = expectTractorError(.malformedData) { _ = try MessagePackValue(decoding: bytes) }
             #expect(error?.message.contains("offset") == true)
-            expectTractorError(.malformedData) { _ = try MessagePackDecoder().decode(MessagePackValue.self, from: bytes) }
+            expectTractorError(.malformedData) {
+                _ = try MessagePackDecoder().decode(MessagePackValue.self, from: bytes)
+            }
         }
         expectTractorError(.malformedData) { _ = try MessagePackDecoder().decode(Tree.self, from: arrays) }
         // A value nobody reads is stepped over without recursion, however deep.
@@ -160,7 +181,9 @@ import TractorRuntime
         for round in 0..<20_000 {
             var bytes: [UInt8]
             if round % 2 == 0 {
-                bytes = (0..<Int.random(in: 0..<40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                bytes = (0..<Int.random(in: 0..<40, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random)
+                }
             } else {
                 bytes = seeds[round % seeds.count]
                 for _ in 0..<Int.random(in: 1...4, using: &random) {

@@ -146,9 +146,12 @@ import TractorRuntime
         #expect(produced.list == [[], [nil, true, false]])
         #expect(produced.map == ["a": ["b": [:]]])
         #expect(produced.when == Date(timeIntervalSince1970: -0.75))
-        let signed = try MessagePackDecoder().decode([String: [Int64]].self, from: MessagePackValue.map([
-            (key: "ints", value: .array(ints.filter { if case .uint = $0 { false } else { true } }))
-        ]).encoded())
+        let signed = try MessagePackDecoder().decode(
+            [String: [Int64]].self,
+            from: MessagePackValue.map([
+                (key: "ints", value: .array(ints.filter { if case .uint = $0 { false } else { true } }))
+            ]).encoded()
+        )
         #expect(signed["ints"]?.last == .min)
     }
 }

@@ -126,7 +126,10 @@ import TractorRuntime
     @Test func framesAboveTheMaximumAreRefused() throws {
         var buffer: [UInt8] = [1, 2]
         let error = expectTractorError(.frameTooLarge) {
-            try Message.yield(cid: 1, payload: [UInt8](repeating: 0, count: 100)).encodeFrame(into: &buffer, maximumFrameSize: 64)
+            try Message.yield(cid: 1, payload: [UInt8](repeating: 0, count: 100)).encodeFrame(
+                into: &buffer,
+                maximumFrameSize: 64
+            )
         }
         #expect(error != nil)
         #expect(buffer == [1, 2])
@@ -153,11 +156,17 @@ import TractorRuntime
         #expect(error?.message.contains("credit") == true && error?.message.contains("count") == true)
         #expect((error?.cause as? TractorError)?.code == .typeMismatch)
         // start with an unknown call kind, a negative cid, a string payload.
-        expectTractorError(.malformedData) { _ = try Message.decode(from: [0x95, 0x02, 0x01, 0xa1, 0x6a, 0x07, 0xc4, 0x00]) }
-        expectTractorError(.malformedData) { _ = try Message.decode(from: [0x95, 0x02, 0xff, 0xa1, 0x6a, 0x00, 0xc4, 0x00]) }
+        expectTractorError(.malformedData) {
+            _ = try Message.decode(from: [0x95, 0x02, 0x01, 0xa1, 0x6a, 0x07, 0xc4, 0x00])
+        }
+        expectTractorError(.malformedData) {
+            _ = try Message.decode(from: [0x95, 0x02, 0xff, 0xa1, 0x6a, 0x00, 0xc4, 0x00])
+        }
         expectTractorError(.malformedData) { _ = try Message.decode(from: [0x95, 0x02, 0x01, 0xa1, 0x6a, 0x00, 0xa0]) }
         // credit count above UInt32.max.
-        expectTractorError(.malformedData) { _ = try Message.decode(from: [0x93, 0x05, 0x01, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0]) }
+        expectTractorError(.malformedData) {
+            _ = try Message.decode(from: [0x93, 0x05, 0x01, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0])
+        }
         // trailing bytes.
         expectTractorError(.malformedData) { _ = try Message.decode(from: [0x92, 0x06, 0x03, 0x00]) }
     }

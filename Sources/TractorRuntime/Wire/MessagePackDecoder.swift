@@ -63,7 +63,8 @@ public struct MessagePackDecoder: Sendable {
     public func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
         let decoder = MessagePackDecoderImpl(bytes: bytes, userInfo: userInfo, maximumDepth: maximumDepth)
         do {
-            let (value, end) = try decoder.decodeValue(T.self, at: 0, depth: 0)
+            var end = 0
+            let value = try decoder.decodeValue(T.self, at: 0, depth: 0, end: &end)
             guard end == bytes.count else {
                 throw TractorError(
                     .malformedData,

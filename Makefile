@@ -14,7 +14,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
-.PHONY: run test deps pydeps build-tests fuzz bench bench-codec clean
+.PHONY: run test deps pydeps build-tests fuzz bench bench-codec bench-runtime clean
 
 run: deps
 	$(SWIFT) run -c release primes
@@ -70,7 +70,13 @@ BENCH := cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory 
 bench-codec:
 	$(BENCH) --target Codec
 
-bench:
+# The runtime's actors run bench-worker, built first next to the benchmark binaries.
+bench-runtime: deps
+	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
+	$(BENCH) --target Portals
+
+bench: deps
+	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
 	$(BENCH)
 
 clean:

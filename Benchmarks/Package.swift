@@ -29,6 +29,30 @@ let package = Package(
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
-        )
+        ),
+
+        // The runtime: spawning, portal round trips, stream throughput. Its actors run `bench-worker`.
+        .executableTarget(
+            name: "Portals",
+            dependencies: [
+                "BenchmarkJobs",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TractorRuntime", package: "swift-tractor"),
+            ],
+            path: "Benchmarks/Portals",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
+        .target(
+            name: "BenchmarkJobs",
+            dependencies: [.product(name: "TractorRuntime", package: "swift-tractor")],
+            path: "Sources/BenchmarkJobs"
+        ),
+        .executableTarget(
+            name: "bench-worker",
+            dependencies: ["BenchmarkJobs", .product(name: "TractorRuntime", package: "swift-tractor")],
+            path: "Sources/bench-worker"
+        ),
     ]
 )

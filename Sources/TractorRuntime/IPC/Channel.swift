@@ -237,26 +237,31 @@ package final class Channel: IOHandler {
                 closeOnLoop(TractorError(.channelClosed, "the peer closed the connection"))
                 return
             case .success(let count):
-                let frames: [[UInt8]]
-                do {
-                    frames = try decoder.withLock { decoder in
-                        decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                        var frames: [[UInt8]] = []
-                        while let frame = try decoder.nextFrame() { frames.append(frame) }
-                        return frames
-                    }
-                } catch {
-                    closeOnLoop(error as? TractorError ?? TractorError(.malformedData, "\(error)"))
-                    return
-                }
-                for frame in frames {
-                    do throws(TractorError) {
-                        deliver(try Message.decode(from: frame))
+                // Messages are decoded straight from the decoder's buffer: no copy of the frame on the way.
+                var messages: [Message] = []
+                let failure = decoder.withLock { decoder -> TractorError? in
+                    decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                    do {
+                        while let message = try decoder.withNextFrame({ frame in try Message.decode(from: frame) }) {
+                            messages.append(message)
+                        }
+                        return nil
+                    } catch let error as TractorError {
+                        return error
                     } catch {
-                        closeOnLoop(TractorError(error.code, "a malformed message closed the channel: \(error.message)",
-                                                 cause: error))
-                        return
+                        return TractorError(.malformedData, "\(error)")
                     }
+                }
+                if let handler = state.withLock({ $0.onMessage }) {
+                    for message in messages { handler(message) }
+                } else {
+                    for message in messages { deliver(message) }
+                }
+                if let failure {
+                    closeOnLoop(TractorError(
+                        failure.code, "a malformed frame or message closed the channel: \(failure.message)", cause: failure
+                    ))
+                    return
                 }
                 if count < buffer.count { return }
             case .failure(let error) where error.rawValue == EAGAIN:

@@ -25,6 +25,9 @@ public struct MessagePackDecoder: Sendable {
     public var userInfo: [CodingUserInfoKey: any Sendable]
 
     /// How deeply arrays and maps may nest. Deeper input fails with `malformedData`. The default is 512.
+    ///
+    /// Each level of nesting that is decoded (rather than stepped over) takes a few stack frames, so keep this in
+    /// the hundreds or low thousands.
     public var maximumDepth: Int
 
     /// Creates a decoder.

@@ -28,7 +28,7 @@ struct MessagePackMapIndex {
         self.bytes = bytes
         var reader = MessagePackReader(bytes, offset: start)
         let count = try reader.readMapCount()
-        entries.reserveCapacity(count)
+        entries.reserveCapacity(MessagePackFormat.reservation(for: count))
         for _ in 0..<count {
             entries.append(try Self.readEntry(&reader))
         }

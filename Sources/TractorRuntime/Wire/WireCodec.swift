@@ -430,7 +430,7 @@ private struct MessageFieldReader {
     ) throws(TractorError) -> [E] {
         let count = try field(name()) { (reader) throws(TractorError) in try reader.readArrayCount() }
         var elements: [E] = []
-        elements.reserveCapacity(count)
+        elements.reserveCapacity(MessagePackFormat.reservation(for: count))
         for _ in 0..<count {
             elements.append(try element(&self))
         }

@@ -159,6 +159,24 @@ import TractorRuntime
         #expect(try MessagePackDecoder().decode(OnlyA.self, from: skipped) == OnlyA(a: 7))
     }
 
+    @Test func nestedClaimsDoNotMultiplyAllocations() {
+        // 500 nested arrays and maps, each claiming 65,535 elements, over 64 KiB of input: every claim fits what
+        // remains, but the input holds only one element at the bottom.
+        var bytes: [UInt8] = []
+        for level in 0..<500 {
+            bytes += level % 2 == 0 ? [0xdc, 0xff, 0xff] : [0xde, 0x7f, 0xff, 0xa0]
+        }
+        bytes += [UInt8](repeating: 0xc0, count: 65_536)
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            expectTractorError(.truncatedData) { _ = try MessagePackValue(decoding: bytes) }
+            expectTractorError(.truncatedData) {
+                _ = try MessagePackDecoder().decode(MessagePackValue.self, from: bytes)
+            }
+        }
+        #expect(elapsed < .seconds(20))
+    }
+
     @Test func nestingUpToTheLimitIsAccepted() throws {
         let limit = MessagePackDecoder().maximumDepth
         let bytes = [UInt8](repeating: 0x91, count: limit) + [0x01]

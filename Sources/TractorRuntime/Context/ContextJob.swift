@@ -103,17 +103,17 @@ public struct MsgStream<Send: Encodable & Sendable, Receive: Decodable & Sendabl
 
     /// Iterates the values the other side sends.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let endpoint: StreamEndpoint
+        var reader: StreamReader
 
         /// The next value, or `nil` once the other side finished its direction.
         public mutating func next() async throws -> Receive? {
-            guard let payload = try await endpoint.next() else { return nil }
+            guard let payload = try await reader.next() else { return nil }
             return try MessagePackDecoder().decode(Receive.self, from: payload)
         }
     }
 
     /// Makes the iterator (one per stream).
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(endpoint: endpoint)
+        AsyncIterator(reader: StreamReader(endpoint: endpoint))
     }
 }

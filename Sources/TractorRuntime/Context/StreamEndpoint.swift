@@ -106,13 +106,13 @@ package final class StreamEndpoint: Sendable {
 
     // MARK: Receiving
 
-    /// The next element's payload, or `nil` at the end of the stream. One consumer at a time.
-    package func next() async throws -> [UInt8]? {
+    /// The elements buffered now (at least one), or `nil` at the end of the stream. One consumer at a time; it
+    /// reports what it used with ``consumed(_:)``.
+    package func nextBatch() async throws -> [[UInt8]]? {
         while true {
-            switch state.withLock({ $0.inbound.next() }) {
-            case .element(let payload, let credit):
-                if credit > 0 { try? channel.sendBatched(.credit(cid: cid, count: UInt32(credit))) }
-                return payload
+            switch state.withLock({ $0.inbound.take() }) {
+            case .elements(let payloads):
+                return payloads
             case .finished:
                 return nil
             case .failed(let error):
@@ -134,6 +134,17 @@ package final class StreamEndpoint: Sendable {
                 try Task.checkCancellation()
             }
         }
+    }
+
+    /// The consumer used `count` elements: credit goes back to the sender in batches.
+    package func consumed(_ count: Int) {
+        let credit = state.withLock { $0.inbound.consumed(count) }
+        if credit > 0 { try? channel.sendBatched(.credit(cid: cid, count: UInt32(credit))) }
+    }
+
+    /// How many elements a consumer uses before reporting them: a quarter of the window.
+    package var reportingInterval: Int {
+        state.withLock { max(1, $0.inbound.window / 4) }
     }
 
     // MARK: Sending

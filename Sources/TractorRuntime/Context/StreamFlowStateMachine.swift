@@ -11,7 +11,8 @@
 struct InboundFlowStateMachine: ~Copyable {
     let window: Int
     private var buffer: [[UInt8]] = []
-    private var head = 0
+    /// Elements received whose credit has not been granted back yet: never above the window.
+    private var inFlight = 0
     private var consumedSinceGrant = 0
     private var end: End?
     private var consumerWaiting = false
@@ -26,9 +27,9 @@ struct InboundFlowStateMachine: ~Copyable {
     }
 
     /// What the consumer should do next.
-    enum NextAction {
-        /// Take this element; grant `credit` more to the sender first if it is non-zero.
-        case element([UInt8], credit: Int)
+    enum TakeAction {
+        /// Take these elements, oldest first; report them with ``consumed(_:)`` as they are used.
+        case elements([[UInt8]])
         /// Nothing buffered: suspend until ``received(_:)`` or an end wakes you.
         case suspend
         /// The stream ended cleanly.
@@ -37,21 +38,11 @@ struct InboundFlowStateMachine: ~Copyable {
         case failed(any Error)
     }
 
-    mutating func next() -> NextAction {
-        if head < buffer.count {
-            let element = buffer[head]
-            head += 1
-            if head == buffer.count {
-                buffer.removeAll(keepingCapacity: true)
-                head = 0
-            }
-            consumedSinceGrant += 1
-            var credit = 0
-            if consumedSinceGrant >= max(1, window / 2), end == nil {
-                credit = consumedSinceGrant
-                consumedSinceGrant = 0
-            }
-            return .element(element, credit: credit)
+    /// Hands the consumer everything buffered at once, so that it takes the lock once per batch, not per element.
+    mutating func take() -> TakeAction {
+        if !buffer.isEmpty {
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return .elements(buffer)
         }
         switch end {
         case .finished: return .finished
@@ -60,6 +51,17 @@ struct InboundFlowStateMachine: ~Copyable {
             consumerWaiting = true
             return .suspend
         }
+    }
+
+    /// The consumer used `count` elements; returns the credit to grant the sender now (0 for none yet): credit goes
+    /// back in batches of half a window.
+    mutating func consumed(_ count: Int) -> Int {
+        consumedSinceGrant += count
+        guard consumedSinceGrant >= max(1, window / 2), end == nil else { return 0 }
+        let credit = consumedSinceGrant
+        consumedSinceGrant = 0
+        inFlight -= credit
+        return credit
     }
 
     /// What to do with an element that arrived.
@@ -74,7 +76,8 @@ struct InboundFlowStateMachine: ~Copyable {
 
     mutating func received(_ payload: [UInt8]) -> ReceiveAction {
         guard end == nil else { return .ignored }
-        guard buffer.count - head < window else { return .overrun }
+        guard inFlight < window else { return .overrun }
+        inFlight += 1
         buffer.append(payload)
         return .buffered(wakeConsumer: takeWaiting())
     }
@@ -86,7 +89,7 @@ struct InboundFlowStateMachine: ~Copyable {
     }
 
     /// Elements waiting for the consumer.
-    var buffered: Int { buffer.count - head }
+    var buffered: Int { buffer.count }
 
     var isEnded: Bool { end != nil }
 

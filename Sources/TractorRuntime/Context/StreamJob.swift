@@ -89,17 +89,17 @@ public struct RemoteStream<Element: Decodable & Sendable>: AsyncSequence, Sendab
 
     /// Iterates the elements in the order the job sent them.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let endpoint: StreamEndpoint
+        var reader: StreamReader
 
         /// The next element, or `nil` once the job has returned.
         public mutating func next() async throws -> Element? {
-            guard let payload = try await endpoint.next() else { return nil }
+            guard let payload = try await reader.next() else { return nil }
             return try MessagePackDecoder().decode(Element.self, from: payload)
         }
     }
 
     /// Makes the iterator (one per stream).
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(endpoint: endpoint)
+        AsyncIterator(reader: StreamReader(endpoint: endpoint))
     }
 }

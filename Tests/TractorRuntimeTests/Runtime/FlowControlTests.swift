@@ -10,7 +10,7 @@ import Testing
 @Suite struct FlowControlTests {
     @Test func receiverBuffersUpToTheWindowAndGrantsInHalfWindows() {
         var inbound = InboundFlowStateMachine(window: 4)
-        guard case .suspend = inbound.next() else {
+        guard case .suspend = inbound.take() else {
             Issue.record("an empty stream must make the consumer wait")
             return
         }
@@ -28,23 +28,31 @@ import Testing
             Issue.record("a fifth element beyond a window of four is an overrun")
             return
         }
-        var credits: [Int] = []
-        for expected: UInt8 in 1...4 {
-            guard case .element(let payload, let credit) = inbound.next() else {
-                Issue.record("element \(expected) must be delivered")
-                return
-            }
-            #expect(payload == [expected])
-            credits.append(credit)
+        guard case .elements(let batch) = inbound.take() else {
+            Issue.record("the four elements must be handed over together")
+            return
         }
-        #expect(credits == [0, 2, 0, 2])
+        #expect(batch == [[1], [2], [3], [4]])
+        // Taking is not consuming: the window stays full until the consumer reports.
+        guard case .overrun = inbound.received([5]) else {
+            Issue.record("credit only comes back when the consumer reports")
+            return
+        }
+        let first = inbound.consumed(1)
+        let second = inbound.consumed(1)
+        let third = inbound.consumed(2)
+        #expect([first, second, third] == [0, 2, 2])
+        guard case .buffered = inbound.received([5]) else {
+            Issue.record("granted credit makes room again")
+            return
+        }
     }
 
     @Test func endDeliversBufferedElementsFirst() {
         var inbound = InboundFlowStateMachine(window: 8)
         _ = inbound.received([1])
         _ = inbound.ended(.finished)
-        guard case .element([1], _) = inbound.next(), case .finished = inbound.next() else {
+        guard case .elements([[1]]) = inbound.take(), case .finished = inbound.take() else {
             Issue.record("the buffered element comes before the end")
             return
         }
@@ -52,13 +60,15 @@ import Testing
             Issue.record("elements after the end are ignored")
             return
         }
+        let credit = inbound.consumed(8)
+        #expect(credit == 0)
     }
 
     @Test func failureIsReportedAfterBufferedElements() {
         var inbound = InboundFlowStateMachine(window: 8)
         _ = inbound.received([7])
         _ = inbound.ended(.failed(TractorError(.actorCrashed, "gone")))
-        guard case .element([7], _) = inbound.next(), case .failed(let error) = inbound.next() else {
+        guard case .elements([[7]]) = inbound.take(), case .failed(let error) = inbound.take() else {
             Issue.record("the buffered element comes before the failure")
             return
         }

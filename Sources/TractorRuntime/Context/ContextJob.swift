@@ -7,7 +7,7 @@
 /// result.
 ///
 /// `ToJob` is what the caller sends, `FromJob` what the job sends. Open it with
-/// ``Portal/openContext(_:_:window:_:)``.
+/// ``Portal/openContext(_:_:window:isolation:_:)``.
 ///
 /// ```swift
 /// let pingPong = ContextJob("ping-pong") {

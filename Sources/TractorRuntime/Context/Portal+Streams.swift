@@ -19,6 +19,7 @@ extension Portal {
     ///   - job: The streaming job.
     ///   - input: Its input.
     ///   - window: How many elements the job may send ahead of `body`'s reading. Default ``StreamWindow/default``.
+    ///   - isolation: The actor `body` runs on; the caller's, by default.
     ///   - body: Consumes the stream; the stream is invalid after it returns.
     /// - Throws: The job's error as ``RemoteActorError``, ``ContextCancelled`` when the actor's side cancelled it,
     ///   ``TractorError`` `.actorCrashed` when the actor died, or `body`'s error.
@@ -62,7 +63,7 @@ extension Portal {
     /// }
     /// ```
     ///
-    /// - Throws: As ``openStream(_:_:window:_:)``.
+    /// - Throws: As ``openStream(_:_:window:isolation:_:)``.
     public func openContext<Input, Started, ToJob, FromJob, Output, Result: Sendable>(
         _ job: ContextJob<Input, Started, ToJob, FromJob, Output>,
         _ input: Input,
@@ -97,7 +98,7 @@ extension Portal {
 
 /// The caller's side of a context: the two-way stream, the job's result, and cancellation.
 ///
-/// - Important: Valid only inside the ``Portal/openContext(_:_:window:_:)`` closure.
+/// - Important: Valid only inside the ``Portal/openContext(_:_:window:isolation:_:)`` closure.
 public struct Context<ToJob: Codable & Sendable, FromJob: Codable & Sendable, Output: Codable & Sendable>: Sendable {
     let call: StreamingCall
 

@@ -13,7 +13,7 @@ public enum StreamWindow {
 ///
 /// The body sends elements through a ``StreamWriter``; `send` suspends while the caller's window is full, so a slow
 /// consumer slows the producer and nothing is dropped or buffered without bound. The stream ends when the body
-/// returns. Open it with ``Portal/openStream(_:_:window:_:)``.
+/// returns. Open it with ``Portal/openStream(_:_:window:isolation:_:)``.
 ///
 /// ```swift
 /// let ticker = StreamJob("ticker") { (count: Int, out: StreamWriter<Int>) in
@@ -80,7 +80,7 @@ public struct StreamWriter<Element: Encodable & Sendable>: Sendable {
     }
 }
 
-/// The receiving side of a stream opened with ``Portal/openStream(_:_:window:_:)``: a single-consumer
+/// The receiving side of a stream opened with ``Portal/openStream(_:_:window:isolation:_:)``: a single-consumer
 /// `AsyncSequence` that ends when the remote job returns.
 ///
 /// - Important: Valid only inside the `openStream` closure.

@@ -55,12 +55,12 @@ public struct MessagePackDecoder: Sendable {
         try bytes.withUnsafeBytes { raw in try decode(type, from: raw) }
     }
 
-    /// Decodes a value of type `T` that fills `bytes` exactly; see ``decode(_:from:)-([UInt8])``.
+    /// Decodes a value of type `T` that fills `bytes` exactly; see the `[UInt8]` form of `decode(_:from:)`.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: ArraySlice<UInt8>) throws -> T {
         try bytes.withUnsafeBytes { raw in try decode(type, from: raw) }
     }
 
-    /// Decodes a value of type `T` that fills `bytes` exactly; see ``decode(_:from:)-([UInt8])``.
+    /// Decodes a value of type `T` that fills `bytes` exactly; see the `[UInt8]` form of `decode(_:from:)`.
     ///
     /// - Important: `bytes` must stay valid until the call returns; the result does not borrow from it.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {

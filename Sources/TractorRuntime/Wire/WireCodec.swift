@@ -6,7 +6,7 @@
 /// One message of the wire protocol: the closed set of things two actors say to each other.
 ///
 /// Every frame on a channel carries exactly one `Message`. Only this file knows the byte layout (see
-/// ``encode(into:)`` and ``decode(from:)-([UInt8])``); everything else works with these values. Job inputs, outputs
+/// ``encode(into:)`` and `decode(from:)`); everything else works with these values. Job inputs, outputs
 /// and stream elements travel as `payload` bytes, themselves MessagePack-encoded by the job's typed codec, so the
 /// protocol never depends on user types.
 ///
@@ -253,12 +253,12 @@ extension Message {
         try bytes.withUnsafeBytes { raw in Result { () throws(TractorError) in try decode(from: raw) } }.get()
     }
 
-    /// Decodes one message that fills `bytes` exactly; see ``decode(from:)-([UInt8])``.
+    /// Decodes one message that fills `bytes` exactly; see `decode(from:)`.
     public static func decode(from bytes: ArraySlice<UInt8>) throws(TractorError) -> Message {
         try bytes.withUnsafeBytes { raw in Result { () throws(TractorError) in try decode(from: raw) } }.get()
     }
 
-    /// Decodes one message that fills `bytes` exactly; see ``decode(from:)-([UInt8])``.
+    /// Decodes one message that fills `bytes` exactly; see `decode(from:)`.
     public static func decode(from bytes: UnsafeRawBufferPointer) throws(TractorError) -> Message {
         var fields = MessageFieldReader(reader: MessagePackReader(bytes))
         let count = try fields.field("header") { (reader) throws(TractorError) in try reader.readArrayCount() }

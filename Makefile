@@ -2,6 +2,8 @@
 #
 #   make run    builds the primes example in release mode and runs it
 #   make test   builds everything (failing on any compiler warning in this package) and runs the whole test suite
+#   make fuzz   fuzzes the wire decoders with libFuzzer for FUZZ_SECONDS (default 300)
+#   make bench-codec   runs the MessagePack codec benchmarks (Benchmarks/, package-benchmark)
 #
 # Each installs what it needs when it is missing (libhwloc-dev, libnuma-dev, Python's msgspec) and does nothing
 # more when everything is already there.
@@ -12,7 +14,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
-.PHONY: run test deps pydeps build-tests fuzz bench clean
+.PHONY: run test deps pydeps build-tests fuzz bench bench-codec bench-runtime clean
 
 run: deps
 	$(SWIFT) run -c release primes
@@ -45,5 +47,37 @@ build-tests:
 		exit 1; \
 	fi
 
+# libFuzzer over the frame decoder, Message.decode, MessagePackValue and the Codable decoder (Sources/tractor-fuzz).
+# Built in its own scratch path. `--sanitize` links libFuzzer's main and the address sanitizer, but only
+# `-Xswiftc -sanitize=...` instruments the Swift modules for coverage, and dead stripping would drop those coverage
+# counters again: without both, the fuzzer runs blind. The corpus grows in fuzz-corpus/; a crashing input is saved
+# as crash-* here (replay it with `swift run tractor-fuzz crash-...`).
+FUZZ_SECONDS ?= 300
+FUZZ_CORPUS ?= fuzz-corpus
+FUZZ_BUILD := .build-fuzz
+
+fuzz:
+	$(SWIFT) build -c release --product tractor-fuzz --scratch-path $(FUZZ_BUILD) \
+		--sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address -Xswiftc -DTRACTOR_FUZZING \
+		--disable-dead-strip
+	@mkdir -p $(FUZZ_CORPUS)
+	$(FUZZ_BUILD)/release/tractor-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		-print_final_stats=1 $(FUZZ_CORPUS)
+
+# Benchmarks: a nested package on package-benchmark (malloc counts through its MallocInterposer trait).
+BENCH := cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+bench-codec:
+	$(BENCH) --target Codec
+
+# The runtime's actors run bench-worker, built first next to the benchmark binaries.
+bench-runtime: deps
+	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
+	$(BENCH) --target Portals
+
+bench: deps
+	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
+	$(BENCH)
+
 clean:
-	rm -rf .build
+	rm -rf .build $(FUZZ_BUILD) Benchmarks/.build

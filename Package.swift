@@ -89,6 +89,13 @@ let package = Package(
             path: "Tests/tractor-test-worker"
         ),
 
+        // The fuzz target of the wire decoders: a libFuzzer entry point when built for `make fuzz`, a program
+        // that replays saved inputs otherwise.
+        .executableTarget(
+            name: "tractor-fuzz",
+            dependencies: ["TractorRuntime"]
+        ),
+
         .testTarget(
             name: "TractorRuntimeTests",
             dependencies: ["TractorRuntime", "TractorTestJobs", "tractor-test-worker", "primes"],

@@ -135,9 +135,9 @@ public enum TestJobs {
         }
     }
 
-    /// Every job above.
+    /// Every job above, and the streaming ones.
     public static let all: [any JobDefinition] = [
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
         holdDaemons, recordSelf, callPeer,
-    ]
+    ] + StreamTestJobs.all
 }

@@ -88,7 +88,7 @@ extension PoolDispatcher {
                 "pool worker \(worker.index) (pid \(portal.actor.pid)) \(step): \(error)",
                 cause: error
             )
-            ActorRuntime.shared.logger.error("\(failure.message); the pool is broken")
+            if !Task.isCancelled { ActorRuntime.shared.logger.error("\(failure.message); the pool is broken") }
             transition { state in ((), state.machine.workerFailedToStart(worker, error: failure)) }
             _ = try? await portal.cancelActor()
             stopped(worker, portal: portal)

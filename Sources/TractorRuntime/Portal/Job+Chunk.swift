@@ -50,7 +50,7 @@ package enum ChunkJob {
 
     /// The job, serving from `runtime`'s job table.
     static func erased(runtime: ActorRuntime) -> ErasedJob {
-        ErasedJob(name: name, kind: .call) { payload in
+        ErasedJob(name: name, kind: .call) { payload, _ in
             let (jobName, inputsOffset) = try header(of: payload)
             guard !jobName.hasPrefix("tractor."), let job = runtime.jobTable.jobs[jobName], let invoke = job.invokeChunk
             else {

@@ -52,7 +52,7 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
         ErasedJob(
             name: name,
             kind: .call,
-            invoke: { payload in
+            invoke: { payload, _ in
                 let input = try MessagePackDecoder().decode(Input.self, from: payload)
                 let output = try await body(input)
                 return try MessagePackEncoder().encode(output)
@@ -93,14 +93,16 @@ public protocol JobDefinition: Sendable {
 public struct ErasedJob: Sendable {
     let name: String
     let kind: CallKind
-    let invoke: @Sendable ([UInt8]) async throws -> [UInt8]
+    /// Runs the job: decodes the input from the payload, streams through the endpoint (stream and context jobs),
+    /// and returns the encoded output.
+    let invoke: @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8]
     /// Runs a pool chunk of the job's items (see `ChunkJob`); `nil` for jobs that cannot be chunked.
     let invokeChunk: (@Sendable (ArraySlice<UInt8>) async throws -> [UInt8])?
 
     init(
         name: String,
         kind: CallKind,
-        invoke: @escaping @Sendable ([UInt8]) async throws -> [UInt8],
+        invoke: @escaping @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8],
         invokeChunk: (@Sendable (ArraySlice<UInt8>) async throws -> [UInt8])? = nil
     ) {
         self.name = name

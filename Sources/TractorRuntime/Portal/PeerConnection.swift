@@ -45,6 +45,7 @@ package final class PeerConnection: Sendable {
         var nextCid: UInt64
         var calls: [UInt64: CallWaiter] = [:]
         var serving: [UInt64: ServedCall] = [:]
+        var streams: [UInt64: StreamEndpoint] = [:]
         var failure: (any Error & Sendable)?
     }
 
@@ -94,9 +95,44 @@ package final class PeerConnection: Sendable {
     /// Cancelling the calling task sends `cancel`; the call then ends with the peer's answer: `CancellationError` on
     /// `cancelAck`, or the result if the job finished first.
     package func call(job: String, payload: [UInt8]) async throws -> [UInt8] {
-        let cid = state.withLock { state -> UInt64 in
+        try await call(job: job, kind: .call, payload: payload, cid: nextCallID(), endpoint: nil)
+    }
+
+    /// A fresh call id for a call this side starts.
+    package func nextCallID() -> UInt64 {
+        state.withLock { state -> UInt64 in
             defer { state.nextCid &+= 2 }
             return state.nextCid
+        }
+    }
+
+    /// Makes the endpoint of a stream or context call this side is about to start as `cid`.
+    package func makeEndpoint(cid: UInt64, window: Int) -> StreamEndpoint {
+        StreamEndpoint(cid: cid, channel: channel, window: window)
+    }
+
+    /// Starts a call of any kind and waits for its result; a stream or context call routes its stream messages to
+    /// `endpoint` meanwhile. Cancelling the calling task sends `cancel` and waits for the peer's answer.
+    package func call(
+        job: String,
+        kind: CallKind,
+        payload: [UInt8],
+        cid: UInt64,
+        endpoint: StreamEndpoint?
+    ) async throws -> [UInt8] {
+        if let endpoint {
+            let registered = state.withLock { state -> (any Error)? in
+                if let failure = state.failure { return failure }
+                state.streams[cid] = endpoint
+                return nil
+            }
+            if let registered {
+                endpoint.fail(registered)
+                throw registered
+            }
+        }
+        defer {
+            if endpoint != nil { _ = state.withLock { $0.streams.removeValue(forKey: cid) } }
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
@@ -110,7 +146,8 @@ package final class PeerConnection: Sendable {
                     return
                 }
                 do {
-                    try channel.send(.start(Start(cid: cid, job: job, kind: .call, payload: payload)))
+                    try channel.send(.start(Start(cid: cid, job: job, kind: kind, payload: payload)))
+                    try endpoint?.grantInitialWindow()
                 } catch {
                     if let waiter = state.withLock({ $0.calls.removeValue(forKey: cid) }) {
                         waiter.continuation.resume(throwing: error)
@@ -135,12 +172,15 @@ package final class PeerConnection: Sendable {
 
     /// Fails every call in flight with `error`; later calls fail at once with it too.
     package func failCalls(with error: any Error & Sendable) {
-        let waiters = state.withLock { state -> [CallWaiter] in
+        let (waiters, streams) = state.withLock { state -> ([CallWaiter], [StreamEndpoint]) in
             if state.failure == nil { state.failure = error }
             let waiters = Array(state.calls.values)
             state.calls.removeAll()
-            return waiters
+            let streams = Array(state.streams.values)
+            state.streams.removeAll()
+            return (waiters, streams)
         }
+        for stream in streams { stream.fail(error) }
         for waiter in waiters { waiter.continuation.resume(throwing: error) }
     }
 
@@ -162,17 +202,47 @@ package final class PeerConnection: Sendable {
             }
             task?.cancel()
         case .return(let cid, let payload):
-            state.withLock { $0.calls.removeValue(forKey: cid) }?.continuation.resume(returning: payload)
+            let (waiter, stream) = takeCall(cid)
+            stream?.callEnded()
+            waiter?.continuation.resume(returning: payload)
         case .error(let cid?, let info):
-            state.withLock { $0.calls.removeValue(forKey: cid) }?.continuation.resume(throwing: RemoteActorError(info))
+            let (waiter, stream) = takeCall(cid)
+            let error: any Error = info.typeName == "Swift.CancellationError"
+                ? ContextCancelled(canceller: info.source, job: info.job)
+                : RemoteActorError(info)
+            stream?.fail(error)
+            waiter?.continuation.resume(throwing: error)
         case .cancelAck(let cid?):
-            state.withLock { $0.calls.removeValue(forKey: cid) }?.continuation.resume(throwing: CancellationError())
+            let (waiter, stream) = takeCall(cid)
+            stream?.fail(CancellationError())
+            waiter?.continuation.resume(throwing: CancellationError())
         case .cancel(nil), .cancelAck(nil), .error(nil, _):
             events.actorMessage(message)
-        case .hello, .spawnSpec, .started, .yield, .credit, .stop:
+        case .started(let cid, let payload):
+            stream(cid)?.receivedStarted(payload)
+        case .yield(let cid, let payload):
+            stream(cid)?.receivedYield(payload)
+        case .credit(let cid, let count):
+            stream(cid)?.receivedCredit(count)
+        case .stop(let cid):
+            stream(cid)?.receivedStop()
+        case .hello, .spawnSpec:
             let reason = TractorError(.protocolViolation, "unexpected message from \(remote): \(message.kindName)")
             try? channel.send(.error(cid: nil, .describing(reason, in: local, job: nil)))
             channel.close()
+        }
+    }
+
+    private func stream(_ cid: UInt64) -> StreamEndpoint? {
+        state.withLock { $0.streams[cid] }
+    }
+
+    /// Removes call `cid` this side started, with its stream if it has one.
+    private func takeCall(_ cid: UInt64) -> (CallWaiter?, StreamEndpoint?) {
+        state.withLock { state in
+            let waiter = state.calls.removeValue(forKey: cid)
+            let stream = waiter == nil ? nil : state.streams[cid]
+            return (waiter, stream)
         }
     }
 
@@ -186,24 +256,39 @@ package final class PeerConnection: Sendable {
             try? channel.send(.error(cid: start.cid, .describing(reason, in: local, job: start.job)))
             return
         }
+        guard job.kind == start.kind else {
+            let reason = TractorError(
+                .protocolViolation,
+                "job '\(start.job)' is a \(job.kind) job but was started as a \(start.kind) call"
+            )
+            try? channel.send(.error(cid: start.cid, .describing(reason, in: local, job: start.job)))
+            return
+        }
         let cid = start.cid
         let actor = server.actor
+        let endpoint = job.kind == .call ? nil : StreamEndpoint(cid: cid, channel: channel, window: StreamWindow.default)
         state.withLock { table in
             table.serving[cid] = ServedCall()
+            if let endpoint { table.streams[cid] = endpoint }
             table.serving[cid]?.task = Task { [self] in
                 let reply: Message
                 do {
                     let output = try await ServingContext.$connection.withValue(self) {
-                        try await job.invoke(start.payload)
+                        try await job.invoke(start.payload, endpoint)
                     }
+                    endpoint?.finish()
                     reply = .return(cid: cid, payload: output)
                 } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
                     reply = .cancelAck(cid: cid)
                 } catch {
                     reply = .error(cid: cid, .describing(error, in: actor, job: job.name))
                 }
-                state.withLock { _ = $0.serving.removeValue(forKey: cid) }
+                // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
+                // not exit between a job's end and its reply.
+                _ = state.withLock { $0.streams.removeValue(forKey: cid) }
+                endpoint?.fail(CancellationError())
                 try? channel.send(reply)
+                _ = state.withLock { $0.serving.removeValue(forKey: cid) }
             }
         }
     }

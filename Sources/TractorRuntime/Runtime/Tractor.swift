@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Glibc
+import Logging
 
 /// The process-wide entry points: bootstrap, identity and discovery.
 public enum Tractor {
@@ -50,4 +51,12 @@ public enum Tractor {
 
     /// Whether this process is the root of its actor tree (it was not spawned by a nursery).
     public static var isRoot: Bool { ActorRuntime.shared.isRoot }
+
+    /// A logger labelled `tractor` whose metadata names this actor (`actor: name[pid]`), at the level the
+    /// configuration (or the `TRACTOR_LOG_LEVEL` environment variable, or the parent) set.
+    ///
+    /// ```swift
+    /// Tractor.logger.info("starting the sweep")   // … actor=worker-3[4242] starting the sweep
+    /// ```
+    public static var logger: Logger { ActorRuntime.shared.logger }
 }

@@ -34,6 +34,8 @@ public struct TractorError: Error, Sendable, CustomStringConvertible {
     ///   - code: What kind of failure this is.
     ///   - message: What happened and, where it helps, what to do about it.
     ///   - cause: The underlying error, if any.
+    ///   - file: The file raising the error; the caller's by default.
+    ///   - line: The line raising the error; the caller's by default.
     public init(
         _ code: Code,
         _ message: String,

@@ -115,7 +115,8 @@ struct MessagePackUnkeyedDecodingContainer: UnkeyedDecodingContainer {
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try checkNotAtEnd(T.self)
-        let (value, end) = try decoder.decodeValue(T.self, at: offset, depth: depth + 1, key: indexKey)
+        var end = 0
+        let value = try decoder.decodeValue(T.self, at: offset, depth: depth + 1, key: indexKey, end: &end)
         advance(to: end)
         return value
     }
@@ -228,7 +229,8 @@ struct MessagePackSingleValueDecodingContainer: SingleValueDecodingContainer {
     }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let (value, end) = try decoder.decodeValue(T.self, at: start, depth: depth)
+        var end = 0
+        let value = try decoder.decodeValue(T.self, at: start, depth: depth, end: &end)
         decoder.noteEnd(of: start, at: end)
         return value
     }

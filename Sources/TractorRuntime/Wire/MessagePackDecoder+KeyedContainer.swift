@@ -3,136 +3,51 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// The keyed container of ``MessagePackDecoderImpl``: a map, indexed once when the container is made.
-///
-/// Keys may be strings or integers. A key is looked up by comparing its UTF-8 bytes with each entry's; an integer
-/// entry matches a key whose `intValue` is that number, or whose name is its decimal form.
+/// The keyed container of ``MessagePackDecoderImpl``: a map, indexed once by ``MessagePackMapIndex`` when the
+/// container is made.
 struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    /// One key-value pair: the key's bytes (or integer) and where the value starts.
-    struct Entry {
-        var keyOffset: Int
-        /// The key's length in bytes, or -1 for an integer key held in ``integerKey``.
-        var keyLength: Int
-        var integerKey: Int64
-        var valueOffset: Int
-    }
-
     let decoder: MessagePackDecoderImpl
     let depth: Int
     let codingPath: [any CodingKey]
-    let entries: [Entry]
+    let index: MessagePackMapIndex
+
     /// The offset just after the map.
-    let end: Int
+    var end: Int { index.end }
 
     init(decoder: MessagePackDecoderImpl, start: Int, depth: Int, codingPath: [any CodingKey]) throws {
         self.decoder = decoder
         self.depth = depth
         self.codingPath = codingPath
-        var reader = decoder.reader(at: start)
-        var entries: [Entry] = []
         do {
             try decoder.checkDepth(depth + 1, at: start)
-            let count = try reader.readMapCount()
-            entries.reserveCapacity(count)
-            for _ in 0..<count {
-                entries.append(try Self.readEntry(&reader))
-            }
+            self.index = try MessagePackMapIndex(bytes: decoder.bytes, start: start)
         } catch {
             throw decoder.annotate(error, at: codingPath)
         }
-        self.entries = entries
-        self.end = reader.offset
-        decoder.noteEnd(of: start, at: reader.offset)
-    }
-
-    private static func readEntry(_ reader: inout MessagePackReader) throws(TractorError) -> Entry {
-        let keyStart = reader.offset
-        let byte = try reader.peekByte()
-        var entry = Entry(keyOffset: 0, keyLength: -1, integerKey: 0, valueOffset: 0)
-        switch byte {
-        case 0xa0...0xbf, MessagePackFormat.str8...MessagePackFormat.str32:
-            let raw = try reader.readStringBytes()
-            try Self.validateUTF8(raw, at: keyStart)
-            entry.keyOffset = reader.offset - raw.count
-            entry.keyLength = raw.count
-        case 0x00...0x7f, 0xe0...0xff, MessagePackFormat.uint8...MessagePackFormat.int64:
-            entry.integerKey = try reader.readInteger(Int64.self)
-        default:
-            throw reader.mismatch(expected: "a string or integer map key", found: byte, at: keyStart)
-        }
-        entry.valueOffset = reader.offset
-        try reader.skipValue()
-        return entry
-    }
-
-    private static func validateUTF8(_ raw: UnsafeRawBufferPointer, at offset: Int) throws(TractorError) {
-        for byte in raw where byte >= 0x80 {
-            _ = try MessagePackReader.makeString(raw, at: offset)
-            return
-        }
-    }
-
-    // MARK: Keys
-
-    @inline(__always)
-    private func entry(for key: Key) -> Entry? {
-        var name = key.stringValue
-        let bytes = decoder.bytes
-        let found: Entry? = name.withUTF8 { utf8 in
-            for entry in entries where entry.keyLength == utf8.count {
-                var index = 0
-                while index < utf8.count, bytes[entry.keyOffset &+ index] == utf8[index] {
-                    index &+= 1
-                }
-                if index == utf8.count {
-                    return entry
-                }
-            }
-            return nil
-        }
-        if let found {
-            return found
-        }
-        for entry in entries where entry.keyLength < 0 {
-            if let number = key.intValue, Int64(number) == entry.integerKey {
-                return entry
-            }
-            if name == String(entry.integerKey) {
-                return entry
-            }
-        }
-        return nil
-    }
-
-    private func name(of entry: Entry) -> String {
-        if entry.keyLength < 0 {
-            return String(entry.integerKey)
-        }
-        let raw = UnsafeRawBufferPointer(rebasing: decoder.bytes[entry.keyOffset..<(entry.keyOffset + entry.keyLength)])
-        return String(decoding: raw, as: UTF8.self)
+        decoder.noteEnd(of: start, at: index.end)
     }
 
     var allKeys: [Key] {
-        entries.compactMap { entry in
-            if entry.keyLength < 0, let key = Key(intValue: Int(truncatingIfNeeded: entry.integerKey)) {
-                return key
+        index.keys.compactMap { key in
+            if let number = key.intValue, let codingKey = Key(intValue: number) {
+                return codingKey
             }
-            return Key(stringValue: name(of: entry))
+            return Key(stringValue: key.name)
         }
     }
 
     func contains(_ key: Key) -> Bool {
-        entry(for: key) != nil
+        index.valueOffset(named: key.stringValue, intValue: key.intValue) != nil
     }
 
     private func valueOffset(for key: Key) throws -> Int {
-        guard let entry = entry(for: key) else {
+        guard let offset = index.valueOffset(named: key.stringValue, intValue: key.intValue) else {
             throw DecodingError.keyNotFound(
                 key,
                 .init(codingPath: codingPath, debugDescription: "the map has no key \"\(key.stringValue)\"")
             )
         }
-        return entry.valueOffset
+        return offset
     }
 
     @inline(__always)
@@ -184,7 +99,8 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try decoder.decodeValue(T.self, at: try valueOffset(for: key), depth: depth + 1, key: key).0
+        var end = 0
+        return try decoder.decodeValue(T.self, at: try valueOffset(for: key), depth: depth + 1, key: key, end: &end)
     }
 
     func nestedContainer<NestedKey: CodingKey>(
@@ -211,14 +127,11 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
     }
 
     func superDecoder() throws -> any Decoder {
-        try makeSuperDecoder(
-            MessagePackIndexKey.superKey,
-            offset: Key(stringValue: "super").flatMap(entry(for:))?.valueOffset
-        )
+        try makeSuperDecoder(MessagePackIndexKey.superKey, offset: index.valueOffset(named: "super", intValue: nil))
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        try makeSuperDecoder(key, offset: entry(for: key)?.valueOffset)
+        try makeSuperDecoder(key, offset: index.valueOffset(named: key.stringValue, intValue: key.intValue))
     }
 
     private func makeSuperDecoder(_ key: any CodingKey, offset: Int?) throws -> any Decoder {

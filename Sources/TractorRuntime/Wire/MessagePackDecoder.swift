@@ -25,6 +25,9 @@ public struct MessagePackDecoder: Sendable {
     public var userInfo: [CodingUserInfoKey: any Sendable]
 
     /// How deeply arrays and maps may nest. Deeper input fails with `malformedData`. The default is 512.
+    ///
+    /// Each level of nesting that is decoded (rather than stepped over) takes a few stack frames, so keep this in
+    /// the hundreds or low thousands.
     public var maximumDepth: Int
 
     /// Creates a decoder.
@@ -52,18 +55,19 @@ public struct MessagePackDecoder: Sendable {
         try bytes.withUnsafeBytes { raw in try decode(type, from: raw) }
     }
 
-    /// Decodes a value of type `T` that fills `bytes` exactly; see ``decode(_:from:)-([UInt8])``.
+    /// Decodes a value of type `T` that fills `bytes` exactly; see the `[UInt8]` form of `decode(_:from:)`.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: ArraySlice<UInt8>) throws -> T {
         try bytes.withUnsafeBytes { raw in try decode(type, from: raw) }
     }
 
-    /// Decodes a value of type `T` that fills `bytes` exactly; see ``decode(_:from:)-([UInt8])``.
+    /// Decodes a value of type `T` that fills `bytes` exactly; see the `[UInt8]` form of `decode(_:from:)`.
     ///
     /// - Important: `bytes` must stay valid until the call returns; the result does not borrow from it.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
         let decoder = MessagePackDecoderImpl(bytes: bytes, userInfo: userInfo, maximumDepth: maximumDepth)
         do {
-            let (value, end) = try decoder.decodeValue(T.self, at: 0, depth: 0)
+            var end = 0
+            let value = try decoder.decodeValue(T.self, at: 0, depth: 0, end: &end)
             guard end == bytes.count else {
                 throw TractorError(
                     .malformedData,

@@ -19,14 +19,16 @@ final class MessagePackDecoderImpl: Decoder {
     let sendableUserInfo: [CodingUserInfoKey: any Sendable]
     var userInfo: [CodingUserInfoKey: Any] { sendableUserInfo }
     let maximumDepth: Int
-    var codingPath: [any CodingKey] = []
+    // The decoder is used by one thread at a time and never lends these properties out, so their run-time
+    // exclusivity checks are switched off.
+    @exclusivity(unchecked) var codingPath: [any CodingKey] = []
 
     /// The offset where the value being decoded starts.
-    private(set) var valueStart = 0
+    @exclusivity(unchecked) private(set) var valueStart = 0
     /// How many arrays and maps enclose the value being decoded.
-    private(set) var valueDepth = 0
+    @exclusivity(unchecked) private(set) var valueDepth = 0
     /// The offset just after the value being decoded, or -1 while unknown.
-    private var valueEnd = -1
+    @exclusivity(unchecked) private var valueEnd = -1
 
     init(bytes: UnsafeRawBufferPointer, userInfo: [CodingUserInfoKey: any Sendable], maximumDepth: Int) {
         self.bytes = bytes
@@ -112,11 +114,45 @@ final class MessagePackDecoderImpl: Decoder {
 
     // MARK: Values
 
-    /// Decodes the value at `offset`, nested `depth` deep, and returns it with the offset just after it.
-    func decodeValue<T: Decodable>(_ type: T.Type, at offset: Int, depth: Int) throws -> (T, Int) {
-        if let direct = try decodeDirectly(T.self, at: offset, depth: depth) {
-            return direct
+    /// Decodes the value at `offset`, nested `depth` deep, and sets `end` to the offset just after it.
+    func decodeValue<T: Decodable>(_ type: T.Type, at offset: Int, depth: Int, end: inout Int) throws -> T {
+        if let kind = MessagePackDirectType.of(T.self) {
+            do {
+                return try decodeDirectly(T.self, as: kind, at: offset, depth: depth, end: &end)
+            } catch {
+                throw annotate(error, at: codingPath)
+            }
         }
+        return try decodeThroughConformance(T.self, at: offset, depth: depth, end: &end)
+    }
+
+    /// Decodes the value at `offset` as the element `key` of the current coding path.
+    @inline(__always)
+    func decodeValue<T: Decodable>(
+        _ type: T.Type,
+        at offset: Int,
+        depth: Int,
+        key: @autoclosure () -> any CodingKey,
+        end: inout Int
+    ) throws -> T {
+        if let kind = MessagePackDirectType.of(T.self) {
+            do {
+                return try decodeDirectly(T.self, as: kind, at: offset, depth: depth, end: &end)
+            } catch {
+                throw annotate(error, at: codingPath + [key()])
+            }
+        }
+        codingPath.append(key())
+        defer { codingPath.removeLast() }
+        return try decodeThroughConformance(T.self, at: offset, depth: depth, end: &end)
+    }
+
+    private func decodeThroughConformance<T: Decodable>(
+        _ type: T.Type,
+        at offset: Int,
+        depth: Int,
+        end: inout Int
+    ) throws -> T {
         try checkDepth(depth, at: offset)
         let saved = (valueStart, valueDepth, valueEnd)
         valueStart = offset
@@ -125,19 +161,13 @@ final class MessagePackDecoderImpl: Decoder {
         defer { (valueStart, valueDepth, valueEnd) = saved }
         let value = try T(from: self)
         if valueEnd >= 0 {
-            return (value, valueEnd)
+            end = valueEnd
+        } else {
+            var reader = reader(at: offset)
+            try reader.skipValue()
+            end = reader.offset
         }
-        var reader = reader(at: offset)
-        try reader.skipValue()
-        return (value, reader.offset)
-    }
-
-    /// Decodes the value at `offset` as the element `key` of the current coding path.
-    @inline(__always)
-    func decodeValue<T: Decodable>(_ type: T.Type, at offset: Int, depth: Int, key: any CodingKey) throws -> (T, Int) {
-        codingPath.append(key)
-        defer { codingPath.removeLast() }
-        return try decodeValue(type, at: offset, depth: depth)
+        return value
     }
 
     /// Reads the value being decoded as a ``MessagePackValue``.
@@ -149,62 +179,44 @@ final class MessagePackDecoderImpl: Decoder {
     }
 
     /// Reads the types this format represents natively, and the arrays it reads in bulk.
-    private func decodeDirectly<T: Decodable>(_ type: T.Type, at offset: Int, depth: Int) throws -> (T, Int)? {
+    private func decodeDirectly<T: Decodable>(
+        _ type: T.Type,
+        as kind: MessagePackDirectType,
+        at offset: Int,
+        depth: Int,
+        end: inout Int
+    ) throws(TractorError) -> T {
         var reader = reader(at: offset)
-        do {
-            let value: T
-            if T.self == [Int].self {
-                value = identityCast(try reader.readIntArray(), to: T.self)
-            } else if T.self == [UInt8].self {
-                value = identityCast(try reader.readByteArray(), to: T.self)
-            } else if T.self == String.self {
-                value = identityCast(try reader.readString(), to: T.self)
-            } else if T.self == Int.self {
-                value = identityCast(try reader.readInteger(Int.self), to: T.self)
-            } else if T.self == Double.self {
-                value = identityCast(try reader.readDouble(), to: T.self)
-            } else if T.self == Bool.self {
-                value = identityCast(try reader.readBool(), to: T.self)
-            } else if T.self == [String].self {
-                value = identityCast(try reader.readStringArray(), to: T.self)
-            } else if T.self == [Double].self {
-                value = identityCast(try reader.readDoubleArray(), to: T.self)
-            } else if T.self == Data.self {
-                value = identityCast(Data(try reader.readBinary()), to: T.self)
-            } else if T.self == Date.self {
-                let (seconds, nanoseconds) = try reader.readTimestamp()
-                let date = Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1_000_000_000)
-                value = identityCast(date, to: T.self)
-            } else if T.self == MessagePackValue.self {
-                let dynamic = try MessagePackValue.read(from: &reader, depthLeft: maximumDepth - depth)
-                value = identityCast(dynamic, to: T.self)
-            } else if let number = try reader.readOtherNumber(T.self) {
-                value = number
-            } else {
-                return nil
-            }
-            return (value, reader.offset)
-        } catch {
-            throw annotate(error, at: codingPath)
+        let value: T
+        switch kind {
+        case .intArray: value = identityCast(try reader.readIntArray(), to: T.self)
+        case .byteArray: value = identityCast(try reader.readByteArray(), to: T.self)
+        case .stringArray: value = identityCast(try reader.readStringArray(), to: T.self)
+        case .doubleArray: value = identityCast(try reader.readDoubleArray(), to: T.self)
+        case .string: value = identityCast(try reader.readString(), to: T.self)
+        case .int: value = identityCast(try reader.readInteger(Int.self), to: T.self)
+        case .double: value = identityCast(try reader.readDouble(), to: T.self)
+        case .bool: value = identityCast(try reader.readBool(), to: T.self)
+        case .data: value = identityCast(Data(try reader.readBinary()), to: T.self)
+        case .date:
+            let (seconds, nanoseconds) = try reader.readTimestamp()
+            let date = Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1_000_000_000)
+            value = identityCast(date, to: T.self)
+        case .value:
+            let dynamic = try MessagePackValue.read(from: &reader, depthLeft: maximumDepth - depth)
+            value = identityCast(dynamic, to: T.self)
+        case .float: value = identityCast(try reader.readFloat(), to: T.self)
+        case .int8: value = identityCast(try reader.readInteger(Int8.self), to: T.self)
+        case .int16: value = identityCast(try reader.readInteger(Int16.self), to: T.self)
+        case .int32: value = identityCast(try reader.readInteger(Int32.self), to: T.self)
+        case .int64: value = identityCast(try reader.readInteger(Int64.self), to: T.self)
+        case .uint: value = identityCast(try reader.readInteger(UInt.self), to: T.self)
+        case .uint8: value = identityCast(try reader.readInteger(UInt8.self), to: T.self)
+        case .uint16: value = identityCast(try reader.readInteger(UInt16.self), to: T.self)
+        case .uint32: value = identityCast(try reader.readInteger(UInt32.self), to: T.self)
+        case .uint64: value = identityCast(try reader.readInteger(UInt64.self), to: T.self)
         }
-    }
-}
-
-/// Numbers of every width, for the decoder.
-extension MessagePackReader {
-    /// Reads the fixed-width numbers other than `Int` and `Double`, or returns `nil` when `T` is none of them.
-    @inline(__always)
-    mutating func readOtherNumber<T>(_: T.Type) throws(TractorError) -> T? {
-        if T.self == Float.self { return identityCast(try readFloat(), to: T.self) }
-        if T.self == Int64.self { return identityCast(try readInteger(Int64.self), to: T.self) }
-        if T.self == Int32.self { return identityCast(try readInteger(Int32.self), to: T.self) }
-        if T.self == Int16.self { return identityCast(try readInteger(Int16.self), to: T.self) }
-        if T.self == Int8.self { return identityCast(try readInteger(Int8.self), to: T.self) }
-        if T.self == UInt64.self { return identityCast(try readInteger(UInt64.self), to: T.self) }
-        if T.self == UInt.self { return identityCast(try readInteger(UInt.self), to: T.self) }
-        if T.self == UInt32.self { return identityCast(try readInteger(UInt32.self), to: T.self) }
-        if T.self == UInt16.self { return identityCast(try readInteger(UInt16.self), to: T.self) }
-        if T.self == UInt8.self { return identityCast(try readInteger(UInt8.self), to: T.self) }
-        return nil
+        end = reader.offset
+        return value
     }
 }

@@ -70,7 +70,7 @@ public struct MessagePackEncoder: Sendable {
     ///   - buffer: The buffer to append to; on error it holds what it held before.
     /// - Throws: As ``encode(_:)``.
     public func encode<T: Encodable>(_ value: T, into buffer: inout [UInt8]) throws {
-        if T.self == [UInt8].self {
+        if MessagePackDirectType.of(T.self) == .byteArray {
             let bytes = identityCast(value, to: [UInt8].self)
             try ByteArraySink.withSink(appendingTo: &buffer) { (sink) throws(TractorError) in
                 try sink.writeBinary(bytes)
@@ -96,7 +96,8 @@ public struct MessagePackEncoder: Sendable {
 
     /// Encodes the values that are one binary string, or one array of fixed-size elements, in one step.
     private static func encodeBytesDirectly<T: Encodable>(_ value: T) throws -> [UInt8]? {
-        if T.self == [UInt8].self {
+        switch MessagePackDirectType.of(T.self) {
+        case .byteArray:
             let bytes = identityCast(value, to: [UInt8].self)
             var output: [UInt8] = []
             output.reserveCapacity(bytes.count + 5)
@@ -104,8 +105,7 @@ public struct MessagePackEncoder: Sendable {
                 try sink.writeBinary(bytes)
             }
             return output
-        }
-        if T.self == Data.self {
+        case .data:
             let data = identityCast(value, to: Data.self)
             var output: [UInt8] = []
             output.reserveCapacity(data.count + 5)
@@ -113,21 +113,10 @@ public struct MessagePackEncoder: Sendable {
                 try data.withUnsafeBytes { raw in try sink.writeBinary(raw) }
             }
             return output
+        case .intArray:
+            return try MessagePackWriter.makeIntArray(identityCast(value, to: [Int].self))
+        default:
+            return nil
         }
-        if T.self == [Int].self {
-            let writer = MessagePackWriter(capacity: identityCast(value, to: [Int].self).count * 9 + 5)
-            try writer.writeIntArray(identityCast(value, to: [Int].self))
-            return writer.makeBytes()
-        }
-        return nil
-    }
-}
-
-/// Returns `value` as `U`; `T` and `U` must be the same type.
-@inline(__always)
-func identityCast<T, U>(_ value: T, to: U.Type) -> U {
-    precondition(T.self == U.self, "identityCast between different types")
-    return withUnsafePointer(to: value) { pointer in
-        UnsafeRawPointer(pointer).load(as: U.self)
     }
 }

@@ -26,16 +26,18 @@ final class MessagePackEncoderImpl: Encoder {
     }
 
     let writer: MessagePackWriter
-    var codingPath: [any CodingKey]
+    // The encoder is used by one thread at a time and never hands out these properties by reference, so the
+    // run-time exclusivity checks on them (a large share of the cost of a small struct) are switched off.
+    @exclusivity(unchecked) var codingPath: [any CodingKey]
     let sendableUserInfo: [CodingUserInfoKey: any Sendable]
     var userInfo: [CodingUserInfoKey: Any] { sendableUserInfo }
 
     /// The open containers, outermost first.
-    var open: [OpenContainer] = []
-    private var nextContainerID = 0
+    @exclusivity(unchecked) var open: [OpenContainer] = []
+    @exclusivity(unchecked) private var nextContainerID = 0
     /// Where the value being encoded starts, and how many containers were open when it started.
-    private var valueStart = 0
-    private var valueBase = 0
+    @exclusivity(unchecked) private var valueStart = 0
+    @exclusivity(unchecked) private var valueBase = 0
     /// A misuse noticed where nothing can throw (asking for a container); thrown by ``finish()``.
     var deferredError: TractorError?
 
@@ -175,9 +177,14 @@ final class MessagePackEncoderImpl: Encoder {
 
     /// Encodes one complete value: a recognised type directly, anything else through its `encode(to:)`.
     func encodeValue<T: Encodable>(_ value: T) throws {
-        if try encodeDirectly(value) {
+        if let kind = MessagePackDirectType.of(T.self) {
+            try encodeDirectly(value, as: kind)
             return
         }
+        try encodeThroughConformance(value)
+    }
+
+    private func encodeThroughConformance<T: Encodable>(_ value: T) throws {
         let savedStart = valueStart
         let savedBase = valueBase
         valueStart = writer.count
@@ -195,68 +202,42 @@ final class MessagePackEncoderImpl: Encoder {
 
     /// Encodes `value` at key or index `key` of the current coding path.
     @inline(__always)
-    func encodeValue<T: Encodable>(_ value: T, at key: any CodingKey) throws {
-        codingPath.append(key)
+    func encodeValue<T: Encodable>(_ value: T, at key: @autoclosure () -> any CodingKey) throws {
+        if let kind = MessagePackDirectType.of(T.self) {
+            try encodeDirectly(value, as: kind)
+            return
+        }
+        codingPath.append(key())
         defer { codingPath.removeLast() }
-        try encodeValue(value)
+        try encodeThroughConformance(value)
     }
 
     /// Writes the types this format represents natively, and the arrays it writes in bulk.
     @inline(__always)
-    private func encodeDirectly<T: Encodable>(_ value: T) throws -> Bool {
-        if T.self == [Int].self {
-            try writer.writeIntArray(identityCast(value, to: [Int].self))
-        } else if T.self == [UInt8].self {
-            try writer.writeBinary(identityCast(value, to: [UInt8].self))
-        } else if T.self == [String].self {
-            try writer.writeStringArray(identityCast(value, to: [String].self))
-        } else if T.self == [Double].self {
-            try writer.writeDoubleArray(identityCast(value, to: [Double].self))
-        } else if T.self == String.self {
-            try writer.writeString(identityCast(value, to: String.self))
-        } else if T.self == Int.self {
-            writer.writeInt(Int64(identityCast(value, to: Int.self)))
-        } else if T.self == Double.self {
-            writer.writeDouble(identityCast(value, to: Double.self))
-        } else if T.self == Bool.self {
-            writer.writeBool(identityCast(value, to: Bool.self))
-        } else if T.self == Data.self {
-            try identityCast(value, to: Data.self).withUnsafeBytes { raw in try writer.writeBinary(raw) }
-        } else if T.self == Date.self {
-            try writer.writeDate(identityCast(value, to: Date.self))
-        } else if T.self == MessagePackValue.self {
-            try identityCast(value, to: MessagePackValue.self).write(to: writer)
-        } else {
-            return try encodeOtherNumber(value)
+    private func encodeDirectly<T: Encodable>(_ value: T, as kind: MessagePackDirectType) throws {
+        switch kind {
+        case .intArray: try writer.writeIntArray(identityCast(value, to: [Int].self))
+        case .byteArray: try writer.writeBinary(identityCast(value, to: [UInt8].self))
+        case .stringArray: try writer.writeStringArray(identityCast(value, to: [String].self))
+        case .doubleArray: try writer.writeDoubleArray(identityCast(value, to: [Double].self))
+        case .string: try writer.writeString(identityCast(value, to: String.self))
+        case .int: writer.writeInt(Int64(identityCast(value, to: Int.self)))
+        case .double: writer.writeDouble(identityCast(value, to: Double.self))
+        case .bool: writer.writeBool(identityCast(value, to: Bool.self))
+        case .data: try identityCast(value, to: Data.self).withUnsafeBytes { raw in try writer.writeBinary(raw) }
+        case .date: try writer.writeDate(identityCast(value, to: Date.self))
+        case .value: try identityCast(value, to: MessagePackValue.self).write(to: writer)
+        case .float: writer.writeFloat(identityCast(value, to: Float.self))
+        case .int8: writer.writeInt(Int64(identityCast(value, to: Int8.self)))
+        case .int16: writer.writeInt(Int64(identityCast(value, to: Int16.self)))
+        case .int32: writer.writeInt(Int64(identityCast(value, to: Int32.self)))
+        case .int64: writer.writeInt(identityCast(value, to: Int64.self))
+        case .uint: writer.writeUInt(UInt64(identityCast(value, to: UInt.self)))
+        case .uint8: writer.writeUInt(UInt64(identityCast(value, to: UInt8.self)))
+        case .uint16: writer.writeUInt(UInt64(identityCast(value, to: UInt16.self)))
+        case .uint32: writer.writeUInt(UInt64(identityCast(value, to: UInt32.self)))
+        case .uint64: writer.writeUInt(identityCast(value, to: UInt64.self))
         }
-        return true
-    }
-
-    private func encodeOtherNumber<T: Encodable>(_ value: T) throws(TractorError) -> Bool {
-        if T.self == Float.self {
-            writer.writeFloat(identityCast(value, to: Float.self))
-        } else if T.self == Int64.self {
-            writer.writeInt(identityCast(value, to: Int64.self))
-        } else if T.self == Int32.self {
-            writer.writeInt(Int64(identityCast(value, to: Int32.self)))
-        } else if T.self == Int16.self {
-            writer.writeInt(Int64(identityCast(value, to: Int16.self)))
-        } else if T.self == Int8.self {
-            writer.writeInt(Int64(identityCast(value, to: Int8.self)))
-        } else if T.self == UInt64.self {
-            writer.writeUInt(identityCast(value, to: UInt64.self))
-        } else if T.self == UInt.self {
-            writer.writeUInt(UInt64(identityCast(value, to: UInt.self)))
-        } else if T.self == UInt32.self {
-            writer.writeUInt(UInt64(identityCast(value, to: UInt32.self)))
-        } else if T.self == UInt16.self {
-            writer.writeUInt(UInt64(identityCast(value, to: UInt16.self)))
-        } else if T.self == UInt8.self {
-            writer.writeUInt(UInt64(identityCast(value, to: UInt8.self)))
-        } else {
-            return false
-        }
-        return true
     }
 
     /// A coding path as `a.b[2].c`, for error messages.

@@ -49,6 +49,15 @@ enum MessagePackFormat {
     /// The default limit on how deeply arrays and maps may nest when decoding.
     static let defaultMaximumDepth = 512
 
+    /// How many elements to reserve room for when a container that may hold further containers announces `count`.
+    ///
+    /// A count is always checked against the bytes that remain, but nested containers could each claim nearly
+    /// all of them: reserving for every claim would let a small input reserve its size times its nesting depth.
+    /// Up to this many elements are reserved at once; beyond it the storage grows with the elements read.
+    static func reservation(for count: Int) -> Int {
+        min(count, 1_024)
+    }
+
     /// A short name for the kind of value a header byte starts, such as `"a string"`.
     static func kindName(of byte: UInt8) -> String {
         switch byte {

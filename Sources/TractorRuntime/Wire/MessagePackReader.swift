@@ -228,8 +228,15 @@ struct MessagePackReader {
 
     /// Makes a `String` of UTF-8 bytes, or throws `malformedData` naming `offset` when they are not valid UTF-8.
     static func makeString(_ raw: UnsafeRawBufferPointer, at offset: Int) throws(TractorError) -> String {
-        guard let string = String(validating: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
-            throw TractorError(.malformedData, "the string at offset \(offset) is not valid UTF-8")
+        let utf8 = raw.assumingMemoryBound(to: UInt8.self)
+        // Decoding from contiguous UTF-8 is the fast path of `String`; it replaces invalid sequences with U+FFFD,
+        // so the input was valid exactly when the result holds the same bytes (ASCII is always valid).
+        var string = String(decoding: utf8, as: UTF8.self)
+        if utf8.contains(where: { $0 >= 0x80 }) {
+            let unchanged = string.withUTF8 { decoded in decoded.elementsEqual(utf8) }
+            guard unchanged else {
+                throw TractorError(.malformedData, "the string at offset \(offset) is not valid UTF-8")
+            }
         }
         return string
     }

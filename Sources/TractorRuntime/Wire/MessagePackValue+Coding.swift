@@ -121,7 +121,7 @@ extension MessagePackValue {
             try checkDepth(depthLeft, at: start)
             let count = try reader.readArrayCount()
             var values: [MessagePackValue] = []
-            values.reserveCapacity(count)
+            values.reserveCapacity(MessagePackFormat.reservation(for: count))
             for _ in 0..<count {
                 values.append(try read(from: &reader, depthLeft: depthLeft - 1))
             }
@@ -130,7 +130,7 @@ extension MessagePackValue {
             try checkDepth(depthLeft, at: start)
             let count = try reader.readMapCount()
             var pairs: [(key: MessagePackValue, value: MessagePackValue)] = []
-            pairs.reserveCapacity(count)
+            pairs.reserveCapacity(MessagePackFormat.reservation(for: count))
             for _ in 0..<count {
                 let key = try read(from: &reader, depthLeft: depthLeft - 1)
                 pairs.append((key, try read(from: &reader, depthLeft: depthLeft - 1)))

@@ -76,6 +76,34 @@ extension MessagePackWriter {
         }
     }
 
+    /// The bytes of an array of integers, written straight into the array returned (one allocation, no copy).
+    static func makeIntArray(_ values: [Int]) throws(TractorError) -> [UInt8] {
+        let count = values.count
+        let count32 = try length32(count, of: "an array")
+        return [UInt8](unsafeUninitializedCapacity: count &* 9 &+ 5) { buffer, initialized in
+            let output = UnsafeMutableRawPointer(buffer.baseAddress!)
+            var written: Int
+            if count < 16 {
+                output.storeBytes(of: MessagePackFormat.fixarray | UInt8(truncatingIfNeeded: count), as: UInt8.self)
+                written = 1
+            } else if count <= Int(UInt16.max) {
+                output.storeBytes(of: MessagePackFormat.array16, as: UInt8.self)
+                output.storeBytes(of: UInt16(truncatingIfNeeded: count).bigEndian, toByteOffset: 1, as: UInt16.self)
+                written = 3
+            } else {
+                output.storeBytes(of: MessagePackFormat.array32, as: UInt8.self)
+                output.storeBytes(of: count32.bigEndian, toByteOffset: 1, as: UInt32.self)
+                written = 5
+            }
+            values.withUnsafeBufferPointer { elements in
+                for element in elements {
+                    written &+= storeInt(Int64(element), at: output + written)
+                }
+            }
+            initialized = written
+        }
+    }
+
     /// Writes an array of doubles as float64 values.
     func writeDoubleArray(_ values: [Double]) throws(TractorError) {
         try writeArrayHeader(count: values.count)

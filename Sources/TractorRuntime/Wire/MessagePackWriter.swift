@@ -10,10 +10,12 @@
 /// element count is known only at the end are written with a one-byte placeholder header that ``insertGap(at:count:)``
 /// widens when the count does not fit it.
 final class MessagePackWriter: MessagePackSink {
-    private var base: UnsafeMutableRawPointer
-    private var capacity: Int
+    // One writer serves one encoding on one thread and never lends these properties out, so their run-time
+    // exclusivity checks are switched off: they would cost more than the writes they guard.
+    @exclusivity(unchecked) private var base: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var capacity: Int
     /// The number of bytes written so far.
-    private(set) var count: Int
+    @exclusivity(unchecked) private(set) var count: Int
 
     init(capacity: Int = 128) {
         self.capacity = max(capacity, 16)

@@ -6,7 +6,7 @@
 /// One message of the wire protocol: the closed set of things two actors say to each other.
 ///
 /// Every frame on a channel carries exactly one `Message`. Only this file knows the byte layout (see
-/// ``encode(into:)`` and ``decode(from:)-([UInt8])``); everything else works with these values. Job inputs, outputs
+/// ``encode(into:)`` and `decode(from:)`); everything else works with these values. Job inputs, outputs
 /// and stream elements travel as `payload` bytes, themselves MessagePack-encoded by the job's typed codec, so the
 /// protocol never depends on user types.
 ///
@@ -253,14 +253,14 @@ extension Message {
         try bytes.withUnsafeBytes { raw in Result { () throws(TractorError) in try decode(from: raw) } }.get()
     }
 
-    /// Decodes one message that fills `bytes` exactly; see ``decode(from:)-([UInt8])``.
+    /// Decodes one message that fills `bytes` exactly; see `decode(from:)`.
     public static func decode(from bytes: ArraySlice<UInt8>) throws(TractorError) -> Message {
         try bytes.withUnsafeBytes { raw in Result { () throws(TractorError) in try decode(from: raw) } }.get()
     }
 
-    /// Decodes one message that fills `bytes` exactly; see ``decode(from:)-([UInt8])``.
+    /// Decodes one message that fills `bytes` exactly; see `decode(from:)`.
     public static func decode(from bytes: UnsafeRawBufferPointer) throws(TractorError) -> Message {
-        var fields = MessageFieldReader(reader: MessagePackReader(bytes), context: "a message")
+        var fields = MessageFieldReader(reader: MessagePackReader(bytes))
         let count = try fields.field("header") { (reader) throws(TractorError) in try reader.readArrayCount() }
         guard count >= 1 else {
             throw TractorError(.malformedData, "a message is an array [tag, fields...], but this array is empty")
@@ -269,7 +269,7 @@ extension Message {
         guard let tag = Tag(rawValue: UInt8(truncatingIfNeeded: rawTag)), rawTag <= UInt64(UInt8.max) else {
             throw TractorError(.malformedData, "unknown message tag \(rawTag)")
         }
-        fields.context = "message \(tag) (tag \(tag.rawValue))"
+        fields.tag = tag
         let expected = tag.fieldCount + 1
         guard count == expected else {
             throw TractorError(.malformedData, "\(fields.context) has \(count) elements; expected \(expected)")
@@ -367,7 +367,16 @@ extension Message.Tag {
 /// Reads the fields of one message; every failure becomes `malformedData` naming the message and the field.
 private struct MessageFieldReader {
     var reader: MessagePackReader
-    var context: String
+    /// The message being read, once its tag is known.
+    var tag: Message.Tag?
+
+    /// Names the message for error messages, such as `message start (tag 2)`; made only when an error needs it.
+    var context: String {
+        guard let tag else {
+            return "a message"
+        }
+        return "message \(tag) (tag \(tag.rawValue))"
+    }
 
     mutating func field<V>(
         _ name: @autoclosure () -> String,
@@ -421,7 +430,7 @@ private struct MessageFieldReader {
     ) throws(TractorError) -> [E] {
         let count = try field(name()) { (reader) throws(TractorError) in try reader.readArrayCount() }
         var elements: [E] = []
-        elements.reserveCapacity(count)
+        elements.reserveCapacity(MessagePackFormat.reservation(for: count))
         for _ in 0..<count {
             elements.append(try element(&self))
         }

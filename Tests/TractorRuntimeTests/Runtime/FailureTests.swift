@@ -82,7 +82,9 @@ extension SpawningTests {
             #expect(await ProcessTree.eventually { pids.allSatisfy { !ProcessTree.isAlive($0) } })
         }
 
-        @Test(arguments: [("kill", "SIGKILL"), ("segv", "SIGSEGV"), ("exit", "exited with status 3")])
+        @Test(arguments: [
+            ("kill", "SIGKILL"), ("segv", "SIGSEGV"), ("exit", "exited with status 3"), ("fatal", "killed by signal"),
+        ])
         func childDyingMidCallFailsTheCall(how: String, expected: String) async throws {
             try await ProcessTree.checkingLeaks {
                 let error = await #expect(throws: TractorError.self) {

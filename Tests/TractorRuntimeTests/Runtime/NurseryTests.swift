@@ -37,6 +37,20 @@ extension SpawningTests {
             }
         }
 
+        @Test func nurseryCancelStopsEveryActorAndTheBodyGoesOn() async throws {
+            try await ProcessTree.checkingLeaks {
+                let after = try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    _ = try await nursery.startActor("one")
+                    _ = try await nursery.startActor("two")
+                    #expect(nursery.actors.count == 2)
+                    await nursery.cancel()
+                    #expect(nursery.actors.isEmpty)
+                    return "body went on"
+                }
+                #expect(after == "body went on")
+            }
+        }
+
         @Test func concurrentCallsOnOnePortalAreMultiplexed() async throws {
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in

@@ -84,7 +84,19 @@ enum ProcessTree {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap(Int32.init)
     }
 
+    /// Polls an asynchronous `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+    static func eventually(within timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return await condition()
+    }
+
     /// Runs `body`, then checks that no descriptor leaked and no worker child is left, alive or zombie.
+    @discardableResult
     static func checkingLeaks<T>(
         _ body: () async throws -> T,
         sourceLocation: SourceLocation = #_sourceLocation

@@ -27,10 +27,13 @@ import TractorRuntime
         for (file, entries) in root.sorted(by: { $0.key < $1.key }) {
             for entry in try #require(entries as? [[String: Any]]) {
                 let encodings = try #require(entry["msgpack"] as? [String]).map(WireTestSupport.bytes)
-                let kind = entry.keys.first { $0 != "msgpack" && $0 != "number" && $0 != "bignum" }
+                let kind =
+                    entry.keys.first { $0 != "msgpack" && $0 != "number" && $0 != "bignum" }
                     ?? (entry["number"] != nil ? "number" : "bignum")
                 let json = try #require(entry[kind])
-                vectors.append(Vector(file: file, kind: kind, json: json, value: try value(kind, json), encodings: encodings))
+                vectors.append(
+                    Vector(file: file, kind: kind, json: json, value: try value(kind, json), encodings: encodings)
+                )
             }
         }
         return vectors
@@ -126,7 +129,8 @@ import TractorRuntime
         for vector in try Self.loadVectors() {
             for encoding in vector.encodings {
                 let decoded = try MessagePackValue(decoding: encoding)
-                #expect(Self.matches(decoded, vector.value), "\(vector): \(WireTestSupport.hex(encoding)) → \(decoded)")
+                let hex = WireTestSupport.hex(encoding)
+                #expect(Self.matches(decoded, vector.value), "\(vector): \(hex) → \(decoded)")
             }
         }
     }

@@ -46,7 +46,10 @@ func expectTractorError(
 ) -> TractorError? {
     do {
         try body()
-        Issue.record("expected TractorError.\(code) but nothing was thrown \(comment())", sourceLocation: sourceLocation)
+        Issue.record(
+            "expected TractorError.\(code) but nothing was thrown \(comment())",
+            sourceLocation: sourceLocation
+        )
     } catch let error as TractorError {
         #expect(error.code == code, "\(error) \(comment())", sourceLocation: sourceLocation)
         return error

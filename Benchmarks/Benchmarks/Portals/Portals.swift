@@ -1,0 +1,147 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Benchmark
+import BenchmarkJobs
+import Foundation
+import TractorRuntime
+
+/// The nursery configuration of every runtime benchmark: actors run `bench-worker`, built next to this binary.
+func workerConfiguration() -> ActorNurseryConfiguration {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let directory = URL(fileURLWithPath: executable).deletingLastPathComponent().path
+    var configuration = ActorNurseryConfiguration()
+    configuration.executable = .path(directory + "/bench-worker")
+    return configuration
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput],
+        warmupIterations: 3,
+        maxDuration: .seconds(3),
+        maxIterations: 100_000
+    )
+
+    Benchmark("Spawn to first result", configuration: .init(maxIterations: 200)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            let value = try await withActorNursery(configuration: workerConfiguration()) { nursery in
+                try await nursery.runInActor(BenchmarkJobs.echo, 1, name: "first").result()
+            }
+            blackHole(value)
+        }
+    }
+
+    Benchmark(
+        "portal.run round trip",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .kilo)
+    ) { benchmark in
+        try await withActorNursery(configuration: workerConfiguration()) { nursery in
+            let portal = try await nursery.startActor("echo")
+            _ = try await portal.run(BenchmarkJobs.echo, 0)
+            benchmark.startMeasurement()
+            for index in benchmark.scaledIterations {
+                blackHole(try await portal.run(BenchmarkJobs.echo, index))
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    // Throughput counts elements: 100,000 small messages per iteration.
+    Benchmark(
+        "Stream small messages, one stream",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one, maxIterations: 20)
+    ) { benchmark in
+        try await withActorNursery(configuration: workerConfiguration()) { nursery in
+            let portal = try await nursery.startActor("streamer")
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let received = try await portal.openStream(BenchmarkJobs.count, 100_000, window: 512) { stream in
+                    var received = 0
+                    for try await _ in stream { received += 1 }
+                    return received
+                }
+                precondition(received == 100_000)
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    Benchmark(
+        "Stream small messages, 8 streams",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one, maxIterations: 20)
+    ) { benchmark in
+        try await withActorNursery(configuration: workerConfiguration()) { nursery in
+            let portal = try await nursery.startActor("streamer")
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            try await portal.openStream(BenchmarkJobs.count, 12_500, window: 512) { stream in
+                                var received = 0
+                                for try await _ in stream { received += 1 }
+                                return received
+                            }
+                        }
+                    }
+                    var total = 0
+                    for try await received in group { total += received }
+                    precondition(total == 100_000)
+                }
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    // 256 messages of 1 MiB per iteration: 256 MiB.
+    Benchmark(
+        "Stream 1 MiB messages, one stream",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one, maxIterations: 20)
+    ) { benchmark in
+        try await withActorNursery(configuration: workerConfiguration()) { nursery in
+            let portal = try await nursery.startActor("streamer")
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let bytes = try await portal.openStream(BenchmarkJobs.blobs, BlobRequest(count: 256, bytes: 1 << 20)) {
+                    stream in
+                    var bytes = 0
+                    for try await blob in stream { bytes += blob.count }
+                    return bytes
+                }
+                precondition(bytes == 256 << 20)
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    Benchmark(
+        "Stream 1 MiB messages, 8 streams",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one, maxIterations: 20)
+    ) { benchmark in
+        try await withActorNursery(configuration: workerConfiguration()) { nursery in
+            let portal = try await nursery.startActor("streamer")
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            try await portal.openStream(BenchmarkJobs.blobs, BlobRequest(count: 32, bytes: 1 << 20)) {
+                                stream in
+                                var bytes = 0
+                                for try await blob in stream { bytes += blob.count }
+                                return bytes
+                            }
+                        }
+                    }
+                    var total = 0
+                    for try await bytes in group { total += bytes }
+                    precondition(total == 256 << 20)
+                }
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+}

@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+// The benchmarks: a nested package on package-benchmark, one executable target per suite under Benchmarks/<Suite>/.
+// Run from this folder with `swift package --allow-writing-to-package-directory benchmark`, or `make bench` /
+// `make bench-codec` from the repository root.
+
+import PackageDescription
+
+let package = Package(
+    name: "swift-tractor-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(name: "swift-tractor", path: ".."),
+    ],
+    targets: [
+        // The MessagePack codec, frames and wire messages.
+        .executableTarget(
+            name: "Codec",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TractorRuntime", package: "swift-tractor"),
+            ],
+            path: "Benchmarks/Codec",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
+
+        // The runtime: spawning, portal round trips, stream throughput. Its actors run `bench-worker`.
+        .executableTarget(
+            name: "Portals",
+            dependencies: [
+                "BenchmarkJobs",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TractorRuntime", package: "swift-tractor"),
+            ],
+            path: "Benchmarks/Portals",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
+        .target(
+            name: "BenchmarkJobs",
+            dependencies: [.product(name: "TractorRuntime", package: "swift-tractor")],
+            path: "Sources/BenchmarkJobs"
+        ),
+        .executableTarget(
+            name: "bench-worker",
+            dependencies: ["BenchmarkJobs", .product(name: "TractorRuntime", package: "swift-tractor")],
+            path: "Sources/bench-worker"
+        ),
+    ]
+)

@@ -1,0 +1,119 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// A named job that talks with its caller both ways: a `started` value, then a two-way backpressured stream, then a
+/// result.
+///
+/// `ToJob` is what the caller sends, `FromJob` what the job sends. Open it with
+/// ``Portal/openContext(_:_:window:isolation:_:)``.
+///
+/// ```swift
+/// let pingPong = ContextJob("ping-pong") {
+///     (first: Int, context: JobContext<Int, String, String>) async throws -> Int in
+///     let stream = try await context.started(first)
+///     var pongs = 0
+///     for try await ping in stream where ping == "ping" {
+///         try await stream.send("pong")
+///         pongs += 1
+///     }
+///     return pongs   // the caller finished its side
+/// }
+/// ```
+public struct ContextJob<
+    Input: Codable & Sendable,
+    Started: Codable & Sendable,
+    ToJob: Codable & Sendable,
+    FromJob: Codable & Sendable,
+    Output: Codable & Sendable
+>: JobDefinition {
+    /// The job's registered name.
+    public let name: String
+    private let body: @Sendable (Input, JobContext<Started, ToJob, FromJob>) async throws -> Output
+
+    /// Defines a context job.
+    ///
+    /// - Parameters:
+    ///   - name: The name the job is called by.
+    ///   - body: Must call ``JobContext/started(_:)`` once before talking; its return value ends the context.
+    public init(
+        _ name: String,
+        _ body: @escaping @Sendable (Input, JobContext<Started, ToJob, FromJob>) async throws -> Output
+    ) {
+        self.name = name
+        self.body = body
+    }
+
+    /// The type-erased form the runtime serves.
+    public var _erased: ErasedJob {
+        ErasedJob(name: name, kind: .context) { [body] payload, endpoint in
+            guard let endpoint else { throw TractorError(.protocolViolation, "a context job needs a stream") }
+            let input = try MessagePackDecoder().decode(Input.self, from: payload)
+            let output = try await body(input, JobContext(endpoint: endpoint))
+            return try MessagePackEncoder().encode(output)
+        }
+    }
+}
+
+/// The job's side of a context: send the `started` value, then use the stream.
+///
+/// - Important: Valid only inside the context job's body.
+public struct JobContext<Started: Encodable & Sendable, ToJob: Decodable & Sendable, FromJob: Encodable & Sendable>:
+    Sendable
+{
+    let endpoint: StreamEndpoint
+
+    /// Sends the context's first value to the caller and opens the two-way stream.
+    ///
+    /// ```swift
+    /// let stream = try await context.started(10)
+    /// ```
+    public func started(_ value: Started) async throws -> MsgStream<FromJob, ToJob> {
+        try endpoint.sendStarted(try MessagePackEncoder().encode(value))
+        try endpoint.grantInitialWindow()
+        return MsgStream(endpoint: endpoint)
+    }
+}
+
+/// One side of a context's two-way stream: send `Send` values, iterate `Receive` values.
+///
+/// Each direction is flow-controlled on its own: ``send(_:)`` suspends while the other side's window is full.
+/// ``finish()`` ends this side's direction; the other side's iteration then ends cleanly.
+///
+/// ```swift
+/// try await ctx.stream.send("ping")
+/// for try await reply in ctx.stream { print(reply); break }
+/// ctx.stream.finish()
+/// ```
+///
+/// - Important: Single consumer; valid only inside the context that produced it.
+public struct MsgStream<Send: Encodable & Sendable, Receive: Decodable & Sendable>: AsyncSequence, Sendable {
+    let endpoint: StreamEndpoint
+
+    /// Sends one value, waiting for credit when the other side's window is full.
+    public func send(_ value: Send) async throws {
+        try await endpoint.send(try MessagePackEncoder().encode(value))
+    }
+
+    /// Ends this side's direction of the stream.
+    public func finish() {
+        endpoint.finish()
+    }
+
+    /// Iterates the values the other side sends.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var reader: StreamReader
+
+        /// The next value, or `nil` once the other side finished its direction.
+        public mutating func next() async throws -> Receive? {
+            guard let payload = try await reader.next() else { return nil }
+            return try MessagePackDecoder().decode(Receive.self, from: payload)
+        }
+    }
+
+    /// Makes the iterator (one per stream).
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(reader: StreamReader(endpoint: endpoint))
+    }
+}

@@ -1,0 +1,209 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Synchronization
+
+/// One end of a stream or context call: the receiving buffer with its credits, the sending credits, and (for
+/// contexts) the `started` value. Messages arrive from the I/O thread, which never blocks on a slow consumer: the
+/// window bounds what a well-behaved peer can send, and a peer that overruns it fails the stream.
+package final class StreamEndpoint: Sendable {
+    package let cid: UInt64
+    private let channel: Channel
+    private let state: Mutex<State>
+
+    private struct State: ~Copyable {
+        var inbound: InboundFlowStateMachine
+        var outbound = OutboundFlowStateMachine()
+        var consumer: CheckedContinuation<Void, Never>?
+        var senders: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextSender = 0
+        var started: Result<[UInt8], any Error>?
+        var startedWaiter: CheckedContinuation<[UInt8], any Error>?
+    }
+
+    package init(cid: UInt64, channel: Channel, window: Int) {
+        self.cid = cid
+        self.channel = channel
+        self.state = Mutex(State(inbound: InboundFlowStateMachine(window: window)))
+    }
+
+    /// Grants the peer the initial window for its sending direction.
+    package func grantInitialWindow() throws(TractorError) {
+        let window = state.withLock { $0.inbound.window }
+        try channel.send(.credit(cid: cid, count: UInt32(window)))
+    }
+
+    // MARK: Events from the I/O thread
+
+    package func receivedYield(_ payload: [UInt8]) {
+        let action = state.withLock { $0.inbound.received(payload) }
+        switch action {
+        case .buffered(let wake):
+            if wake { wakeConsumer() }
+        case .overrun:
+            fail(TractorError(.protocolViolation, "the peer sent more stream elements than it had credit for"))
+            try? channel.send(.cancel(cid: cid))
+        case .ignored:
+            break
+        }
+    }
+
+    package func receivedStop() {
+        if state.withLock({ $0.inbound.ended(.finished) }) { wakeConsumer() }
+    }
+
+    package func receivedCredit(_ count: UInt32) {
+        let senders = state.withLock { state in
+            state.outbound.granted(Int(count))
+            let senders = Array(state.senders.values)
+            state.senders.removeAll()
+            return senders
+        }
+        for sender in senders { sender.resume() }
+    }
+
+    package func receivedStarted(_ payload: [UInt8]) {
+        let waiter = state.withLock { state -> CheckedContinuation<[UInt8], any Error>? in
+            if state.started == nil { state.started = .success(payload) }
+            defer { state.startedWaiter = nil }
+            return state.startedWaiter
+        }
+        waiter?.resume(returning: payload)
+    }
+
+    /// Ends both directions with `error` (the call failed, was cancelled, or the channel closed).
+    package func fail(_ error: any Error) {
+        let (wake, senders, startedWaiter) = state.withLock { state in
+            let wake = state.inbound.ended(.failed(error))
+            state.outbound.fail(error)
+            let senders = Array(state.senders.values)
+            state.senders.removeAll()
+            if state.started == nil { state.started = .failure(error) }
+            let startedWaiter = state.startedWaiter
+            state.startedWaiter = nil
+            return (wake, senders, startedWaiter)
+        }
+        if wake { wakeConsumer() }
+        for sender in senders { sender.resume() }
+        startedWaiter?.resume(throwing: error)
+    }
+
+    /// The call returned: the receiving direction ends cleanly if the peer did not end it already.
+    package func callEnded() {
+        if state.withLock({ $0.inbound.ended(.finished) }) { wakeConsumer() }
+        fail(TractorError(.channelClosed, "the call has ended; its stream is closed"))
+    }
+
+    private func wakeConsumer() {
+        state.withLock { state in
+            let consumer = state.consumer
+            state.consumer = nil
+            return consumer
+        }?.resume()
+    }
+
+    // MARK: Receiving
+
+    /// The elements buffered now (at least one), or `nil` at the end of the stream. One consumer at a time; it
+    /// reports what it used with ``consumed(_:)``.
+    package func nextBatch() async throws -> [[UInt8]]? {
+        while true {
+            switch state.withLock({ $0.inbound.take() }) {
+            case .elements(let payloads):
+                return payloads
+            case .finished:
+                return nil
+            case .failed(let error):
+                throw error
+            case .suspend:
+                try Task.checkCancellation()
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                        let now = state.withLock { state -> Bool in
+                            if state.inbound.buffered > 0 || state.inbound.isEnded || Task.isCancelled { return true }
+                            state.consumer = continuation
+                            return false
+                        }
+                        if now { continuation.resume() }
+                    }
+                } onCancel: {
+                    wakeConsumer()
+                }
+                try Task.checkCancellation()
+            }
+        }
+    }
+
+    /// The consumer used `count` elements: credit goes back to the sender in batches.
+    package func consumed(_ count: Int) {
+        let credit = state.withLock { $0.inbound.consumed(count) }
+        if credit > 0 { try? channel.sendBatched(.credit(cid: cid, count: UInt32(credit))) }
+    }
+
+    /// How many elements a consumer uses before reporting them: a quarter of the window.
+    package var reportingInterval: Int {
+        state.withLock { max(1, $0.inbound.window / 4) }
+    }
+
+    // MARK: Sending
+
+    /// Sends one element, suspending while the peer has granted no credit.
+    package func send(_ payload: [UInt8]) async throws {
+        while true {
+            switch state.withLock({ $0.outbound.send() }) {
+            case .send:
+                try channel.sendBatched(.yield(cid: cid, payload: payload))
+                return
+            case .fail(let error):
+                throw error
+            case .wait:
+                try Task.checkCancellation()
+                let id = state.withLock { state in
+                    defer { state.nextSender += 1 }
+                    return state.nextSender
+                }
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                        let now = state.withLock { state -> Bool in
+                            if state.outbound.credit > 0 || state.outbound.failure != nil || Task.isCancelled {
+                                return true
+                            }
+                            state.senders[id] = continuation
+                            return false
+                        }
+                        if now { continuation.resume() }
+                    }
+                } onCancel: {
+                    state.withLock { $0.senders.removeValue(forKey: id) }?.resume()
+                }
+                try Task.checkCancellation()
+            }
+        }
+    }
+
+    /// Ends the sending direction (sends `stop` once).
+    package func finish() {
+        if state.withLock({ $0.outbound.finish() }) {
+            try? channel.sendBatched(.stop(cid: cid))
+        }
+    }
+
+    /// Sends the context's first value.
+    package func sendStarted(_ payload: [UInt8]) throws(TractorError) {
+        try channel.sendBatched(.started(cid: cid, payload: payload))
+    }
+
+    /// Waits for the context's first value.
+    package func waitForStarted() async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
+            let ready = state.withLock { state -> Result<[UInt8], any Error>? in
+                if let started = state.started { return started }
+                state.startedWaiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}

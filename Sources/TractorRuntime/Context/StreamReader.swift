@@ -1,0 +1,41 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// The consuming side of one stream direction, as the typed iterators use it: takes a batch of payloads under one
+/// lock, hands them out one by one, and reports consumption every quarter window so credit flows back while a slow
+/// consumer works through a batch.
+struct StreamReader {
+    private let endpoint: StreamEndpoint
+    private let interval: Int
+    private var batch: [[UInt8]] = []
+    private var index = 0
+    private var unreported = 0
+
+    init(endpoint: StreamEndpoint) {
+        self.endpoint = endpoint
+        self.interval = endpoint.reportingInterval
+    }
+
+    /// The next payload, or `nil` at the end of the stream.
+    mutating func next() async throws -> [UInt8]? {
+        if index == batch.count {
+            if unreported > 0 {
+                endpoint.consumed(unreported)
+                unreported = 0
+            }
+            guard let next = try await endpoint.nextBatch() else { return nil }
+            batch = next
+            index = 0
+        }
+        let payload = batch[index]
+        index += 1
+        unreported += 1
+        if unreported >= interval {
+            endpoint.consumed(unreported)
+            unreported = 0
+        }
+        return payload
+    }
+}

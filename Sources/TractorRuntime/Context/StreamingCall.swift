@@ -1,0 +1,64 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Synchronization
+
+/// A stream or context call in flight, from the caller's side: its endpoint and the task awaiting its result.
+///
+/// The task is unstructured only in form: every scope that makes one waits for it before returning.
+final class StreamingCall: Sendable {
+    let job: String
+    let endpoint: StreamEndpoint
+    let task: Task<[UInt8], any Error>
+    private let cancelled = Atomic<Bool>(false)
+
+    init<Input: Encodable>(
+        connection: PeerConnection,
+        job: String,
+        kind: CallKind,
+        input: Input,
+        window: Int
+    ) throws {
+        guard window > 0 else { throw TractorError(.invalidArgument, "a stream window must be positive, not \(window)") }
+        let payload: [UInt8]
+        do {
+            payload = try MessagePackEncoder().encode(input)
+        } catch {
+            throw TractorError(.encodingFailed, "could not encode the input of job '\(job)'", cause: error)
+        }
+        let cid = connection.nextCallID()
+        let endpoint = connection.makeEndpoint(cid: cid, window: window)
+        self.job = job
+        self.endpoint = endpoint
+        self.task = Task {
+            try await connection.call(job: job, kind: kind, payload: payload, cid: cid, endpoint: endpoint)
+        }
+    }
+
+    /// Whether this side asked for the cancellation.
+    var cancelRequested: Bool { cancelled.load(ordering: .relaxed) }
+
+    func requestCancel() {
+        cancelled.store(true, ordering: .relaxed)
+        task.cancel()
+    }
+
+    /// Cancels the job and waits for the actor's answer, ignoring it: the caller is already failing.
+    func cancelAndWait() async {
+        requestCancel()
+        _ = await task.result
+    }
+
+    /// Ends the call after its scope's body returned: cancels the job if it is still running and `cancelling`, then
+    /// waits; this side's own cancellation is not an error, the job's errors are.
+    func end(cancelling: Bool) async throws {
+        if cancelling { requestCancel() }
+        do {
+            _ = try await task.value
+        } catch is CancellationError where cancelRequested {
+            return
+        }
+    }
+}

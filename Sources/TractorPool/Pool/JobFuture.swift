@@ -56,7 +56,7 @@ public final class JobFuture<Output: Sendable>: Sendable {
     /// - Throws: The job's error as ``RemoteActorError``; ``WorkerCrashed`` when its worker died; ``TractorError``
     ///   `.timedOut` when it ran past its timeout; `CancellationError` when it was cancelled; the pool's error when
     ///   the pool broke before the job ran.
-    public var value: Output {
+    nonisolated(nonsending) public var value: Output {
         get async throws {
             try await outcome(until: nil)!.get()
         }
@@ -72,7 +72,7 @@ public final class JobFuture<Output: Sendable>: Sendable {
     ///
     /// - Parameter timeout: How long to wait; `nil` waits as long as it takes.
     /// - Throws: ``TractorError`` `.timedOut` when the job has not completed in time; otherwise as ``value``.
-    public func result(timeout: Duration?) async throws -> Output {
+    nonisolated(nonsending) public func result(timeout: Duration?) async throws -> Output {
         guard let outcome = await outcome(until: timeout.map { .now + $0 }) else {
             throw TractorError(.timedOut, "job '\(jobName)' did not complete within \(timeout!)")
         }
@@ -80,7 +80,7 @@ public final class JobFuture<Output: Sendable>: Sendable {
     }
 
     /// The result, or `nil` when `deadline` passes first.
-    private func outcome(until deadline: ContinuousClock.Instant?) async -> Result<Output, any Error>? {
+    private nonisolated(nonsending) func outcome(until deadline: ContinuousClock.Instant?) async -> Result<Output, any Error>? {
         if let result = storage.withLock({ $0.result }) { return result }
         let wakeUp = WakeUp()
         onCompletion { _ in wakeUp.signal() }

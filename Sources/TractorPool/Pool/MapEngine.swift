@@ -43,7 +43,7 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
         shared.cancel()
     }
 
-    func next() async throws -> Output? {
+    func next(isolation actor: isolated (any Actor)?) async throws -> Output? {
         while !finished {
             if bufferIndex < buffer.count {
                 let result = buffer[bufferIndex]
@@ -58,8 +58,8 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
             }
             do {
                 start()
-                try await topUp()
-                guard let results = try await takeResults() else {
+                try await topUp(isolation: actor)
+                guard let results = try await takeResults(isolation: actor) else {
                     finish()
                     return nil
                 }
@@ -86,7 +86,7 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     }
 
     /// Reads and submits chunks of a `Sequence` input until the read-ahead is full or the input ends.
-    private func topUp() async throws {
+    private func topUp(isolation actor: isolated (any Actor)?) async throws {
         while let read = readNext, shared.state.withLock({ $0.outstanding.count }) < readAhead {
             let size = chunkSize.map { dispatcher.limitToQuota($0) } ?? dispatcher.chunkSize(for: shared.job.name)
             var inputs: [Input] = []
@@ -111,7 +111,7 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
 
     /// Waits for the next chunk's results: the next in input order, or (unordered) whichever is done first; `nil`
     /// once every input has been delivered.
-    private func takeResults() async throws -> [Result<Output, any Error>]? {
+    private func takeResults(isolation actor: isolated (any Actor)?) async throws -> [Result<Output, any Error>]? {
         while true {
             let take = shared.state.withLock { state -> Take in
                 let sequence = ordered ? nextToTake : state.arrivals.first

@@ -56,7 +56,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
     }
 
     /// Numbers and submits one chunk of inputs read by the consumer itself (a `Sequence` input).
-    func submit(_ inputs: [Input]) async {
+    nonisolated(nonsending) func submit(_ inputs: [Input]) async {
         let id = dispatcher.makeChunkID()
         guard let chunk = state.withLock({ Self.number(inputs, id: id, in: &$0) }) else { return }
         await send(chunk)
@@ -64,7 +64,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
 
     /// Submits the partial chunk of an asynchronous input, if there is one (the consumer has nothing else to wait
     /// for).
-    func flushPartial() async {
+    nonisolated(nonsending) func flushPartial() async {
         let id = dispatcher.makeChunkID()
         let chunk = state.withLock { state -> Numbered? in
             defer { state.partial.removeAll() }
@@ -74,7 +74,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
     }
 
     /// Sends a numbered chunk to the pool; a chunk that cannot be sent (the pool is shut down) fails its items.
-    func send(_ chunk: Numbered) async {
+    nonisolated(nonsending) func send(_ chunk: Numbered) async {
         let count = chunk.inputs.count
         let sequence = chunk.sequence
         do {

@@ -156,7 +156,7 @@ final class PoolDispatcher: Sendable {
     ///
     /// - Throws: ``TractorError`` `.scopeClosed` after shutdown or once the pool's scope has ended; the pool's
     ///   error when it is broken; `CancellationError` when the task is cancelled while suspended.
-    func enqueue(_ chunk: Chunk) async throws {
+    nonisolated(nonsending) func enqueue(_ chunk: Chunk) async throws {
         enum Outcome { case done, suspend, rejected(any Error) }
         while true {
             let outcome = transition { state -> (Outcome, [Machine.Action]) in
@@ -177,7 +177,7 @@ final class PoolDispatcher: Sendable {
         }
     }
 
-    private func waitForRoom() async throws {
+    private nonisolated(nonsending) func waitForRoom() async throws {
         let (submitter, id) = state.withLock { state -> (SubmitterID, Int) in
             defer { state.nextID += 1 }
             let id = state.submitterWaiters.makeID()

@@ -44,7 +44,11 @@ struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Sendable>: A
         let engine: MapEngine<Input, Output>
 
         mutating func next() async throws -> Output? {
-            try await engine.next()
+            try await engine.next(isolation: nil)
+        }
+
+        mutating func next(isolation actor: isolated (any Actor)?) async throws(any Error) -> Output? {
+            try await engine.next(isolation: actor)
         }
     }
 }

@@ -51,7 +51,7 @@ public final class ProcessPool: Sendable {
     ///   the pool's error (code `.spawnFailed`, caused by the initializer's error) when the pool is broken;
     ///   `.encodingFailed` when the input cannot be encoded; `CancellationError` when the task is cancelled while
     ///   waiting for room.
-    public func submit<Input, Output>(
+    nonisolated(nonsending) public func submit<Input, Output>(
         _ job: Job<Input, Output>,
         _ input: Input,
         timeout: Duration? = nil
@@ -83,7 +83,10 @@ public final class ProcessPool: Sendable {
     /// ```swift
     /// let future = try await pool.submit(warmUp)
     /// ```
-    public func submit<Output>(_ job: Job<NoInput, Output>, timeout: Duration? = nil) async throws -> JobFuture<Output> {
+    nonisolated(nonsending) public func submit<Output>(
+        _ job: Job<NoInput, Output>,
+        timeout: Duration? = nil
+    ) async throws -> JobFuture<Output> {
         try await submit(job, NoInput(), timeout: timeout)
     }
 
@@ -102,7 +105,7 @@ public final class ProcessPool: Sendable {
     /// - Parameters:
     ///   - wait: Whether to wait until every job still queued or running has completed. Default `true`.
     ///   - cancelPending: Whether jobs not started yet end cancelled instead of running. Default `false`.
-    public func shutdown(wait: Bool = true, cancelPending: Bool = false) async {
+    nonisolated(nonsending) public func shutdown(wait: Bool = true, cancelPending: Bool = false) async {
         dispatcher.shutdown(cancelPending: cancelPending)
         if wait { await dispatcher.waitUntilFinished() }
     }

@@ -34,7 +34,7 @@ final class WakeUp: Sendable {
     }
 
     /// Returns when signalled, when `deadline` passes, or (unless `ignoringCancellation`) when the task is cancelled.
-    func wait(until deadline: ContinuousClock.Instant? = nil, ignoringCancellation: Bool = false) async {
+    nonisolated(nonsending) func wait(until deadline: ContinuousClock.Instant? = nil, ignoringCancellation: Bool = false) async {
         guard let deadline else {
             await waitForSignal(ignoringCancellation: ignoringCancellation)
             return
@@ -49,7 +49,7 @@ final class WakeUp: Sendable {
         }
     }
 
-    private func waitForSignal(ignoringCancellation: Bool) async {
+    private nonisolated(nonsending) func waitForSignal(ignoringCancellation: Bool) async {
         if ignoringCancellation {
             await suspend()
         } else {
@@ -61,7 +61,7 @@ final class WakeUp: Sendable {
         }
     }
 
-    private func suspend() async {
+    private nonisolated(nonsending) func suspend() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
                 if state.pending {

@@ -11,7 +11,8 @@ import TractorPool
 
 /// A pool of `pool-worker`s (built next to this binary), one per core unless said otherwise.
 func poolConfiguration(_ placement: Placement = .perCore) -> ProcessPoolConfiguration {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let executable =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let directory = URL(fileURLWithPath: executable).deletingLastPathComponent().path
     var configuration = ProcessPoolConfiguration(placement: placement)
     configuration.executable = .path(directory + "/pool-worker")
@@ -50,7 +51,8 @@ let benchmarks: @Sendable () -> Void = {
                     blackHole(value)
                 }
                 benchmark.startMeasurement()
-                for try await value in pool.map(BuiltinJobs.noop, over: benchmark.scaledIterations, chunkSize: chunkSize) {
+                let outputs = pool.map(BuiltinJobs.noop, over: benchmark.scaledIterations, chunkSize: chunkSize)
+                for try await value in outputs {
                     blackHole(value)
                 }
                 benchmark.stopMeasurement()
@@ -80,7 +82,9 @@ let benchmarks: @Sendable () -> Void = {
             _ = try await pool.bindings
             benchmark.startMeasurement()
             var total = 0
-            for try await count in pool.map(BuiltinJobs.countPrimes, over: primesRanges, chunkSize: 1) { total += count }
+            for try await count in pool.map(BuiltinJobs.countPrimes, over: primesRanges, chunkSize: 1) {
+                total += count
+            }
             benchmark.stopMeasurement()
             precondition(total == 216_816)
         }

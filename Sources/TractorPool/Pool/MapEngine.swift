@@ -164,7 +164,8 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
             try Task.checkCancellation()
             if let deadline, ContinuousClock.now >= deadline {
                 throw TractorError(
-                    .timedOut, "map of job '\(shared.job.name)' did not complete within \(timeout ?? .zero); the rest is cancelled"
+                    .timedOut,
+                    "map of job '\(shared.job.name)' did not complete within \(timeout ?? .zero); the rest is cancelled"
                 )
             }
             await shared.consumerWakeUp.wait(until: deadline)

@@ -93,7 +93,9 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
                 },
                 started: nil
             )
-            try await dispatcher.enqueue(.init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload))
+            try await dispatcher.enqueue(
+                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload)
+            )
         } catch {
             store(sequence, .failed(error, count: count))
         }
@@ -127,7 +129,9 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
         var target = 1
         do {
             while true {
-                while state.withLock({ $0.outstanding.count + ($0.partial.isEmpty ? 0 : 1) >= readAhead && !$0.cancelled }) {
+                while state.withLock({
+                    $0.outstanding.count + ($0.partial.isEmpty ? 0 : 1) >= readAhead && !$0.cancelled
+                }) {
                     await readerWakeUp.wait()
                     try Task.checkCancellation()
                 }

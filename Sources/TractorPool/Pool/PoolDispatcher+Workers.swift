@@ -63,7 +63,9 @@ extension PoolDispatcher {
                 binding: placement.bindingSpec
             )
         } catch {
-            let failure = TractorError(.spawnFailed, "pool worker \(worker.index) could not start: \(error)", cause: error)
+            let failure = TractorError(
+                .spawnFailed, "pool worker \(worker.index) could not start: \(error)", cause: error
+            )
             transition { state in ((), state.machine.workerFailedToStart(worker, error: failure)) }
             return nil
         }

@@ -260,7 +260,9 @@ struct PoolDispatcherStateMachine<Payload> {
         var best: (slot: SlotID, inFlight: Int)?
         for (slot, worker) in waitingSlots {
             let state = workers[worker.index]
-            guard state.generation == worker.generation, state.phase == .ready, fitsQuota(chunk, worker) else { continue }
+            guard state.generation == worker.generation, state.phase == .ready, fitsQuota(chunk, worker) else {
+                continue
+            }
             if best == nil || state.inFlight < best!.inFlight { best = (slot, state.inFlight) }
         }
         return best?.slot

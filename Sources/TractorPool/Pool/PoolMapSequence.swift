@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// The outputs of ``ProcessPool/map(_:over:chunkSize:timeout:)-(_,Sequence,_,_)`` and its relatives: an
+/// The outputs of `ProcessPool.map(_:over:chunkSize:timeout:)` and its relatives: an
 /// asynchronous sequence for one task to iterate.
 ///
 /// Nothing happens until iteration starts. Then the input is read in chunks, at most the pool's read-ahead of chunks

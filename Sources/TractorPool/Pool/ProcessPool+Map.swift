@@ -39,7 +39,7 @@ extension ProcessPool {
 
     /// Runs `job` on every element of an asynchronous sequence and yields the outputs in input order.
     ///
-    /// As ``map(_:over:chunkSize:timeout:)-(_,Sequence,_,_)``, except that the elements are read by a task of their
+    /// As `map(_:over:chunkSize:timeout:)` over a `Sequence`, except that the elements are read by a task of their
     /// own (hence `Sendable`), within the read-ahead: waiting for the next element never holds back outputs already
     /// computed, and a chunk that the outputs wait for is sent before it is full.
     ///
@@ -58,7 +58,7 @@ extension ProcessPool {
     /// Runs `job` on every input and yields each output as its chunk completes, in no particular order
     /// (`multiprocessing`'s `imap_unordered`).
     ///
-    /// As ``map(_:over:chunkSize:timeout:)-(_,Sequence,_,_)``, without the wait for earlier items: a slow item
+    /// As `map(_:over:chunkSize:timeout:)` over a `Sequence`, without the wait for earlier items: a slow item
     /// does not hold back the others.
     ///
     /// ```swift

@@ -34,7 +34,9 @@ extension Job {
             do {
                 return try MessagePackEncoder().encode(reply)
             } catch {
-                throw TractorError(.encodingFailed, "could not encode the outputs of a chunk of job '\(name)'", cause: error)
+                throw TractorError(
+                    .encodingFailed, "could not encode the outputs of a chunk of job '\(name)'", cause: error
+                )
             }
         }
     }

@@ -126,7 +126,9 @@ extension PoolSpawningTests {
                     check(early)
                     check(await #expect(throws: (any Error).self) { _ = try await pool.bindings })
                     // Once the pool is broken, submit itself throws.
-                    check(await #expect(throws: (any Error).self) { _ = try await pool.submit(BuiltinJobs.echo, "late") })
+                    check(await #expect(throws: (any Error).self) {
+                        _ = try await pool.submit(BuiltinJobs.echo, "late")
+                    })
                 }
             }
         }

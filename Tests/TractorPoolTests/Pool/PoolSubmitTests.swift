@@ -40,6 +40,18 @@ extension PoolSpawningTests {
             }
         }
 
+        @Test func aJobTheWorkersDoNotServeFailsItsFutureOnly() async throws {
+            let unknown = Job("not-served-by-pool-worker") { (value: Int) in value }
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    let future = try await pool.submit(unknown, 1)
+                    let error = await #expect(throws: RemoteActorError.self) { _ = try await future.value }
+                    #expect(error?.code == "unknownJob")
+                    #expect(try await pool.submit(BuiltinJobs.echo, "served").value == "served")
+                }
+            }
+        }
+
         @Test func submitAfterShutdownThrowsAClearError() async throws {
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in

@@ -4,6 +4,7 @@
 #   make test   builds everything (failing on any compiler warning in this package) and runs the whole test suite
 #   make fuzz   fuzzes the wire decoders with libFuzzer for FUZZ_SECONDS (default 300)
 #   make bench-codec   runs the MessagePack codec benchmarks (Benchmarks/, package-benchmark)
+#   make bench-pool    runs the process pool benchmarks (map throughput, submit round trip, primes scaling, start-up)
 #
 # Each installs what it needs when it is missing (libhwloc-dev, libnuma-dev, Python's msgspec) and does nothing
 # more when everything is already there.
@@ -14,7 +15,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
-.PHONY: run test deps pydeps build-tests fuzz bench bench-codec bench-runtime clean
+.PHONY: run test deps pydeps build-tests fuzz bench bench-codec bench-runtime bench-pool clean
 
 run: deps
 	$(SWIFT) run -c release primes
@@ -75,8 +76,14 @@ bench-runtime: deps
 	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
 	$(BENCH) --target Portals
 
+# The pool's workers run pool-worker, built first next to the benchmark binaries.
+bench-pool: deps
+	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
+	$(BENCH) --target Pool
+
 bench: deps
 	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
+	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
 	$(BENCH)
 
 clean:

@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "TractorRuntime", targets: ["TractorRuntime"]),
         .library(name: "TractorPool", targets: ["TractorPool"]),
+        .library(name: "PoolWorkerJobs", targets: ["PoolWorkerJobs"]),
         .executable(name: "pool-worker", targets: ["pool-worker"]),
         .executable(name: "primes", targets: ["primes"]),
     ],
@@ -53,11 +54,18 @@ let package = Package(
             ]
         ),
 
+        // The jobs the generic worker serves: workloads for benchmarks and pool tests, in a library both link.
+        .target(
+            name: "PoolWorkerJobs",
+            dependencies: ["TractorRuntime"]
+        ),
+
         // The generic worker executable and CLI.
         .executableTarget(
             name: "pool-worker",
             dependencies: [
                 "TractorPool",
+                "PoolWorkerJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -95,8 +103,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TractorPoolTests",
-            // pool-worker: the tests run the built executable (`pool-worker topology --json`) as a subprocess.
-            dependencies: ["TractorPool", "pool-worker"]
+            // pool-worker: the tests run the built executable (`pool-worker topology --json`) as a subprocess, and
+            // pools of it serve the jobs of PoolWorkerJobs.
+            dependencies: ["TractorPool", "PoolWorkerJobs", "pool-worker"]
         ),
     ]
 )

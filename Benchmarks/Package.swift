@@ -44,6 +44,20 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
         ),
+        // The pool: map throughput by chunk size, submit round trips, CPU-bound scaling against in-process
+        // concurrentPerform, start-up. Its workers run `pool-worker` (built first, next to the benchmark binaries).
+        .executableTarget(
+            name: "Pool",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TractorPool", package: "swift-tractor"),
+                .product(name: "PoolWorkerJobs", package: "swift-tractor"),
+            ],
+            path: "Benchmarks/Pool",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
         .target(
             name: "BenchmarkJobs",
             dependencies: [.product(name: "TractorRuntime", package: "swift-tractor")],

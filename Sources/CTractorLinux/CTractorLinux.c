@@ -52,9 +52,37 @@ int ctractor_set_child_subreaper(int enable) {
 int ctractor_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
 }
+
+int ctractor_sched_setaffinity(pid_t tid, size_t size, const unsigned long *mask) {
+    return (int)syscall(SYS_sched_setaffinity, tid, size, mask);
+}
+
+int ctractor_sched_getaffinity(pid_t tid, size_t size, unsigned long *mask) {
+    return (int)syscall(SYS_sched_getaffinity, tid, size, mask);
+}
+
+int ctractor_set_mempolicy(int mode, const unsigned long *nodemask, unsigned long maxnode) {
+    return (int)syscall(SYS_set_mempolicy, mode, nodemask, maxnode);
+}
+
+int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode) {
+    return (int)syscall(SYS_get_mempolicy, mode, nodemask, maxnode, (void *)0, 0UL);
+}
 #else
 int ctractor_pidfd_open(pid_t pid) { (void)pid; errno = ENOSYS; return -1; }
 int ctractor_set_parent_death_signal(int signal) { (void)signal; errno = ENOSYS; return -1; }
 int ctractor_set_child_subreaper(int enable) { (void)enable; errno = ENOSYS; return -1; }
 int ctractor_set_thread_name(const char *name) { (void)name; errno = ENOSYS; return -1; }
+int ctractor_sched_setaffinity(pid_t tid, size_t size, const unsigned long *mask) {
+    (void)tid; (void)size; (void)mask; errno = ENOSYS; return -1;
+}
+int ctractor_sched_getaffinity(pid_t tid, size_t size, unsigned long *mask) {
+    (void)tid; (void)size; (void)mask; errno = ENOSYS; return -1;
+}
+int ctractor_set_mempolicy(int mode, const unsigned long *nodemask, unsigned long maxnode) {
+    (void)mode; (void)nodemask; (void)maxnode; errno = ENOSYS; return -1;
+}
+int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode) {
+    (void)mode; (void)nodemask; (void)maxnode; errno = ENOSYS; return -1;
+}
 #endif

@@ -4,15 +4,36 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
+import Foundation
+import PoolWorkerJobs
+import TractorPool
 
 /// The generic worker executable and command-line tool.
+///
+/// Started by a pool (the `TRACTOR_SPAWN` marker is set), it serves the built-in jobs and never returns; its
+/// arguments are not parsed. Started by a person, it is a command-line tool.
 @main
+enum PoolWorkerMain {
+    static func main() async {
+        if !Tractor.isRoot {
+            do {
+                try await Tractor.bootstrap(jobs: BuiltinJobs.all)
+            } catch {
+                FileHandle.standardError.write(Data("pool-worker: cannot serve: \(error)\n".utf8))
+                exit(70)
+            }
+        }
+        await PoolWorker.main()
+    }
+}
+
+/// The command-line tool.
 struct PoolWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool-worker",
         abstract: "The Tractor pool's generic worker executable and tools.",
-        discussion: "Example: pool-worker topology --json",
+        discussion: "Examples: pool-worker topology --json; pool-worker report-bindings --placement perNUMANode",
         version: "0.1.0",
-        subcommands: [TopologyCommand.self, BindingCheckCommand.self]
+        subcommands: [TopologyCommand.self, ReportBindingsCommand.self, BindingCheckCommand.self]
     )
 }

@@ -5,6 +5,7 @@
 #ifndef C_TRACTOR_LINUX_H
 #define C_TRACTOR_LINUX_H
 
+#include <stddef.h>
 #include <sys/types.h>
 #ifdef __linux__
 #include <sys/epoll.h>
@@ -33,5 +34,29 @@ int ctractor_install_signal_handler(int signal, void (*handler)(int));
 
 /// Restores the default action for `signal`. Returns 0 or -1.
 int ctractor_reset_signal_handler(int signal);
+
+/// sched_setaffinity(2) for thread `tid` (0: the calling thread) with a mask of `size` bytes. Returns 0 or -1.
+/// (Glibc's Swift module does not export the call.)
+int ctractor_sched_setaffinity(pid_t tid, size_t size, const unsigned long *mask);
+
+/// sched_getaffinity(2), the raw system call: fills `mask` (`size` bytes) and returns the number of bytes the kernel
+/// wrote, or -1 with errno set (EINVAL when `size` is smaller than the kernel's CPU mask).
+int ctractor_sched_getaffinity(pid_t tid, size_t size, unsigned long *mask);
+
+/// set_mempolicy(2), which glibc does not wrap: the calling thread's NUMA memory policy. Returns 0 or -1.
+int ctractor_set_mempolicy(int mode, const unsigned long *nodemask, unsigned long maxnode);
+
+/// get_mempolicy(2) for the calling thread (no address, no flags). Returns 0 or -1 (ENOSYS without NUMA support).
+int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode);
+
+/// The Linux memory-policy modes (linux/mempolicy.h), which no glibc header defines.
+enum {
+    CTRACTOR_MPOL_DEFAULT = 0,
+    CTRACTOR_MPOL_PREFERRED = 1,
+    CTRACTOR_MPOL_BIND = 2,
+    CTRACTOR_MPOL_INTERLEAVE = 3,
+    CTRACTOR_MPOL_LOCAL = 4,
+    CTRACTOR_MPOL_PREFERRED_MANY = 5,
+};
 
 #endif

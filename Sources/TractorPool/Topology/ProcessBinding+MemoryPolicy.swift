@@ -22,6 +22,19 @@ extension ProcessBinding {
             self.name = name
         }
 
+        /// The policy of a Linux mode number (`MPOL_DEFAULT` 0 … `MPOL_PREFERRED_MANY` 5, from linux/mempolicy.h).
+        init(mode: Int32) {
+            switch mode {
+            case 0: self = .default
+            case 1: self = .preferred
+            case 2: self = .bind
+            case 3: self = .interleave
+            case 4: self = .local
+            case 5: self = .preferredMany
+            default: self.init(name: "mode \(mode)")
+            }
+        }
+
         /// The system default: pages come from the node of the CPU that touches them first.
         public static var `default`: Self { .init(name: "default") }
         /// Pages come only from the policy's nodes (`MPOL_BIND`).

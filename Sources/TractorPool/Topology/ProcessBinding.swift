@@ -60,7 +60,8 @@ public struct ProcessBinding: Sendable, Hashable, Codable, CustomStringConvertib
     /// try ProcessBinding.apply(cpus: plan.workers[0].cpus, memoryNode: plan.workers[0].numaNode)
     /// ```
     ///
-    /// The corresponding C functions are `set_mempolicy` (`MPOL_BIND`, from libnuma) and `sched_setaffinity`.
+    /// The corresponding C functions are `set_mempolicy` (`MPOL_BIND`) and `sched_setaffinity`, made by the
+    /// runtime, which every spawned worker uses to bind itself.
     ///
     /// - Important: Linux keeps the memory policy per thread: it binds the calling thread and the threads it
     ///   creates afterwards, not threads that already run. Call this before the process starts other threads (or
@@ -72,18 +73,7 @@ public struct ProcessBinding: Sendable, Hashable, Codable, CustomStringConvertib
     ///   used, or when the node does not exist or is not allowed to this process; `.systemCallFailed` when a
     ///   system call fails otherwise.
     public static func apply(cpus: CPUSet?, memoryNode: Int?) throws(TractorError) {
-        if let memoryNode {
-            try bindMemory(toNode: memoryNode)
-        }
-        if let cpus {
-            guard !cpus.isEmpty else {
-                throw TractorError(
-                    .invalidArgument,
-                    "cannot bind a process to an empty CPU set; pass nil to leave it unbound"
-                )
-            }
-            try setAffinityOfAllThreads(cpus)
-        }
+        try bind(cpus: cpus, memoryNode: memoryNode)
     }
 
     /// Applies a binding received in a spawn spec: its CPUs (none means unbound) and its memory node.
@@ -100,13 +90,7 @@ public struct ProcessBinding: Sendable, Hashable, Codable, CustomStringConvertib
     /// - Throws: ``TractorError``, as ``apply(cpus:memoryNode:)`` does, and with code `.invalidArgument` for a CPU
     ///   number at or above ``CPUSet/indexLimit``.
     public static func apply(_ spec: BindingSpec) throws(TractorError) {
-        if let cpu = spec.cpus.first(where: { $0 >= CPUSet.indexLimit }) {
-            throw TractorError(
-                .invalidArgument,
-                "cannot bind to CPU \(cpu): CPU numbers stop at \(CPUSet.indexLimit - 1)"
-            )
-        }
-        try apply(cpus: spec.cpus.isEmpty ? nil : CPUSet(spec.cpus), memoryNode: spec.memoryNode.map(Int.init))
+        try ProcessBinder.apply(spec)
     }
 
     /// Reads back the binding of the calling thread: its CPU mask and memory policy.
@@ -119,14 +103,12 @@ public struct ProcessBinding: Sendable, Hashable, Codable, CustomStringConvertib
     /// print("running on CPUs \(binding.cpus)")
     /// ```
     ///
-    /// The corresponding C functions are `sched_getaffinity` and `get_mempolicy` (from libnuma).
+    /// The corresponding C functions are `sched_getaffinity` and `get_mempolicy`.
     ///
     /// - Returns: The binding. On a host without NUMA support the memory policy is ``MemoryPolicy/default``.
     /// - Throws: ``TractorError`` with code `.systemCallFailed` when a system call fails.
     public static func current() throws(TractorError) -> ProcessBinding {
-        let cpus = try callingThreadAffinity()
-        let (policy, nodes) = try memoryPolicyOfCallingThread()
-        return ProcessBinding(cpus: cpus, memoryPolicy: policy, memoryNodes: nodes)
+        try readCallingThread()
     }
 
     /// The CPUs another process (or this one) may run on, from `Cpus_allowed_list` in `/proc/PID/status`.

@@ -142,7 +142,7 @@ extension Topology {
         return TractorError(
             .systemCallFailed,
             "\(call) failed: hwloc could not read the machine's topology",
-            cause: SystemErrno(code, call: call)
+            cause: Errno(code)
         )
     }
 }

@@ -140,6 +140,7 @@ public final class ActorNursery: Sendable {
         )
         var environment = ProcessInfo.processInfo.environment
         environment[SpawnMarker.variable] = marker.encoded
+        environment[ProcessBinder.environmentVariable] = binding?.environmentValue
         let process: ChildProcess
         do {
             process = try await Spawner.spawn(
@@ -157,7 +158,8 @@ public final class ActorNursery: Sendable {
             (channel, hello) = try await pending.wait(timeout: configuration.spawnTimeout)
         } catch {
             process.signal(SIGKILL)
-            _ = await process.waitForExit(timeout: nil)
+            // Reaped before this returns, even when the calling task is cancelled (which ended the wait above).
+            await Task { _ = await process.waitForExit(timeout: nil) }.value
             throw error
         }
         let spec = SpawnSpec(
@@ -188,7 +190,7 @@ public final class ActorNursery: Sendable {
         } catch {
             channel.close()
             process.signal(SIGKILL)
-            _ = await process.waitForExit(timeout: nil)
+            await Task { _ = await process.waitForExit(timeout: nil) }.value
             throw error
         }
         let connection = PeerConnection(

@@ -49,11 +49,16 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
 
     /// The type-erased form the runtime serves.
     public var _erased: ErasedJob {
-        ErasedJob(name: name, kind: .call) { payload, _ in
-            let input = try MessagePackDecoder().decode(Input.self, from: payload)
-            let output = try await body(input)
-            return try MessagePackEncoder().encode(output)
-        }
+        ErasedJob(
+            name: name,
+            kind: .call,
+            invoke: { payload, _ in
+                let input = try MessagePackDecoder().decode(Input.self, from: payload)
+                let output = try await body(input)
+                return try MessagePackEncoder().encode(output)
+            },
+            invokeChunk: chunkInvoker
+        )
     }
 }
 
@@ -91,14 +96,18 @@ public struct ErasedJob: Sendable {
     /// Runs the job: decodes the input from the payload, streams through the endpoint (stream and context jobs),
     /// and returns the encoded output.
     let invoke: @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8]
+    /// Runs a pool chunk of the job's items (see `ChunkJob`); `nil` for jobs that cannot be chunked.
+    let invokeChunk: (@Sendable (ArraySlice<UInt8>) async throws -> [UInt8])?
 
     init(
         name: String,
         kind: CallKind,
-        invoke: @escaping @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8]
+        invoke: @escaping @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8],
+        invokeChunk: (@Sendable (ArraySlice<UInt8>) async throws -> [UInt8])? = nil
     ) {
         self.name = name
         self.kind = kind
         self.invoke = invoke
+        self.invokeChunk = invokeChunk
     }
 }

@@ -156,7 +156,9 @@ extension ActorRuntime {
         if let level = Logger.Level(rawValue: spec.logLevel) { configuration.logLevel = level }
         setConfiguration(configuration)
         if let binding = spec.binding {
-            try BindingHook.apply(binding)
+            // Before the first job runs: every thread's CPU mask, and the memory policy of this thread and the threads
+            // it creates from here on.
+            try ProcessBinder.apply(binding)
         }
     }
 

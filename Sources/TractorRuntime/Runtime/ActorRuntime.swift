@@ -46,6 +46,8 @@ package final class ActorRuntime: Sendable {
             socketDirectory = marker.socketDirectory
             treeSecret = marker.treeSecret
             unsetenv(SpawnMarker.variable)
+            // Bind before anything else runs, so that every thread the runtime starts inherits the memory policy.
+            ProcessBinder.applyFromEnvironment()
         } else {
             identity = ActorID(name: "root", uid: Hex.encode(sys_random_bytes(8)), pid: pid)
             let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
@@ -90,6 +92,9 @@ package final class ActorRuntime: Sendable {
                 table[job.name] = job._erased
             }
         }
+        // Every actor runs pool chunks of its own jobs and reports its binding.
+        table[ChunkJob.name] = ChunkJob.erased(runtime: self)
+        table[BindingReadback.job.name] = BindingReadback.job._erased
         state.withLock { state in
             state.configuration = configuration
             state.jobs = table

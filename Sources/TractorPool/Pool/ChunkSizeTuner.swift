@@ -1,0 +1,54 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// Sizes chunks from measured job time: each job's time per item is learnt from the chunks that come back, and a
+/// chunk gets as many items as fill the target duration.
+///
+/// Short jobs get large chunks, so that the cost of a round trip is shared by many items; long jobs get chunks of
+/// one, so that every worker gets its share. A job not measured yet gets chunks of one.
+struct ChunkSizeTuner: Sendable {
+    /// How long a chunk should take in the worker.
+    var targetDuration: Duration
+    /// The largest chunk.
+    var maximumChunkSize: Int
+    /// Per job name, the time per item in nanoseconds, smoothed.
+    private var nanosecondsPerItem: [String: Double] = [:]
+
+    init(targetDuration: Duration, maximumChunkSize: Int) {
+        self.targetDuration = targetDuration
+        self.maximumChunkSize = Swift.max(1, maximumChunkSize)
+    }
+
+    /// Learns from one chunk: `items` items of `job` took `elapsed` in the worker.
+    mutating func record(job: String, items: Int, elapsed: Duration) {
+        guard items > 0 else { return }
+        let sample = Swift.max(1, elapsed.nanoseconds / Double(items))
+        if let previous = nanosecondsPerItem[job] {
+            nanosecondsPerItem[job] = 0.5 * previous + 0.5 * sample
+        } else {
+            nanosecondsPerItem[job] = sample
+        }
+    }
+
+    /// The time per item learnt for `job`, if any chunk of it came back.
+    func timePerItem(of job: String) -> Duration? {
+        nanosecondsPerItem[job].map { .nanoseconds(Int64($0)) }
+    }
+
+    /// How many items of `job` the next chunk should hold.
+    func chunkSize(for job: String) -> Int {
+        guard let perItem = nanosecondsPerItem[job] else { return 1 }
+        let fitting = targetDuration.nanoseconds / perItem
+        return Int(Swift.min(Double(maximumChunkSize), Swift.max(1, fitting.rounded(.down))))
+    }
+}
+
+extension Duration {
+    /// The duration in nanoseconds, as a floating-point number.
+    var nanoseconds: Double {
+        let parts = components
+        return Double(parts.seconds) * 1e9 + Double(parts.attoseconds) / 1e9
+    }
+}

@@ -1,0 +1,184 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Synchronization
+
+/// The eventual output of a job submitted to a pool: `ProcessPoolExecutor`'s `Future`.
+///
+/// Await ``value`` for the output, or ask with a time limit with ``result(timeout:)``; look at ``state`` without
+/// waiting; ``cancel()`` the job (a job that has started is cancelled in its worker); or have a callback run when it
+/// completes with ``onCompletion(_:)``.
+///
+/// ```swift
+/// let future = try await pool.submit(countPrimes, 1...10_000_000)
+/// future.onCompletion { result in print("done:", result) }
+/// print(try await future.value)
+/// ```
+///
+/// A future outlives its pool's scope, holding its result; leaving the scope completes every future first.
+public final class JobFuture<Output: Sendable>: Sendable {
+    /// The name of the job.
+    public let jobName: String
+    private let canceller: @Sendable () -> Bool
+    private let storage = Mutex(State())
+
+    private struct State {
+        var phase = JobState.pending
+        var result: Result<Output, any Error>?
+        var callbacks: [@Sendable (Result<Output, any Error>) -> Void] = []
+    }
+
+    init(jobName: String, canceller: @escaping @Sendable () -> Bool) {
+        self.jobName = jobName
+        self.canceller = canceller
+    }
+
+    /// Where the job stands: pending, running, succeeded, failed or cancelled.
+    ///
+    /// ```swift
+    /// if future.state == .running { print("started") }
+    /// ```
+    public var state: JobState { storage.withLock { $0.phase } }
+
+    /// Whether the job has completed: succeeded, failed or been cancelled.
+    public var isDone: Bool { storage.withLock { $0.result != nil } }
+
+    /// The job's output, once it has completed.
+    ///
+    /// Cancelling the task that waits cancels the job (see ``cancel()``) and waits for it to end.
+    ///
+    /// ```swift
+    /// let primes = try await future.value
+    /// ```
+    ///
+    /// - Throws: The job's error as ``RemoteActorError``; ``WorkerCrashed`` when its worker died; ``TractorError``
+    ///   `.timedOut` when it ran past its timeout; `CancellationError` when it was cancelled; the pool's error when
+    ///   the pool broke before the job ran.
+    nonisolated(nonsending) public var value: Output {
+        get async throws {
+            try await outcome(until: nil)!.get()
+        }
+    }
+
+    /// The job's output, waiting at most `timeout` for it.
+    ///
+    /// Running out of time does not cancel the job (as in `concurrent.futures`); cancelling the waiting task does.
+    ///
+    /// ```swift
+    /// let primes = try await future.result(timeout: .seconds(5))
+    /// ```
+    ///
+    /// - Parameter timeout: How long to wait; `nil` waits as long as it takes.
+    /// - Throws: ``TractorError`` `.timedOut` when the job has not completed in time; otherwise as ``value``.
+    nonisolated(nonsending) public func result(timeout: Duration?) async throws -> Output {
+        guard let outcome = await outcome(until: timeout.map { .now + $0 }) else {
+            throw TractorError(.timedOut, "job '\(jobName)' did not complete within \(timeout!)")
+        }
+        return try outcome.get()
+    }
+
+    /// The result, or `nil` when `deadline` passes first.
+    private nonisolated(nonsending) func outcome(until deadline: ContinuousClock.Instant?) async -> Result<Output, any Error>? {
+        if let result = storage.withLock({ $0.result }) { return result }
+        let wakeUp = WakeUp()
+        onCompletion { _ in wakeUp.signal() }
+        var relayedCancellation = false
+        while true {
+            if let result = storage.withLock({ $0.result }) { return result }
+            if let deadline, ContinuousClock.now >= deadline { return nil }
+            if Task.isCancelled, !relayedCancellation {
+                relayedCancellation = true
+                _ = cancel()
+            }
+            await wakeUp.wait(until: deadline, ignoringCancellation: relayedCancellation)
+        }
+    }
+
+    /// Cancels the job: a job still queued never runs; a running job is cancelled in its worker (its task sees
+    /// ordinary Swift cancellation), and if it has not stopped within the pool's cancellation grace its worker is
+    /// killed and replaced. Either way the future completes with `CancellationError`.
+    ///
+    /// ```swift
+    /// if future.cancel() { print("it will not deliver a result") }
+    /// ```
+    ///
+    /// - Returns: `true` if the job will end cancelled; `false` if it had already completed.
+    @discardableResult
+    public func cancel() -> Bool {
+        guard !isDone else { return false }
+        return canceller()
+    }
+
+    /// Calls `callback` with the job's result when it completes: at once, on the calling thread, if it already has;
+    /// otherwise on the thread that completes it. Keep it short and non-blocking.
+    ///
+    /// ```swift
+    /// future.onCompletion { result in
+    ///     if case .failure(let error) = result { log.error("job failed: \(error)") }
+    /// }
+    /// ```
+    public func onCompletion(_ callback: @escaping @Sendable (Result<Output, any Error>) -> Void) {
+        let result = storage.withLock { state -> Result<Output, any Error>? in
+            if state.result == nil { state.callbacks.append(callback) }
+            return state.result
+        }
+        if let result { callback(result) }
+    }
+
+    /// The job started running on a worker.
+    func markRunning() {
+        storage.withLock { state in
+            if state.phase == .pending { state.phase = .running }
+        }
+    }
+
+    /// Completes the future; later calls are ignored.
+    func resolve(_ result: Result<Output, any Error>) {
+        let callbacks = storage.withLock { state -> [@Sendable (Result<Output, any Error>) -> Void] in
+            guard state.result == nil else { return [] }
+            state.result = result
+            switch result {
+            case .success: state.phase = .succeeded
+            case .failure(let error): state.phase = error is CancellationError ? .cancelled : .failed
+            }
+            defer { state.callbacks.removeAll() }
+            return state.callbacks
+        }
+        for callback in callbacks { callback(result) }
+    }
+}
+
+/// Where a submitted job stands.
+///
+/// A struct with static members rather than an enum, so that new states are not a breaking change.
+///
+/// ```swift
+/// switch future.state {
+/// case .succeeded, .failed, .cancelled: print("done")
+/// default: print("not yet")
+/// }
+/// ```
+public struct JobState: Sendable, Hashable, CustomStringConvertible {
+    private enum Storage: String, Sendable, Hashable { case pending, running, succeeded, failed, cancelled }
+    private let storage: Storage
+    private init(_ storage: Storage) { self.storage = storage }
+
+    /// Waiting in the queue for a worker.
+    public static var pending: Self { .init(.pending) }
+    /// Sent to a worker, and not completed yet.
+    public static var running: Self { .init(.running) }
+    /// Completed with an output.
+    public static var succeeded: Self { .init(.succeeded) }
+    /// Completed with an error (the job's, its worker's death, its timeout, or the pool's).
+    public static var failed: Self { .init(.failed) }
+    /// Cancelled before or while it ran.
+    public static var cancelled: Self { .init(.cancelled) }
+
+    /// Whether the job has completed (succeeded, failed or cancelled).
+    public var isDone: Bool { storage != .pending && storage != .running }
+
+    /// `pending`, `running`, `succeeded`, `failed` or `cancelled`.
+    public var description: String { storage.rawValue }
+}

@@ -1,0 +1,373 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Glibc
+import Synchronization
+
+/// What the shell attaches to a chunk: its encoded request, and how to hand its results over.
+struct ChunkPayload: Sendable {
+    /// The `tractor.chunk` request, encoded.
+    var request: [UInt8]
+    /// Resolves the chunk's futures (or its part of a `map`); called once.
+    var deliver: @Sendable (ChunkResult) -> Void
+    /// Called when the chunk starts running on a worker.
+    var started: (@Sendable () -> Void)?
+}
+
+/// How a chunk came back.
+enum ChunkResult: Sendable {
+    /// The worker's reply, to decode.
+    case reply([UInt8])
+    /// Every item of the chunk fails with this error.
+    case failure(any Error)
+}
+
+/// The shell around ``PoolDispatcherStateMachine``: one lock over the machine and the continuations it speaks of,
+/// the worker processes, the slots that run chunks, and the timer. Transitions happen under the lock; their effects
+/// (resuming tasks, delivering results, cancelling calls, killing a worker) happen outside it.
+final class PoolDispatcher: Sendable {
+    typealias Machine = PoolDispatcherStateMachine<ChunkPayload>
+    typealias Chunk = Machine.Chunk
+
+    let configuration: ProcessPoolConfiguration
+    let plan: PlacementPlan
+    let topology: Topology
+    /// Each worker's in-flight window, in chunks.
+    let window: Int
+    let state: Mutex<State>
+
+    struct State: Sendable {
+        var machine: Machine
+        var nextID: UInt64 = 1
+        var slotWaiters: [SlotID: CheckedContinuation<Machine.SlotDecision, Never>] = [:]
+        /// Decisions for slots whose continuation was not stored yet.
+        var earlySlotDecisions: [SlotID: Machine.SlotDecision] = [:]
+        var submitterWaiters = WaiterList<Void>()
+        var submitterIDs: [SubmitterID: Int] = [:]
+        /// The calls running chunks, to cancel them.
+        var calls: [ChunkID: Task<[UInt8], any Error>] = [:]
+        /// Chunks whose call was to be cancelled before it was registered.
+        var pendingCancels: Set<ChunkID> = []
+        var portals: [WorkerRef: Portal] = [:]
+        var workersByUID: [String: WorkerRef] = [:]
+        /// Exits reported before the worker's portal was registered.
+        var unclaimedExits: [String: TerminationStatus] = [:]
+        var bindings: [Int: WorkerBinding] = [:]
+        var settledWaiters = WaiterList<Void>()
+        var finishWaiters = WaiterList<Void>()
+        /// The timer's current sleep, cancelled to make it look at the deadlines again.
+        var timerSleep: Task<Void, Never>?
+        var timerWakePending = false
+        /// Whether the pool's scope has ended.
+        var closed = false
+    }
+
+    /// What performing actions comes down to, outside the lock.
+    enum Effect: Sendable {
+        case resumeSlot(CheckedContinuation<Machine.SlotDecision, Never>, Machine.SlotDecision)
+        case deliver(Chunk, Machine.Delivery)
+        case cancel(Task<[UInt8], any Error>)
+        case cancelTimer(Task<Void, Never>)
+        case kill(Portal)
+        case resume(CheckedContinuation<Void, Never>)
+    }
+
+    init(configuration: ProcessPoolConfiguration, plan: PlacementPlan, topology: Topology) {
+        self.configuration = configuration
+        self.plan = plan
+        self.topology = topology
+        self.window = Swift.max(1, configuration.inFlightChunksPerWorker)
+        let machine = Machine(
+            configuration: .init(
+                workerCount: plan.workers.count,
+                queueCapacity: Swift.max(1, configuration.queueCapacity),
+                maximumJobsPerWorker: configuration.maxJobsPerWorker.map { Swift.max(1, $0) },
+                cancellationGrace: configuration.cancellationGrace,
+                targetChunkDuration: configuration.targetChunkDuration,
+                maximumChunkSize: configuration.maximumChunkSize
+            )
+        )
+        self.state = Mutex(State(machine: machine))
+    }
+
+    /// How many chunks `map` keeps submitted ahead of its consumer.
+    var mapReadAhead: Int {
+        Swift.max(1, configuration.mapReadAhead ?? 2 * plan.workers.count * window)
+    }
+
+    // MARK: Transitions
+
+    /// Runs `body` under the lock, then performs the actions it returns, outside the lock.
+    @discardableResult
+    func transition<Result>(_ body: (inout State) -> (Result, [Machine.Action])) -> Result {
+        let (result, effects) = state.withLock { state -> (Result, [Effect]) in
+            let (result, actions) = body(&state)
+            return (result, state.effects(of: actions))
+        }
+        perform(effects)
+        return result
+    }
+
+    func perform(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .resumeSlot(let continuation, let decision): continuation.resume(returning: decision)
+            case .deliver(let chunk, let delivery): deliver(chunk, delivery, reply: nil)
+            case .cancel(let task): task.cancel()
+            case .cancelTimer(let task): task.cancel()
+            case .kill(let portal): portal.signal(SIGKILL)
+            case .resume(let continuation): continuation.resume()
+            }
+        }
+    }
+
+    /// Hands a chunk's results over.
+    func deliver(_ chunk: Chunk, _ delivery: Machine.Delivery, reply: [UInt8]?) {
+        let result: ChunkResult
+        switch delivery {
+        case .completed:
+            result = .reply(reply ?? [])
+        case .failed(let error):
+            result = .failure(error)
+        case .cancelled:
+            result = .failure(CancellationError())
+        case .timedOut(let timeout):
+            result = .failure(TractorError(
+                .timedOut, "job '\(chunk.job)' ran longer than its timeout of \(timeout) and was cancelled"
+            ))
+        case .crashed(let crash):
+            result = .failure(crash)
+        }
+        chunk.payload.deliver(result)
+    }
+
+    func makeChunkID() -> ChunkID {
+        state.withLock { state in
+            defer { state.nextID += 1 }
+            return ChunkID(rawValue: state.nextID)
+        }
+    }
+
+    // MARK: Submitting
+
+    /// Puts a chunk in the queue (or straight into a waiting slot), suspending while the queue is full.
+    ///
+    /// - Throws: ``TractorError`` `.scopeClosed` after shutdown or once the pool's scope has ended; the pool's
+    ///   error when it is broken; `CancellationError` when the task is cancelled while suspended.
+    nonisolated(nonsending) func enqueue(_ chunk: Chunk) async throws {
+        enum Outcome { case done, suspend, rejected(any Error) }
+        while true {
+            let outcome = transition { state -> (Outcome, [Machine.Action]) in
+                if state.closed { return (.rejected(Self.scopeEnded), []) }
+                switch state.machine.enqueue(chunk, now: .now) {
+                case .run(let slot, let chunk, let actions): return (.done, [.run(slot, chunk)] + actions)
+                case .queued: return (.done, [])
+                case .suspend: return (.suspend, [])
+                case .reject(.shutDown): return (.rejected(Self.shutDown), [])
+                case .reject(.broken(let error)): return (.rejected(error), [])
+                }
+            }
+            switch outcome {
+            case .done: return
+            case .rejected(let error): throw error
+            case .suspend: try await waitForRoom()
+            }
+        }
+    }
+
+    private nonisolated(nonsending) func waitForRoom() async throws {
+        let (submitter, id) = state.withLock { state -> (SubmitterID, Int) in
+            defer { state.nextID += 1 }
+            let id = state.submitterWaiters.makeID()
+            let submitter = SubmitterID(rawValue: state.nextID)
+            state.submitterIDs[submitter] = id
+            return (submitter, id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let waiting = state.withLock { state -> Bool in
+                    guard state.machine.suspendSubmitter(submitter) else {
+                        _ = state.submitterWaiters.cancel(id)
+                        return false
+                    }
+                    if state.submitterWaiters.add(continuation, id: id) { return true }
+                    _ = state.machine.submitterCancelled(submitter)
+                    return false
+                }
+                if !waiting { continuation.resume() }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state in
+                _ = state.machine.submitterCancelled(submitter)
+                return state.submitterWaiters.cancel(id)
+            }
+            continuation?.resume()
+        }
+        state.withLock { _ = $0.submitterIDs.removeValue(forKey: submitter) }
+        try Task.checkCancellation()
+    }
+
+    /// Cancels a chunk; `false` if it had already ended.
+    func cancel(_ id: ChunkID) -> Bool {
+        transition { state in state.machine.cancel(id, now: .now) }
+    }
+
+    /// A chunk size asked for explicitly, cut to the recycling quota.
+    func limitToQuota(_ size: Int) -> Int {
+        configuration.maxJobsPerWorker.map { Swift.min(size, Swift.max(1, $0)) } ?? size
+    }
+
+    /// How many items the next `map` chunk of `job` should hold.
+    func chunkSize(for job: String) -> Int {
+        state.withLock { $0.machine.chunkSize(for: job) }
+    }
+
+    /// The error that broke the pool, if it is broken.
+    var brokenError: (any Error)? {
+        state.withLock { state in
+            if case .broken(let error)? = state.machine.rejection { return error }
+            return nil
+        }
+    }
+
+    // MARK: Shutting down
+
+    func shutdown(cancelPending: Bool) {
+        transition { state in ((), state.machine.shutdown(cancelPending: cancelPending)) }
+    }
+
+    /// Cancels every queued and running job.
+    func cancelAll() {
+        transition { state in ((), state.machine.cancelAll(now: .now)) }
+    }
+
+    /// Returns when the pool has finished (shut down, and nothing left queued or running), or the task is cancelled.
+    func waitUntilFinished() async {
+        await wait(for: .finished)
+    }
+
+    /// Returns when every worker is up, or the pool no longer takes work, or the task is cancelled.
+    func waitUntilSettled() async {
+        await wait(for: .settled)
+    }
+
+    enum Milestone { case finished, settled }
+
+    private func wait(for milestone: Milestone) async {
+        let id = state.withLock { $0[waiters: milestone].makeID() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let waiting = state.withLock { state -> Bool in
+                    if state.reached(milestone) {
+                        _ = state[waiters: milestone].cancel(id)
+                        return false
+                    }
+                    return state[waiters: milestone].add(continuation, id: id)
+                }
+                if !waiting { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0[waiters: milestone].cancel(id) }?.resume()
+        }
+    }
+
+    /// Ends the scope: whatever is left is cancelled, every waiter resumed; later calls throw `.scopeClosed`.
+    func close() {
+        let effects = state.withLock { state -> [Effect] in
+            state.closed = true
+            var effects = state.effects(of: state.machine.cancelAll(now: .now))
+            let waiters = state.finishWaiters.removeAll() + state.settledWaiters.removeAll()
+                + state.submitterWaiters.removeAll()
+            effects += waiters.map { .resume($0) }
+            return effects
+        }
+        perform(effects)
+    }
+
+    static var shutDown: TractorError {
+        TractorError(
+            .scopeClosed,
+            "the process pool is shut down: submit jobs before calling shutdown() or leaving withProcessPool"
+        )
+    }
+
+    static var scopeEnded: TractorError {
+        TractorError(
+            .scopeClosed,
+            "the process pool's scope has ended: use a ProcessPool only inside the withProcessPool closure"
+        )
+    }
+}
+
+extension PoolDispatcher.State {
+    /// The waiters of a milestone.
+    subscript(waiters milestone: PoolDispatcher.Milestone) -> WaiterList<Void> {
+        get {
+            switch milestone {
+            case .finished: finishWaiters
+            case .settled: settledWaiters
+            }
+        }
+        set {
+            switch milestone {
+            case .finished: finishWaiters = newValue
+            case .settled: settledWaiters = newValue
+            }
+        }
+    }
+
+    func reached(_ milestone: PoolDispatcher.Milestone) -> Bool {
+        switch milestone {
+        case .finished: machine.didFinish || closed
+        case .settled: machine.workersAreSettled || closed
+        }
+    }
+
+    /// Turns the machine's actions into effects, taking the continuations and tasks they name out of the state.
+    mutating func effects(of actions: [PoolDispatcher.Machine.Action]) -> [PoolDispatcher.Effect] {
+        var effects: [PoolDispatcher.Effect] = []
+        for action in actions {
+            switch action {
+            case .run(let slot, let chunk):
+                resumeSlot(slot, .run(chunk), into: &effects)
+            case .stopSlot(let slot):
+                resumeSlot(slot, .stop, into: &effects)
+            case .deliver(let chunk, let delivery):
+                pendingCancels.remove(chunk.id)
+                effects.append(.deliver(chunk, delivery))
+            case .cancelCall(let id):
+                if let task = calls[id] { effects.append(.cancel(task)) } else { pendingCancels.insert(id) }
+            case .kill(let worker):
+                if let portal = portals[worker] { effects.append(.kill(portal)) }
+            case .resumeSubmitter(let submitter):
+                if let id = submitterIDs[submitter], let continuation = submitterWaiters.remove(id) {
+                    effects.append(.resume(continuation))
+                }
+            case .wakeTimer:
+                if let sleep = timerSleep {
+                    timerSleep = nil
+                    effects.append(.cancelTimer(sleep))
+                } else {
+                    timerWakePending = true
+                }
+            case .finished:
+                effects += finishWaiters.removeAll().map { .resume($0) }
+            }
+        }
+        if !settledWaiters.isEmpty, machine.workersAreSettled {
+            effects += settledWaiters.removeAll().map { .resume($0) }
+        }
+        return effects
+    }
+
+    mutating func resumeSlot(_ slot: SlotID, _ decision: PoolDispatcher.Machine.SlotDecision,
+                             into effects: inout [PoolDispatcher.Effect]) {
+        if let continuation = slotWaiters.removeValue(forKey: slot) {
+            effects.append(.resumeSlot(continuation, decision))
+        } else {
+            earlySlotDecisions[slot] = decision
+        }
+    }
+}

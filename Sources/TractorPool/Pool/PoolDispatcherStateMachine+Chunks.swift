@@ -1,0 +1,180 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+// How chunks end: returned, failed, cancelled, timed out; and shutting the pool down.
+
+extension PoolDispatcherStateMachine {
+    /// How the call that ran a chunk failed, as the shell classifies its error.
+    enum CallFailure {
+        /// The worker died during the call (`.actorCrashed`): the chunk's fate waits for the exit status.
+        case workerLost
+        /// The call ended with `CancellationError` (the worker acknowledged a cancel).
+        case cancelled
+        /// Any other error: the chunk fails with it.
+        case error(any Error)
+    }
+
+    /// A chunk that has ended, and how.
+    struct Ended {
+        var chunk: Chunk
+        var delivery: Delivery
+    }
+
+    /// The worker returned a chunk's reply, having spent `elapsed` on it (if it said).
+    ///
+    /// - Returns: The chunk and its delivery (``Delivery/completed``, unless it was cancelled or timed out in the
+    ///   meantime); `nil` if the chunk had already ended.
+    mutating func chunkReturned(_ id: ChunkID, elapsed: Duration?) -> (Ended?, [Action]) {
+        guard let entry = endRunning(id) else { return (nil, []) }
+        if let elapsed { tuner.record(job: entry.chunk.job, items: entry.chunk.itemCount, elapsed: elapsed) }
+        let delivery = entry.stop.map(Self.delivery(for:)) ?? .completed
+        count(delivery, items: entry.chunk.itemCount)
+        return (Ended(chunk: entry.chunk, delivery: delivery), finishIfDone())
+    }
+
+    /// The call that ran a chunk failed.
+    ///
+    /// - Returns: The chunk and its delivery; `nil` if it had already ended, or if its worker died and the chunk
+    ///   waits for ``workerExited(_:status:now:)``.
+    mutating func chunkFailed(_ id: ChunkID, _ failure: CallFailure) -> (Ended?, [Action]) {
+        guard let entry = running[id] else { return (nil, []) }
+        if case .workerLost = failure { return (nil, []) }
+        _ = endRunning(id)
+        let delivery: Delivery
+        if let stop = entry.stop {
+            delivery = Self.delivery(for: stop)
+        } else if case .error(let error) = failure {
+            delivery = .failed(error)
+        } else {
+            delivery = .cancelled
+        }
+        count(delivery, items: entry.chunk.itemCount)
+        return (Ended(chunk: entry.chunk, delivery: delivery), finishIfDone())
+    }
+
+    /// Cancels a chunk: a queued one ends at once; a running one has its call cancelled, and its worker is killed if
+    /// the chunk has not ended within the grace period.
+    ///
+    /// - Returns: Whether the chunk will end cancelled (`false` if it had already ended), and the actions.
+    mutating func cancel(_ id: ChunkID, now: Instant) -> (Bool, [Action]) {
+        if let chunk = queue.removeFirst(where: { $0.id == id }) {
+            count(.cancelled, items: chunk.itemCount)
+            var actions: [Action] = [.deliver(chunk, .cancelled)]
+            if let submitter = waitingSubmitters.first {
+                waitingSubmitters.removeFirst()
+                actions.append(.resumeSubmitter(submitter))
+            }
+            return (true, actions + finishIfDone())
+        }
+        guard running[id] != nil else { return (false, []) }
+        guard running[id]!.stop == nil else { return (true, []) }
+        return (true, stopRunning(id, .cancelled, now: now))
+    }
+
+    /// Fires the deadlines that have passed: running chunks past their timeout are cancelled, and workers whose
+    /// cancelled chunk outlived its grace period are killed.
+    mutating func deadlinesPassed(now: Instant) -> [Action] {
+        var actions: [Action] = []
+        for (id, entry) in running.sorted(by: { $0.key < $1.key }) {
+            if let deadline = entry.timeoutDeadline, deadline <= now, entry.stop == nil {
+                actions += stopRunning(id, .timedOut(entry.chunk.timeout ?? .zero), now: now)
+            } else if let deadline = entry.graceDeadline, deadline <= now {
+                running[id]?.graceDeadline = nil
+                let worker = entry.worker
+                let state = workers[worker.index]
+                if state.generation == worker.generation, state.phase == .ready || state.phase == .retiring {
+                    workers[worker.index].phase = .killing
+                    statistics.workersKilled += 1
+                    actions += stopWaitingSlots { $0 == worker }
+                    actions.append(.kill(worker))
+                }
+            }
+        }
+        return actions
+    }
+
+    /// The earliest timeout or grace deadline of a running chunk.
+    var nextDeadline: Instant? {
+        var earliest: Instant?
+        for entry in running.values {
+            for deadline in [entry.timeoutDeadline, entry.graceDeadline].compactMap({ $0 }) {
+                if earliest == nil || deadline < earliest! { earliest = deadline }
+            }
+        }
+        return earliest
+    }
+
+    /// Shuts the pool down: no more submissions; with `cancelPending`, queued chunks end cancelled. The pool
+    /// finishes when the rest has run.
+    mutating func shutdown(cancelPending: Bool) -> [Action] {
+        if case .running = phase { phase = .draining }
+        var actions: [Action] = []
+        if cancelPending {
+            for chunk in queue.removeAll() {
+                count(.cancelled, items: chunk.itemCount)
+                actions.append(.deliver(chunk, .cancelled))
+            }
+        }
+        actions += waitingSubmitters.map { .resumeSubmitter($0) }
+        waitingSubmitters.removeAll()
+        return actions + finishIfDone()
+    }
+
+    /// Cancels everything: shuts down, drops the queue, and cancels every running chunk.
+    mutating func cancelAll(now: Instant) -> [Action] {
+        var actions = shutdown(cancelPending: true)
+        for id in running.keys.sorted() where running[id]?.stop == nil {
+            actions += stopRunning(id, .cancelled, now: now)
+        }
+        return actions
+    }
+
+    /// The pool cannot go on (a worker could not start): queued chunks fail with `error`, and so do submissions.
+    mutating func breakPool(_ error: any Error) -> [Action] {
+        if case .broken = phase { return [] }
+        phase = .broken(error)
+        var actions: [Action] = []
+        for chunk in queue.removeAll() {
+            count(.failed(error), items: chunk.itemCount)
+            actions.append(.deliver(chunk, .failed(error)))
+        }
+        actions += waitingSubmitters.map { .resumeSubmitter($0) }
+        waitingSubmitters.removeAll()
+        return actions + finishIfDone()
+    }
+
+    // MARK: Helpers
+
+    private mutating func stopRunning(_ id: ChunkID, _ stop: Running.Stop, now: Instant) -> [Action] {
+        running[id]?.stop = stop
+        running[id]?.timeoutDeadline = nil
+        running[id]?.graceDeadline = now + configuration.cancellationGrace
+        return [.cancelCall(id), .wakeTimer]
+    }
+
+    /// Removes a running chunk and frees its place in its worker's window.
+    mutating func endRunning(_ id: ChunkID) -> Running? {
+        guard let entry = running.removeValue(forKey: id) else { return nil }
+        if workers[entry.worker.index].generation == entry.worker.generation {
+            workers[entry.worker.index].inFlight -= 1
+        }
+        return entry
+    }
+
+    static func delivery(for stop: Running.Stop) -> Delivery {
+        switch stop {
+        case .cancelled: .cancelled
+        case .timedOut(let timeout): .timedOut(timeout)
+        }
+    }
+
+    mutating func count(_ delivery: Delivery, items: Int) {
+        switch delivery {
+        case .completed: statistics.jobsCompleted += items
+        case .cancelled: statistics.jobsCancelled += items
+        case .failed, .timedOut, .crashed: statistics.jobsFailed += items
+        }
+    }
+}

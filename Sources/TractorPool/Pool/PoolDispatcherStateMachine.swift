@@ -1,0 +1,342 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// The pool's scheduling, without I/O: the queue of chunks, the workers and their in-flight windows, chunk sizing,
+/// recycling after `maxJobsPerWorker`, cancellation, deadlines, and what a worker's death means for its chunks.
+///
+/// Each worker runs a fixed number of *slots* (its in-flight window); a slot asks for a chunk with
+/// ``nextChunk(for:of:now:)``, runs it, reports how it ended, and asks again. The machine answers with decisions and
+/// ``Action``s that the shell (``PoolDispatcher``) performs outside its lock. Time is an argument, so tests drive
+/// deadlines by hand.
+///
+/// `Payload` is whatever the shell attaches to a chunk (its encoded request and how to deliver its results); the
+/// machine never looks inside it.
+struct PoolDispatcherStateMachine<Payload> {
+    typealias Instant = ContinuousClock.Instant
+
+    struct Configuration: Sendable {
+        /// How many workers the pool keeps.
+        var workerCount: Int
+        /// How many chunks may wait in the queue before `enqueue` asks the submitter to suspend.
+        var queueCapacity: Int
+        /// How many jobs (items) one worker process runs before it is replaced; `nil`: no limit.
+        var maximumJobsPerWorker: Int?
+        /// How long a cancelled (or timed-out) running chunk may take to end before its worker is killed.
+        var cancellationGrace: Duration
+        /// How long a chunk should take, and the largest chunk.
+        var targetChunkDuration: Duration
+        var maximumChunkSize: Int
+    }
+
+    /// One chunk: items of one job, sent to a worker in one call.
+    struct Chunk {
+        var id: ChunkID
+        var job: String
+        var itemCount: Int
+        /// How long the chunk may run once started; `nil`: no limit.
+        var timeout: Duration?
+        var payload: Payload
+    }
+
+    /// How a chunk's items end.
+    enum Delivery {
+        /// The worker returned the chunk's reply: deliver it.
+        case completed
+        /// The call failed as a whole: every item fails with this error.
+        case failed(any Error)
+        /// The chunk was cancelled (before it started, or while it ran).
+        case cancelled
+        /// The chunk ran longer than its timeout and was cancelled.
+        case timedOut(Duration)
+        /// Its worker died while running it.
+        case crashed(WorkerCrashed)
+    }
+
+    /// Side effects for the shell to perform, in order, outside its lock.
+    enum Action {
+        /// Resume a waiting slot with a chunk to run.
+        case run(SlotID, Chunk)
+        /// Resume a waiting slot and end it: its worker is going away, or the pool has finished.
+        case stopSlot(SlotID)
+        /// Resolve a chunk's results.
+        case deliver(Chunk, Delivery)
+        /// Cancel the call that runs this chunk (which sends `cancel` to the worker).
+        case cancelCall(ChunkID)
+        /// Kill the worker (SIGKILL): a cancelled chunk ignored its cancellation past the grace period.
+        case kill(WorkerRef)
+        /// Resume a submitter that waits for room in the queue.
+        case resumeSubmitter(SubmitterID)
+        /// The deadlines changed: the timer must look at ``nextDeadline`` again.
+        case wakeTimer
+        /// The pool has finished: shut down, and nothing is queued or running any more.
+        case finished
+    }
+
+    /// Why a submission was refused.
+    enum Rejection {
+        case shutDown
+        case broken(any Error)
+    }
+
+    enum Phase {
+        case running
+        case draining
+        case broken(any Error)
+    }
+
+    struct Worker {
+        enum Phase: Equatable {
+            /// Not started, or stopped and reaped.
+            case idle
+            case starting
+            case ready
+            /// Its quota is used up or the pool no longer needs it: it takes no more chunks.
+            case retiring
+            /// Being killed because a cancelled chunk ignored its cancellation.
+            case killing
+            /// Its process died unasked, or after being killed.
+            case exited
+        }
+
+        var generation = -1
+        var phase = Phase.idle
+        var pid: Int32 = 0
+        var inFlight = 0
+        /// Jobs (items) given to this generation.
+        var accepted = 0
+    }
+
+    struct Running {
+        enum Stop {
+            case cancelled
+            case timedOut(Duration)
+        }
+
+        var chunk: Chunk
+        var worker: WorkerRef
+        var stop: Stop?
+        var timeoutDeadline: Instant?
+        var graceDeadline: Instant?
+    }
+
+    struct Statistics: Sendable {
+        var jobsCompleted = 0
+        var jobsFailed = 0
+        var jobsCancelled = 0
+        var workersStarted = 0
+        var workerCrashes = 0
+        var workersKilled = 0
+        var workersRecycled = 0
+    }
+
+    let configuration: Configuration
+    var phase = Phase.running
+    var workers: [Worker]
+    var queue = ChunkQueue<Chunk>()
+    var running: [ChunkID: Running] = [:]
+    /// Slots waiting for a chunk, with their worker.
+    var waitingSlots: [SlotID: WorkerRef] = [:]
+    /// Submitters waiting for room in the queue, first first.
+    var waitingSubmitters: [SubmitterID] = []
+    var tuner: ChunkSizeTuner
+    var statistics = Statistics()
+    /// Whether ``Action/finished`` has been emitted.
+    var didFinish = false
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+        self.workers = Array(repeating: Worker(), count: Swift.max(1, configuration.workerCount))
+        self.tuner = ChunkSizeTuner(
+            targetDuration: configuration.targetChunkDuration,
+            maximumChunkSize: configuration.maximumChunkSize
+        )
+    }
+
+    /// Whether the pool has been shut down (or broken) and all its work has ended.
+    var isFinished: Bool {
+        if case .running = phase { return false }
+        return queue.isEmpty && running.isEmpty
+    }
+
+    /// How many items the next chunk of `job` should hold: the tuner's answer, within the recycling quota.
+    func chunkSize(for job: String) -> Int {
+        let tuned = tuner.chunkSize(for: job)
+        return configuration.maximumJobsPerWorker.map { Swift.min(tuned, $0) } ?? tuned
+    }
+
+    // MARK: Submitting
+
+    enum EnqueueAction {
+        /// A slot was waiting: resume it with the chunk.
+        case run(SlotID, Chunk, [Action])
+        /// The chunk waits in the queue.
+        case queued
+        /// The queue is full: suspend, and try again when resumed.
+        case suspend
+        case reject(Rejection)
+    }
+
+    mutating func enqueue(_ chunk: Chunk, now: Instant) -> EnqueueAction {
+        if let rejection { return .reject(rejection) }
+        if queue.isEmpty, let slot = waitingSlot(for: chunk) {
+            let worker = waitingSlots.removeValue(forKey: slot)!
+            let actions = start(chunk, on: worker, now: now)
+            return .run(slot, chunk, actions)
+        }
+        guard queue.count < configuration.queueCapacity else { return .suspend }
+        queue.append(chunk)
+        return .queued
+    }
+
+    /// Records a submitter that got ``EnqueueAction/suspend``; `false` when it should try again at once instead.
+    mutating func suspendSubmitter(_ submitter: SubmitterID) -> Bool {
+        guard rejection == nil, queue.count >= configuration.queueCapacity else { return false }
+        waitingSubmitters.append(submitter)
+        return true
+    }
+
+    /// A suspended submitter gave up (its task was cancelled); `true` if it was still waiting.
+    mutating func submitterCancelled(_ submitter: SubmitterID) -> Bool {
+        guard let index = waitingSubmitters.firstIndex(of: submitter) else { return false }
+        waitingSubmitters.remove(at: index)
+        return true
+    }
+
+    var rejection: Rejection? {
+        switch phase {
+        case .running: nil
+        case .draining: .shutDown
+        case .broken(let error): .broken(error)
+        }
+    }
+
+    // MARK: Slots
+
+    enum SlotDecision {
+        case run(Chunk)
+        /// Nothing to do yet: the slot waits until an action resumes it.
+        case wait
+        case stop
+    }
+
+    mutating func nextChunk(for slot: SlotID, of worker: WorkerRef, now: Instant) -> (SlotDecision, [Action]) {
+        guard workers[worker.index].generation == worker.generation, workers[worker.index].phase == .ready else {
+            return (.stop, [])
+        }
+        if let head = queue.first {
+            guard fitsQuota(head, worker) else {
+                return (.stop, retire(worker))
+            }
+            _ = queue.popFirst()
+            var actions = start(head, on: worker, now: now)
+            if let submitter = waitingSubmitters.first {
+                waitingSubmitters.removeFirst()
+                actions.append(.resumeSubmitter(submitter))
+            }
+            return (.run(head), actions)
+        }
+        if isFinished { return (.stop, []) }
+        if let maximum = configuration.maximumJobsPerWorker, workers[worker.index].accepted >= maximum {
+            return (.stop, retire(worker))
+        }
+        waitingSlots[slot] = worker
+        return (.wait, [])
+    }
+
+    /// A waiting slot's task was cancelled; `true` if it was still waiting.
+    mutating func slotCancelled(_ slot: SlotID) -> Bool {
+        waitingSlots.removeValue(forKey: slot) != nil
+    }
+
+    private func fitsQuota(_ chunk: Chunk, _ worker: WorkerRef) -> Bool {
+        guard let maximum = configuration.maximumJobsPerWorker else { return true }
+        return workers[worker.index].accepted + chunk.itemCount <= maximum
+    }
+
+    /// The waiting slot to give `chunk` to: one on the ready worker with the fewest chunks in flight.
+    private func waitingSlot(for chunk: Chunk) -> SlotID? {
+        var best: (slot: SlotID, inFlight: Int)?
+        for (slot, worker) in waitingSlots {
+            let state = workers[worker.index]
+            guard state.generation == worker.generation, state.phase == .ready, fitsQuota(chunk, worker) else { continue }
+            if best == nil || state.inFlight < best!.inFlight { best = (slot, state.inFlight) }
+        }
+        return best?.slot
+    }
+
+    private mutating func start(_ chunk: Chunk, on worker: WorkerRef, now: Instant) -> [Action] {
+        workers[worker.index].inFlight += 1
+        workers[worker.index].accepted += chunk.itemCount
+        let deadline = chunk.timeout.map { now + $0 }
+        running[chunk.id] = Running(chunk: chunk, worker: worker, timeoutDeadline: deadline)
+        return deadline == nil ? [] : [.wakeTimer]
+    }
+
+    /// Stops a worker taking chunks; its waiting slots end.
+    mutating func retire(_ worker: WorkerRef) -> [Action] {
+        if workers[worker.index].phase == .ready { workers[worker.index].phase = .retiring }
+        return stopWaitingSlots { $0 == worker }
+    }
+
+    mutating func stopWaitingSlots(where matches: (WorkerRef) -> Bool) -> [Action] {
+        let slots = waitingSlots.filter { matches($0.value) }.map(\.key)
+        for slot in slots { waitingSlots.removeValue(forKey: slot) }
+        return slots.map { .stopSlot($0) }
+    }
+
+    /// Gives queued chunks to waiting slots, as far as both go.
+    mutating func dispatchQueued(now: Instant) -> [Action] {
+        var actions: [Action] = []
+        while let head = queue.first, let slot = waitingSlot(for: head) {
+            _ = queue.popFirst()
+            let worker = waitingSlots.removeValue(forKey: slot)!
+            actions += start(head, on: worker, now: now)
+            actions.append(.run(slot, head))
+        }
+        return actions
+    }
+
+    /// Emits ``Action/finished`` once the pool has finished, ending every waiting slot.
+    mutating func finishIfDone() -> [Action] {
+        guard !didFinish, isFinished else { return [] }
+        didFinish = true
+        var actions = stopWaitingSlots { _ in true }
+        actions += waitingSubmitters.map { .resumeSubmitter($0) }
+        waitingSubmitters.removeAll()
+        actions.append(.finished)
+        return actions
+    }
+}
+
+extension PoolDispatcherStateMachine: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine.Chunk: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine.Running: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine.Delivery: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine.Action: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine.SlotDecision: Sendable where Payload: Sendable {}
+
+/// Identifies a chunk within its pool.
+struct ChunkID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    var rawValue: UInt64
+    static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    var description: String { "chunk \(rawValue)" }
+}
+
+/// Identifies one slot (one place in a worker's in-flight window).
+struct SlotID: Hashable, Sendable {
+    var rawValue: UInt64
+}
+
+/// Identifies a submitter waiting for room in the queue.
+struct SubmitterID: Hashable, Sendable {
+    var rawValue: UInt64
+}
+
+/// One generation of one worker: its index in the pool (its placement) and how many processes held it before.
+struct WorkerRef: Hashable, Sendable, CustomStringConvertible {
+    var index: Int
+    var generation: Int
+    var description: String { "worker \(index) (generation \(generation))" }
+}

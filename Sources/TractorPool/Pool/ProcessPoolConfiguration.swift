@@ -1,0 +1,102 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// Settings of one process pool, given to ``withProcessPool(configuration:isolation:_:)``.
+///
+/// Every setting has a default that suits CPU-bound work on one machine; most programs change only the placement,
+/// the executable or the initializer.
+///
+/// ```swift
+/// var configuration = ProcessPoolConfiguration()
+/// configuration.placement = .perNUMANode
+/// configuration.maxJobsPerWorker = 1_000
+/// configuration.initializer = .job(loadModel, "/models/small.bin")
+/// try await withProcessPool(configuration: configuration) { pool in ... }
+/// ```
+public struct ProcessPoolConfiguration: Sendable {
+    /// Where the workers run: one per core, per NUMA node, per hardware thread, a number of unbound workers, or
+    /// explicit CPU sets. Default ``Placement/perCore``: one worker per physical core the process may use, bound to
+    /// it.
+    public var placement: Placement = .perCore
+
+    /// The program the workers run. Default ``ActorExecutable/current``: this binary, re-executed (its `main` must
+    /// call ``Tractor/bootstrap(jobs:configuration:)`` first, listing the jobs the pool runs).
+    public var executable: ActorExecutable = .current
+
+    /// How many jobs one worker process runs before it is replaced by a fresh one; `nil`, the default, for no limit.
+    /// (`ProcessPoolExecutor`'s `max_tasks_per_child`, counted in jobs: `map` chunks are cut to fit.)
+    public var maxJobsPerWorker: Int?
+
+    /// A job each worker runs once, before any other, such as loading data that later jobs read. Default `nil`.
+    /// If it throws, the pool is broken: its jobs fail, and `submit` throws, with an error whose cause is the
+    /// initializer's.
+    public var initializer: PoolInitializer?
+
+    /// How many chunks each worker has in flight at once, so that sending the next overlaps running the current.
+    /// Default 4.
+    public var inFlightChunksPerWorker: Int = 4
+
+    /// How many submitted chunks may wait for a worker; beyond it, `submit` (and `map`'s reading) suspends until
+    /// one starts. Default 1,024.
+    public var queueCapacity: Int = 1_024
+
+    /// How many chunks `map` reads its input ahead of the results consumed; `nil`, the default, for twice the
+    /// chunks all the workers hold in flight. The reorder buffer of an ordered `map` holds at most as many.
+    public var mapReadAhead: Int?
+
+    /// How long a chunk should take in a worker when `map` sizes chunks itself. Default 5 ms: long enough for a
+    /// round trip to cost little, short enough to spread work evenly.
+    public var targetChunkDuration: Duration = .milliseconds(5)
+
+    /// The largest chunk `map` makes when it sizes chunks itself. Default 4,096 items.
+    public var maximumChunkSize: Int = 4_096
+
+    /// How long a cancelled (or timed-out) job may take to stop after its cancellation reached the worker; past
+    /// it, the worker is killed (SIGKILL) and replaced. Default 500 ms.
+    public var cancellationGrace: Duration = .milliseconds(500)
+
+    /// How workers are stopped when they retire or the pool closes: `cancel`, then SIGTERM, then SIGKILL. Default
+    /// ``TeardownPolicy/standard``.
+    public var teardown: TeardownPolicy = .standard
+
+    /// How long a worker may take to start and connect back. Default 60 seconds.
+    public var spawnTimeout: Duration = .seconds(60)
+
+    /// The default configuration.
+    public init() {}
+
+    /// A configuration with another placement.
+    ///
+    /// ```swift
+    /// let configuration = ProcessPoolConfiguration(placement: .workers(8))
+    /// ```
+    public init(placement: Placement) {
+        self.placement = placement
+    }
+}
+
+/// A job every worker of a pool runs once before any other: `ProcessPoolExecutor`'s `initializer`.
+///
+/// Whatever the job leaves in its process (a global, a cache) is there for the jobs that follow in that worker.
+///
+/// ```swift
+/// let warmUp = Job("warm_up") { (path: String) -> Int in try Model.load(path) }
+/// configuration.initializer = .job(warmUp, "/models/small.bin")
+/// ```
+public struct PoolInitializer: Sendable {
+    /// The job's name.
+    public let jobName: String
+    let run: @Sendable (Portal) async throws -> Void
+
+    /// An initializer that runs `job` with `input` (its output is ignored).
+    public static func job<Input, Output>(_ job: Job<Input, Output>, _ input: Input) -> PoolInitializer {
+        PoolInitializer(jobName: job.name) { portal in _ = try await portal.run(job, input) }
+    }
+
+    /// An initializer that runs `job`, which takes no input.
+    public static func job<Output>(_ job: Job<NoInput, Output>) -> PoolInitializer {
+        .job(job, NoInput())
+    }
+}

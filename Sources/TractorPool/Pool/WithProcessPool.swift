@@ -1,0 +1,101 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// Opens a process pool: pinned worker processes that run jobs, with the API of Python's `ProcessPoolExecutor`.
+///
+/// The workers start at once, in the background, one per placement slot (by default one per physical core the
+/// process may use, each bound to its core and binding itself before it allocates); the body may submit jobs
+/// straight away. A worker that dies fails only the jobs it was running, with ``WorkerCrashed``, and is replaced.
+///
+/// Leaving the scope is `shutdown(wait: true)`: every job submitted completes, then every worker is stopped and
+/// reaped. If the body throws, or the task running the scope is cancelled, the jobs still queued are dropped, the
+/// running ones are cancelled in their workers (a worker whose job ignores it past the grace period is killed), and
+/// the scope returns once every worker is reaped.
+///
+/// ```swift
+/// let isPrime = Job("is_prime") { (n: Int) -> Bool in ... }
+///
+/// @main struct Primes {
+///     static func main() async throws {
+///         try await Tractor.bootstrap(jobs: [isPrime])   // a worker serves here and never returns
+///         try await withProcessPool { pool in
+///             for try await prime in pool.map(isPrime, over: candidates) { print(prime) }
+///         }
+///     }
+/// }
+/// ```
+///
+/// - Parameters:
+///   - configuration: Placement, worker executable, recycling, initializer, windows and time limits.
+///   - isolation: The actor the body runs on; the caller's, by default.
+///   - body: Uses the pool. The handle is invalid once the body returns.
+/// - Returns: The body's result.
+/// - Throws: The body's error; ``TractorError`` `.systemCallFailed` when the machine's topology cannot be read.
+public func withProcessPool<Value: Sendable>(
+    configuration: ProcessPoolConfiguration = ProcessPoolConfiguration(),
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (ProcessPool) async throws -> Value
+) async throws -> Value {
+    let topology = try Topology.current()
+    let plan = configuration.placement.plan(for: topology)
+    for warning in plan.warnings {
+        ActorRuntime.shared.logger.warning("process pool placement \(configuration.placement): \(warning)")
+    }
+    let dispatcher = PoolDispatcher(configuration: configuration, plan: plan, topology: topology)
+    var nurseryConfiguration = ActorNurseryConfiguration()
+    nurseryConfiguration.executable = configuration.executable
+    nurseryConfiguration.teardown = configuration.teardown
+    nurseryConfiguration.spawnTimeout = configuration.spawnTimeout
+    nurseryConfiguration.unexpectedExitHandler = { actor, status in
+        dispatcher.actorExited(actor, status: status)
+    }
+    let pool = ProcessPool(dispatcher: dispatcher)
+
+    let outcome = try await withActorNursery(configuration: nurseryConfiguration, isolation: isolation) { nursery in
+        await withTaskGroup(of: Void.self, returning: Result<Value, any Error>.self, isolation: isolation) { group in
+            group.addTask { await dispatcher.runWorkers(in: nursery) }
+            group.addTask { await dispatcher.runTimer() }
+            let outcome: Result<Value, any Error>
+            do {
+                outcome = .success(try await body(pool))
+            } catch {
+                outcome = .failure(error)
+            }
+            if case .success = outcome, !Task.isCancelled {
+                dispatcher.shutdown(cancelPending: false)
+            } else {
+                dispatcher.cancelAll()
+            }
+            // The workers end first (the timer runs until cancelled): the pool has finished, every worker is reaped.
+            _ = await group.next()
+            dispatcher.close()
+            group.cancelAll()
+            return outcome
+        }
+    }
+    return try outcome.get()
+}
+
+/// Opens a process pool with a placement and the other settings at their defaults.
+///
+/// ```swift
+/// try await withProcessPool(placement: .perNUMANode) { pool in
+///     print(try await pool.bindingReport)
+/// }
+/// ```
+///
+/// - Parameters:
+///   - placement: Where the workers run.
+///   - isolation: The actor the body runs on; the caller's, by default.
+///   - body: Uses the pool. The handle is invalid once the body returns.
+/// - Returns: The body's result.
+/// - Throws: As ``withProcessPool(configuration:isolation:_:)``.
+public func withProcessPool<Value: Sendable>(
+    placement: Placement,
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (ProcessPool) async throws -> Value
+) async throws -> Value {
+    try await withProcessPool(configuration: ProcessPoolConfiguration(placement: placement), isolation: isolation, body)
+}

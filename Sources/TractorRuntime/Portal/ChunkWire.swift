@@ -1,0 +1,139 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+// A pool chunk is one `start` of the built-in job `tractor.chunk` whose payload is an array of inputs; its `return`
+// carries one result or error per item, so that one failing item fails only its own future.
+//
+//   request: [job name, [input, input, …]]
+//   reply:   [nanoseconds the worker spent, [output of each item that succeeded, in order], [[index, error], …]]
+
+/// The request of a chunk: the job to run and its inputs.
+package struct ChunkRequest<Input: Encodable>: Encodable {
+    /// The job's registered name.
+    package var job: String
+    /// One input per item.
+    package var inputs: [Input]
+
+    package init(job: String, inputs: [Input]) {
+        self.job = job
+        self.inputs = inputs
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(job)
+        try container.encode(inputs)
+    }
+}
+
+/// The reply of a chunk: the worker's time, the outputs of the items that succeeded and the errors of the others.
+package struct ChunkReply<Output> {
+    /// The time the worker spent running the items, in nanoseconds.
+    package var elapsedNanoseconds: UInt64
+    /// The outputs of the items that succeeded, in item order.
+    package var values: [Output]
+    /// The items that failed, by index.
+    package var failures: [ChunkItemFailure]
+
+    package init(elapsedNanoseconds: UInt64, values: [Output], failures: [ChunkItemFailure]) {
+        self.elapsedNanoseconds = elapsedNanoseconds
+        self.values = values
+        self.failures = failures
+    }
+
+    /// One result per item, in item order.
+    package var results: [Result<Output, RemoteActorError>] {
+        if failures.isEmpty { return values.map { .success($0) } }
+        var results: [Result<Output, RemoteActorError>] = []
+        results.reserveCapacity(values.count + failures.count)
+        var nextValue = values.startIndex
+        var failureIndex = 0
+        for index in 0..<(values.count + failures.count) {
+            if failureIndex < failures.count, failures[failureIndex].index == index {
+                results.append(.failure(RemoteActorError(failures[failureIndex].error.info)))
+                failureIndex += 1
+            } else if nextValue < values.endIndex {
+                results.append(.success(values[nextValue]))
+                nextValue += 1
+            }
+        }
+        return results
+    }
+}
+
+extension ChunkReply: Encodable where Output: Encodable {
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(elapsedNanoseconds)
+        try container.encode(values)
+        try container.encode(failures)
+    }
+}
+
+extension ChunkReply: Decodable where Output: Decodable {
+    package init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        elapsedNanoseconds = try container.decode(UInt64.self)
+        values = try container.decode([Output].self)
+        failures = try container.decode([ChunkItemFailure].self)
+    }
+}
+
+/// One failed item of a chunk.
+package struct ChunkItemFailure: Sendable, Codable {
+    /// The item's position in the chunk.
+    package var index: Int
+    /// Its error.
+    package var error: WireErrorInfo
+
+    package init(index: Int, error: WireErrorInfo) {
+        self.index = index
+        self.error = error
+    }
+
+    package init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        index = try container.decode(Int.self)
+        error = try container.decode(WireErrorInfo.self)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(index)
+        try container.encode(error)
+    }
+}
+
+/// A `Codable` mirror of ``RemoteErrorInfo``, for errors that travel inside a job's payload (as a chunk's per-item
+/// errors do) rather than in an `error` message.
+package struct WireErrorInfo: Sendable, Codable {
+    var source: ActorID
+    var typeName: String
+    var message: String
+    var backtrace: String?
+    var job: String?
+    var code: String?
+    var relayPath: [ActorID]
+    var nested: [WireErrorInfo]
+
+    package init(_ info: RemoteErrorInfo) {
+        source = info.source
+        typeName = info.typeName
+        message = info.message
+        backtrace = info.backtrace
+        job = info.job
+        code = info.code
+        relayPath = info.relayPath
+        nested = info.nested.map(WireErrorInfo.init)
+    }
+
+    /// The error description this mirrors.
+    package var info: RemoteErrorInfo {
+        RemoteErrorInfo(
+            source: source, typeName: typeName, message: message, backtrace: backtrace, job: job, code: code,
+            relayPath: relayPath, nested: nested.map(\.info)
+        )
+    }
+}

@@ -1,0 +1,60 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import Synchronization
+import PoolWorkerJobs
+import Testing
+import TractorPool
+
+extension PoolSpawningTests {
+    /// Cancelling the task that runs a pool, and failing bodies.
+    @Suite(.timeLimit(.minutes(5)))
+    struct PoolCancellationTests {
+        @Test func cancellingTheTaskRunningAMapReturnsPromptlyWithEveryWorkerReaped() async throws {
+            let (firstResult, results) = AsyncStream<Void>.makeStream()
+            let clock = ContinuousClock()
+            try await PoolTesting.checkingLeaks {
+                let scope = Task {
+                    try await withProcessPool(configuration: PoolTesting.configuration(.perCore)) { pool in
+                        for try await _ in pool.map(BuiltinJobs.sleep, over: Array(repeating: 50, count: 1_000)) {
+                            results.yield()
+                        }
+                    }
+                }
+                var iterator = firstResult.makeAsyncIterator()
+                _ = await iterator.next()
+                let start = clock.now
+                scope.cancel()
+                await #expect(throws: CancellationError.self) { try await scope.value }
+                let elapsed = clock.now - start
+                #expect(PoolTesting.workerChildren().isEmpty, "workers left: \(PoolTesting.workerChildren())")
+                // The acceptance figure is 1 s; the bound here allows for a slow, shared machine.
+                #expect(elapsed < .seconds(10))
+                print("cancelling a map of 1,000 × 50 ms jobs returned in \(elapsed)")
+            }
+        }
+
+        @Test func aThrowingBodyCancelsTheJobsStillRunning() async throws {
+            struct BodyError: Error {}
+            let clock = ContinuousClock()
+            let start = clock.now
+            let futures = Mutex<[JobFuture<Int>]>([])
+            try await PoolTesting.checkingLeaks {
+                await #expect(throws: BodyError.self) {
+                    try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                        for _ in 0..<6 {
+                            let future = try await pool.submit(BuiltinJobs.sleep, 60_000)
+                            futures.withLock { $0.append(future) }
+                        }
+                        throw BodyError()
+                    }
+                }
+            }
+            #expect(clock.now - start < .seconds(30))
+            #expect(futures.withLock { $0.allSatisfy { $0.state == .cancelled } })
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import PoolWorkerJobs
+import Testing
+import TractorPool
+
+extension PoolSpawningTests {
+    /// `map` and `mapUnordered` against real workers.
+    @Suite(.timeLimit(.minutes(5)))
+    struct PoolMapTests {
+        static let inputs = Array(0..<45)
+
+        @Test(arguments: [1, 3, 6, 40, 50, nil] as [Int?])
+        func mapEqualsALocalMapInInputOrder(chunkSize: Int?) async throws {
+            let outputs = try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var outputs: [Int] = []
+                    for try await square in pool.map(BuiltinJobs.square, over: Self.inputs, chunkSize: chunkSize) {
+                        outputs.append(square)
+                    }
+                    return outputs
+                }
+            }
+            #expect(outputs == Self.inputs.map { $0 * $0 })
+        }
+
+        @Test func mapReadsAnAsyncSequenceLazily() async throws {
+            let (stream, continuation) = AsyncStream<Int>.makeStream()
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    continuation.yield(1)
+                    var outputs: [Int] = []
+                    // The stream has yielded one element and is still open: the map must deliver it without
+                    // waiting for the end of its input.
+                    for try await square in pool.map(BuiltinJobs.square, over: stream, chunkSize: 1) {
+                        outputs.append(square)
+                        if outputs.count < 5 { continuation.yield(outputs.count + 1) } else { continuation.finish() }
+                    }
+                    #expect(outputs == [1, 4, 9, 16, 25])
+                }
+            }
+        }
+
+        @Test func mapUnorderedDeliversEveryOutput() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var outputs: [Int] = []
+                    for try await square in pool.mapUnordered(BuiltinJobs.square, over: Self.inputs, chunkSize: 4) {
+                        outputs.append(square)
+                    }
+                    #expect(outputs.sorted() == Self.inputs.map { $0 * $0 })
+                }
+            }
+        }
+
+        @Test func mapOfNothingEndsAtOnce() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var count = 0
+                    for try await _ in pool.map(BuiltinJobs.square, over: [Int]()) { count += 1 }
+                    #expect(count == 0)
+                }
+            }
+        }
+
+        @Test(arguments: [1, 3, 6, nil] as [Int?])
+        func anErrorAtItemKIsRaisedWhenItemKIsReached(chunkSize: Int?) async throws {
+            var inputs = Array(0..<20)
+            inputs[7] = -7
+            let (delivered, error) = try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var delivered: [Int] = []
+                    do {
+                        for try await value in pool.map(BuiltinJobs.failOnNegative, over: inputs, chunkSize: chunkSize) {
+                            delivered.append(value)
+                        }
+                        return (delivered, nil as RemoteActorError?)
+                    } catch let error as RemoteActorError {
+                        return (delivered, error)
+                    }
+                }
+            }
+            #expect(delivered == Array(0..<7))
+            #expect(error?.message == "negative input -7")
+            #expect(error?.isRemote("BuiltinJobError") == true)
+            #expect(error?.job == "fail-on-negative")
+        }
+
+        @Test func aMapTimeoutRaisesATimeoutErrorAndCancelsTheRest() async throws {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let inputs = [10, 10, 10, 10] + Array(repeating: 60_000, count: 8)
+            let (delivered, error, statistics) = try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var delivered: [Int] = []
+                    var caught: TractorError?
+                    do {
+                        for try await value in pool.map(BuiltinJobs.sleep, over: inputs, chunkSize: 1, timeout: .seconds(2)) {
+                            delivered.append(value)
+                        }
+                    } catch let error as TractorError {
+                        caught = error
+                    }
+                    // Every long sleep ends cancelled before the scope may end.
+                    await pool.shutdown(wait: true)
+                    return (delivered, caught, pool.statistics)
+                }
+            }
+            #expect(delivered == [10, 10, 10, 10])
+            #expect(error?.code == .timedOut)
+            #expect(statistics.jobsCancelled == 8)
+            // The 60-second sleeps did not run to their end.
+            #expect(clock.now - start < .seconds(40))
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import PoolWorkerJobs
+import Synchronization
+import Testing
+import TractorPool
+
+extension PoolSpawningTests {
+    /// `submit`, futures, shutdown, recycling and initializers against real workers.
+    @Suite(.timeLimit(.minutes(5)))
+    struct PoolSubmitTests {
+        @Test func aSubmittedJobCompletesItsFuture() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    let future = try await pool.submit(BuiltinJobs.echo, "hello")
+                    let called = Mutex<Result<String, any Error>?>(nil)
+                    #expect(try await future.value == "hello")
+                    #expect(future.state == .succeeded)
+                    #expect(future.isDone)
+                    #expect(!future.cancel(), "a completed job cannot be cancelled")
+                    future.onCompletion { result in called.withLock { $0 = result } }
+                    #expect(try called.withLock { try $0?.get() } == "hello")
+                    #expect(try await future.result(timeout: .seconds(1)) == "hello")
+                }
+            }
+        }
+
+        @Test func aJobsErrorArrivesBoxed() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    let future = try await pool.submit(BuiltinJobs.fail, "no luck")
+                    let error = await #expect(throws: RemoteActorError.self) { try await future.value }
+                    #expect(error?.message == "no luck")
+                    #expect(future.state == .failed)
+                }
+            }
+        }
+
+        @Test func submitAfterShutdownThrowsAClearError() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    _ = try await pool.submit(BuiltinJobs.echo, "before").value
+                    await pool.shutdown()
+                    let error = await #expect(throws: TractorError.self) {
+                        _ = try await pool.submit(BuiltinJobs.echo, "after")
+                    }
+                    #expect(error?.code == .scopeClosed)
+                    #expect(error?.message.contains("shut down") == true)
+                }
+            }
+        }
+
+        @Test func shutdownCancellingPendingJobsCompletesEveryFuture() async throws {
+            let futures = try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                    _ = try await pool.bindings  // both workers are up
+                    var futures: [JobFuture<Int>] = []
+                    for _ in 0..<50 { futures.append(try await pool.submit(BuiltinJobs.sleep, 100)) }
+                    #expect(await PoolTesting.eventually { futures[0].state == .running })
+                    await pool.shutdown(wait: true, cancelPending: true)
+                    return futures
+                }
+            }
+            #expect(futures.allSatisfy { $0.isDone })
+            let cancelled = futures.filter { $0.state == .cancelled }
+            let succeeded = futures.filter { $0.state == .succeeded }
+            #expect(cancelled.count + succeeded.count == 50, "states: \(futures.map(\.state))")
+            // At most two windows of chunks had started; the rest never ran.
+            #expect(succeeded.count <= 2 * ProcessPoolConfiguration().inFlightChunksPerWorker + 2)
+            #expect(succeeded.count >= 1)
+            #expect(cancelled.count >= 30)
+            for future in cancelled {
+                await #expect(throws: CancellationError.self) { _ = try await future.value }
+            }
+        }
+
+        @Test func maxJobsPerWorkerReplacesTheWorker() async throws {
+            var configuration = PoolTesting.configuration(.workers(1))
+            configuration.maxJobsPerWorker = 3
+            let (pids, recycled) = try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: configuration) { pool in
+                    var futures: [JobFuture<Int32>] = []
+                    for _ in 0..<4 { futures.append(try await pool.submit(BuiltinJobs.pid)) }
+                    var pids: [Int32] = []
+                    for future in futures { pids.append(try await future.value) }
+                    return (pids, pool.statistics.workersRecycled)
+                }
+            }
+            #expect(Set(pids[0..<3]).count == 1, "jobs 1-3 ran in \(pids[0..<3])")
+            #expect(pids[3] != pids[0], "job 4 ran in the same worker, \(pids[3])")
+            #expect(recycled >= 1)
+        }
+
+        @Test func anInitializersStateIsVisibleToJobs() async throws {
+            var configuration = PoolTesting.configuration(.workers(2))
+            configuration.initializer = .job(BuiltinJobs.setState, "initialized")
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: configuration) { pool in
+                    var futures: [JobFuture<String?>] = []
+                    for _ in 0..<8 { futures.append(try await pool.submit(BuiltinJobs.getState)) }
+                    for future in futures { #expect(try await future.value == "initialized") }
+                }
+            }
+        }
+
+        @Test func aThrowingInitializerMakesSubmitFailWithItsError() async throws {
+            var configuration = PoolTesting.configuration(.workers(2))
+            configuration.initializer = .job(BuiltinJobs.fail, "cannot initialize")
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: configuration) { pool in
+                    func check(_ error: (any Error)?) {
+                        let tractorError = error as? TractorError
+                        #expect(tractorError?.code == .spawnFailed, "\(String(describing: error))")
+                        let cause = tractorError?.cause as? RemoteActorError
+                        #expect(cause?.message == "cannot initialize")
+                        #expect(cause?.job == "fail")
+                    }
+                    // Submitted before the workers are up: the future fails with the pool's error.
+                    let early = await #expect(throws: (any Error).self) {
+                        _ = try await pool.submit(BuiltinJobs.echo, "too early").value
+                    }
+                    check(early)
+                    check(await #expect(throws: (any Error).self) { _ = try await pool.bindings })
+                    // Once the pool is broken, submit itself throws.
+                    check(await #expect(throws: (any Error).self) { _ = try await pool.submit(BuiltinJobs.echo, "late") })
+                }
+            }
+        }
+
+        @Test func aJobPastItsTimeoutFailsAndThePoolGoesOn() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(1))) { pool in
+                    let slow = try await pool.submit(BuiltinJobs.sleep, 60_000, timeout: .milliseconds(300))
+                    let error = await #expect(throws: TractorError.self) { _ = try await slow.value }
+                    #expect(error?.code == .timedOut)
+                    #expect(slow.state == .failed)
+                    #expect(try await pool.submit(BuiltinJobs.echo, "still here").value == "still here")
+                    #expect(pool.statistics.workersKilled == 0, "the sleep honours cancellation")
+                }
+            }
+        }
+
+        @Test func cancellingAFutureRelaysIntoTheRunningJob() async throws {
+            let directory = PoolTesting.temporaryDirectory()
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(1))) { pool in
+                    let input = RecordAndSleep(directory: directory, milliseconds: 60_000)
+                    let future = try await pool.submit(BuiltinJobs.recordPIDAndSleep, input)
+                    #expect(await PoolTesting.eventually { !PoolTesting.recordedPIDs(in: directory).isEmpty })
+                    #expect(future.state == .running)
+                    #expect(future.cancel())
+                    await #expect(throws: CancellationError.self) { _ = try await future.value }
+                    #expect(future.state == .cancelled)
+                    // The job honoured the cancellation: its worker lives on.
+                    let pid = try #require(PoolTesting.recordedPIDs(in: directory).first)
+                    #expect(try await pool.submit(BuiltinJobs.pid).value == pid)
+                    #expect(pool.statistics.workersKilled == 0)
+                }
+            }
+        }
+
+        @Test func aJobIgnoringCancellationPastTheGraceGetsItsWorkerReplaced() async throws {
+            let configuration = PoolTesting.configuration(.workers(1), cancellationGrace: .milliseconds(300))
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: configuration) { pool in
+                    let before = try await pool.submit(BuiltinJobs.pid).value
+                    let stubborn = try await pool.submit(BuiltinJobs.sleepIgnoringCancellation, 60_000)
+                    #expect(await PoolTesting.eventually { stubborn.state == .running })
+                    #expect(stubborn.cancel())
+                    await #expect(throws: CancellationError.self) { _ = try await stubborn.value }
+                    let after = try await pool.submit(BuiltinJobs.pid).value
+                    #expect(after != before)
+                    #expect(!PoolTesting.isAlive(before))
+                    #expect(pool.statistics.workersKilled == 1)
+                }
+            }
+        }
+
+        @Test func waitAndCompletionsFollowCompletionOrder() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                    let delays = [900, 30, 400]
+                    var futures: [JobFuture<Int>] = []
+                    for delay in delays { futures.append(try await pool.submit(BuiltinJobs.sleep, delay)) }
+
+                    let first = await pool.wait(futures, until: .firstCompleted)
+                    #expect(first.done.count >= 1)
+                    #expect(first.done.first === futures[1])
+
+                    var order: [Int] = []
+                    for try await future in pool.completions(of: futures) { order.append(try await future.value) }
+                    #expect(order == [30, 400, 900])
+
+                    let all = await pool.wait(futures, until: .allCompleted, timeout: .seconds(30))
+                    #expect(all.done.count == 3 && all.pending.isEmpty)
+
+                    let failing = try await pool.submit(BuiltinJobs.fail, "first failure")
+                    let long = try await pool.submit(BuiltinJobs.sleep, 60_000)
+                    let failure = await pool.wait([long, failing], until: .firstFailure)
+                    #expect(failure.done.map(\.jobName) == ["fail"])
+                    #expect(failure.pending.map(\.jobName) == ["sleep"])
+                    let timedOut = await pool.wait([long], timeout: .milliseconds(100))
+                    #expect(timedOut.pending.count == 1)
+                    long.cancel()
+                }
+            }
+        }
+    }
+}

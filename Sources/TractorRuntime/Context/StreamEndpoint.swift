@@ -131,7 +131,7 @@ package final class StreamEndpoint: Sendable {
                 } onCancel: {
                     wakeConsumer()
                 }
-                try Task.checkCancellation()
+                // Look at the stream again before at cancellation: an error that woke us names the cause better.
             }
         }
     }

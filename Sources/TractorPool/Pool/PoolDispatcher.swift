@@ -87,7 +87,8 @@ final class PoolDispatcher: Sendable {
                 maximumJobsPerWorker: configuration.maxJobsPerWorker.map { Swift.max(1, $0) },
                 cancellationGrace: configuration.cancellationGrace,
                 targetChunkDuration: configuration.targetChunkDuration,
-                maximumChunkSize: configuration.maximumChunkSize
+                maximumChunkSize: configuration.maximumChunkSize,
+                window: Swift.max(1, configuration.inFlightChunksPerWorker)
             )
         )
         self.state = Mutex(State(machine: machine))

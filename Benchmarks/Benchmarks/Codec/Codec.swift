@@ -15,12 +15,23 @@ struct SmallRecord: Codable, Equatable {
     var tags: [String]
 }
 
+/// The tolerances `make bench-check` allows against the checked-in p90 thresholds (Benchmarks/Thresholds/): timings
+/// move with the machine's load, allocation counts should not move at all.
+var codecThresholds: [BenchmarkMetric: BenchmarkThresholds] {
+    [
+        .wallClock: .init(relative: [.p90: 50]),
+        .throughput: .init(relative: [.p90: 50]),
+        .mallocCountTotal: .init(absolute: [.p90: 2]),
+    ]
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
         warmupIterations: 10,
         maxDuration: .seconds(2),
-        maxIterations: 1_000_000
+        maxIterations: 1_000_000,
+        thresholds: codecThresholds
     )
 
     // 1,000 integers of mixed sizes: about a third fit a positive fixint, the rest take 2, 3 or 5 bytes.

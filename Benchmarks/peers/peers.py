@@ -397,6 +397,15 @@ WORKLOADS = {
 }
 
 
+def run_one(key, workload, arguments):
+    """One workload on one peer, in this process."""
+    peer = PEERS[key](arguments.workers)
+    if workload == "primes":
+        counts = sorted({1, arguments.workers})
+        return run_primes(peer, arguments.primes_repeats or arguments.repeats, counts)
+    return WORKLOADS[workload](peer, arguments.repeats)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, required=True, help="worker count (the Swift pool's: physical cores)")
@@ -406,9 +415,15 @@ def main():
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: " + ", ".join(WORKLOADS))
     parser.add_argument("--out", help="write the JSON here as well as to standard output")
     parser.add_argument("--no-venv", action="store_true", help="run with this interpreter, as it is")
+    parser.add_argument("--one", metavar="PEER:WORKLOAD", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if not arguments.no_venv:
         ensure_venv()
+
+    if arguments.one:
+        key, workload = arguments.one.split(":")
+        print(json.dumps(run_one(key, workload, arguments)))
+        return
 
     from importlib.metadata import version
 
@@ -421,16 +436,21 @@ def main():
         "peers": {},
     }
     for key in arguments.peers.split(","):
-        peer = PEERS[key](arguments.workers)
-        figures = {"name": peer.name}
+        figures = {"name": PEERS[key].name}
         for workload in arguments.workloads.split(","):
+            # Each workload of each peer in a fresh interpreter: nothing one leaves behind (a grown heap that forked
+            # workers would inherit, threads, a resource tracker) weighs on the next.
             began = time.perf_counter()
-            if workload == "primes":
-                counts = sorted({1, arguments.workers})
-                figures[workload] = run_primes(peer, arguments.primes_repeats or arguments.repeats, counts)
-            else:
-                figures[workload] = WORKLOADS[workload](peer, arguments.repeats)
-            print(f"peers: {peer.name} {workload} done in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+            command = [sys.executable, os.path.abspath(__file__), "--no-venv", "--one", f"{key}:{workload}",
+                       "--workers", str(arguments.workers), "--repeats", str(arguments.repeats)]
+            if arguments.primes_repeats:
+                command += ["--primes-repeats", str(arguments.primes_repeats)]
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode != 0:
+                sys.stderr.write(result.stderr)
+                raise SystemExit(f"peers: {PEERS[key].name} {workload} failed ({result.returncode})")
+            figures[workload] = json.loads(result.stdout.strip().splitlines()[-1])
+            print(f"peers: {PEERS[key].name} {workload} done in {time.perf_counter() - began:.1f} s", file=sys.stderr)
         report["peers"][key] = figures
     text = json.dumps(report, indent=2)
     if arguments.out:

@@ -19,16 +19,16 @@ SPEC = {
     # default is 1, the chunk-1 row).
     "map": [
         {"label": "chunk 1", "chunk": 1, "items": 1_000},
-        {"label": "chunk 100", "chunk": 100, "items": 1_000_000},
-        {"label": "chunk 1000", "chunk": 1_000, "items": 1_000_000},
-        {"label": "auto-chunked", "chunk": None, "items": 1_000_000},
+        {"label": "chunk 100", "chunk": 100, "items": 200_000},
+        {"label": "chunk 1000", "chunk": 1_000, "items": 200_000},
+        {"label": "auto-chunked", "chunk": None, "items": 200_000},
     ],
     # Single submit round trips, one at a time: submit a no-op, wait for its result.
     "submit": {"count": 2_000},
     # Count primes below `limit` in `pieces` equal ranges, one range per task (chunk size 1); the result must be
     # `expected`. Trial division by 2 and by the odd numbers up to the square root, as Swift's `countPrimes(in:)`.
-    "primes": {"limit": 3_000_000, "pieces": 64, "expected": 216_816},
-    # Open a pool, run one no-op, close the pool (every worker exited).
+    "primes": {"limit": 1_000_000, "pieces": 64, "expected": 78_498},
+    # Open a pool, run one no-op, close the pool (every worker exited): `count` times per run.
     "startup": {"count": 8},
     # A map of `jobs` sleeps of `milliseconds` each, chunk size 1, cancelled once its first result is in; the figure
     # is the time from the cancel request until the pool has stopped (every worker exited).

@@ -18,7 +18,13 @@ let cancelledJobMilliseconds = 50
 func cancellationBenchmarks() {
     Benchmark(
         "Pool cancel map of 1000 x 50 ms jobs",
-        configuration: .init(metrics: [.wallClock], scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 10)
+        configuration: .init(
+            metrics: [.wallClock],
+            scalingFactor: .one,
+            maxDuration: .seconds(10),
+            maxIterations: 10,
+            thresholds: poolThresholds([.wallClock])
+        )
     ) { benchmark in
         let (firstResult, firstResultWriter) = AsyncStream.makeStream(of: Void.self)
         let workerPIDs = Mutex<[Int32]>([])

@@ -15,7 +15,8 @@ func workerMemoryBenchmarks() {
             metrics: [workerResidentMemory, workerProportionalMemory],
             units: [workerResidentMemory: .count, workerProportionalMemory: .count],
             scalingFactor: .one,
-            maxIterations: 3
+            maxIterations: 3,
+            thresholds: poolThresholds([workerResidentMemory, workerProportionalMemory])
         )
     ) { benchmark in
         try await withProcessPool(configuration: poolConfiguration()) { pool in

@@ -16,11 +16,12 @@ struct SmallRecord: Codable, Equatable {
 }
 
 /// The tolerances `make bench-check` allows against the checked-in p90 thresholds (Benchmarks/Thresholds/): timings
-/// move with the machine's load, allocation counts should not move at all.
+/// may double on the shared 2-core machine (another build on the other core does that), so only a worse slowdown
+/// fails; allocation counts should not move at all, and are the sharp check.
 var codecThresholds: [BenchmarkMetric: BenchmarkThresholds] {
     [
-        .wallClock: .init(relative: [.p90: 50]),
-        .throughput: .init(relative: [.p90: 50]),
+        .wallClock: .init(relative: [.p90: 100]),
+        .throughput: .init(relative: [.p90: 55]),
         .mallocCountTotal: .init(absolute: [.p90: 2]),
     ]
 }

@@ -29,13 +29,13 @@ let primesRanges: [Range<Int>] = (0..<primesPieces).map { piece in
 }
 
 /// The tolerances `make bench-check` allows against the checked-in p90 thresholds (Benchmarks/Thresholds/), for the
-/// given metrics: wide, because pools of processes on a small shared machine are noisy; a regression worth the name
-/// is larger.
+/// given metrics: wide, because pools of processes on a small shared machine are noisy (timings may double when
+/// another build runs), so a timing fails only past twice its threshold; memory and allocation counts are tighter.
 func poolThresholds(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: BenchmarkThresholds] {
     let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 60]),
+        .wallClock: .init(relative: [.p90: 100]),
         .mallocCountTotal: .init(relative: [.p90: 35]),
-        submitRoundTrip: .init(relative: [.p90: 60]),
+        submitRoundTrip: .init(relative: [.p90: 100]),
         workerResidentMemory: .init(relative: [.p90: 25]),
         workerProportionalMemory: .init(relative: [.p90: 25]),
     ]

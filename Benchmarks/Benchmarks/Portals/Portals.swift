@@ -18,11 +18,12 @@ func workerConfiguration() -> ActorNurseryConfiguration {
 }
 
 /// The tolerances `make bench-check` allows against the checked-in p90 thresholds (Benchmarks/Thresholds/), for the
-/// given metrics: wide, because process spawning and socket round trips on a small shared machine are noisy.
+/// given metrics: wide, because process spawning and socket round trips on a small shared machine are noisy (timings
+/// may double when another build runs), so a timing fails only past twice its threshold.
 func portalsThresholds(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: BenchmarkThresholds] {
     let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 60]),
-        .throughput: .init(relative: [.p90: 60]),
+        .wallClock: .init(relative: [.p90: 100]),
+        .throughput: .init(relative: [.p90: 55]),
         .mallocCountTotal: .init(relative: [.p90: 35]),
     ]
     return tolerances.filter { metrics.contains($0.key) }

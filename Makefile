@@ -5,6 +5,9 @@
 #   make fuzz   fuzzes the wire decoders with libFuzzer for FUZZ_SECONDS (default 300)
 #   make bench-codec   runs the MessagePack codec benchmarks (Benchmarks/, package-benchmark)
 #   make bench-pool    runs the process pool benchmarks (map throughput, submit round trip, primes scaling, start-up)
+#   make bench-compare runs the pool and runtime benchmarks and the same workloads on Python's process pools, prints
+#                      one table and writes Benchmarks/RESULTS.md (under 10 minutes on 2 cores)
+#   make bench-check   runs every suite and checks it against the thresholds checked in for this toolchain
 #
 # Each installs what it needs when it is missing (libhwloc-dev, libnuma-dev, Python's msgspec) and does nothing
 # more when everything is already there.
@@ -15,7 +18,8 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
-.PHONY: run test deps pydeps build-tests fuzz bench bench-codec bench-runtime bench-pool clean
+.PHONY: run test deps pydeps build-tests fuzz bench bench-codec bench-runtime bench-pool bench-compare bench-workers \
+	bench-check bench-thresholds clean
 
 run: deps
 	$(SWIFT) run -c release primes
@@ -83,10 +87,32 @@ bench-pool: deps
 	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
 	$(BENCH) --target Pool
 
-bench: deps
-	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
-	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
+bench: bench-workers
 	$(BENCH)
 
+bench-workers: deps
+	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
+	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
+
+# Our suites and the Python peers (ProcessPoolExecutor, multiprocessing.Pool, loky, mpire; the script puts loky and
+# mpire in Benchmarks/peers/.venv itself) on the same workloads, in one run, as one table.
+bench-compare: deps
+	$(PYTHON) Benchmarks/peers/compare.py
+
+# Thresholds: p90 per benchmark and metric, per toolchain (allocation counts move between runtime versions), in
+# Benchmarks/Thresholds/<major.minor>/. Each suite declares its tolerances; a regression or an improvement beyond them
+# fails bench-check. After an intended change, run bench-thresholds and commit the new files.
+TOOLCHAIN := $(shell $(SWIFT) --version 2>/dev/null | sed -nE 's/.*Swift version ([0-9]+\.[0-9]+).*/\1/p' | head -1)
+THRESHOLDS := $(CURDIR)/Benchmarks/Thresholds/$(TOOLCHAIN)
+
+bench-check: bench-workers
+	$(BENCH) thresholds check --path $(THRESHOLDS) --no-progress
+
+bench-thresholds: bench-workers
+	$(BENCH) thresholds update --path $(THRESHOLDS) --no-progress
+	@# package-benchmark (1.38.1) writes a benchmark's file with the spaces of its name turned into underscores, but
+	@# `thresholds check` reads it under the name as it is: rename them so (no benchmark name here has an underscore).
+	@cd $(THRESHOLDS) && for file in *_*.p90.json; do if [ -e "$$file" ]; then mv -f "$$file" "$${file//_/ }"; fi; done
+
 clean:
-	rm -rf .build $(FUZZ_BUILD) Benchmarks/.build
+	rm -rf .build $(FUZZ_BUILD) Benchmarks/.build Benchmarks/.bench-output

@@ -46,6 +46,8 @@ package final class PeerConnection: Sendable {
         var calls: [UInt64: CallWaiter] = [:]
         var serving: [UInt64: ServedCall] = [:]
         var streams: [UInt64: StreamEndpoint] = [:]
+        /// Every served job was cancelled (the actor is stopping); jobs whose task is made later start cancelled.
+        var servedCancelled = false
         var failure: (any Error & Sendable)?
     }
 
@@ -270,42 +272,57 @@ package final class PeerConnection: Sendable {
         state.withLock { table in
             table.serving[cid] = ServedCall()
             if let endpoint { table.streams[cid] = endpoint }
-            table.serving[cid]?.task = Task { [self] in
-                let reply: Message
-                do {
-                    let output = try await ServingContext.$connection.withValue(self) {
-                        try await job.invoke(start.payload, endpoint)
-                    }
-                    endpoint?.finish()
-                    reply = .return(cid: cid, payload: output)
-                } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
-                    reply = .cancelAck(cid: cid)
-                } catch {
-                    reply = .error(cid: cid, .describing(error, in: actor, job: job.name))
-                }
-                // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
-                // not exit between a job's end and its reply.
-                _ = state.withLock { $0.streams.removeValue(forKey: cid) }
-                endpoint?.fail(CancellationError())
-                try? channel.send(reply)
-                _ = state.withLock { $0.serving.removeValue(forKey: cid) }
-            }
         }
+        // The task is made outside the lock: on a worker pinned to one CPU, a task made under it would start by
+        // spinning on that same lock.
+        let task = Task { [self] in
+            let reply: Message
+            do {
+                let output = try await ServingContext.$connection.withValue(self) {
+                    try await job.invoke(start.payload, endpoint)
+                }
+                endpoint?.finish()
+                reply = .return(cid: cid, payload: output)
+            } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
+                reply = .cancelAck(cid: cid)
+            } catch {
+                reply = .error(cid: cid, .describing(error, in: actor, job: job.name))
+            }
+            // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
+            // not exit between a job's end and its reply.
+            _ = state.withLock { $0.streams.removeValue(forKey: cid) }
+            endpoint?.fail(CancellationError())
+            try? channel.send(reply)
+            _ = state.withLock { $0.serving.removeValue(forKey: cid) }
+        }
+        let cancelNow = state.withLock { table -> Bool in
+            guard table.serving[cid] != nil else { return false }
+            table.serving[cid]?.task = task
+            return table.servedCancelled || table.serving[cid]?.cancelRequested == true
+        }
+        if cancelNow { task.cancel() }
     }
 
     /// Cancels every job served to the peer.
     package func cancelServed() {
         let tasks = state.withLock { state in
-            state.serving.values.compactMap { call -> Task<Void, Never>? in call.task }
+            state.servedCancelled = true
+            return state.serving.values.compactMap { call -> Task<Void, Never>? in call.task }
         }
         for task in tasks { task.cancel() }
     }
 
-    /// Waits for every job served to the peer to finish.
+    /// Waits for every job served to the peer to finish (each has replied by then).
     package func waitForServed() async {
-        let tasks = state.withLock { state in state.serving.values.compactMap(\.task) }
-        for task in tasks { await task.value }
+        while true {
+            let (empty, task) = state.withLock { state in
+                (state.serving.isEmpty, state.serving.values.lazy.compactMap(\.task).first)
+            }
+            if empty { return }
+            if let task { await task.value } else { await Task.yield() }
+        }
     }
+
 
     /// Sends an actor-level message (`cancel(nil)`, `cancelAck(nil)`, `error(nil, …)`).
     package func sendActorMessage(_ message: Message) throws(TractorError) {

@@ -295,7 +295,8 @@ def machine():
 
 def notes(peers):
     semantics = "\n".join(
-        f"  - {figures['name']}: {figures['cancel']['semantics']}"
+        f"  - {figures['name']}: {figures['cancel']['semantics']}; every worker had exited when it returned: "
+        + ("yes" if figures["cancel"]["workers_exited"] else "no")
         for figures in peers["peers"].values() if "cancel" in figures)
     versions = ", ".join(f"{name} {version}" for name, version in peers["versions"].items())
     return f"""Notes on the workloads (identical inputs on both sides: Benchmarks/peers/workloads.py `SPEC` and
@@ -316,8 +317,8 @@ Benchmarks/Benchmarks/Pool):
   {SPEC['primes']['pieces']} ranges, one range per task. The peers run it in CPython, so that row compares
   interpreters as much as pools; the speed-up row compares the pools' scaling.
 - Cancellation: the time from the stop request until the library's call returns. Tractor cancels the task that owns
-  the pool: running jobs are cancelled inside their workers (cooperatively), then every worker exits and is reaped.
-  The peers stop as fast as their API allows:
+  the pool: running jobs are cancelled inside their workers (cooperatively), then every worker exits and is reaped
+  (checked: no worker pid runs afterwards). The peers stop as fast as their API allows:
 {semantics}
 - Memory: VmRSS and Pss of each idle worker after a warm-up map and 200 ms of rest. Forked Python workers share the
   parent interpreter's pages copy-on-write, so their RSS counts pages the parent also holds; PSS divides shared pages
@@ -333,6 +334,8 @@ def main():
     parser.add_argument("--skip-build", action="store_true", help="use the workers already built")
     parser.add_argument("--skip-swift", action="store_true",
                         help="reuse the Swift samples of the last run (Benchmarks/.bench-output/swift)")
+    parser.add_argument("--skip-peers", action="store_true",
+                        help="reuse the peers' figures of the last run (Benchmarks/.bench-output/peers.json)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave Benchmarks/RESULTS.md as it is")
     arguments = parser.parse_args()
     peer_keys = arguments.peers.split(",")
@@ -346,7 +349,11 @@ def main():
     print(f"compare: {workers} workers (one per physical core)", file=sys.stderr)
     if not arguments.skip_swift:
         run_swift_suites()
-    peers = run_peers(workers, arguments.repeats, peer_keys)
+    if arguments.skip_peers:
+        with open(os.path.join(OUTPUT, "peers.json")) as file:
+            peers = json.load(file)
+    else:
+        peers = run_peers(workers, arguments.repeats, peer_keys)
     rows = build_rows(peers, workers)
     elapsed = time.monotonic() - began
     load = f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after (1 min)"

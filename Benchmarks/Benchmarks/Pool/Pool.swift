@@ -110,7 +110,9 @@ let benchmarks: @Sendable () -> Void = {
 
     // CPU-bound scaling: the same Swift function over the same ranges, in pool workers and in-process, on one core
     // and on all of them. In-process on all cores is `DispatchQueue.concurrentPerform`: the physical limit.
-    for (name, placement) in [("1 worker", Placement.workers(1)), ("perCore", .perCore)] {
+    // The pool of one worker is pinned to one core: a worker runs the chunks of its in-flight window concurrently, so
+    // an unbound one would compute on every core.
+    for (name, placement) in [("1 worker", Placement.explicit([firstCore()])), ("perCore", .perCore)] {
         Benchmark("Count primes, pool (\(name))", configuration: .init(scalingFactor: .one, maxIterations: 10)) {
             benchmark in
             try await withProcessPool(configuration: poolConfiguration(placement)) { pool in

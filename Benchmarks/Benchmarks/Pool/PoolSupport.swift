@@ -34,6 +34,12 @@ func warmUp(_ pool: ProcessPool) async throws {
     _ = try await pool.bindings
 }
 
+/// The CPUs of the first core this process may use.
+func firstCore() -> CPUSet {
+    guard let core = (try? Topology.current())?.cores.first else { fatalError("no core in this machine's topology") }
+    return core.cpus
+}
+
 /// A duration in whole nanoseconds.
 func nanoseconds(_ duration: Duration) -> Int {
     let (seconds, attoseconds) = duration.components

@@ -69,10 +69,13 @@ final class NurserySupervisor: Sendable {
             let jobs = child.connection.jobsInFlight
             let running = jobs.isEmpty ? "unexpectedly" : "while running job " + jobs.map { "'\($0)'" }.joined(separator: ", ")
             let error = TractorError(.actorCrashed, "actor \(child.id) \(status) \(running)")
-            child.connection.failCalls(with: error)
+            // The owner hears of the death before the calls fail, so that whoever awaited them can already tell
+            // why they failed.
             if let unexpectedExitHandler {
                 unexpectedExitHandler(child.id, status)
+                child.connection.failCalls(with: error)
             } else {
+                child.connection.failCalls(with: error)
                 jobFailed(error)
             }
         }

@@ -24,8 +24,10 @@ BUILD_LOG := .build/tractor-build.log
 run: deps
 	$(SWIFT) run -c release primes
 
+# Tests run one at a time: many of them spawn process trees and then check that no descriptor leaked and no child is
+# left, which only means something when nothing else spawns beside them.
 test: deps pydeps build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 # System libraries: hwloc (topology, binding) and libnuma (memory policy).
 deps:

@@ -3,7 +3,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Foundation
 import TractorPool
 
 /// Trial division by 2 and the odd numbers up to the square root.
@@ -21,10 +20,12 @@ func isPrime(_ n: Int) -> Bool {
 /// The job the actor processes serve.
 let isPrimeJob = Job("is_prime") { (n: Int) in isPrime(n) }
 
-/// The concurrent primes example: which of six large numbers are prime, checked in one actor process per core.
+/// The concurrent primes example: which of six large numbers are prime, checked by a process pool with one pinned
+/// worker per core.
 ///
-/// Every actor is this same binary, re-executed; `Tractor.bootstrap` makes it serve `is_prime` instead of running
-/// `main` again. The results print in input order.
+/// Every worker is this same binary, re-executed; `Tractor.bootstrap` makes it serve `is_prime` instead of running
+/// `main` again. `map` reads the numbers lazily and yields the results in input order; leaving the pool's scope
+/// stops and reaps every worker.
 @main
 struct Primes {
     static let numbers = [
@@ -35,24 +36,12 @@ struct Primes {
     static func main() async throws {
         try await Tractor.bootstrap(jobs: [isPrimeJob])
 
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, numbers.count))
-        let results = try await withActorNursery { nursery in
-            var portals: [Portal] = []
-            for index in 0..<workers {
-                portals.append(try await nursery.startActor("primes-\(index)", jobs: [isPrimeJob]))
+        try await withProcessPool(placement: .perCore) { pool in
+            var index = 0
+            for try await prime in pool.map(isPrimeJob, over: numbers) {
+                print("\(numbers[index]) is prime: \(prime)")
+                index += 1
             }
-            return try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
-                for (index, n) in numbers.enumerated() {
-                    let portal = portals[index % portals.count]
-                    group.addTask { (index, try await portal.run(isPrimeJob, n)) }
-                }
-                var results = [Bool](repeating: false, count: numbers.count)
-                for try await (index, prime) in group { results[index] = prime }
-                return results
-            }
-        }
-        for (n, prime) in zip(numbers, results) {
-            print("\(n) is prime: \(prime)")
         }
     }
 }

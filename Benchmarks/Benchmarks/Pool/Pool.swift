@@ -11,7 +11,8 @@ import TractorPool
 
 /// A pool of `pool-worker`s (built next to this binary), one per core unless said otherwise.
 func poolConfiguration(_ placement: Placement = .perCore) -> ProcessPoolConfiguration {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let executable =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let directory = URL(fileURLWithPath: executable).deletingLastPathComponent().path
     var configuration = ProcessPoolConfiguration(placement: placement)
     configuration.executable = .path(directory + "/pool-worker")

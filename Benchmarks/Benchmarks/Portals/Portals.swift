@@ -66,101 +66,80 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Throughput counts elements: 100,000 small messages per iteration.
-    Benchmark(
-        "Stream small messages, one stream",
-        configuration: .init(scalingFactor: .one, maxIterations: 20)
-    ) { benchmark in
-        try await withActorNursery(configuration: workerConfiguration()) { nursery in
-            let portal = try await nursery.startActor("streamer")
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                let received = try await portal.openStream(BenchmarkJobs.count, 100_000, window: 512) { stream in
-                    var received = 0
-                    for try await _ in stream { received += 1 }
-                    return received
-                }
-                precondition(received == 100_000)
-            }
-            benchmark.stopMeasurement()
-        }
-    }
-
-    Benchmark(
-        "Stream small messages, 8 streams",
-        configuration: .init(scalingFactor: .one, maxIterations: 20)
-    ) { benchmark in
-        try await withActorNursery(configuration: workerConfiguration()) { nursery in
-            let portal = try await nursery.startActor("streamer")
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                try await withThrowingTaskGroup(of: Int.self) { group in
-                    for _ in 0..<8 {
-                        group.addTask {
-                            try await portal.openStream(BenchmarkJobs.count, 12_500, window: 512) { stream in
-                                var received = 0
-                                for try await _ in stream { received += 1 }
-                                return received
-                            }
+    // Each iteration moves 100,000 small messages, or 64 messages of 1 MiB, through one stream or split over eight
+    // streams sharing one connection. The 1 MiB runs take seconds on the development machine, and at times far longer
+    // (flow control counts messages, not bytes: the default window of 64 lets a stream have 64 MiB in flight), so
+    // they carry 64 MiB, not more, and warm up once.
+    let workloads: [(name: String, streams: Int, request: StreamRequest)] = [
+        ("Stream small messages, one stream", 1, .integers(100_000)),
+        ("Stream small messages, 8 streams", 8, .integers(100_000)),
+        ("Stream 1 MiB messages, one stream", 1, .blobs(64, bytes: 1 << 20)),
+        ("Stream 1 MiB messages, 8 streams", 8, .blobs(64, bytes: 1 << 20)),
+    ]
+    for workload in workloads {
+        let warmups: Int
+        if case .blobs = workload.request { warmups = 1 } else { warmups = 3 }
+        Benchmark(
+            workload.name,
+            configuration: .init(warmupIterations: warmups, scalingFactor: .one, maxIterations: 20)
+        ) { benchmark in
+            try await withActorNursery(configuration: workerConfiguration()) { nursery in
+                let portal = try await nursery.startActor("streamer")
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    let moved = try await withThrowingTaskGroup(of: Int.self) { group in
+                        for _ in 0..<workload.streams {
+                            let share = workload.request.divided(by: workload.streams)
+                            group.addTask { try await share.run(on: portal) }
                         }
+                        return try await group.reduce(0, +)
                     }
-                    var total = 0
-                    for try await received in group { total += received }
-                    precondition(total == 100_000)
+                    precondition(moved == workload.request.expectedUnits)
                 }
+                benchmark.stopMeasurement()
             }
-            benchmark.stopMeasurement()
+        }
+    }
+}
+
+/// What one stream benchmark asks the worker to send.
+enum StreamRequest: Sendable {
+    /// `0..<count` as `Int`s; counts elements.
+    case integers(Int)
+    /// `count` byte arrays of `bytes` each; counts bytes.
+    case blobs(Int, bytes: Int)
+
+    /// The elements (or bytes) a whole iteration moves.
+    var expectedUnits: Int {
+        switch self {
+        case .integers(let count): count
+        case .blobs(let count, let bytes): count * bytes
         }
     }
 
-    // 64 messages of 1 MiB per iteration: 64 MiB. One warm-up run, not three: a run takes seconds on the development
-    // machine, and at times far longer (flow control counts messages, not bytes: the default window of 64 lets a
-    // stream have 64 MiB in flight).
-    Benchmark(
-        "Stream 1 MiB messages, one stream",
-        configuration: .init(warmupIterations: 1, scalingFactor: .one, maxIterations: 20)
-    ) { benchmark in
-        try await withActorNursery(configuration: workerConfiguration()) { nursery in
-            let portal = try await nursery.startActor("streamer")
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                let bytes = try await portal.openStream(BenchmarkJobs.blobs, BlobRequest(count: 64, bytes: 1 << 20)) {
-                    stream in
-                    var bytes = 0
-                    for try await blob in stream { bytes += blob.count }
-                    return bytes
-                }
-                precondition(bytes == 64 << 20)
-            }
-            benchmark.stopMeasurement()
+    /// This request's share when split over `streams` streams.
+    func divided(by streams: Int) -> StreamRequest {
+        switch self {
+        case .integers(let count): .integers(count / streams)
+        case .blobs(let count, let bytes): .blobs(count / streams, bytes: bytes)
         }
     }
 
-    Benchmark(
-        "Stream 1 MiB messages, 8 streams",
-        configuration: .init(warmupIterations: 1, scalingFactor: .one, maxIterations: 20)
-    ) { benchmark in
-        try await withActorNursery(configuration: workerConfiguration()) { nursery in
-            let portal = try await nursery.startActor("streamer")
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                try await withThrowingTaskGroup(of: Int.self) { group in
-                    for _ in 0..<8 {
-                        group.addTask {
-                            try await portal.openStream(BenchmarkJobs.blobs, BlobRequest(count: 8, bytes: 1 << 20)) {
-                                stream in
-                                var bytes = 0
-                                for try await blob in stream { bytes += blob.count }
-                                return bytes
-                            }
-                        }
-                    }
-                    var total = 0
-                    for try await bytes in group { total += bytes }
-                    precondition(total == 64 << 20)
-                }
+    /// Opens the stream on `portal`, reads it to the end, and returns the elements (or bytes) received.
+    func run(on portal: Portal) async throws -> Int {
+        switch self {
+        case .integers(let count):
+            return try await portal.openStream(BenchmarkJobs.count, count, window: 512) { stream in
+                var received = 0
+                for try await _ in stream { received += 1 }
+                return received
             }
-            benchmark.stopMeasurement()
+        case .blobs(let count, let bytes):
+            return try await portal.openStream(BenchmarkJobs.blobs, BlobRequest(count: count, bytes: bytes)) { stream in
+                var received = 0
+                for try await blob in stream { received += blob.count }
+                return received
+            }
         }
     }
 }

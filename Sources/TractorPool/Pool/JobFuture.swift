@@ -80,7 +80,9 @@ public final class JobFuture<Output: Sendable>: Sendable {
     }
 
     /// The result, or `nil` when `deadline` passes first.
-    private nonisolated(nonsending) func outcome(until deadline: ContinuousClock.Instant?) async -> Result<Output, any Error>? {
+    private nonisolated(nonsending) func outcome(
+        until deadline: ContinuousClock.Instant?
+    ) async -> Result<Output, any Error>? {
         if let result = storage.withLock({ $0.result }) { return result }
         let wakeUp = WakeUp()
         onCompletion { _ in wakeUp.signal() }

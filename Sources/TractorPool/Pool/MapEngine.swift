@@ -4,14 +4,15 @@
 //===----------------------------------------------------------------------===//
 
 /// The consuming side of one `map`: submits chunks within the read-ahead (reading a `Sequence` input itself, or
-/// starting the reader of an `AsyncSequence` input), and hands outputs out in order, or as they come. Used by the one
-/// task that iterates; never shared.
+/// starting the reader of an `AsyncSequence` input), and hands outputs out in batches, in order or as they come.
+/// Used by the one task that iterates; never shared.
+@usableFromInline
 final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     private let shared: MapShared<Input, Output>
     private let dispatcher: PoolDispatcher
     private var source: PoolMapSequence<Input, Output>.Source?
-    /// Reads the next element of a `Sequence` input; `nil` once it has ended (or for an `AsyncSequence` input).
-    private var readNext: (() -> Input?)?
+    /// Reads up to n elements of a `Sequence` input; `nil` once it has ended (or for an `AsyncSequence` input).
+    private var readBatch: ((Int) -> [Input])?
     private var reader: Task<Void, Never>?
     private let chunkSize: Int?
     private let timeout: Duration?
@@ -20,8 +21,9 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     private let readAhead: Int
     /// The chunk number an ordered map hands out next.
     private var nextToTake = 0
-    private var buffer: [Result<Output, any Error>] = []
-    private var bufferIndex = 0
+    /// A chunk with failed items, handed out up to ``pendingIndex``.
+    private var pending: ChunkOutputs<Output>?
+    private var pendingIndex = 0
     private var finished = false
 
     init(
@@ -43,28 +45,29 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
         shared.cancel()
     }
 
-    func next(isolation actor: isolated (any Actor)?) async throws -> Output? {
+    /// The next outputs: a non-empty run of them, or `nil` at the end. The error of a failed item is thrown after
+    /// the outputs before it have been handed out; it ends the map.
+    @usableFromInline
+    func nextBatch(isolation actor: isolated (any Actor)?) async throws -> [Output]? {
         while !finished {
-            if bufferIndex < buffer.count {
-                let result = buffer[bufferIndex]
-                bufferIndex += 1
-                switch result {
-                case .success(let output):
-                    return output
-                case .failure(let error):
-                    finish()
-                    throw error
-                }
+            if let pending {
+                if let batch = try takePending(pending) { return batch }
+                continue
             }
             do {
                 start()
                 try await topUp(isolation: actor)
-                guard let results = try await takeResults(isolation: actor) else {
+                guard let outputs = try await takeOutputs(isolation: actor) else {
                     finish()
                     return nil
                 }
-                buffer = results
-                bufferIndex = 0
+                switch outputs {
+                case .values(let values):
+                    if !values.isEmpty { return values }
+                case .mixed, .failed:
+                    pending = outputs
+                    pendingIndex = 0
+                }
             } catch {
                 finish()
                 throw error
@@ -73,13 +76,31 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
         return nil
     }
 
+    /// The successes at the head of a chunk with failures, or its next failure (thrown, ending the map).
+    private func takePending(_ outputs: ChunkOutputs<Output>) throws -> [Output]? {
+        var batch: [Output] = []
+        while pendingIndex < outputs.count {
+            switch outputs.result(at: pendingIndex) {
+            case .success(let output):
+                batch.append(output)
+                pendingIndex += 1
+            case .failure(let error):
+                if !batch.isEmpty { return batch }
+                finish()
+                throw error
+            }
+        }
+        pending = nil
+        return batch.isEmpty ? nil : batch
+    }
+
     /// Starts reading the input, on the first call.
     private func start() {
         guard let source else { return }
         self.source = nil
         switch source {
         case .sequence(let makeReader):
-            readNext = makeReader()
+            readBatch = makeReader()
         case .asyncSequence(let startReader):
             reader = startReader(shared, chunkSize, readAhead)
         }
@@ -87,13 +108,11 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
 
     /// Reads and submits chunks of a `Sequence` input until the read-ahead is full or the input ends.
     private func topUp(isolation actor: isolated (any Actor)?) async throws {
-        while let read = readNext, shared.state.withLock({ $0.outstanding.count }) < readAhead {
+        while let read = readBatch, shared.state.withLock({ $0.outstanding.count }) < readAhead {
             let size = chunkSize.map { dispatcher.limitToQuota($0) } ?? dispatcher.chunkSize(for: shared.job.name)
-            var inputs: [Input] = []
-            inputs.reserveCapacity(Swift.min(size, 1 << 16))
-            while inputs.count < size, let element = read() { inputs.append(element) }
+            let inputs = read(size)
             if inputs.count < size {
-                readNext = nil
+                readBatch = nil
                 shared.state.withLock { $0.inputEnded = true }
             }
             if !inputs.isEmpty { await shared.submit(inputs) }
@@ -102,23 +121,23 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     }
 
     private enum Take {
-        case results([Result<Output, any Error>])
+        case outputs(ChunkOutputs<Output>)
         case exhausted
         case failed(any Error)
         case flush
         case wait
     }
 
-    /// Waits for the next chunk's results: the next in input order, or (unordered) whichever is done first; `nil`
+    /// Waits for the next chunk's outputs: the next in input order, or (unordered) whichever is done first; `nil`
     /// once every input has been delivered.
-    private func takeResults(isolation actor: isolated (any Actor)?) async throws -> [Result<Output, any Error>]? {
+    private func takeOutputs(isolation actor: isolated (any Actor)?) async throws -> ChunkOutputs<Output>? {
         while true {
             let take = shared.state.withLock { state -> Take in
                 let sequence = ordered ? nextToTake : state.arrivals.first
-                if let sequence, let results = state.done.removeValue(forKey: sequence) {
+                if let sequence, let outputs = state.done.removeValue(forKey: sequence) {
                     state.outstanding[sequence] = nil
                     if !ordered { state.arrivals.removeFirst() }
-                    return .results(results)
+                    return .outputs(outputs)
                 }
                 let submittedAhead = ordered ? state.nextSequence > nextToTake : !state.outstanding.isEmpty
                 if !submittedAhead {
@@ -128,10 +147,10 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
                 return .wait
             }
             switch take {
-            case .results(let results):
+            case .outputs(let outputs):
                 if ordered { nextToTake += 1 }
                 shared.readerWakeUp.signal()
-                return results
+                return outputs
             case .exhausted:
                 return nil
             case .failed(let error):
@@ -145,7 +164,8 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
             try Task.checkCancellation()
             if let deadline, ContinuousClock.now >= deadline {
                 throw TractorError(
-                    .timedOut, "map of job '\(shared.job.name)' did not complete within \(timeout ?? .zero); the rest is cancelled"
+                    .timedOut,
+                    "map of job '\(shared.job.name)' did not complete within \(timeout ?? .zero); the rest is cancelled"
                 )
             }
             await shared.consumerWakeUp.wait(until: deadline)
@@ -154,37 +174,9 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
 
     private func finish() {
         finished = true
-        readNext = nil
-        buffer = []
+        readBatch = nil
+        pending = nil
         reader?.cancel()
         shared.cancel()
-    }
-}
-
-/// Turning a chunk's reply into one result per item.
-enum ChunkDecoding {
-    static func results<Output: Decodable & Sendable>(
-        of result: ChunkResult,
-        count: Int,
-        job: String
-    ) -> [Result<Output, any Error>] {
-        switch result {
-        case .failure(let error):
-            return Array(repeating: .failure(error), count: count)
-        case .reply(let bytes):
-            do {
-                let reply = try MessagePackDecoder().decode(ChunkReply<Output>.self, from: bytes)
-                let results = reply.results
-                guard results.count == count else {
-                    throw TractorError(.protocolViolation, "a chunk of \(count) items came back with \(results.count) results")
-                }
-                return results.map { $0.mapError { $0 } }
-            } catch {
-                let failure = TractorError(
-                    .decodingFailed, "could not decode the outputs of job '\(job)' as \(Output.self)", cause: error
-                )
-                return Array(repeating: .failure(failure), count: count)
-            }
-        }
     }
 }

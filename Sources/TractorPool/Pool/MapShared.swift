@@ -11,6 +11,7 @@ import Synchronization
 /// Chunks are numbered as they are submitted; their results wait here, by number, until the consumer takes them.
 /// For an asynchronous input, the inputs read but not yet submitted wait in a partial chunk, which the reader
 /// submits when it is full and the consumer submits when it has nothing else to wait for.
+@usableFromInline
 final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Sendable {
     let job: Job<Input, Output>
     let dispatcher: PoolDispatcher
@@ -22,7 +23,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
     let state = Mutex(State())
 
     struct State: Sendable {
-        var done: [Int: [Result<Output, any Error>]] = [:]
+        var done: [Int: ChunkOutputs<Output>] = [:]
         /// Unordered maps: completed chunk numbers, first first.
         var arrivals: [Int] = []
         var nextSequence = 0
@@ -88,17 +89,19 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
             let payload = ChunkPayload(
                 request: request,
                 deliver: { [self] result in
-                    store(sequence, ChunkDecoding.results(of: result, count: count, job: jobName))
+                    store(sequence, ChunkOutputs(result, count: count, job: jobName))
                 },
                 started: nil
             )
-            try await dispatcher.enqueue(.init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload))
+            try await dispatcher.enqueue(
+                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload)
+            )
         } catch {
-            store(sequence, Array(repeating: .failure(error), count: count))
+            store(sequence, .failed(error, count: count))
         }
     }
 
-    func store(_ sequence: Int, _ results: [Result<Output, any Error>]) {
+    func store(_ sequence: Int, _ results: ChunkOutputs<Output>) {
         state.withLock { state in
             state.done[sequence] = results
             if !ordered { state.arrivals.append(sequence) }
@@ -126,7 +129,9 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
         var target = 1
         do {
             while true {
-                while state.withLock({ $0.outstanding.count + ($0.partial.isEmpty ? 0 : 1) >= readAhead && !$0.cancelled }) {
+                while state.withLock({
+                    $0.outstanding.count + ($0.partial.isEmpty ? 0 : 1) >= readAhead && !$0.cancelled
+                }) {
                     await readerWakeUp.wait()
                     try Task.checkCancellation()
                 }

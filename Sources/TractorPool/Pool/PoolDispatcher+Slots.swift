@@ -4,20 +4,50 @@
 //===----------------------------------------------------------------------===//
 
 // A slot is one place in a worker's in-flight window: a task that takes a chunk, runs it as one call on the worker,
-// reports how it ended, and takes the next, until the machine tells it to stop.
+// reports how it ended, and takes the next, until the machine tells it to stop. Cancelling a running chunk cancels
+// its slot's task (the call relays the cancellation to the worker); that slot then ends, and its worker's loop
+// starts another.
 
 extension PoolDispatcher {
-    /// Runs slot `slot` of `worker` until it is told to stop, the worker dies, or the task is cancelled.
-    func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
+    /// Starts slot `slot` of `worker` as a task of its own, whose handle cancels the chunk it runs; returns when the
+    /// slot has ended (told to stop, its worker dead, its chunk or the calling task cancelled).
+    ///
+    /// - Returns: Whether the slot ended because its chunk was cancelled (its worker may need another slot).
+    func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async -> Bool {
+        let task = Task { await self.slotLoop(slot, of: worker, portal: portal) }
+        let cancelNow = state.withLock { state -> Bool in
+            state.slotTasks[slot] = task
+            return state.slotsCancelledEarly.remove(slot) != nil
+        }
+        if cancelNow { task.cancel() }
+        await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
+        state.withLock { _ = $0.slotTasks.removeValue(forKey: slot) }
+        return task.isCancelled && !Task.isCancelled
+    }
+
+    private func slotLoop(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
         while !Task.isCancelled, let chunk = await nextChunk(for: slot, of: worker) {
             chunk.payload.started?()
-            let result = await call(chunk, on: portal)
+            let result: Result<[UInt8], any Error>
+            do {
+                result = .success(try await portal.call(job: ChunkJob.name, payload: chunk.payload.request))
+            } catch {
+                result = .failure(error)
+            }
             if finish(chunk, with: result) == .workerLost { return }
         }
     }
 
     private func nextChunk(for slot: SlotID, of worker: WorkerRef) async -> Chunk? {
-        let decision = transition { state in state.machine.nextChunk(for: slot, of: worker, now: .now) }
+        let decision = transition { state in
+            let (decision, actions) = state.machine.nextChunk(for: slot, of: worker, now: .now)
+            if case .run(let chunk) = decision { state.slotOfChunk[chunk.id] = slot }
+            return (decision, actions)
+        }
         switch decision {
         case .run(let chunk): return chunk
         case .stop: return nil
@@ -42,22 +72,6 @@ extension PoolDispatcher {
         return nil
     }
 
-    /// Runs `chunk` as one `tractor.chunk` call, in a task of its own so that the chunk alone can be cancelled.
-    private func call(_ chunk: Chunk, on portal: Portal) async -> Result<[UInt8], any Error> {
-        let request = chunk.payload.request
-        let task = Task { try await portal.call(job: ChunkJob.name, payload: request) }
-        let cancelNow = state.withLock { state -> Bool in
-            state.calls[chunk.id] = task
-            return state.pendingCancels.remove(chunk.id) != nil
-        }
-        if cancelNow { task.cancel() }
-        return await withTaskCancellationHandler {
-            await task.result
-        } onCancel: {
-            task.cancel()
-        }
-    }
-
     private enum SlotOutcome { case goOn, workerLost }
 
     /// Reports how a chunk's call ended and delivers its results, unless they wait for the worker's exit status.
@@ -66,8 +80,7 @@ extension PoolDispatcher {
         case .success(let reply):
             let elapsed = ChunkJob.elapsed(ofReply: reply)
             let ended = transition { state in
-                state.calls[chunk.id] = nil
-                state.pendingCancels.remove(chunk.id)
+                state.slotOfChunk[chunk.id] = nil
                 return state.machine.chunkReturned(chunk.id, elapsed: elapsed)
             }
             if let ended { deliver(ended.chunk, ended.delivery, reply: reply) }
@@ -75,8 +88,7 @@ extension PoolDispatcher {
         case .failure(let error):
             let failure = Self.classify(error)
             let ended = transition { state in
-                state.calls[chunk.id] = nil
-                state.pendingCancels.remove(chunk.id)
+                state.slotOfChunk[chunk.id] = nil
                 return state.machine.chunkFailed(chunk.id, failure)
             }
             if let ended { deliver(ended.chunk, ended.delivery, reply: nil) }

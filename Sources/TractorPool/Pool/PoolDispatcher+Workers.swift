@@ -22,19 +22,32 @@ extension PoolDispatcher {
     private func runWorker(_ index: Int, in nursery: ActorNursery) async {
         while !Task.isCancelled, let worker = transition({ state in (state.machine.startWorker(index), []) }) {
             guard let portal = await start(worker, in: nursery) else { return }
-            await withDiscardingTaskGroup { group in
-                for _ in 0..<window {
-                    let slot = state.withLock { state in
-                        defer { state.nextID += 1 }
-                        return SlotID(rawValue: state.nextID)
-                    }
-                    group.addTask { await self.runSlot(slot, of: worker, portal: portal) }
+            await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<window { addSlot(of: worker, portal: portal, to: &group) }
+                // A slot whose chunk was cancelled ends: the window is refilled while the worker takes chunks.
+                while let chunkCancelled = await group.next() {
+                    if chunkCancelled, isTakingChunks(worker) { addSlot(of: worker, portal: portal, to: &group) }
                 }
             }
             if case .retire = state.withLock({ $0.machine.slotsEnded(worker) }) {
                 _ = try? await portal.cancelActor()
             }
             stopped(worker, portal: portal)
+        }
+    }
+
+    private func addSlot(of worker: WorkerRef, portal: Portal, to group: inout TaskGroup<Bool>) {
+        let slot = state.withLock { state in
+            defer { state.nextID += 1 }
+            return SlotID(rawValue: state.nextID)
+        }
+        group.addTask { await self.runSlot(slot, of: worker, portal: portal) }
+    }
+
+    private func isTakingChunks(_ worker: WorkerRef) -> Bool {
+        state.withLock { state in
+            let current = state.machine.workers[worker.index]
+            return current.generation == worker.generation && current.phase == .ready
         }
     }
 
@@ -50,7 +63,9 @@ extension PoolDispatcher {
                 binding: placement.bindingSpec
             )
         } catch {
-            let failure = TractorError(.spawnFailed, "pool worker \(worker.index) could not start: \(error)", cause: error)
+            let failure = TractorError(
+                .spawnFailed, "pool worker \(worker.index) could not start: \(error)", cause: error
+            )
             transition { state in ((), state.machine.workerFailedToStart(worker, error: failure)) }
             return nil
         }

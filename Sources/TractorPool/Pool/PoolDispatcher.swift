@@ -46,10 +46,12 @@ final class PoolDispatcher: Sendable {
         var earlySlotDecisions: [SlotID: Machine.SlotDecision] = [:]
         var submitterWaiters = WaiterList<Void>()
         var submitterIDs: [SubmitterID: Int] = [:]
-        /// The calls running chunks, to cancel them.
-        var calls: [ChunkID: Task<[UInt8], any Error>] = [:]
-        /// Chunks whose call was to be cancelled before it was registered.
-        var pendingCancels: Set<ChunkID> = []
+        /// The task of every slot, to cancel the chunk it runs (a cancelled slot ends after its chunk).
+        var slotTasks: [SlotID: Task<Void, Never>] = [:]
+        /// Slots cancelled before their task was registered.
+        var slotsCancelledEarly: Set<SlotID> = []
+        /// The slot running each running chunk.
+        var slotOfChunk: [ChunkID: SlotID] = [:]
         var portals: [WorkerRef: Portal] = [:]
         var workersByUID: [String: WorkerRef] = [:]
         /// Exits reported before the worker's portal was registered.
@@ -68,7 +70,6 @@ final class PoolDispatcher: Sendable {
     enum Effect: Sendable {
         case resumeSlot(CheckedContinuation<Machine.SlotDecision, Never>, Machine.SlotDecision)
         case deliver(Chunk, Machine.Delivery)
-        case cancel(Task<[UInt8], any Error>)
         case cancelTimer(Task<Void, Never>)
         case kill(Portal)
         case resume(CheckedContinuation<Void, Never>)
@@ -86,7 +87,8 @@ final class PoolDispatcher: Sendable {
                 maximumJobsPerWorker: configuration.maxJobsPerWorker.map { Swift.max(1, $0) },
                 cancellationGrace: configuration.cancellationGrace,
                 targetChunkDuration: configuration.targetChunkDuration,
-                maximumChunkSize: configuration.maximumChunkSize
+                maximumChunkSize: configuration.maximumChunkSize,
+                window: Swift.max(1, configuration.inFlightChunksPerWorker)
             )
         )
         self.state = Mutex(State(machine: machine))
@@ -115,7 +117,6 @@ final class PoolDispatcher: Sendable {
             switch effect {
             case .resumeSlot(let continuation, let decision): continuation.resume(returning: decision)
             case .deliver(let chunk, let delivery): deliver(chunk, delivery, reply: nil)
-            case .cancel(let task): task.cancel()
             case .cancelTimer(let task): task.cancel()
             case .kill(let portal): portal.signal(SIGKILL)
             case .resume(let continuation): continuation.resume()
@@ -331,14 +332,19 @@ extension PoolDispatcher.State {
         for action in actions {
             switch action {
             case .run(let slot, let chunk):
+                slotOfChunk[chunk.id] = slot
                 resumeSlot(slot, .run(chunk), into: &effects)
             case .stopSlot(let slot):
                 resumeSlot(slot, .stop, into: &effects)
             case .deliver(let chunk, let delivery):
-                pendingCancels.remove(chunk.id)
+                slotOfChunk[chunk.id] = nil
                 effects.append(.deliver(chunk, delivery))
             case .cancelCall(let id):
-                if let task = calls[id] { effects.append(.cancel(task)) } else { pendingCancels.insert(id) }
+                // Under the lock, so that the slot cannot have moved on to another chunk. Its task's cancellation
+                // handler (the portal call's) takes no lock of this shell.
+                if let slot = slotOfChunk[id] {
+                    if let task = slotTasks[slot] { task.cancel() } else { slotsCancelledEarly.insert(slot) }
+                }
             case .kill(let worker):
                 if let portal = portals[worker] { effects.append(.kill(portal)) }
             case .resumeSubmitter(let submitter):

@@ -66,7 +66,8 @@ extension PoolDispatcherStateMachine {
                     continue
                 }
             } else {
-                delivery = .crashed(WorkerCrashed(workerID: worker.index, pid: pid, status: status, job: entry.chunk.job))
+                let crash = WorkerCrashed(workerID: worker.index, pid: pid, status: status, job: entry.chunk.job)
+                delivery = .crashed(crash)
             }
             count(delivery, items: entry.chunk.itemCount)
             actions.append(.deliver(entry.chunk, delivery))

@@ -28,6 +28,8 @@ struct PoolDispatcherStateMachine<Payload> {
         /// How long a chunk should take, and the largest chunk.
         var targetChunkDuration: Duration
         var maximumChunkSize: Int
+        /// How many chunks a worker has in flight at most (its slots).
+        var window: Int = 4
     }
 
     /// One chunk: items of one job, sent to a worker in one call.
@@ -225,7 +227,7 @@ struct PoolDispatcherStateMachine<Payload> {
         guard workers[worker.index].generation == worker.generation, workers[worker.index].phase == .ready else {
             return (.stop, [])
         }
-        if let head = queue.first {
+        if let head = queue.first, workers[worker.index].inFlight < windowLimit(for: head) {
             guard fitsQuota(head, worker) else {
                 return (.stop, retire(worker))
             }
@@ -250,6 +252,17 @@ struct PoolDispatcherStateMachine<Payload> {
         waitingSlots.removeValue(forKey: slot) != nil
     }
 
+    /// How many chunks a worker may have in flight when the next is `chunk`: the whole window for short chunks, so
+    /// that sending overlaps running; fewer for long ones, which gain nothing from waiting in a worker and would hold
+    /// back the end of a batch (one worker busy with several while another idles).
+    func windowLimit(for chunk: Chunk) -> Int {
+        guard let perItem = tuner.timePerItem(of: chunk.job) else { return configuration.window }
+        let expected = perItem * chunk.itemCount
+        if expected >= configuration.targetChunkDuration / 5 { return 1 }
+        if expected >= configuration.targetChunkDuration / 50 { return Swift.min(2, configuration.window) }
+        return configuration.window
+    }
+
     private func fitsQuota(_ chunk: Chunk, _ worker: WorkerRef) -> Bool {
         guard let maximum = configuration.maximumJobsPerWorker else { return true }
         return workers[worker.index].accepted + chunk.itemCount <= maximum
@@ -260,7 +273,11 @@ struct PoolDispatcherStateMachine<Payload> {
         var best: (slot: SlotID, inFlight: Int)?
         for (slot, worker) in waitingSlots {
             let state = workers[worker.index]
-            guard state.generation == worker.generation, state.phase == .ready, fitsQuota(chunk, worker) else { continue }
+            guard state.generation == worker.generation, state.phase == .ready, fitsQuota(chunk, worker),
+                state.inFlight < windowLimit(for: chunk)
+            else {
+                continue
+            }
             if best == nil || state.inFlight < best!.inFlight { best = (slot, state.inFlight) }
         }
         return best?.slot

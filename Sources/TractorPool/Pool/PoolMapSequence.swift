@@ -3,22 +3,30 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// The outputs of ``ProcessPool/map(_:over:chunkSize:timeout:)-(_,Sequence,_,_)`` and its relatives: an
-/// asynchronous sequence read by one task.
+/// The outputs of `ProcessPool.map(_:over:chunkSize:timeout:)` and its relatives: an
+/// asynchronous sequence for one task to iterate.
 ///
 /// Nothing happens until iteration starts. Then the input is read in chunks, at most the pool's read-ahead of chunks
-/// beyond the results consumed: a `Sequence` by the iterating task itself, an `AsyncSequence` by a task of its own
+/// beyond the outputs consumed: a `Sequence` by the iterating task itself, an `AsyncSequence` by a task of its own
 /// (so that waiting for the next input never holds back outputs already computed). Outputs come in input order (or,
-/// unordered, as chunks complete). The first error ends the sequence and cancels the chunks still out; so does
-/// leaving the loop early, cancelling the iterating task, or the deadline passing.
-struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Sendable>: AsyncSequence {
-    typealias Element = Output
-    typealias Failure = any Error
+/// from `mapUnordered`, as chunks complete). The first error ends the sequence and cancels the chunks still out; so
+/// does leaving the loop early, cancelling the iterating task, or the map's deadline passing.
+///
+/// ```swift
+/// let squares: PoolMapSequence<Int, Int> = pool.map(square, over: 0..<1_000)
+/// for try await square in squares { print(square) }
+/// ```
+///
+/// - Important: Iterate it inside the pool's scope, from one task.
+public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Sendable>: AsyncSequence {
+    public typealias Element = Output
+    public typealias Failure = any Error
 
     /// Where the inputs come from.
+    @usableFromInline
     enum Source {
-        /// A `Sequence`: makes the function that reads its next element.
-        case sequence(() -> () -> Input?)
+        /// A `Sequence`: makes the function that reads up to n of its next elements.
+        case sequence(() -> (Int) -> [Input])
         /// An `AsyncSequence`: starts the task that reads it into the shared state.
         case asyncSequence(@Sendable (MapShared<Input, Output>, Int?, Int) -> Task<Void, Never>)
     }
@@ -31,7 +39,21 @@ struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Sendable>: A
     let deadline: ContinuousClock.Instant?
     let ordered: Bool
 
-    func makeAsyncIterator() -> Iterator {
+    init(
+        job: Job<Input, Output>, dispatcher: PoolDispatcher, source: Source, chunkSize: Int?, timeout: Duration?,
+        deadline: ContinuousClock.Instant?, ordered: Bool
+    ) {
+        self.job = job
+        self.dispatcher = dispatcher
+        self.source = source
+        self.chunkSize = chunkSize
+        self.timeout = timeout
+        self.deadline = deadline
+        self.ordered = ordered
+    }
+
+    /// Starts the map.
+    public func makeAsyncIterator() -> Iterator {
         Iterator(
             engine: MapEngine(
                 job: job, dispatcher: dispatcher, source: source, chunkSize: chunkSize, timeout: timeout,
@@ -40,15 +62,42 @@ struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Sendable>: A
         )
     }
 
-    struct Iterator: AsyncIteratorProtocol {
-        let engine: MapEngine<Input, Output>
+    /// Hands the outputs out; its `next` takes them from the batch of the last chunk without suspending.
+    public struct Iterator: AsyncIteratorProtocol {
+        @usableFromInline let engine: MapEngine<Input, Output>
+        @usableFromInline var batch: [Output] = []
+        @usableFromInline var index = 0
 
-        mutating func next() async throws -> Output? {
-            try await engine.next(isolation: nil)
+        init(engine: MapEngine<Input, Output>) {
+            self.engine = engine
         }
 
-        mutating func next(isolation actor: isolated (any Actor)?) async throws(any Error) -> Output? {
-            try await engine.next(isolation: actor)
+        /// The next output, or `nil` at the end.
+        ///
+        /// - Throws: The error of the item reached (a ``RemoteActorError`` from the job, ``WorkerCrashed``, …),
+        ///   ``TractorError`` `.timedOut` past the map's deadline, `CancellationError` when the task is cancelled.
+        @inlinable
+        public mutating func next() async throws -> Output? {
+            try await next(isolation: nil)
+        }
+
+        /// The next output, or `nil` at the end, keeping the caller's isolation.
+        @inlinable
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(any Error) -> Output? {
+            if index < batch.count {
+                index += 1
+                return batch[index - 1]
+            }
+            return try await refill(isolation: actor)
+        }
+
+        @usableFromInline
+        mutating func refill(isolation actor: isolated (any Actor)?) async throws -> Output? {
+            batch = []
+            guard let next = try await engine.nextBatch(isolation: actor) else { return nil }
+            batch = next
+            index = 1
+            return next[0]
         }
     }
 }

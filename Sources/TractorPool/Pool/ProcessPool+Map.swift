@@ -27,18 +27,19 @@ extension ProcessPool {
     ///   - timeout: How long the whole map may take, from this call; past it, the iteration throws
     ///     ``TractorError`` `.timedOut` and the rest is cancelled. `nil`, the default, for no limit.
     /// - Returns: The outputs, as an asynchronous sequence for one task to iterate.
+    @inlinable
     public func map<Input, Output, Inputs: Sequence>(
         _ job: Job<Input, Output>,
         over inputs: Inputs,
         chunkSize: Int? = nil,
         timeout: Duration? = nil
-    ) -> some AsyncSequence<Output, any Error> where Inputs.Element == Input {
+    ) -> PoolMapSequence<Input, Output> where Inputs.Element == Input {
         makeMap(job, source: Self.source(inputs), chunkSize, timeout, ordered: true)
     }
 
     /// Runs `job` on every element of an asynchronous sequence and yields the outputs in input order.
     ///
-    /// As ``map(_:over:chunkSize:timeout:)-(_,Sequence,_,_)``, except that the elements are read by a task of their
+    /// As `map(_:over:chunkSize:timeout:)` over a `Sequence`, except that the elements are read by a task of their
     /// own (hence `Sendable`), within the read-ahead: waiting for the next element never holds back outputs already
     /// computed, and a chunk that the outputs wait for is sent before it is full.
     ///
@@ -50,25 +51,26 @@ extension ProcessPool {
         over inputs: Inputs,
         chunkSize: Int? = nil,
         timeout: Duration? = nil
-    ) -> some AsyncSequence<Output, any Error> where Inputs.Element == Input {
+    ) -> PoolMapSequence<Input, Output> where Inputs.Element == Input {
         makeMap(job, source: Self.source(inputs), chunkSize, timeout, ordered: true)
     }
 
     /// Runs `job` on every input and yields each output as its chunk completes, in no particular order
     /// (`multiprocessing`'s `imap_unordered`).
     ///
-    /// As ``map(_:over:chunkSize:timeout:)-(_,Sequence,_,_)``, without the wait for earlier items: a slow item
+    /// As `map(_:over:chunkSize:timeout:)` over a `Sequence`, without the wait for earlier items: a slow item
     /// does not hold back the others.
     ///
     /// ```swift
     /// for try await result in pool.mapUnordered(render, over: frames) { save(result) }
     /// ```
+    @inlinable
     public func mapUnordered<Input, Output, Inputs: Sequence>(
         _ job: Job<Input, Output>,
         over inputs: Inputs,
         chunkSize: Int? = nil,
         timeout: Duration? = nil
-    ) -> some AsyncSequence<Output, any Error> where Inputs.Element == Input {
+    ) -> PoolMapSequence<Input, Output> where Inputs.Element == Input {
         makeMap(job, source: Self.source(inputs), chunkSize, timeout, ordered: false)
     }
 
@@ -82,11 +84,12 @@ extension ProcessPool {
         over inputs: Inputs,
         chunkSize: Int? = nil,
         timeout: Duration? = nil
-    ) -> some AsyncSequence<Output, any Error> where Inputs.Element == Input {
+    ) -> PoolMapSequence<Input, Output> where Inputs.Element == Input {
         makeMap(job, source: Self.source(inputs), chunkSize, timeout, ordered: false)
     }
 
-    private func makeMap<Input, Output>(
+    @usableFromInline
+    func makeMap<Input, Output>(
         _ job: Job<Input, Output>,
         source: PoolMapSequence<Input, Output>.Source,
         _ chunkSize: Int?,
@@ -104,12 +107,19 @@ extension ProcessPool {
         )
     }
 
-    private static func source<Inputs: Sequence, Output>(
+    /// Reads a `Sequence` in batches; inlined into the caller, so that the reading loop is specialized for its types.
+    @inlinable
+    static func source<Inputs: Sequence, Output>(
         _ inputs: Inputs
     ) -> PoolMapSequence<Inputs.Element, Output>.Source {
         .sequence {
             var iterator = inputs.makeIterator()
-            return { iterator.next() }
+            return { limit in
+                var batch: [Inputs.Element] = []
+                batch.reserveCapacity(Swift.min(limit, 1 << 16))
+                while batch.count < limit, let element = iterator.next() { batch.append(element) }
+                return batch
+            }
         }
     }
 

@@ -69,8 +69,7 @@ public final class ProcessPool: Sendable {
         let payload = ChunkPayload(
             request: request,
             deliver: { result in
-                let results: [Result<Output, any Error>] = ChunkDecoding.results(of: result, count: 1, job: jobName)
-                future.resolve(results[0])
+                future.resolve(ChunkOutputs<Output>(result, count: 1, job: jobName).result(at: 0))
             },
             started: { future.markRunning() }
         )

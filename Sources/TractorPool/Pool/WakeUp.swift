@@ -34,7 +34,10 @@ final class WakeUp: Sendable {
     }
 
     /// Returns when signalled, when `deadline` passes, or (unless `ignoringCancellation`) when the task is cancelled.
-    nonisolated(nonsending) func wait(until deadline: ContinuousClock.Instant? = nil, ignoringCancellation: Bool = false) async {
+    nonisolated(nonsending) func wait(
+        until deadline: ContinuousClock.Instant? = nil,
+        ignoringCancellation: Bool = false
+    ) async {
         guard let deadline else {
             await waitForSignal(ignoringCancellation: ignoringCancellation)
             return

@@ -8,7 +8,7 @@
 /// A `CPUSet` is a bitset of the numbers Linux gives its processing units (hardware threads, hwloc's "PUs"): the
 /// numbers that `taskset -c`, `/proc/self/status` (`Cpus_allowed_list`) and `/sys/devices/system/cpu/cpuN` use. It
 /// holds any number of CPUs up to ``indexLimit``, compares and hashes by content, and prints itself in the Linux
-/// list syntax, such as `0-3,8,10-11`. It encodes (``Codable``) as that same string.
+/// list syntax, such as `0-3,8,10-11`. It encodes (`Codable`) as that same string.
 ///
 /// ```swift
 /// var cpus = CPUSet(0..<4)

@@ -131,7 +131,7 @@ package final class StreamEndpoint: Sendable {
                 } onCancel: {
                     wakeConsumer()
                 }
-                try Task.checkCancellation()
+                // Look at the stream again before at cancellation: an error that woke us names the cause better.
             }
         }
     }
@@ -139,7 +139,7 @@ package final class StreamEndpoint: Sendable {
     /// The consumer used `count` elements: credit goes back to the sender in batches.
     package func consumed(_ count: Int) {
         let credit = state.withLock { $0.inbound.consumed(count) }
-        if credit > 0 { try? channel.sendBatched(.credit(cid: cid, count: UInt32(credit))) }
+        if credit > 0 { _ = try? channel.sendBatched(.credit(cid: cid, count: UInt32(credit))) }
     }
 
     /// How many elements a consumer uses before reporting them: a quarter of the window.
@@ -154,7 +154,10 @@ package final class StreamEndpoint: Sendable {
         while true {
             switch state.withLock({ $0.outbound.send() }) {
             case .send:
-                try channel.sendBatched(.yield(cid: cid, payload: payload))
+                // Credit bounds each stream; the watermark bounds what all the streams of a connection queue together.
+                if try channel.sendBatched(.yield(cid: cid, payload: payload)) > Channel.highWatermark {
+                    try await channel.waitUntilWritable()
+                }
                 return
             case .fail(let error):
                 throw error
@@ -186,7 +189,7 @@ package final class StreamEndpoint: Sendable {
     /// Ends the sending direction (sends `stop` once).
     package func finish() {
         if state.withLock({ $0.outbound.finish() }) {
-            try? channel.sendBatched(.stop(cid: cid))
+            _ = try? channel.sendBatched(.stop(cid: cid))
         }
     }
 

@@ -94,19 +94,23 @@ package final class Channel: IOHandler {
 
     /// Queues one message to be written by the loop thread with the others queued meanwhile: one system call for a
     /// burst of stream elements instead of one each. Order with ``send(_:)`` is kept.
-    package func sendBatched(_ message: Message) throws(TractorError) {
-        let scheduleFlush = try state.withLock { (state) throws(TractorError) -> Bool in
+    ///
+    /// - Returns: The bytes queued now; above ``highWatermark``, a sender should ``waitUntilWritable()``.
+    @discardableResult
+    package func sendBatched(_ message: Message) throws(TractorError) -> Int {
+        let (scheduleFlush, queued) = try state.withLock { (state) throws(TractorError) -> (Bool, Int) in
             if let reason = state.closeReason {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
             try message.encodeFrame(into: &state.pending)
-            if state.writeInterest { return false }
+            if state.writeInterest { return (false, state.queuedBytes) }
             state.writeInterest = true
-            return true
+            return (true, state.queuedBytes)
         }
         if scheduleFlush {
             loop.execute { [self] in flush() }
         }
+        return queued
     }
 
     /// Suspends while more than ``highWatermark`` bytes wait to be written.

@@ -150,6 +150,9 @@ public final class ActorNursery: Sendable {
             pending.abandon(error)
             throw error
         }
+        // Until it joins (or is reaped), the nursery cannot end; a cancelled nursery kills it.
+        supervisor.startedProcess(uid) { process.signal(SIGKILL) }
+        defer { supervisor.finishedStarting(uid) }
         process.onExit { status in
             pending.abandon(TractorError(.spawnFailed, "actor '\(name)' (\(executable.path)) \(status) before it connected back"))
         }

@@ -22,6 +22,8 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
     private(set) var phase = Phase.open
     private var living: [String: Child] = [:]
     private var runners: [String: Runner] = [:]
+    /// Actors whose process exists but whose handshake has not completed; cancelling one kills its process.
+    private var starting: [String: Runner] = [:]
     /// The errors recorded, in the order they happened.
     private(set) var errors: [any Error] = []
     private var failureWaiter: Waiter?
@@ -30,6 +32,9 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
     /// The actors alive now.
     var children: [Child] { Array(living.values) }
 
+    /// Whether no actor lives or is starting.
+    var isEmpty: Bool { living.isEmpty && starting.isEmpty }
+
     /// Why a new actor may not start now, if it may not.
     var refusal: TractorError? {
         switch phase {
@@ -37,6 +42,19 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
         case .closing: TractorError(.scopeClosed, "the actor nursery is closing; no new actor can start")
         case .cancelling: TractorError(.scopeClosed, "the actor nursery is cancelled; no new actor can start")
         }
+    }
+
+    /// An actor's process was started; until ``finishedStarting(_:)`` the nursery cannot end. `stop` is how to stop it
+    /// if the nursery is cancelled meanwhile.
+    mutating func startedProcess(_ id: String, stop: Runner) -> Runner? {
+        starting[id] = stop
+        return phase == .cancelling ? stop : nil
+    }
+
+    /// An actor finished starting (admitted or not); returns the waiters to wake if nothing is left.
+    mutating func finishedStarting(_ id: String) -> [Waiter] {
+        starting.removeValue(forKey: id)
+        return takeEmptyWaitersIfEmpty()
     }
 
     /// An actor finished starting; it joins the nursery unless the nursery stopped accepting meanwhile.
@@ -79,7 +97,11 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
             waiter = failureWaiter
             failureWaiter = nil
         }
-        return Cancellation(children: Array(living.values), runners: Array(runners.values), failureWaiter: waiter)
+        return Cancellation(
+            children: Array(living.values),
+            runners: Array(runners.values) + Array(starting.values),
+            failureWaiter: waiter
+        )
     }
 
     /// The scope waits for a failure; returns `waiter` back if it should resume at once.
@@ -99,7 +121,11 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
     mutating func exited(_ id: String) -> [Waiter] {
         living.removeValue(forKey: id)
         runners.removeValue(forKey: id)
-        guard living.isEmpty else { return [] }
+        return takeEmptyWaitersIfEmpty()
+    }
+
+    private mutating func takeEmptyWaitersIfEmpty() -> [Waiter] {
+        guard living.isEmpty, starting.isEmpty else { return [] }
         defer { emptyWaiters.removeAll() }
         return emptyWaiters
     }
@@ -110,9 +136,9 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
         return Array(runners.values)
     }
 
-    /// Waits until no actor lives; returns `waiter` back if none lives now.
+    /// Waits until no actor lives or is starting; returns `waiter` back if none does now.
     mutating func waitUntilEmpty(_ waiter: Waiter) -> Waiter? {
-        if living.isEmpty { return waiter }
+        if living.isEmpty && starting.isEmpty { return waiter }
         emptyWaiters.append(waiter)
         return nil
     }

@@ -38,6 +38,17 @@ final class NurserySupervisor: Sendable {
         }
     }
 
+    /// A child process exists and is handshaking; `stop` kills it if the nursery is cancelled meanwhile.
+    func startedProcess(_ uid: String, stop: @escaping @Sendable () -> Void) {
+        let runner = Runner(cancel: stop, wait: {})
+        machine.withLock { $0.startedProcess(uid, stop: runner) }?.cancel()
+    }
+
+    /// The child finished starting, whether it joined the nursery or not (then it has been reaped).
+    func finishedStarting(_ uid: String) {
+        for waiter in machine.withLock({ $0.finishedStarting(uid) }) { waiter.resume() }
+    }
+
     func addRunner<Output>(_ task: Task<Output, any Error>, for child: ChildActor) {
         let runner = Runner(cancel: { task.cancel() }, wait: { _ = await task.result })
         machine.withLock { $0.addRunner(child.id.uid, runner) }?.cancel()

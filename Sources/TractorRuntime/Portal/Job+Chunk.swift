@@ -8,25 +8,25 @@ extension Job {
     /// one ``ChunkReply``. An item that throws fails alone; cancellation between or within items ends the chunk with
     /// `CancellationError`.
     var chunkInvoker: @Sendable (ArraySlice<UInt8>) async throws -> [UInt8] {
-        { [self] bytes in
+        { [body, name] bytes in
             let inputs = try MessagePackDecoder().decode([Input].self, from: bytes)
-            let actor = ActorRuntime.shared.identity
             let clock = ContinuousClock()
             let start = clock.now
             var values: [Output] = []
             values.reserveCapacity(inputs.count)
             var failures: [ChunkItemFailure] = []
-            for (index, input) in inputs.enumerated() {
+            var index = 0
+            while index < inputs.count {
                 try Task.checkCancellation()
                 do {
-                    values.append(try await self(input))
+                    values.append(try await body(inputs[index]))
                 } catch is CancellationError where Task.isCancelled {
                     throw CancellationError()
                 } catch {
-                    failures.append(
-                        ChunkItemFailure(index: index, error: WireErrorInfo(.describing(error, in: actor, job: name)))
-                    )
+                    let info = RemoteErrorInfo.describing(error, in: ActorRuntime.shared.identity, job: name)
+                    failures.append(ChunkItemFailure(index: index, error: WireErrorInfo(info)))
                 }
+                index += 1
             }
             let elapsed = (clock.now - start).components
             let nanoseconds = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
@@ -34,7 +34,9 @@ extension Job {
             do {
                 return try MessagePackEncoder().encode(reply)
             } catch {
-                throw TractorError(.encodingFailed, "could not encode the outputs of a chunk of job '\(name)'", cause: error)
+                throw TractorError(
+                    .encodingFailed, "could not encode the outputs of a chunk of job '\(name)'", cause: error
+                )
             }
         }
     }

@@ -26,7 +26,7 @@
 public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendable, JobDefinition {
     /// The job's registered name; unique within a process's job list.
     public let name: String
-    private let body: @Sendable (Input) async throws -> Output
+    let body: @Sendable (Input) async throws -> Output
 
     /// Defines a job.
     ///

@@ -54,10 +54,14 @@ package enum ProcessBinder {
     package static func apply(cpus: [Int]?, memoryNode: Int?) throws(TractorError) {
         if let cpus {
             guard !cpus.isEmpty else {
-                throw TractorError(.invalidArgument, "cannot bind a process to an empty CPU set; pass nil to leave it unbound")
+                throw TractorError(
+                    .invalidArgument, "cannot bind a process to an empty CPU set; pass nil to leave it unbound"
+                )
             }
             if let cpu = cpus.first(where: { $0 < 0 || $0 >= cpuLimit }) {
-                throw TractorError(.invalidArgument, "cannot bind to CPU \(cpu): CPU numbers run from 0 to \(cpuLimit - 1)")
+                throw TractorError(
+                    .invalidArgument, "cannot bind to CPU \(cpu): CPU numbers run from 0 to \(cpuLimit - 1)"
+                )
             }
         }
         if let memoryNode {
@@ -120,8 +124,9 @@ package enum ProcessBinder {
                 cause: error
             )
         case .failure(let error):
-            throw TractorError(.systemCallFailed, "cannot bind memory to NUMA node \(node): set_mempolicy failed: \(error)",
-                               cause: error)
+            throw TractorError(
+                .systemCallFailed, "cannot bind memory to NUMA node \(node): set_mempolicy failed: \(error)", cause: error
+            )
         }
     }
 

@@ -66,8 +66,8 @@ extension PoolSpawningTests {
                     var delivered: [Int] = []
                     let inputs = [0, 0, 0, Int(SIGKILL), 0, 0]
                     let crash = await #expect(throws: WorkerCrashed.self) {
-                        for try await value in pool.map(BuiltinJobs.crashBySignal, over: inputs.map(Int32.init), chunkSize: 1)
-                        {
+                        let signals = inputs.map(Int32.init)
+                        for try await value in pool.map(BuiltinJobs.crashBySignal, over: signals, chunkSize: 1) {
                             delivered.append(value)
                         }
                     }

@@ -164,6 +164,32 @@ import Testing
         #expect(machine.chunkSize(for: "medium") == 50)
     }
 
+    @Test func longChunksAreNotQueuedInABusyWorker() {
+        var machine = machine()
+        let workers = startAll(&machine)
+        // Measure: "slow" takes 20 ms per item, longer than the 5 ms target.
+        _ = machine.enqueue(chunk(1, job: "slow"), now: t0)
+        _ = machine.nextChunk(for: slot(1), of: workers[0], now: t0)
+        _ = machine.chunkReturned(ChunkID(rawValue: 1), elapsed: .milliseconds(20))
+        for id in 2...4 { _ = machine.enqueue(chunk(UInt64(id), job: "slow"), now: t0) }
+        guard case (.run, _) = machine.nextChunk(for: slot(1), of: workers[0], now: t0) else {
+            Issue.record("an idle worker takes a long chunk")
+            return
+        }
+        guard case (.wait, _) = machine.nextChunk(for: slot(2), of: workers[0], now: t0) else {
+            Issue.record("a worker running a long chunk takes no second one")
+            return
+        }
+        guard case (.run, _) = machine.nextChunk(for: slot(3), of: workers[1], now: t0) else {
+            Issue.record("the other worker takes the next")
+            return
+        }
+        #expect(machine.queue.count == 1)
+        // Short chunks fill the whole window.
+        _ = machine.enqueue(chunk(9, job: "fast"), now: t0)
+        #expect(machine.windowLimit(for: chunk(9, job: "fast")) == 4)
+    }
+
     @Test func chunkSizesStayWithinTheRecyclingQuota() {
         var machine = machine(maximumJobsPerWorker: 3)
         let workers = startAll(&machine)

@@ -75,7 +75,8 @@ extension PoolSpawningTests {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
                     var delivered: [Int] = []
                     do {
-                        for try await value in pool.map(BuiltinJobs.failOnNegative, over: inputs, chunkSize: chunkSize) {
+                        let values = pool.map(BuiltinJobs.failOnNegative, over: inputs, chunkSize: chunkSize)
+                        for try await value in values {
                             delivered.append(value)
                         }
                         return (delivered, nil as RemoteActorError?)
@@ -99,7 +100,8 @@ extension PoolSpawningTests {
                     var delivered: [Int] = []
                     var caught: TractorError?
                     do {
-                        for try await value in pool.map(BuiltinJobs.sleep, over: inputs, chunkSize: 1, timeout: .seconds(2)) {
+                        let values = pool.map(BuiltinJobs.sleep, over: inputs, chunkSize: 1, timeout: .seconds(2))
+                        for try await value in values {
                             delivered.append(value)
                         }
                     } catch let error as TractorError {

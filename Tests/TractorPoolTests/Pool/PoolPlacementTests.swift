@@ -18,7 +18,9 @@ extension PoolSpawningTests {
                 try await withProcessPool(configuration: PoolTesting.configuration(.perCore)) { pool in
                     let bindings = try await pool.bindings
                     // Read while the workers live.
-                    let allowed = try bindings.map { try LinuxFacts.allowedCPUs(inStatusFile: "/proc/\($0.pid)/status") }
+                    let allowed = try bindings.map {
+                        try LinuxFacts.allowedCPUs(inStatusFile: "/proc/\($0.pid)/status")
+                    }
                     #expect(bindings.map(\.cpus) == allowed.map { Optional($0) })
                     return bindings
                 }

@@ -40,6 +40,18 @@ extension PoolSpawningTests {
             }
         }
 
+        @Test func aJobTheWorkersDoNotServeFailsItsFutureOnly() async throws {
+            let unknown = Job("not-served-by-pool-worker") { (value: Int) in value }
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    let future = try await pool.submit(unknown, 1)
+                    let error = await #expect(throws: RemoteActorError.self) { _ = try await future.value }
+                    #expect(error?.code == "unknownJob")
+                    #expect(try await pool.submit(BuiltinJobs.echo, "served").value == "served")
+                }
+            }
+        }
+
         @Test func submitAfterShutdownThrowsAClearError() async throws {
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
@@ -126,7 +138,9 @@ extension PoolSpawningTests {
                     check(early)
                     check(await #expect(throws: (any Error).self) { _ = try await pool.bindings })
                     // Once the pool is broken, submit itself throws.
-                    check(await #expect(throws: (any Error).self) { _ = try await pool.submit(BuiltinJobs.echo, "late") })
+                    check(await #expect(throws: (any Error).self) {
+                        _ = try await pool.submit(BuiltinJobs.echo, "late")
+                    })
                 }
             }
         }

@@ -100,3 +100,19 @@ import Testing
     }
 }
 
+
+extension NurseryStateMachineTests {
+    @Test func anActorStillStartingKeepsTheScopeOpenAndIsStoppedByACancel() {
+        var machine = Machine()
+        let stopNow = machine.startedProcess("s", stop: 42)
+        #expect(stopNow == nil)
+        let waiter = machine.waitUntilEmpty(1)
+        #expect(waiter == nil)
+        let cancellation = machine.cancelAll(failing: true)
+        #expect(cancellation.runners == [42])
+        let woken = machine.finishedStarting("s")
+        #expect(woken == [1])
+        let late = machine.startedProcess("t", stop: 43)
+        #expect(late == 43)
+    }
+}

@@ -1,0 +1,63 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// One chunk's outputs, decoded: all of them when every item succeeded (the common case, kept as one plain array),
+/// one result per item when some failed, or one error for the whole chunk.
+enum ChunkOutputs<Output: Sendable>: Sendable {
+    /// Every item succeeded.
+    case values([Output])
+    /// Some items failed; one result per item.
+    case mixed([Result<Output, any Error>])
+    /// The chunk failed as a whole: each of its `count` items fails with the error.
+    case failed(any Error, count: Int)
+
+    /// How many items the chunk holds.
+    var count: Int {
+        switch self {
+        case .values(let values): values.count
+        case .mixed(let results): results.count
+        case .failed(_, let count): count
+        }
+    }
+
+    /// The result of item `index`.
+    func result(at index: Int) -> Result<Output, any Error> {
+        switch self {
+        case .values(let values): .success(values[index])
+        case .mixed(let results): results[index]
+        case .failed(let error, _): .failure(error)
+        }
+    }
+}
+
+extension ChunkOutputs where Output: Decodable {
+    /// Decodes how a chunk of `count` items of `job` came back.
+    init(_ result: ChunkResult, count: Int, job: String) {
+        switch result {
+        case .failure(let error):
+            self = .failed(error, count: count)
+        case .reply(let bytes):
+            do {
+                let reply = try MessagePackDecoder().decode(ChunkReply<Output>.self, from: bytes)
+                guard reply.values.count + reply.failures.count == count else {
+                    throw TractorError(
+                        .protocolViolation,
+                        "a chunk of \(count) items came back with \(reply.values.count + reply.failures.count) results"
+                    )
+                }
+                if reply.failures.isEmpty {
+                    self = .values(reply.values)
+                } else {
+                    self = .mixed(reply.results.map { $0.mapError { $0 } })
+                }
+            } catch {
+                let failure = TractorError(
+                    .decodingFailed, "could not decode the outputs of job '\(job)' as \(Output.self)", cause: error
+                )
+                self = .failed(failure, count: count)
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ func workerConfiguration() -> ActorNurseryConfiguration {
 func portalsThresholds(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: BenchmarkThresholds] {
     let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
         .wallClock: .init(relative: [.p90: 100]),
-        .throughput: .init(relative: [.p90: 55]),
+        .throughput: .init(relative: [.p90: 100]),
         .mallocCountTotal: .init(relative: [.p90: 35]),
     ]
     return tolerances.filter { metrics.contains($0.key) }

@@ -17,11 +17,12 @@ struct SmallRecord: Codable, Equatable {
 
 /// The tolerances `make bench-check` allows against the checked-in p90 thresholds (Benchmarks/Thresholds/): timings
 /// may double on the shared 2-core machine (another build on the other core does that), so only a worse slowdown
-/// fails; allocation counts should not move at all, and are the sharp check.
+/// fails (throughput, the inverse of wall clock, is allowed as much either way); allocation counts should not move
+/// at all, and are the sharp check.
 var codecThresholds: [BenchmarkMetric: BenchmarkThresholds] {
     [
         .wallClock: .init(relative: [.p90: 100]),
-        .throughput: .init(relative: [.p90: 55]),
+        .throughput: .init(relative: [.p90: 100]),
         .mallocCountTotal: .init(absolute: [.p90: 2]),
     ]
 }

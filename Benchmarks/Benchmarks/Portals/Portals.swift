@@ -23,7 +23,7 @@ func workerConfiguration() -> ActorNurseryConfiguration {
 func portalsThresholds(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: BenchmarkThresholds] {
     let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
         .wallClock: .init(relative: [.p90: 100]),
-        .throughput: .init(relative: [.p90: 55]),
+        .throughput: .init(relative: [.p90: 100]),
         .mallocCountTotal: .init(relative: [.p90: 35]),
     ]
     return tolerances.filter { metrics.contains($0.key) }
@@ -66,18 +66,22 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Each iteration moves 100,000 small messages, or 256 messages of 1 MiB, through one stream or split over eight
-    // streams sharing one connection.
+    // Each iteration moves 100,000 small messages, or 64 messages of 1 MiB, through one stream or split over eight
+    // streams sharing one connection. The 1 MiB runs take seconds on the development machine, and at times far longer
+    // (flow control counts messages, not bytes: the default window of 64 lets a stream have 64 MiB in flight), so
+    // they carry 64 MiB, not more, and warm up once.
     let workloads: [(name: String, streams: Int, request: StreamRequest)] = [
         ("Stream small messages, one stream", 1, .integers(100_000)),
         ("Stream small messages, 8 streams", 8, .integers(100_000)),
-        ("Stream 1 MiB messages, one stream", 1, .blobs(256, bytes: 1 << 20)),
-        ("Stream 1 MiB messages, 8 streams", 8, .blobs(256, bytes: 1 << 20)),
+        ("Stream 1 MiB messages, one stream", 1, .blobs(64, bytes: 1 << 20)),
+        ("Stream 1 MiB messages, 8 streams", 8, .blobs(64, bytes: 1 << 20)),
     ]
     for workload in workloads {
+        let warmups: Int
+        if case .blobs = workload.request { warmups = 1 } else { warmups = 3 }
         Benchmark(
             workload.name,
-            configuration: .init(scalingFactor: .one, maxIterations: 20)
+            configuration: .init(warmupIterations: warmups, scalingFactor: .one, maxIterations: 20)
         ) { benchmark in
             try await withActorNursery(configuration: workerConfiguration()) { nursery in
                 let portal = try await nursery.startActor("streamer")

@@ -31,8 +31,8 @@ package final class Channel: IOHandler {
     private let state: Mutex<State>
 
     private struct State: ~Copyable {
-        var pending: [UInt8] = []
-        var pendingOffset = 0
+        /// What waits to be written: frames in order, in buffers; see ``OutboundQueue``.
+        var outbound = OutboundQueue()
         /// Bytes taken out by a flush under way and not yet written.
         var flushingBytes = 0
         var writeInterest = false
@@ -44,7 +44,7 @@ package final class Channel: IOHandler {
         var closeObservers: [@Sendable () -> Void] = []
         var writableWaiters: [(limit: Int, continuation: CheckedContinuation<Void, any Error>)] = []
 
-        var queuedBytes: Int { pending.count - pendingOffset + flushingBytes }
+        var queuedBytes: Int { outbound.byteCount + flushingBytes }
     }
 
     /// Wraps a connected, non-blocking socket and starts watching it.
@@ -98,11 +98,21 @@ package final class Channel: IOHandler {
     /// - Returns: The bytes queued now; above ``highWatermark``, a sender should ``waitUntilWritable()``.
     @discardableResult
     package func sendBatched(_ message: Message) throws(TractorError) -> Int {
+        // A large message is encoded before the lock is taken, into a buffer of its own that is queued by reference;
+        // a small one is encoded in place at the end of the queue.
+        var large: [UInt8] = []
+        if message.payloadByteCount >= OutboundQueue.largeFrame {
+            try message.encodeFrame(into: &large)
+        }
         let (scheduleFlush, queued) = try state.withLock { (state) throws(TractorError) -> (Bool, Int) in
             if let reason = state.closeReason {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
-            try message.encodeFrame(into: &state.pending)
+            if large.isEmpty {
+                try state.outbound.appendFrame { (buffer) throws(TractorError) in try message.encodeFrame(into: &buffer) }
+            } else {
+                state.outbound.appendBuffer(large)
+            }
             if state.writeInterest { return (false, state.queuedBytes) }
             state.writeInterest = true
             return (true, state.queuedBytes)
@@ -141,7 +151,11 @@ package final class Channel: IOHandler {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
             if state.queuedBytes > 0 {
-                state.pending.append(contentsOf: frame)
+                if frame.count >= OutboundQueue.largeFrame {
+                    state.outbound.appendBuffer(frame)
+                } else {
+                    try state.outbound.appendFrame { buffer in buffer.append(contentsOf: frame) }
+                }
                 return false
             }
             let written: Int
@@ -156,8 +170,7 @@ package final class Channel: IOHandler {
                 throw reason
             }
             if written == frame.count { return false }
-            state.pending = Array(frame[written...])
-            state.pendingOffset = 0
+            state.outbound.appendBuffer(frame, written: written)
             if state.writeInterest { return false }
             state.writeInterest = true
             return true
@@ -292,47 +305,56 @@ package final class Channel: IOHandler {
         }
     }
 
-    /// Writes what is queued. The bytes are taken out from under the lock and written without holding it, so that
+    /// Writes what is queued. The buffers are taken out from under the lock and written without holding it, so that
     /// senders keep appending meanwhile; they append rather than write while a flush is under way, which keeps the
-    /// order. Runs on the loop thread.
+    /// order. What the socket does not take goes back to the front of the queue, uncopied. Runs on the loop thread.
     private func flush() {
         var rounds = 0
+        var failure: TractorError?
         while rounds < 4 {
             rounds += 1
-            let taken = state.withLock { state -> (chunk: [UInt8], start: Int)? in
-                if state.closeReason != nil || state.pending.count == state.pendingOffset { return nil }
-                let taken = (state.pending, state.pendingOffset)
-                state.pending = []
-                state.pendingOffset = 0
-                state.flushingBytes = taken.0.count - taken.1
+            let taken = state.withLock { state -> (buffers: [[UInt8]], headOffset: Int, byteCount: Int)? in
+                if state.closeReason != nil || state.outbound.isEmpty { return nil }
+                let taken = state.outbound.takeAll()
+                state.flushingBytes = taken.byteCount
                 return taken
             }
-            guard var (chunk, offset) = taken else { break }
+            guard let (buffers, headOffset, _) = taken else { break }
+            var index = 0
+            var offset = headOffset
             var blocked = false
-            while offset < chunk.count {
-                let result = chunk.withUnsafeBytes { raw in
+            while index < buffers.count {
+                let result = buffers[index].withUnsafeBytes { raw in
                     sys_write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
                 }
-                guard case .success(let count) = result else {
+                switch result {
+                case .success(let count):
+                    offset += count
+                    if offset == buffers[index].count {
+                        index += 1
+                        offset = 0
+                    }
+                case .failure(let error) where error.rawValue == EAGAIN:
                     blocked = true
-                    break
+                case .failure(let error):
+                    blocked = true
+                    failure = TractorError(.channelClosed, "writing to the peer failed: \(error)", cause: error)
                 }
-                offset += count
+                if blocked { break }
             }
             state.withLock { state in
                 state.flushingBytes = 0
-                if offset < chunk.count {
-                    var rest = Array(chunk[offset...])
-                    rest.append(contentsOf: state.pending[state.pendingOffset...])
-                    state.pending = rest
-                    state.pendingOffset = 0
-                } else if state.pending.isEmpty && chunk.capacity <= 1 << 20 {
-                    // Give the written buffer back for reuse.
-                    chunk.removeAll(keepingCapacity: true)
-                    state.pending = chunk
+                if index < buffers.count {
+                    state.outbound.putBack(buffers[index...], headOffset: offset)
+                } else if let last = buffers.last {
+                    state.outbound.recycle(last)
                 }
             }
             if blocked { break }
+        }
+        if let failure {
+            closeOnLoop(failure)
+            return
         }
         let (drained, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, any Error>]) in
             let queued = state.queuedBytes
@@ -372,5 +394,16 @@ package final class Channel: IOHandler {
         for writer in writers { writer.resume(throwing: reason) }
         onClose?(reason)
         for observer in observers { observer() }
+    }
+}
+
+extension Message {
+    /// The size of the payload a message carries (0 for those without one): large ones are queued on their own.
+    fileprivate var payloadByteCount: Int {
+        switch self {
+        case .yield(_, let payload), .return(_, let payload), .started(_, let payload): payload.count
+        case .start(let start): start.payload.count
+        default: 0
+        }
     }
 }

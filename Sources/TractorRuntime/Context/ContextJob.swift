@@ -92,8 +92,15 @@ public struct MsgStream<Send: Encodable & Sendable, Receive: Decodable & Sendabl
     let endpoint: StreamEndpoint
 
     /// Sends one value, waiting for credit when the other side's window is full.
-    public func send(_ value: Send) async throws {
-        try await endpoint.send(try MessagePackEncoder().encode(value))
+    nonisolated(nonsending) public func send(_ value: Send) async throws {
+        let payload = try MessagePackEncoder().encode(value)
+        // With credit to spare the element leaves without suspending; otherwise wait for credit (or for the
+        // connection to drain).
+        switch try endpoint.sendNow(payload) {
+        case .sent: return
+        case .sentAboveWatermark: try await endpoint.waitUntilWritable()
+        case .needsCredit: try await endpoint.send(payload)
+        }
     }
 
     /// Ends this side's direction of the stream.
@@ -107,8 +114,12 @@ public struct MsgStream<Send: Encodable & Sendable, Receive: Decodable & Sendabl
 
         /// The next value, or `nil` once the other side finished its direction.
         public mutating func next() async throws -> Receive? {
-            guard let payload = try await reader.next() else { return nil }
-            return try MessagePackDecoder().decode(Receive.self, from: payload)
+            try await next(isolation: nil)
+        }
+
+        /// The next value, read without leaving the caller's isolation.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Receive? {
+            try await reader.next(as: Receive.self, isolation: actor)
         }
     }
 

@@ -38,7 +38,15 @@ package final class StreamEndpoint: Sendable {
     // MARK: Events from the I/O thread
 
     package func receivedYield(_ payload: [UInt8]) {
-        let action = state.withLock { $0.inbound.received(payload) }
+        handle(state.withLock { $0.inbound.received(payload) })
+    }
+
+    /// A stream element whose payload is copied in (the bytes are valid for this call only).
+    package func receivedYield(copying payload: UnsafeRawBufferPointer) {
+        handle(state.withLock { $0.inbound.received(payload) })
+    }
+
+    private func handle(_ action: InboundFlowStateMachine.ReceiveAction) {
         switch action {
         case .buffered(let wake):
             if wake { wakeConsumer() }
@@ -108,7 +116,7 @@ package final class StreamEndpoint: Sendable {
 
     /// The elements buffered now (at least one), or `nil` at the end of the stream. One consumer at a time; it
     /// reports what it used with ``consumed(_:)``.
-    package func nextBatch() async throws -> [[UInt8]]? {
+    package func nextBatch(isolation actor: isolated (any Actor)?) async throws -> PayloadBatch? {
         while true {
             switch state.withLock({ $0.inbound.take() }) {
             case .elements(let payloads):
@@ -136,32 +144,64 @@ package final class StreamEndpoint: Sendable {
         }
     }
 
+    /// The consumer is done with `batch`: its memory receives the next elements.
+    func recycle(_ batch: consuming PayloadBatch) {
+        var emptied = batch
+        emptied.removeAll()
+        let spare = emptied
+        state.withLock { $0.inbound.recycle(spare) }
+    }
+
     /// The consumer used `count` elements: credit goes back to the sender in batches.
     package func consumed(_ count: Int) {
         let credit = state.withLock { $0.inbound.consumed(count) }
         if credit > 0 { _ = try? channel.sendBatched(.credit(cid: cid, count: UInt32(credit))) }
     }
 
-    /// How many elements a consumer uses before reporting them: a quarter of the window.
+    /// How many elements a consumer uses before reporting them: an eighth of the window.
     package var reportingInterval: Int {
-        state.withLock { max(1, $0.inbound.window / 4) }
+        state.withLock { max(1, $0.inbound.window / 8) }
     }
 
     // MARK: Sending
 
-    /// Sends one element, suspending while the peer has granted no credit.
-    package func send(_ payload: [UInt8]) async throws {
+    /// What ``sendNow(_:)`` did.
+    package enum SendAttempt {
+        /// The element is on its way.
+        case sent
+        /// The element is on its way, but the connection has more than ``Channel/highWatermark`` bytes queued: wait
+        /// with ``Channel/waitUntilWritable()`` before sending more.
+        case sentAboveWatermark
+        /// Nothing was sent: there is no credit; ``send(_:)`` waits for it.
+        case needsCredit
+    }
+
+    /// Sends one element if the peer has granted credit for it, without suspending: the path of every element sent
+    /// with credit to spare.
+    package func sendNow(_ payload: [UInt8]) throws -> SendAttempt {
+        switch state.withLock({ $0.outbound.send() }) {
+        case .send:
+            // Credit bounds each stream; the watermark bounds what all the streams of a connection queue together.
+            return try channel.sendYield(cid: cid, payload: payload) > Channel.highWatermark ? .sentAboveWatermark : .sent
+        case .fail(let error):
+            throw error
+        case .wait:
+            return .needsCredit
+        }
+    }
+
+    /// Sends one element, suspending while the peer has granted no credit. Runs on the caller's executor: an element
+    /// sent with credit to spare costs no executor hop.
+    nonisolated(nonsending) package func send(_ payload: [UInt8]) async throws {
         while true {
-            switch state.withLock({ $0.outbound.send() }) {
-            case .send:
-                // Credit bounds each stream; the watermark bounds what all the streams of a connection queue together.
-                if try channel.sendBatched(.yield(cid: cid, payload: payload)) > Channel.highWatermark {
-                    try await channel.waitUntilWritable()
-                }
+            switch try sendNow(payload) {
+            case .sent:
                 return
-            case .fail(let error):
-                throw error
-            case .wait:
+            case .sentAboveWatermark:
+                try await channel.waitUntilWritable()
+                return
+            case .needsCredit:
+                // Wait for credit (checked again under the lock before suspending), then try again.
                 try Task.checkCancellation()
                 let id = state.withLock { state in
                     defer { state.nextSender += 1 }
@@ -184,6 +224,11 @@ package final class StreamEndpoint: Sendable {
                 try Task.checkCancellation()
             }
         }
+    }
+
+    /// Suspends while the connection has more than ``Channel/highWatermark`` bytes queued.
+    nonisolated(nonsending) package func waitUntilWritable() async throws {
+        try await channel.waitUntilWritable()
     }
 
     /// Ends the sending direction (sends `stop` once).

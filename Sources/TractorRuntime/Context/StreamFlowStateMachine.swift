@@ -7,10 +7,12 @@
 ///
 /// The receiver grants the sender a window of `window` elements; the sender never has more than that many in flight.
 /// Elements wait in a buffer that the window bounds; as the consumer takes them, credits are granted back in batches
-/// of half a window, so a slow consumer slows the producer and nothing is dropped.
+/// of a quarter window, so a slow consumer slows the producer and nothing is dropped.
 struct InboundFlowStateMachine: ~Copyable {
     let window: Int
-    private var buffer: [[UInt8]] = []
+    private var buffer = PayloadBatch()
+    /// An emptied batch the consumer gave back, to receive the next elements.
+    private var spare = PayloadBatch()
     /// Elements received whose credit has not been granted back yet: never above the window.
     private var inFlight = 0
     private var consumedSinceGrant = 0
@@ -29,7 +31,7 @@ struct InboundFlowStateMachine: ~Copyable {
     /// What the consumer should do next.
     enum TakeAction {
         /// Take these elements, oldest first; report them with ``consumed(_:)`` as they are used.
-        case elements([[UInt8]])
+        case elements(PayloadBatch)
         /// Nothing buffered: suspend until ``received(_:)`` or an end wakes you.
         case suspend
         /// The stream ended cleanly.
@@ -41,8 +43,10 @@ struct InboundFlowStateMachine: ~Copyable {
     /// Hands the consumer everything buffered at once, so that it takes the lock once per batch, not per element.
     mutating func take() -> TakeAction {
         if !buffer.isEmpty {
-            defer { buffer.removeAll(keepingCapacity: true) }
-            return .elements(buffer)
+            var taken = spare
+            swap(&taken, &buffer)
+            spare = PayloadBatch()
+            return .elements(taken)
         }
         switch end {
         case .finished: return .finished
@@ -54,10 +58,10 @@ struct InboundFlowStateMachine: ~Copyable {
     }
 
     /// The consumer used `count` elements; returns the credit to grant the sender now (0 for none yet): credit goes
-    /// back in batches of half a window.
+    /// back in batches of a quarter window.
     mutating func consumed(_ count: Int) -> Int {
         consumedSinceGrant += count
-        guard consumedSinceGrant >= max(1, window / 2), end == nil else { return 0 }
+        guard consumedSinceGrant >= max(1, window / 4), end == nil else { return 0 }
         let credit = consumedSinceGrant
         consumedSinceGrant = 0
         inFlight -= credit
@@ -80,6 +84,20 @@ struct InboundFlowStateMachine: ~Copyable {
         inFlight += 1
         buffer.append(payload)
         return .buffered(wakeConsumer: takeWaiting())
+    }
+
+    /// As ``received(_:)-([UInt8])``, for a payload that is copied in.
+    mutating func received(_ payload: UnsafeRawBufferPointer) -> ReceiveAction {
+        guard end == nil else { return .ignored }
+        guard inFlight < window else { return .overrun }
+        inFlight += 1
+        buffer.append(payload)
+        return .buffered(wakeConsumer: takeWaiting())
+    }
+
+    /// Takes back an emptied batch the consumer has finished with, so that its memory receives the next elements.
+    mutating func recycle(_ batch: PayloadBatch) {
+        spare = batch
     }
 
     /// The sender said `stop`, or the stream failed; returns whether to wake the consumer.

@@ -75,8 +75,15 @@ public struct StreamWriter<Element: Encodable & Sendable>: Sendable {
     /// ```
     ///
     /// - Throws: `CancellationError` when the receiver stopped listening or the call was cancelled.
-    public func send(_ element: Element) async throws {
-        try await endpoint.send(try MessagePackEncoder().encode(element))
+    nonisolated(nonsending) public func send(_ element: Element) async throws {
+        let payload = try MessagePackEncoder().encode(element)
+        // With credit to spare the element leaves without suspending; otherwise wait for credit (or for the
+        // connection to drain).
+        switch try endpoint.sendNow(payload) {
+        case .sent: return
+        case .sentAboveWatermark: try await endpoint.waitUntilWritable()
+        case .needsCredit: try await endpoint.send(payload)
+        }
     }
 }
 
@@ -93,8 +100,12 @@ public struct RemoteStream<Element: Decodable & Sendable>: AsyncSequence, Sendab
 
         /// The next element, or `nil` once the job has returned.
         public mutating func next() async throws -> Element? {
-            guard let payload = try await reader.next() else { return nil }
-            return try MessagePackDecoder().decode(Element.self, from: payload)
+            try await next(isolation: nil)
+        }
+
+        /// The next value, read without leaving the caller's isolation.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
+            try await reader.next(as: Element.self, isolation: actor)
         }
     }
 

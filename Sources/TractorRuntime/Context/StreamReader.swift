@@ -4,12 +4,12 @@
 //===----------------------------------------------------------------------===//
 
 /// The consuming side of one stream direction, as the typed iterators use it: takes a batch of payloads under one
-/// lock, hands them out one by one, and reports consumption every quarter window so credit flows back while a slow
+/// lock, hands them out one by one, and reports consumption every eighth of a window so credit flows back while a slow
 /// consumer works through a batch.
 struct StreamReader {
     private let endpoint: StreamEndpoint
     private let interval: Int
-    private var batch: [[UInt8]] = []
+    private var batch = PayloadBatch()
     private var index = 0
     private var unreported = 0
 
@@ -18,24 +18,32 @@ struct StreamReader {
         self.interval = endpoint.reportingInterval
     }
 
-    /// The next payload, or `nil` at the end of the stream.
-    mutating func next() async throws -> [UInt8]? {
+    /// The next element, decoded as `T`, or `nil` at the end of the stream.
+    mutating func next<T: Decodable>(
+        as type: T.Type,
+        isolation actor: isolated (any Actor)?
+    ) async throws -> T? {
         if index == batch.count {
             if unreported > 0 {
                 endpoint.consumed(unreported)
                 unreported = 0
             }
-            guard let next = try await endpoint.nextBatch() else { return nil }
+            if !batch.isEmpty {
+                var finished = PayloadBatch()
+                swap(&finished, &batch)
+                endpoint.recycle(finished)
+            }
+            guard let next = try await endpoint.nextBatch(isolation: actor) else { return nil }
             batch = next
             index = 0
         }
-        let payload = batch[index]
+        let current = index
         index += 1
         unreported += 1
         if unreported >= interval {
             endpoint.consumed(unreported)
             unreported = 0
         }
-        return payload
+        return try batch.withPayload(at: current) { payload in try MessagePackDecoder().decode(T.self, from: payload) }
     }
 }

@@ -21,6 +21,9 @@ import Synchronization
 package final class Channel: IOHandler {
     package typealias MessageHandler = @Sendable (Message) -> Void
     package typealias CloseHandler = @Sendable (TractorError) -> Void
+    /// Receives a small stream element without a ``Message`` being made for it: its call id and its payload, whose
+    /// bytes are valid for the call only.
+    package typealias YieldHandler = @Sendable (UInt64, UnsafeRawBufferPointer) -> Void
 
     /// Bytes queued for writing above which ``waitUntilWritable()`` suspends.
     package static let highWatermark = 4 << 20
@@ -40,6 +43,7 @@ package final class Channel: IOHandler {
         var inbox: [Message] = []
         var inboxWaiter: CheckedContinuation<Message, any Error>?
         var onMessage: MessageHandler?
+        var onYield: YieldHandler?
         var onClose: CloseHandler?
         var closeObservers: [@Sendable () -> Void] = []
         var writableWaiters: [(limit: Int, continuation: CheckedContinuation<Void, any Error>)] = []
@@ -100,19 +104,39 @@ package final class Channel: IOHandler {
     package func sendBatched(_ message: Message) throws(TractorError) -> Int {
         // A large message is encoded before the lock is taken, into a buffer of its own that is queued by reference;
         // a small one is encoded in place at the end of the queue.
-        var large: [UInt8] = []
         if message.payloadByteCount >= OutboundQueue.largeFrame {
+            var large: [UInt8] = []
             try message.encodeFrame(into: &large)
+            return try queueBatched { queue in queue.appendBuffer(large) }
         }
+        return try queueBatched { (queue) throws(TractorError) in
+            try queue.appendFrame { (buffer) throws(TractorError) in try message.encodeFrame(into: &buffer) }
+        }
+    }
+
+    /// Queues one stream element, as ``sendBatched(_:)`` queues `.yield(cid: cid, payload: payload)`, but written
+    /// straight into the queue without making the message first.
+    @discardableResult
+    package func sendYield(cid: UInt64, payload: [UInt8]) throws(TractorError) -> Int {
+        if payload.count >= OutboundQueue.largeFrame {
+            return try sendBatched(.yield(cid: cid, payload: payload))
+        }
+        return try queueBatched { (queue) throws(TractorError) in
+            try queue.appendFrame { (buffer) throws(TractorError) in
+                try payload.withUnsafeBytes { raw in
+                    Result { () throws(TractorError) in try Message.encodeYieldFrame(cid: cid, payload: raw, into: &buffer) }
+                }.get()
+            }
+        }
+    }
+
+    /// Appends to the outbound queue under the lock and makes sure a flush is scheduled; returns the bytes queued.
+    private func queueBatched(_ append: (inout OutboundQueue) throws(TractorError) -> Void) throws(TractorError) -> Int {
         let (scheduleFlush, queued) = try state.withLock { (state) throws(TractorError) -> (Bool, Int) in
             if let reason = state.closeReason {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
-            if large.isEmpty {
-                try state.outbound.appendFrame { (buffer) throws(TractorError) in try message.encodeFrame(into: &buffer) }
-            } else {
-                state.outbound.appendBuffer(large)
-            }
+            try append(&state.outbound)
             if state.writeInterest { return (false, state.queuedBytes) }
             state.writeInterest = true
             return (true, state.queuedBytes)
@@ -200,10 +224,16 @@ package final class Channel: IOHandler {
 
     /// Hands every later message to `onMessage` (on the loop thread), starting with any already queued, and reports
     /// the channel's closing to `onClose` (once; at once if it is already closed).
-    package func attach(onMessage: @escaping MessageHandler, onClose: @escaping CloseHandler) {
+    /// With `onYield`, small `yield` messages go to it instead, in their order among the others.
+    package func attach(
+        onMessage: @escaping MessageHandler,
+        onYield: YieldHandler? = nil,
+        onClose: @escaping CloseHandler
+    ) {
         loop.execute { [self] in
             let (queued, closed) = state.withLock { state -> ([Message], TractorError?) in
                 state.onMessage = onMessage
+                state.onYield = onYield
                 state.onClose = onClose
                 let queued = state.inbox
                 state.inbox.removeAll()
@@ -251,13 +281,22 @@ package final class Channel: IOHandler {
                 closeOnLoop(TractorError(.channelClosed, "the peer closed the connection"))
                 return
             case .success(let count):
-                // Messages are decoded straight from the decoder's buffer: no copy of the frame on the way.
-                var messages: [Message] = []
+                // Frames are decoded straight from the decoder's buffer. Small stream elements are not made into
+                // messages: their payloads are gathered into one arena per read and handed over as slices of it.
+                var items: [Inbound] = []
+                var arena: [UInt8] = []
                 let failure = decoder.withLock { decoder -> TractorError? in
                     decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                     do {
-                        while let message = try decoder.withNextFrame({ frame in try Message.decode(from: frame) }) {
-                            messages.append(message)
+                        while let item = try decoder.withNextFrame({ frame -> Inbound in
+                            if let (cid, range) = Message.peekYield(frame), range.count < OutboundQueue.largeFrame {
+                                let start = arena.count
+                                arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[range]))
+                                return .yield(cid: cid, arena: start..<arena.count)
+                            }
+                            return .message(try Message.decode(from: frame))
+                        }) {
+                            items.append(item)
                         }
                         return nil
                     } catch let error as TractorError {
@@ -266,10 +305,23 @@ package final class Channel: IOHandler {
                         return TractorError(.malformedData, "\(error)")
                     }
                 }
-                if let handler = state.withLock({ $0.onMessage }) {
-                    for message in messages { handler(message) }
-                } else {
-                    for message in messages { deliver(message) }
+                let (onMessage, onYield) = state.withLock { ($0.onMessage, $0.onYield) }
+                arena.withUnsafeBytes { arena in
+                    for item in items {
+                        switch item {
+                        case .message(let message):
+                            if let onMessage { onMessage(message) } else { deliver(message) }
+                        case .yield(let cid, let range):
+                            let payload = UnsafeRawBufferPointer(rebasing: arena[range])
+                            if let onYield {
+                                onYield(cid, payload)
+                            } else if let onMessage {
+                                onMessage(.yield(cid: cid, payload: Array(payload)))
+                            } else {
+                                deliver(.yield(cid: cid, payload: Array(payload)))
+                            }
+                        }
+                    }
                 }
                 if let failure {
                     closeOnLoop(TractorError(
@@ -285,6 +337,13 @@ package final class Channel: IOHandler {
                 return
             }
         }
+    }
+
+    /// A frame read, in the order of arrival.
+    private enum Inbound {
+        case message(Message)
+        /// A small `yield`, its payload at `arena` in the read's arena.
+        case yield(cid: UInt64, arena: Range<Int>)
     }
 
     private func deliver(_ message: Message) {

@@ -33,8 +33,16 @@ package final class IOLoop: Sendable {
     private let wakeFD: CInt
     /// Handlers by descriptor; touched on the loop thread (reads) and under the lock (all access).
     private let handlers = Mutex<[CInt: any IOHandler]>([:])
-    /// Work queued for the loop thread.
-    private let queue = Mutex<[@Sendable () -> Void]>([])
+    /// Work queued for the loop thread, and whether the thread needs waking to see it.
+    private let queue = Mutex(WorkQueue())
+
+    private struct WorkQueue: ~Copyable {
+        var work: [@Sendable () -> Void] = []
+        /// The loop thread is in (or about to enter) `epoll_wait` and nobody has woken it yet: the next work item
+        /// must write the eventfd. While it is awake it runs everything queued before it sleeps again, so a burst
+        /// of work costs one wake-up, not one each.
+        var asleep = true
+    }
     private let threadID = Atomic<UInt>(0)
 
     /// The buffer channels read into; used on the loop thread only, one read at a time.
@@ -56,11 +64,12 @@ package final class IOLoop: Sendable {
 
     /// Runs `work` on the loop thread, soon.
     package func execute(_ work: @escaping @Sendable () -> Void) {
-        let wasEmpty = queue.withLock { queue in
-            queue.append(work)
-            return queue.count == 1
+        let mustWake = queue.withLock { queue in
+            queue.work.append(work)
+            defer { queue.asleep = false }
+            return queue.asleep
         }
-        if wasEmpty { wake() }
+        if mustWake { wake() }
     }
 
     private func wake() {
@@ -97,7 +106,10 @@ package final class IOLoop: Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         while true {
             let count = epoll_wait(epollFD, events, CInt(capacity), -1)
-            if count < 0 { continue }  // EINTR
+            if count < 0 {
+                runQueued()
+                continue  // EINTR
+            }
             for index in 0..<Int(count) {
                 let fd = events[index].data.fd
                 let bits = events[index].events
@@ -114,11 +126,13 @@ package final class IOLoop: Sendable {
         }
     }
 
+    /// Runs the queued work until there is none, then marks the thread asleep (it goes back to `epoll_wait`).
     private func runQueued() {
         while true {
             let work = queue.withLock { queue -> [@Sendable () -> Void] in
-                let taken = queue
-                queue.removeAll(keepingCapacity: true)
+                let taken = queue.work
+                queue.work.removeAll(keepingCapacity: true)
+                if taken.isEmpty { queue.asleep = true }
                 return taken
             }
             if work.isEmpty { return }

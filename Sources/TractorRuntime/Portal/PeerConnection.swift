@@ -28,6 +28,8 @@ package final class PeerConnection: Sendable {
     private let server: JobTable?
     private let state: Mutex<State>
     private let events: Events
+    /// The stream the last small element went to; touched on the loop thread only (see `receivedYield`).
+    nonisolated(unsafe) private var lastStream: (cid: UInt64, endpoint: StreamEndpoint)?
 
     /// What the owner of a connection hears about, on the loop thread.
     package struct Events: Sendable {
@@ -83,6 +85,7 @@ package final class PeerConnection: Sendable {
         self.state = Mutex(State(nextCid: initiator ? 1 : 2))
         channel.attach(
             onMessage: { [self] message in handle(message) },
+            onYield: { [self] cid, payload in receivedYield(cid: cid, payload: payload) },
             onClose: { [self] reason in
                 cancelServed()
                 self.events.closed(self, reason)
@@ -237,6 +240,19 @@ package final class PeerConnection: Sendable {
 
     private func stream(_ cid: UInt64) -> StreamEndpoint? {
         state.withLock { $0.streams[cid] }
+    }
+
+    /// A small stream element, on the loop thread. Runs of elements for one stream skip the table: the endpoint
+    /// found last is kept. Call ids are never reused, and an endpoint removed from the table has ended, so it ignores
+    /// whatever still reaches it, as a missing one would.
+    private func receivedYield(cid: UInt64, payload: UnsafeRawBufferPointer) {
+        if let (lastCid, endpoint) = lastStream, lastCid == cid {
+            endpoint.receivedYield(copying: payload)
+            return
+        }
+        guard let endpoint = stream(cid) else { return }
+        lastStream = (cid, endpoint)
+        endpoint.receivedYield(copying: payload)
     }
 
     /// Removes call `cid` this side started, with its stream if it has one.

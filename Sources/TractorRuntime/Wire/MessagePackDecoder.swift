@@ -32,7 +32,7 @@ public struct MessagePackDecoder: Sendable {
 
     /// Creates a decoder.
     public init() {
-        self.userInfo = [:]
+        self.userInfo = Dictionary()
         self.maximumDepth = MessagePackFormat.defaultMaximumDepth
     }
 
@@ -64,10 +64,18 @@ public struct MessagePackDecoder: Sendable {
     ///
     /// - Important: `bytes` must stay valid until the call returns; the result does not borrow from it.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
-        let decoder = MessagePackDecoderImpl(bytes: bytes, userInfo: userInfo, maximumDepth: maximumDepth)
         do {
             var end = 0
-            let value = try decoder.decodeValue(T.self, at: 0, depth: 0, end: &end)
+            let value: T
+            if let kind = MessagePackDirectType.of(T.self) {
+                // A type the format holds natively needs no decoder object (and no allocation for it).
+                var reader = MessagePackReader(bytes)
+                value = try MessagePackDecoderImpl.readDirectly(T.self, as: kind, from: &reader, depthLeft: maximumDepth)
+                end = reader.offset
+            } else {
+                let decoder = MessagePackDecoderImpl(bytes: bytes, userInfo: userInfo, maximumDepth: maximumDepth)
+                value = try decoder.decodeValue(T.self, at: 0, depth: 0, end: &end)
+            }
             guard end == bytes.count else {
                 throw TractorError(
                     .malformedData,

@@ -187,6 +187,20 @@ final class MessagePackDecoderImpl: Decoder {
         end: inout Int
     ) throws(TractorError) -> T {
         var reader = reader(at: offset)
+        let value: T = try Self.readDirectly(T.self, as: kind, from: &reader, depthLeft: maximumDepth - depth)
+        end = reader.offset
+        return value
+    }
+
+    /// Reads a value of a type this format represents natively from `reader`, with no decoder object: the fast path
+    /// of a top-level scalar, string or array (a stream element, a job's input or output).
+    @inline(__always)
+    static func readDirectly<T: Decodable>(
+        _ type: T.Type,
+        as kind: MessagePackDirectType,
+        from reader: inout MessagePackReader,
+        depthLeft: Int
+    ) throws(TractorError) -> T {
         let value: T
         switch kind {
         case .intArray: value = identityCast(try reader.readIntArray(), to: T.self)
@@ -203,7 +217,7 @@ final class MessagePackDecoderImpl: Decoder {
             let date = Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1_000_000_000)
             value = identityCast(date, to: T.self)
         case .value:
-            let dynamic = try MessagePackValue.read(from: &reader, depthLeft: maximumDepth - depth)
+            let dynamic = try MessagePackValue.read(from: &reader, depthLeft: depthLeft)
             value = identityCast(dynamic, to: T.self)
         case .float: value = identityCast(try reader.readFloat(), to: T.self)
         case .int8: value = identityCast(try reader.readInteger(Int8.self), to: T.self)
@@ -216,7 +230,6 @@ final class MessagePackDecoderImpl: Decoder {
         case .uint32: value = identityCast(try reader.readInteger(UInt32.self), to: T.self)
         case .uint64: value = identityCast(try reader.readInteger(UInt64.self), to: T.self)
         }
-        end = reader.offset
         return value
     }
 }

@@ -33,7 +33,7 @@ public struct MessagePackEncoder: Sendable {
 
     /// Creates an encoder.
     public init() {
-        self.userInfo = [:]
+        self.userInfo = Dictionary()
     }
 
     /// Encodes a value and returns its bytes.
@@ -96,7 +96,8 @@ public struct MessagePackEncoder: Sendable {
 
     /// Encodes the values that are one binary string, or one array of fixed-size elements, in one step.
     private static func encodeBytesDirectly<T: Encodable>(_ value: T) throws -> [UInt8]? {
-        switch MessagePackDirectType.of(T.self) {
+        guard let kind = MessagePackDirectType.of(T.self) else { return nil }
+        switch kind {
         case .byteArray:
             let bytes = identityCast(value, to: [UInt8].self)
             var output: [UInt8] = []
@@ -115,6 +116,14 @@ public struct MessagePackEncoder: Sendable {
             return output
         case .intArray:
             return try MessagePackWriter.makeIntArray(identityCast(value, to: [Int].self))
+        case .int, .int8, .int16, .int32, .int64, .uint, .uint8, .uint16, .uint32, .uint64, .bool, .double, .float,
+             .string:
+            // A lone scalar or string needs no encoder object: it is written straight into its array.
+            var output: [UInt8] = []
+            try ByteArraySink.withSink(appendingTo: &output) { (sink) throws(TractorError) in
+                _ = try MessagePackEncoderImpl.writeScalar(value, as: kind, to: sink)
+            }
+            return output
         default:
             return nil
         }

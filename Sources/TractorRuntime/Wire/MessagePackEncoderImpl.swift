@@ -215,29 +215,41 @@ final class MessagePackEncoderImpl: Encoder {
     /// Writes the types this format represents natively, and the arrays it writes in bulk.
     @inline(__always)
     private func encodeDirectly<T: Encodable>(_ value: T, as kind: MessagePackDirectType) throws {
+        if try Self.writeScalar(value, as: kind, to: writer) { return }
         switch kind {
         case .intArray: try writer.writeIntArray(identityCast(value, to: [Int].self))
         case .byteArray: try writer.writeBinary(identityCast(value, to: [UInt8].self))
         case .stringArray: try writer.writeStringArray(identityCast(value, to: [String].self))
         case .doubleArray: try writer.writeDoubleArray(identityCast(value, to: [Double].self))
-        case .string: try writer.writeString(identityCast(value, to: String.self))
-        case .int: writer.writeInt(Int64(identityCast(value, to: Int.self)))
-        case .double: writer.writeDouble(identityCast(value, to: Double.self))
-        case .bool: writer.writeBool(identityCast(value, to: Bool.self))
         case .data: try identityCast(value, to: Data.self).withUnsafeBytes { raw in try writer.writeBinary(raw) }
         case .date: try writer.writeDate(identityCast(value, to: Date.self))
         case .value: try identityCast(value, to: MessagePackValue.self).write(to: writer)
-        case .float: writer.writeFloat(identityCast(value, to: Float.self))
-        case .int8: writer.writeInt(Int64(identityCast(value, to: Int8.self)))
-        case .int16: writer.writeInt(Int64(identityCast(value, to: Int16.self)))
-        case .int32: writer.writeInt(Int64(identityCast(value, to: Int32.self)))
-        case .int64: writer.writeInt(identityCast(value, to: Int64.self))
-        case .uint: writer.writeUInt(UInt64(identityCast(value, to: UInt.self)))
-        case .uint8: writer.writeUInt(UInt64(identityCast(value, to: UInt8.self)))
-        case .uint16: writer.writeUInt(UInt64(identityCast(value, to: UInt16.self)))
-        case .uint32: writer.writeUInt(UInt64(identityCast(value, to: UInt32.self)))
-        case .uint64: writer.writeUInt(identityCast(value, to: UInt64.self))
+        default: preconditionFailure("\(kind) is written by writeScalar")
         }
+    }
+
+    /// Writes `value` when `kind` is a number, a Bool or a String, in its smallest form; returns `false` (and writes
+    /// nothing) for the other kinds.
+    @inline(__always)
+    static func writeScalar<T>(_ value: T, as kind: MessagePackDirectType, to sink: some MessagePackSink) throws(TractorError) -> Bool {
+        switch kind {
+        case .string: try sink.writeString(identityCast(value, to: String.self))
+        case .int: sink.writeInt(Int64(identityCast(value, to: Int.self)))
+        case .double: sink.writeDouble(identityCast(value, to: Double.self))
+        case .bool: sink.writeBool(identityCast(value, to: Bool.self))
+        case .float: sink.writeFloat(identityCast(value, to: Float.self))
+        case .int8: sink.writeInt(Int64(identityCast(value, to: Int8.self)))
+        case .int16: sink.writeInt(Int64(identityCast(value, to: Int16.self)))
+        case .int32: sink.writeInt(Int64(identityCast(value, to: Int32.self)))
+        case .int64: sink.writeInt(identityCast(value, to: Int64.self))
+        case .uint: sink.writeUInt(UInt64(identityCast(value, to: UInt.self)))
+        case .uint8: sink.writeUInt(UInt64(identityCast(value, to: UInt8.self)))
+        case .uint16: sink.writeUInt(UInt64(identityCast(value, to: UInt16.self)))
+        case .uint32: sink.writeUInt(UInt64(identityCast(value, to: UInt32.self)))
+        case .uint64: sink.writeUInt(identityCast(value, to: UInt64.self))
+        case .intArray, .byteArray, .stringArray, .doubleArray, .data, .date, .value: return false
+        }
+        return true
     }
 
     /// A coding path as `a.b[2].c`, for error messages.

@@ -145,7 +145,9 @@ final class MessagePackWriter: MessagePackSink {
 /// It borrows the caller's array for the duration of ``withSink(appendingTo:_:)`` by swapping it in and out, so
 /// nothing is copied.
 final class ByteArraySink: MessagePackSink {
-    var bytes: [UInt8]
+    // Lent to one writing body on one thread (see withSink): the run-time exclusivity check on every byte appended
+    // would cost more than the append.
+    @exclusivity(unchecked) var bytes: [UInt8]
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes

@@ -134,6 +134,106 @@ extension Message {
         }
     }
 
+    /// Appends the frame of `.yield(cid: cid, payload: payload)` to `buffer`, byte for byte what
+    /// ``encodeFrame(into:maximumFrameSize:)`` writes for it, without making the message: the path every stream
+    /// element takes.
+    ///
+    /// - Throws: `frameTooLarge` when the message would be longer than `maximumFrameSize`; `buffer` is then unchanged.
+    static func encodeYieldFrame(
+        cid: UInt64,
+        payload: UnsafeRawBufferPointer,
+        into buffer: inout [UInt8],
+        maximumFrameSize: Int = FrameDecoder.defaultMaximumFrameSize
+    ) throws(TractorError) {
+        // [fixarray(3), tag, cid, bin payload]
+        let cidSize = cid < 0x80 ? 1 : cid <= 0xff ? 2 : cid <= 0xffff ? 3 : cid <= 0xffff_ffff ? 5 : 9
+        let binHeaderSize = payload.count <= 0xff ? 2 : payload.count <= 0xffff ? 3 : 5
+        let length = 2 + cidSize + binHeaderSize + payload.count
+        guard length <= maximumFrameSize, payload.count <= Int(UInt32.max) else {
+            throw TractorError(
+                .frameTooLarge,
+                "a frame of \(length) bytes exceeds the maximum frame size of \(maximumFrameSize) bytes"
+            )
+        }
+        buffer.reserveCapacity(buffer.count + 4 + length)
+        appendBigEndian(UInt32(truncatingIfNeeded: length), to: &buffer)
+        buffer.append(MessagePackFormat.fixarray | 3)
+        buffer.append(Tag.yield.rawValue)
+        switch cidSize {
+        case 1:
+            buffer.append(UInt8(truncatingIfNeeded: cid))
+        case 2:
+            buffer.append(MessagePackFormat.uint8)
+            buffer.append(UInt8(truncatingIfNeeded: cid))
+        case 3:
+            buffer.append(MessagePackFormat.uint16)
+            appendBigEndian(UInt16(truncatingIfNeeded: cid), to: &buffer)
+        case 5:
+            buffer.append(MessagePackFormat.uint32)
+            appendBigEndian(UInt32(truncatingIfNeeded: cid), to: &buffer)
+        default:
+            buffer.append(MessagePackFormat.uint64)
+            appendBigEndian(cid, to: &buffer)
+        }
+        switch binHeaderSize {
+        case 2:
+            buffer.append(MessagePackFormat.bin8)
+            buffer.append(UInt8(truncatingIfNeeded: payload.count))
+        case 3:
+            buffer.append(MessagePackFormat.bin16)
+            appendBigEndian(UInt16(truncatingIfNeeded: payload.count), to: &buffer)
+        default:
+            buffer.append(MessagePackFormat.bin32)
+            appendBigEndian(UInt32(truncatingIfNeeded: payload.count), to: &buffer)
+        }
+        buffer.append(contentsOf: payload)
+    }
+
+    /// Recognises a frame holding a `yield` laid out as ``encodeYieldFrame(cid:payload:into:maximumFrameSize:)``
+    /// writes it, and returns its call id and where its payload lies in `frame`, without decoding a message. Returns
+    /// `nil` for anything else, including every malformed frame: the full decoder then takes it and names the fault.
+    static func peekYield(_ frame: UnsafeRawBufferPointer) -> (cid: UInt64, payload: Range<Int>)? {
+        guard frame.count >= 5, frame[0] == MessagePackFormat.fixarray | 3, frame[1] == Tag.yield.rawValue else {
+            return nil
+        }
+        var offset = 2
+        func bigEndian(_ size: Int) -> UInt64? {
+            guard frame.count - offset >= size else { return nil }
+            var value: UInt64 = 0
+            for index in offset..<(offset + size) { value = value << 8 | UInt64(frame[index]) }
+            offset += size
+            return value
+        }
+        let cid: UInt64
+        let marker = frame[offset]
+        offset += 1
+        switch marker {
+        case 0x00...0x7f: cid = UInt64(marker)
+        case MessagePackFormat.uint8: guard let value = bigEndian(1) else { return nil }; cid = value
+        case MessagePackFormat.uint16: guard let value = bigEndian(2) else { return nil }; cid = value
+        case MessagePackFormat.uint32: guard let value = bigEndian(4) else { return nil }; cid = value
+        case MessagePackFormat.uint64: guard let value = bigEndian(8) else { return nil }; cid = value
+        default: return nil
+        }
+        guard offset < frame.count else { return nil }
+        let binMarker = frame[offset]
+        offset += 1
+        let length: UInt64?
+        switch binMarker {
+        case MessagePackFormat.bin8: length = bigEndian(1)
+        case MessagePackFormat.bin16: length = bigEndian(2)
+        case MessagePackFormat.bin32: length = bigEndian(4)
+        default: return nil
+        }
+        guard let length, UInt64(frame.count - offset) == length else { return nil }
+        return (cid, offset..<frame.count)
+    }
+
+    @inline(__always)
+    private static func appendBigEndian<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
     private func write(to sink: ByteArraySink) throws(TractorError) {
         switch self {
         case .hello(let hello):

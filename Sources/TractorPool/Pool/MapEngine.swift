@@ -108,8 +108,10 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
 
     /// Reads and submits chunks of a `Sequence` input until the read-ahead is full or the input ends.
     private func topUp(isolation actor: isolated (any Actor)?) async throws {
-        while let read = readBatch, shared.state.withLock({ $0.outstanding.count }) < readAhead {
+        while let read = readBatch {
             let size = chunkSize.map { dispatcher.limitToQuota($0) } ?? dispatcher.chunkSize(for: shared.job.name)
+            let limit = dispatcher.mapReadAhead(job: shared.job.name, itemCount: size)
+            guard shared.state.withLock({ $0.outstanding.count }) < limit else { break }
             let inputs = read(size)
             if inputs.count < size {
                 readBatch = nil

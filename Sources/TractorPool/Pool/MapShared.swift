@@ -94,7 +94,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
                 started: nil
             )
             try await dispatcher.enqueue(
-                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload)
+                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, groupable: true)
             )
         } catch {
             store(sequence, .failed(error, count: count))

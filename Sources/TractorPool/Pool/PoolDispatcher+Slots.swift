@@ -31,15 +31,48 @@ extension PoolDispatcher {
 
     private func slotLoop(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
         while !Task.isCancelled, let chunk = await nextChunk(for: slot, of: worker) {
-            chunk.payload.started?()
-            let result: Result<[UInt8], any Error>
-            do {
-                result = .success(try await portal.call(job: ChunkJob.name, payload: chunk.payload.request))
-            } catch {
-                result = .failure(error)
+            let group = takeGroup(after: chunk, slot: slot, of: worker)
+            if group.isEmpty {
+                chunk.payload.started?()
+                let result: Result<[UInt8], any Error>
+                do {
+                    result = .success(try await portal.call(job: ChunkJob.name, payload: chunk.payload.request))
+                } catch {
+                    result = .failure(error)
+                }
+                if finish(chunk, with: result) == .workerLost { return }
+            } else if await runGroup([chunk] + group, on: portal) == .workerLost {
+                return
             }
-            if finish(chunk, with: result) == .workerLost { return }
         }
+    }
+
+    /// Takes the chunks that travel with `chunk` in one call, if any (see `takeGroup(after:on:now:)`).
+    private func takeGroup(after chunk: Chunk, slot: SlotID, of worker: WorkerRef) -> [Chunk] {
+        guard chunk.groupable else { return [] }
+        return transition { state in
+            let (group, actions) = state.machine.takeGroup(after: chunk, on: worker, now: .now)
+            for member in group { state.slotOfChunk[member.id] = slot }
+            return (group, actions)
+        }
+    }
+
+    /// Runs several chunks as one `tractor.chunks` call; each ends with its own reply or error.
+    private func runGroup(_ chunks: [Chunk], on portal: Portal) async -> SlotOutcome {
+        for chunk in chunks { chunk.payload.started?() }
+        let results: [Result<[UInt8], any Error>]
+        do {
+            let request = try ChunkGroupJob.request(chunks.map(\.payload.request))
+            let reply = try await portal.call(job: ChunkGroupJob.name, payload: request)
+            results = try ChunkGroupJob.replies(reply, count: chunks.count).map { $0.mapError { $0 } }
+        } catch {
+            results = Array(repeating: .failure(error), count: chunks.count)
+        }
+        var outcome = SlotOutcome.goOn
+        for (chunk, result) in zip(chunks, results) where finish(chunk, with: result) == .workerLost {
+            outcome = .workerLost
+        }
+        return outcome
     }
 
     private func nextChunk(for slot: SlotID, of worker: WorkerRef) async -> Chunk? {
@@ -63,9 +96,13 @@ extension PoolDispatcher {
                 if let early { continuation.resume(returning: early) }
             }
         } onCancel: {
-            transition { state in
-                if state.machine.slotCancelled(slot) { return ((), [.stopSlot(slot)]) }
-                return ((), [])
+            // Not here: a slot given a chunk is still in this scope until it wakes, and cancelling that chunk
+            // cancels this task from inside a transition, whose lock is held.
+            Task { [self] in
+                transition { state in
+                    if state.machine.slotCancelled(slot) { return ((), [.stopSlot(slot)]) }
+                    return ((), [])
+                }
             }
         }
         if case .run(let chunk) = resumed { return chunk }

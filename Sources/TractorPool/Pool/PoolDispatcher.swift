@@ -99,6 +99,14 @@ final class PoolDispatcher: Sendable {
         Swift.max(1, configuration.mapReadAhead ?? 2 * plan.workers.count * window)
     }
 
+    /// How many chunks of `itemCount` items of `job` a `map` keeps submitted ahead of its consumer: twice what the
+    /// workers may have in flight, which is more for chunks short enough to travel in groups.
+    func mapReadAhead(job: String, itemCount: Int) -> Int {
+        if let configured = configuration.mapReadAhead { return Swift.max(1, configured) }
+        let inFlight = state.withLock { $0.machine.windowLimit(job: job, itemCount: itemCount, groupable: true) }
+        return 2 * plan.workers.count * Swift.max(window, inFlight)
+    }
+
     // MARK: Transitions
 
     /// Runs `body` under the lock, then performs the actions it returns, outside the lock.
@@ -341,8 +349,9 @@ extension PoolDispatcher.State {
                 effects.append(.deliver(chunk, delivery))
             case .cancelCall(let id):
                 // Under the lock, so that the slot cannot have moved on to another chunk. Its task's cancellation
-                // handler (the portal call's) takes no lock of this shell.
-                if let slot = slotOfChunk[id] {
+                // handlers (the portal call's, and that of a slot just handed a chunk but not yet awake) take no lock
+                // of this shell. A slot waiting for its next chunk runs none: cancelling it would end it for nothing.
+                if let slot = slotOfChunk[id], machine.waitingSlots[slot] == nil {
                     if let task = slotTasks[slot] { task.cancel() } else { slotsCancelledEarly.insert(slot) }
                 }
             case .kill(let worker):

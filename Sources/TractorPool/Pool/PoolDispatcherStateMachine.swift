@@ -40,6 +40,10 @@ struct PoolDispatcherStateMachine<Payload> {
         /// How long the chunk may run once started; `nil`: no limit.
         var timeout: Duration?
         var payload: Payload
+        /// Whether the chunk may travel in one call with the chunks queued right after it (see
+        /// ``takeGroup(after:on:now:)``): true for the chunks of a `map`, which end and are cancelled together, and
+        /// never for a chunk with a timeout of its own or a future that can be cancelled alone.
+        var groupable = false
     }
 
     /// How a chunk's items end.
@@ -256,11 +260,45 @@ struct PoolDispatcherStateMachine<Payload> {
     /// that sending overlaps running; fewer for long ones, which gain nothing from waiting in a worker and would hold
     /// back the end of a batch (one worker busy with several while another idles).
     func windowLimit(for chunk: Chunk) -> Int {
-        guard let perItem = tuner.timePerItem(of: chunk.job) else { return configuration.window }
-        let expected = perItem * chunk.itemCount
+        windowLimit(job: chunk.job, itemCount: chunk.itemCount, groupable: chunk.groupable)
+    }
+
+    /// As ``windowLimit(for:)``, for a chunk of `itemCount` items of `job`.
+    func windowLimit(job: String, itemCount: Int, groupable: Bool) -> Int {
+        guard let perItem = tuner.timePerItem(of: job) else { return configuration.window }
+        let expected = perItem * itemCount
         if expected >= configuration.targetChunkDuration / 5 { return 1 }
         if expected >= configuration.targetChunkDuration / 50 { return Swift.min(2, configuration.window) }
+        if groupable, expected < configuration.targetChunkDuration / Self.groupingThreshold {
+            return configuration.window * Self.groupSize
+        }
         return configuration.window
+    }
+
+    /// Chunks this much shorter than the target duration travel in groups.
+    static var groupingThreshold: Int64 { 500 }
+    /// How many such chunks one call carries at most (and so how many more of them a worker may have in flight).
+    static var groupSize: Int { 16 }
+
+    /// Adds to `first`, which a slot of `worker` was just given, the groupable chunks queued right after it that fit
+    /// the worker's window and quota, and starts them: one call carries them all. Each still ends on its own.
+    mutating func takeGroup(after first: Chunk, on worker: WorkerRef, now: Instant) -> ([Chunk], [Action]) {
+        guard first.groupable, first.timeout == nil else { return ([], []) }
+        let limit = Swift.min(Self.groupSize, Swift.max(1, windowLimit(for: first) / configuration.window)) - 1
+        var group: [Chunk] = []
+        var actions: [Action] = []
+        while group.count < limit, let head = queue.first, head.groupable, head.job == first.job,
+            head.timeout == nil, workers[worker.index].inFlight < windowLimit(for: head), fitsQuota(head, worker)
+        {
+            _ = queue.popFirst()
+            actions += start(head, on: worker, now: now)
+            if let submitter = waitingSubmitters.first {
+                waitingSubmitters.removeFirst()
+                actions.append(.resumeSubmitter(submitter))
+            }
+            group.append(head)
+        }
+        return (group, actions)
     }
 
     private func fitsQuota(_ chunk: Chunk, _ worker: WorkerRef) -> Bool {

@@ -94,6 +94,7 @@ package final class ActorRuntime: Sendable {
         }
         // Every actor runs pool chunks of its own jobs and reports its binding.
         table[ChunkJob.name] = ChunkJob.erased(runtime: self)
+        table[ChunkGroupJob.name] = ChunkGroupJob.erased(runtime: self)
         table[BindingReadback.job.name] = BindingReadback.job._erased
         state.withLock { state in
             state.configuration = configuration

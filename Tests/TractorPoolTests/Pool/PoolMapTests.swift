@@ -91,6 +91,33 @@ extension PoolSpawningTests {
             #expect(error?.job == "fail-on-negative")
         }
 
+        /// Once the job is known to take microseconds, chunk-1 maps travel several chunks per call: outputs stay in
+        /// order, and an item's error still fails that item alone, when it is reached.
+        @Test func tinyChunksTravelInGroupsAndStillFailOneByOne() async throws {
+            var inputs = Array(0..<3_000)
+            inputs[2_500] = -1
+            let (warm, delivered, error) = try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var warm: [Int] = []
+                    for try await value in pool.map(BuiltinJobs.failOnNegative, over: 0..<3_000, chunkSize: 1) {
+                        warm.append(value)
+                    }
+                    var delivered: [Int] = []
+                    do {
+                        for try await value in pool.map(BuiltinJobs.failOnNegative, over: inputs, chunkSize: 1) {
+                            delivered.append(value)
+                        }
+                        return (warm, delivered, nil as RemoteActorError?)
+                    } catch let error as RemoteActorError {
+                        return (warm, delivered, error)
+                    }
+                }
+            }
+            #expect(warm == Array(0..<3_000))
+            #expect(delivered == Array(0..<2_500))
+            #expect(error?.message == "negative input -1")
+        }
+
         @Test func aMapTimeoutRaisesATimeoutErrorAndCancelsTheRest() async throws {
             let clock = ContinuousClock()
             let start = clock.now

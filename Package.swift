@@ -73,7 +73,10 @@ let package = Package(
         // The concurrent primes example.
         .executableTarget(
             name: "primes",
-            dependencies: ["TractorPool"],
+            dependencies: [
+                "TractorPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "examples/primes"
         ),
 

@@ -80,6 +80,16 @@ let package = Package(
             path: "examples/primes"
         ),
 
+        // The README's tour, section by section, run by the tests (so that no README snippet can rot).
+        .executableTarget(
+            name: "tour",
+            dependencies: [
+                "TractorPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "examples/tour"
+        ),
+
         // Jobs shared by the test suite and the worker executable that hosts them.
         .target(
             name: "TractorTestJobs",

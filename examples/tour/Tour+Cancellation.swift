@@ -11,11 +11,11 @@ extension Tour {
         try await withProcessPool(placement: .workers(1)) { pool in
             let slow = try await pool.submit(nap, 60_000)
             while slow.state != .running { try await Task.sleep(for: .milliseconds(1)) }
-            print(slow.cancel())                             // true: the job's task in the worker is cancelled
+            print(slow.cancel())                                // true: the job's task in the worker is cancelled
             do {
                 _ = try await slow.value
             } catch is CancellationError {
-                print(slow.state)                            // cancelled
+                print(slow.state)                               // cancelled
             }
         }
 
@@ -27,8 +27,8 @@ extension Tour {
                 }
             }
             try? await Task.sleep(for: .milliseconds(200))
-            group.cancelAll()    // the pool's scope: running jobs cancelled in their workers, every worker reaped
+            group.cancelAll()   // cancels the pool: its jobs in their workers, then every worker is reaped
         }
-        print(ContinuousClock.now - start < .seconds(10))    // true
+        print(ContinuousClock.now - start < .seconds(10))       // true
     }
 }

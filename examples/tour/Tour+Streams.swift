@@ -18,8 +18,8 @@ extension Tour {
             try await daemon.openContext(pingPong, 2) { ctx, started in
                 for _ in 0..<started { try await ctx.stream.send("ping") }
                 ctx.stream.finish()                                           // this side is done sending
-                for try await pong in ctx.stream { print(pong) }             // pong, pong
-                print(try await ctx.result())                                // 2
+                for try await pong in ctx.stream { print(pong) }              // pong, pong
+                print(try await ctx.result())                                 // 2
             }
         }
     }

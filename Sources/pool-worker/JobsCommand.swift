@@ -40,7 +40,8 @@ struct JobsCommand: ParsableCommand {
         Entry(name: BuiltinJobs.square.name, input: "Int", summary: "returns the square of its input"),
         Entry(name: BuiltinJobs.sleep.name, input: "Int", summary: "sleeps so many milliseconds, cancellably"),
         Entry(
-            name: BuiltinJobs.sleepIgnoringCancellation.name, input: "Int",
+            name: BuiltinJobs.sleepIgnoringCancellation.name,
+            input: "Int",
             summary: "sleeps so many milliseconds, ignoring cancellation"
         ),
         Entry(name: BuiltinJobs.spin.name, input: "Int", summary: "keeps a CPU busy so many milliseconds"),
@@ -53,7 +54,8 @@ struct JobsCommand: ParsableCommand {
         Entry(name: BuiltinJobs.setState.name, input: "String", summary: "keeps a text in the worker (an initializer)"),
         Entry(name: BuiltinJobs.getState.name, input: "none", summary: "returns the text set-state kept"),
         Entry(
-            name: BuiltinJobs.recordPIDAndSleep.name, input: "RecordAndSleep",
+            name: BuiltinJobs.recordPIDAndSleep.name,
+            input: "RecordAndSleep",
             summary: "records its pid as a file, then sleeps"
         ),
     ]

@@ -167,7 +167,11 @@ struct PrimesCommand: AsyncParsableCommand {
                 return count
             }
             return CountReport(
-                limit: limit, count: count, workers: pool.workerCount, ranges: ranges.count, rangeSize: size,
+                limit: limit,
+                count: count,
+                workers: pool.workerCount,
+                ranges: ranges.count,
+                rangeSize: size,
                 elapsed: .now - start
             )
         }

@@ -43,8 +43,12 @@ final class ProgressBar: Sendable {
     /// Draws the bar for the steps done so far.
     func draw(elapsed: Duration) {
         let line = Self.line(
-            done: done.load(ordering: .relaxed), total: total, unitsPerStep: unitsPerStep, unit: unit,
-            elapsed: elapsed, width: Self.terminalWidth()
+            done: done.load(ordering: .relaxed),
+            total: total,
+            unitsPerStep: unitsPerStep,
+            unit: unit,
+            elapsed: elapsed,
+            width: Self.terminalWidth()
         )
         write("\r" + line + "\u{1B}[K")
     }

@@ -166,7 +166,8 @@ enum CommandRunner {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
         else { return nil }
-        // After "pid (comm) ": state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt, majflt, cmajflt, utime.
+        // After "pid (comm) ": state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt, majflt, cmajflt,
+        // utime.
         let fields = text[text.index(close, offsetBy: 2)...].split(separator: " ")
         guard fields.count > 11, let parent = Int32(fields[1]), let ticks = Int(fields[11]) else { return nil }
         return (parent, ticks)

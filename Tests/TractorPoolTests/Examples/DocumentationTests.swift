@@ -60,7 +60,8 @@ enum DocumentationTools {
         for directory in path.split(separator: ":").map(String.init) {
             let extract = directory + "/swift-symbolgraph-extract"
             let docc = directory + "/docc"
-            if FileManager.default.isExecutableFile(atPath: extract), FileManager.default.isExecutableFile(atPath: docc) {
+            let manager = FileManager.default
+            if manager.isExecutableFile(atPath: extract), manager.isExecutableFile(atPath: docc) {
                 return (extract, docc)
             }
         }

@@ -44,7 +44,10 @@ struct PackageDependencyTests {
             directory: folder,
             timeout: .seconds(900)
         )
-        #expect(outcome.exited && outcome.status == 0, "the guide's commands failed:\n\(outcome.output)\n\(outcome.error)")
+        #expect(
+            outcome.exited && outcome.status == 0,
+            "the guide's commands failed:\n\(outcome.output)\n\(outcome.error)"
+        )
         let lines = outcome.output.split(separator: "\n").map(String.init)
         let start = try #require(
             lines.firstIndex(of: PrimesExampleTests.sceneLines[0]),

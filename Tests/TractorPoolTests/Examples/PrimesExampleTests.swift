@@ -134,7 +134,11 @@ enum BindingReportLines {
     ) throws -> [Int32] {
         let topology = try Topology.current()
         let plan = placement.plan(for: topology)
-        #expect(lines.count == plan.workers.count, "report:\n\(lines.joined(separator: "\n"))", sourceLocation: sourceLocation)
+        #expect(
+            lines.count == plan.workers.count,
+            "report:\n\(lines.joined(separator: "\n"))",
+            sourceLocation: sourceLocation
+        )
         var pids: [Int32] = []
         for (line, worker) in zip(lines, plan.workers) {
             let prefix = "[\(topology.hostname):"
@@ -145,7 +149,11 @@ enum BindingReportLines {
             }
             pids.append(Int32(line[line.index(line.startIndex, offsetBy: prefix.count)..<end.lowerBound]) ?? -1)
             if let cpus = worker.cpus {
-                #expect(line.contains("[PU \(cpus)]"), "\(line) is not bound to \(cpus)", sourceLocation: sourceLocation)
+                #expect(
+                    line.contains("[PU \(cpus)]"),
+                    "\(line) is not bound to \(cpus)",
+                    sourceLocation: sourceLocation
+                )
             }
         }
         #expect(Set(pids).count == lines.count && !pids.contains(-1), "pids: \(pids)", sourceLocation: sourceLocation)

@@ -70,7 +70,9 @@ struct Readme {
             let trimmed = line.drop { $0 == " " }
             if var block = open {
                 if trimmed.hasPrefix("```") {
-                    let code = block.lines.map { String($0.dropFirst(min(block.indent, $0.prefix { $0 == " " }.count))) }
+                    let code = block.lines.map {
+                        String($0.dropFirst(min(block.indent, $0.prefix { $0 == " " }.count)))
+                    }
                     blocks.append(Block(section: section, language: block.language, code: code.joined(separator: "\n")))
                     open = nil
                 } else {

@@ -32,7 +32,7 @@ struct PrimesCommand: AsyncParsableCommand {
               primes --below 10000000
               primes --below 100000000 --placement per-pu --chunk-size 250000
               primes --below 1000000 --workers 8 --placement none
-              taskset -c 0 primes --below 1000000     # a process allowed one CPU gets one worker
+              taskset -c 0 primes --below 1000000   # one allowed CPU: one worker
             """
     )
 

@@ -42,6 +42,10 @@ struct CommandHelpTests {
             examples.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name) },
             "no example of \(name) in:\n\(outcome.output)"
         )
+        // Each example is one command line: none is wrapped at the help's 80 columns.
+        for example in examples {
+            #expect(example.hasPrefix("  "), "a wrapped example line in \(name) --help: \(example)")
+        }
     }
 
     @Test func everyListedSubcommandIsChecked() async throws {

@@ -3,6 +3,7 @@
 #   make run    builds the primes example in release mode and runs it
 #   make test   builds everything (failing on any compiler warning in this package) and runs the whole test suite
 #   make fuzz   fuzzes the wire decoders with libFuzzer for FUZZ_SECONDS (default 300)
+#   make docs   builds the DocC catalogs of TractorRuntime and TractorPool into .build/docs, failing on any warning
 #   make bench-codec   runs the MessagePack codec benchmarks (Benchmarks/, package-benchmark)
 #   make bench-pool    runs the process pool benchmarks (map throughput, submit round trip, primes scaling, start-up)
 #   make bench-compare runs the pool and runtime benchmarks and the same workloads on Python's process pools, prints
@@ -18,7 +19,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
-.PHONY: run test deps pydeps build-tests fuzz bench bench-codec bench-runtime bench-pool bench-compare bench-workers \
+.PHONY: run test deps pydeps build-tests docs fuzz bench bench-codec bench-runtime bench-pool bench-compare bench-workers \
 	bench-check bench-thresholds clean
 
 run: deps
@@ -53,6 +54,27 @@ build-tests:
 		echo "error: the build has compiler warnings (listed above); this package builds with zero warnings."; \
 		exit 1; \
 	fi
+
+# DocC: the symbol graphs of the built modules (TractorPool's with the TractorRuntime API it re-exports, so that its
+# pages can link to it), then one archive per catalog. `docc` and `swift-symbolgraph-extract` ship with the toolchain.
+# DocumentationTests does the same from the test build.
+DOCS := .build/docs
+
+docs: deps
+	$(SWIFT) build --target TractorPool
+	@set -e; bin=$$($(SWIFT) build --show-bin-path); triple=$$(basename "$$(dirname "$$(readlink -f "$$bin")")"); \
+	for module in TractorRuntime TractorPool; do \
+		rm -rf $(DOCS)/$$module.symbols $(DOCS)/$$module.doccarchive; mkdir -p $(DOCS)/$$module.symbols; \
+		swift-symbolgraph-extract -module-name $$module -target $$triple -I "$$bin/Modules" \
+			-Xcc -fmodule-map-file="$$bin/CTractorLinux.build/module.modulemap" \
+			-Xcc -fmodule-map-file=Sources/CHwloc/module.modulemap -Xcc -fmodule-map-file=Sources/CNuma/module.modulemap \
+			-minimum-access-level public -experimental-allowed-reexported-modules=TractorRuntime \
+			-output-dir $(DOCS)/$$module.symbols; \
+		docc convert Sources/$$module/$$module.docc --additional-symbol-graph-dir $(DOCS)/$$module.symbols \
+			--output-path $(DOCS)/$$module.doccarchive --fallback-display-name $$module \
+			--fallback-bundle-identifier $$module --warnings-as-errors; \
+		echo "$(DOCS)/$$module.doccarchive"; \
+	done
 
 # libFuzzer over the frame decoder, Message.decode, MessagePackValue and the Codable decoder (Sources/tractor-fuzz).
 # Built in its own scratch path. `--sanitize` links libFuzzer's main and the address sanitizer, but only

@@ -73,8 +73,21 @@ let package = Package(
         // The concurrent primes example.
         .executableTarget(
             name: "primes",
-            dependencies: ["TractorPool"],
+            dependencies: [
+                "TractorPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "examples/primes"
+        ),
+
+        // The README's tour, section by section, run by the tests (so that no README snippet can rot).
+        .executableTarget(
+            name: "tour",
+            dependencies: [
+                "TractorPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "examples/tour"
         ),
 
         // Jobs shared by the test suite and the worker executable that hosts them.
@@ -98,14 +111,14 @@ let package = Package(
 
         .testTarget(
             name: "TractorRuntimeTests",
-            dependencies: ["TractorRuntime", "TractorTestJobs", "tractor-test-worker", "primes"],
+            dependencies: ["TractorRuntime", "TractorTestJobs", "tractor-test-worker"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TractorPoolTests",
             // pool-worker: the tests run the built executable (`pool-worker topology --json`) as a subprocess, and
-            // pools of it serve the jobs of PoolWorkerJobs.
-            dependencies: ["TractorPool", "PoolWorkerJobs", "pool-worker"]
+            // pools of it serve the jobs of PoolWorkerJobs. primes and tour: the examples, run as the README says.
+            dependencies: ["TractorPool", "PoolWorkerJobs", "pool-worker", "primes", "tour"]
         ),
     ]
 )

@@ -135,6 +135,7 @@ public struct BuiltinJobError: Error, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }
 

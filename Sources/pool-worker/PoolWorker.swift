@@ -32,8 +32,19 @@ struct PoolWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool-worker",
         abstract: "The Tractor pool's generic worker executable and tools.",
-        discussion: "Examples: pool-worker topology --json; pool-worker report-bindings --placement perNUMANode",
+        discussion: """
+            Started by a process pool (ProcessPoolConfiguration.executable = .path(".../pool-worker")), it is a \
+            worker: it binds itself where the pool placed it and serves the built-in jobs (no-op, echo, sleep, \
+            spin, count-primes, crash-by-signal, exit-with-status and more; see `pool-worker jobs`), and its \
+            arguments are not read. Started by a person, it shows the machine as the pool sees it.
+
+            Examples:
+              pool-worker topology
+              pool-worker topology --json
+              pool-worker report-bindings --placement perNUMANode
+              pool-worker jobs
+            """,
         version: "0.1.0",
-        subcommands: [TopologyCommand.self, ReportBindingsCommand.self, BindingCheckCommand.self]
+        subcommands: [TopologyCommand.self, ReportBindingsCommand.self, JobsCommand.self, BindingCheckCommand.self]
     )
 }

@@ -22,7 +22,7 @@ struct ReportBindingsCommand: AsyncParsableCommand {
             Examples:
               pool-worker report-bindings
               pool-worker report-bindings --placement perNUMANode --json
-              taskset -c 0 pool-worker report-bindings       # a process allowed one CPU gets one worker
+              taskset -c 0 pool-worker report-bindings   # one allowed CPU: one worker
             """
     )
 

@@ -144,6 +144,8 @@ struct TopologyReport: Encodable {
     var caches: [Cache]
     /// Per placement, each worker's CPU set, or `null` for an unbound worker.
     var placements: [String: [String?]]
+    /// Per placement, the NUMA node each worker's memory is bound to, or `null` where it is not bound.
+    var placementMemoryNodes: [String: [Int?]]
     /// Per placement, the warnings of its plan.
     var placementWarnings: [String: [String]]
 
@@ -178,13 +180,16 @@ struct TopologyReport: Encodable {
             )
         }
         var plans: [String: [String?]] = [:]
+        var memoryNodes: [String: [Int?]] = [:]
         var warnings: [String: [String]] = [:]
         for (name, placement) in placements {
             let plan = placement.plan(for: topology)
             plans[name] = plan.workers.map { $0.cpus?.description }
+            memoryNodes[name] = plan.workers.map(\.memoryNode)
             warnings[name] = plan.warnings
         }
         self.placements = plans
+        self.placementMemoryNodes = memoryNodes
         self.placementWarnings = warnings
     }
 }

@@ -19,7 +19,9 @@
 ///
 /// - Important: Iterate it inside the pool's scope, from one task.
 public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Sendable>: AsyncSequence {
+    /// The job's output for one input.
     public typealias Element = Output
+    /// The error of an item, of the map's deadline, or of the pool (typed throws are not used here).
     public typealias Failure = any Error
 
     /// Where the inputs come from.

@@ -75,6 +75,7 @@ public struct WaitCondition: Sendable, Hashable, CustomStringConvertible {
     /// When every future completes (`ALL_COMPLETED`).
     public static var allCompleted: Self { .init(.allCompleted) }
 
+    /// `firstCompleted`, `firstFailure` or `allCompleted`.
     public var description: String { storage.rawValue }
 
     func holds<Output>(for futures: [JobFuture<Output>]) -> Bool {

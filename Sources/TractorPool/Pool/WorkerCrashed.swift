@@ -63,5 +63,6 @@ public struct WorkerCrashed: Error, Sendable, CustomStringConvertible {
         return "worker \(workerID) (pid \(pid)) \(how) while running job '\(job)'; the pool replaced the worker"
     }
 
+    /// `WorkerCrashed: ` followed by ``message``.
     public var description: String { "WorkerCrashed: \(message)" }
 }

@@ -141,6 +141,7 @@ public struct ContextCancelled: Error, Sendable, CustomStringConvertible {
         self.job = job
     }
 
+    /// Who cancelled the context, and which job it ran.
     public var description: String {
         "context" + (job.map { " of job '\($0)'" } ?? "") + " was cancelled by \(canceller)"
     }

@@ -12,6 +12,14 @@ import Synchronization
 /// (its `runInActor` job throws, or its process dies unasked), every other actor of the nursery is cancelled at once,
 /// the scope's body is cancelled, and the error is raised by `withActorNursery`.
 ///
+/// ```swift
+/// try await withActorNursery { nursery in
+///     let frank = try await nursery.startActor("frank", jobs: [question])       // a daemon
+///     let adder = try await nursery.runInActor(add, [20, 22], name: "adder")   // one job, then it ends
+///     print(try await frank.run(question), try await adder.result())
+/// }   // every actor has exited and been reaped
+/// ```
+///
 /// - Important: The handle is valid only inside the closure it was given to. Do not store it or use it after the closure
 ///   returns; calls on it then throw ``TractorError`` `.scopeClosed`.
 public final class ActorNursery: Sendable {
@@ -111,6 +119,12 @@ public final class ActorNursery: Sendable {
     /// Cancels every actor of the nursery (the ladder: cancel, SIGTERM, SIGKILL) and waits until all are reaped.
     ///
     /// The body goes on; the nursery does not fail because of this cancellation.
+    ///
+    /// ```swift
+    /// _ = try await nursery.startActor("frank", jobs: [question])
+    /// await nursery.cancel()
+    /// print(nursery.actors.isEmpty)   // true
+    /// ```
     public func cancel() async {
         await supervisor.cancelAll(failing: false)
     }

@@ -47,6 +47,16 @@ public struct ActorExecutable: Sendable, Hashable {
     }
 
     /// Another executable, such as `pool-worker` or a worker program of your own.
+    ///
+    /// ```swift
+    /// var configuration = ActorNurseryConfiguration()
+    /// configuration.executable = .path("/usr/local/bin/my-worker")
+    /// try await withActorNursery(configuration: configuration) { nursery in ... }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - path: The executable; its `main` calls ``Tractor/bootstrap(jobs:configuration:)`` first.
+    ///   - arguments: Its arguments after `argv[0]`. Default none.
     public static func path(_ path: String, arguments: [String] = []) -> ActorExecutable {
         ActorExecutable(path: path, arguments: arguments)
     }

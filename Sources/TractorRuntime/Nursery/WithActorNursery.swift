@@ -130,6 +130,7 @@ public struct ActorNurseryError: Error, Sendable, CustomStringConvertible {
         self.errors = errors
     }
 
+    /// How many actors failed, then each error on a line of its own.
     public var description: String {
         "\(errors.count) actors failed:\n" + errors.map { "  - \($0)" }.joined(separator: "\n")
     }

@@ -51,6 +51,7 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
         info.typeName == typeName || info.typeName.hasSuffix("." + typeName)
     }
 
+    /// The source actor, the job, the original type and message, and the relay path, on one line.
     public var description: String {
         var text = "RemoteActorError from \(info.source)"
         if let job = info.job { text += " in job '\(job)'" }

@@ -7,6 +7,15 @@ import Glibc
 import Logging
 
 /// The process-wide entry points: bootstrap, identity and discovery.
+///
+/// ```swift
+/// @main struct App {
+///     static func main() async throws {
+///         try await Tractor.bootstrap(jobs: [question, add])   // an actor serves here and never returns
+///         print(Tractor.isRoot, Tractor.currentActor.pid)
+///     }
+/// }
+/// ```
 public enum Tractor {
     /// Makes this process an actor runtime; call it as the first statement of `main`.
     ///

@@ -92,6 +92,7 @@ public struct TeardownOutcome: Sendable, Hashable, CustomStringConvertible {
         /// The actor was killed with SIGKILL.
         public static var killed: Self { .init(.killed) }
 
+        /// `alreadyExited`, `cancelled`, `terminated` or `killed`.
         public var description: String { storage.rawValue }
     }
 
@@ -100,5 +101,6 @@ public struct TeardownOutcome: Sendable, Hashable, CustomStringConvertible {
     /// How the process ended.
     public var status: TerminationStatus
 
+    /// The step and the status, such as `cancelled: exited with status 0`.
     public var description: String { "\(step): \(status)" }
 }

@@ -1,0 +1,218 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import Foundation
+import TractorPool
+
+/// The `primes` command line: the six-number scene by default, or `--below N` to count primes.
+struct PrimesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "primes",
+        abstract: "Check numbers for primality, or count primes, on a process pool with pinned workers.",
+        usage: """
+            primes [--workers <k>] [--placement <placement>]
+            primes --below <n> [--workers <k>] [--placement <placement>] [--chunk-size <c>]
+            """,
+        discussion: """
+            Without --below, runs the scene of Python's concurrent.futures documentation: whether each of six large \
+            numbers is prime, checked on a pool with one worker process per physical core (this program, \
+            re-executed and pinned to its core), printed in input order, then where each worker is bound, in the \
+            style of Open MPI's --report-bindings.
+
+            With --below N, counts the primes below N: [0, N) is cut into ranges, each counted by one job on the \
+            pool, and the count is printed with the time it took. On a terminal, a progress bar on standard error \
+            shows the rate and the time left. Ctrl-C cancels the pool: the running jobs are cancelled in their \
+            workers, every worker is stopped and reaped, and primes exits with status 130.
+
+            Examples:
+              primes
+              primes --below 10000000
+              primes --below 100000000 --placement per-pu --chunk-size 250000
+              primes --below 1000000 --workers 8 --placement none
+              taskset -c 0 primes --below 1000000   # one allowed CPU: one worker
+            """
+    )
+
+    /// The six numbers of the concurrent.futures scene.
+    static let sceneNumbers = [
+        112_272_535_095_293, 112_582_705_942_171, 112_272_535_095_293,
+        115_280_095_190_773, 115_797_848_077_099, 1_099_726_899_285_419,
+    ]
+
+    @Option(help: ArgumentHelp("Count the primes below this number (0 or more).", valueName: "n"))
+    var below: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Run this many workers: the first k slots of a pinned placement, or k unbound workers with "
+                + "--placement none. Default: one per slot of the placement.",
+            valueName: "k"
+        )
+    )
+    var workers: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Where the workers run. Default: per-core, or none when --workers is given.",
+            valueName: "placement"
+        )
+    )
+    var placement: PlacementChoice?
+
+    @Option(
+        help: ArgumentHelp(
+            "Numbers per job with --below: [0, n) is cut into ranges of this size. Default: about 64 ranges per "
+                + "worker, and at least 1000 numbers each.",
+            valueName: "c"
+        )
+    )
+    var chunkSize: Int?
+
+    func validate() throws {
+        if let below, below < 0 {
+            throw ValidationError("--below must be 0 or more, not \(below).")
+        }
+        if let workers, workers < 1 {
+            throw ValidationError("--workers must be at least 1, not \(workers).")
+        }
+        if let chunkSize {
+            guard below != nil else {
+                throw ValidationError("--chunk-size applies to counting: give --below <n> too.")
+            }
+            guard chunkSize >= 1 else {
+                throw ValidationError("--chunk-size must be at least 1, not \(chunkSize).")
+            }
+        }
+    }
+
+    func run() async throws {
+        let choice = placement ?? (workers == nil ? .perCore : .none)
+        let configuration = ProcessPoolConfiguration(placement: try choice.placement(workers: workers))
+        let below = self.below
+        let chunkSize = self.chunkSize
+        let outcome = try await withInterruptCancellation { () async throws -> CountReport? in
+            if let below {
+                return try await Self.countPrimes(below: below, rangeSize: chunkSize, configuration)
+            }
+            try await Self.checkSceneNumbers(configuration)
+            return nil
+        }
+        switch outcome {
+        case .finished(let report?):
+            let workers = "\(report.workers) worker\(report.workers == 1 ? "" : "s")"
+            let ranges = "\(report.ranges) range\(report.ranges == 1 ? "" : "s") of \(report.rangeSize) numbers"
+            print("primes below \(report.limit): \(report.count)")
+            print("elapsed: \(Self.seconds(report.elapsed)) s (\(workers), \(choice.rawValue), \(ranges))")
+        case .finished(nil):
+            break
+        case .interrupted:
+            FileHandle.standardError.write(Data("primes: interrupted; every worker has been stopped\n".utf8))
+            throw ExitCode(130)
+        }
+    }
+
+    /// The concurrent.futures scene: six lines in input order, then the bindings report.
+    static func checkSceneNumbers(_ configuration: ProcessPoolConfiguration) async throws {
+        try await withProcessPool(configuration: configuration) { pool in
+            var index = 0
+            for try await prime in pool.map(isPrimeJob, over: sceneNumbers) {
+                print("\(sceneNumbers[index]) is prime: \(prime)")
+                index += 1
+            }
+            print(try await pool.bindingReport)
+        }
+    }
+
+    /// What `--below` found, and how.
+    struct CountReport: Sendable {
+        var limit: Int
+        var count: Int
+        var workers: Int
+        var ranges: Int
+        var rangeSize: Int
+        var elapsed: Duration
+    }
+
+    /// Counts the primes below `limit` in ranges of `rangeSize` numbers, one job each.
+    static func countPrimes(
+        below limit: Int,
+        rangeSize: Int?,
+        _ configuration: ProcessPoolConfiguration
+    ) async throws -> CountReport {
+        let start = ContinuousClock.now
+        return try await withProcessPool(configuration: configuration) { pool in
+            let size = rangeSize ?? PrimeRanges.defaultSize(below: limit, workers: pool.workerCount)
+            let ranges = PrimeRanges.split(below: limit, size: size)
+            let progress =
+                ProgressBar.isTerminal ? ProgressBar(total: ranges.count, unitsPerStep: size, unit: "numbers") : nil
+            defer { progress?.clear() }
+            let count = try await withThrowingTaskGroup(of: Void.self) { group in
+                if let progress {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            progress.draw(elapsed: .now - start)
+                            try? await Task.sleep(for: .milliseconds(100))
+                        }
+                    }
+                }
+                var count = 0
+                for try await primes in pool.mapUnordered(countPrimesJob, over: ranges) {
+                    count += primes
+                    progress?.advance()
+                }
+                group.cancelAll()
+                return count
+            }
+            return CountReport(
+                limit: limit,
+                count: count,
+                workers: pool.workerCount,
+                ranges: ranges.count,
+                rangeSize: size,
+                elapsed: .now - start
+            )
+        }
+    }
+
+    /// `0.412`: seconds with three decimals.
+    static func seconds(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let fraction = String(milliseconds % 1_000)
+        return "\(milliseconds / 1_000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}
+
+/// The `--placement` choices.
+enum PlacementChoice: String, CaseIterable, ExpressibleByArgument {
+    case perCore = "per-core"
+    case perNUMA = "per-numa"
+    case perPU = "per-pu"
+    case none
+
+    /// The pool placement, with `workers` workers if given.
+    ///
+    /// Pinned placements with fewer workers than slots keep the CPU sets of their first slots; more workers than
+    /// slots is an error (oversubscribed workers cannot all be pinned). `none` runs `workers` unbound workers, one
+    /// per allowed core by default.
+    func placement(workers: Int?) throws -> Placement {
+        let pinned: Placement
+        switch self {
+        case .perCore: pinned = .perCore
+        case .perNUMA: pinned = .perNUMANode
+        case .perPU: pinned = .perPU
+        case .none: return .workers(try workers ?? Topology.current().cores.count)
+        }
+        guard let workers else { return pinned }
+        let slots = pinned.plan(for: try Topology.current()).workers.compactMap(\.cpus)
+        guard workers <= slots.count else {
+            throw ValidationError(
+                "--workers \(workers) is more than the \(slots.count) \(rawValue) slot\(slots.count == 1 ? "" : "s") "
+                    + "of this machine; add --placement none to run \(workers) unbound workers."
+            )
+        }
+        return .explicit(Array(slots.prefix(workers)))
+    }
+}

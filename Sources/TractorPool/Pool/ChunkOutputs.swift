@@ -40,7 +40,7 @@ extension ChunkOutputs where Output: Decodable {
             self = .failed(error, count: count)
         case .reply(let bytes):
             do {
-                let reply = try MessagePackDecoder().decode(ChunkReply<Output>.self, from: bytes)
+                let reply = try ChunkReply<Output>.decode(from: bytes)
                 guard reply.values.count + reply.failures.count == count else {
                     throw TractorError(
                         .protocolViolation,

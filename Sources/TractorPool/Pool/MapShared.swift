@@ -81,7 +81,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
         do {
             let request: [UInt8]
             do {
-                request = try MessagePackEncoder().encode(ChunkRequest(job: job.name, inputs: chunk.inputs))
+                request = try ChunkRequest(job: job.name, inputs: chunk.inputs).encoded()
             } catch {
                 throw TractorError(.encodingFailed, "could not encode the inputs of job '\(job.name)'", cause: error)
             }

@@ -265,15 +265,19 @@ struct PoolDispatcherStateMachine<Payload> {
 
     /// As ``windowLimit(for:)``, for a chunk of `itemCount` items of `job`.
     func windowLimit(job: String, itemCount: Int, groupable: Bool) -> Int {
-        guard let perItem = tuner.timePerItem(of: job) else { return configuration.window }
-        let expected = perItem * itemCount
-        if expected >= configuration.targetChunkDuration / 5 { return 1 }
-        if expected >= configuration.targetChunkDuration / 50 { return Swift.min(2, configuration.window) }
-        if groupable, expected < configuration.targetChunkDuration / Self.groupingThreshold {
+        // In nanoseconds as a Double: this runs for every chunk handed out, and Duration arithmetic is 128-bit.
+        guard let perItem = tuner.nanosecondsPerItem(of: job) else { return configuration.window }
+        let expected = perItem * Double(itemCount)
+        let target = targetNanoseconds
+        if expected >= target / 5 { return 1 }
+        if expected >= target / 50 { return Swift.min(2, configuration.window) }
+        if groupable, expected < target / Double(Self.groupingThreshold) {
             return configuration.window * Self.groupSize
         }
         return configuration.window
     }
+
+    private var targetNanoseconds: Double { configuration.targetChunkDuration.nanoseconds }
 
     /// Chunks this much shorter than the target duration travel in groups.
     static var groupingThreshold: Int64 { 500 }

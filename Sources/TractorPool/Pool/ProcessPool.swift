@@ -58,7 +58,7 @@ public final class ProcessPool: Sendable {
     ) async throws -> JobFuture<Output> {
         let request: [UInt8]
         do {
-            request = try MessagePackEncoder().encode(ChunkRequest(job: job.name, inputs: [input]))
+            request = try ChunkRequest(job: job.name, inputs: [input]).encoded()
         } catch {
             throw TractorError(.encodingFailed, "could not encode the input of job '\(job.name)'", cause: error)
         }

@@ -72,6 +72,69 @@ extension ChunkReply: Encodable where Output: Encodable {
     }
 }
 
+extension ChunkRequest {
+    /// The request's bytes, as `MessagePackEncoder().encode(self)` writes them, written without the Codable
+    /// machinery around the inputs' own encoding.
+    package func encoded() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try ByteArraySink.withSink(appendingTo: &bytes) { (sink) throws(TractorError) in
+            try sink.writeArrayHeader(count: 2)
+            try sink.writeString(job)
+        }
+        bytes.append(contentsOf: try MessagePackEncoder().encode(inputs))
+        return bytes
+    }
+}
+
+extension ChunkReply where Output: Encodable {
+    /// The reply's bytes, as `MessagePackEncoder().encode(self)` writes them, written without the Codable machinery
+    /// around the outputs' own encoding.
+    package func encoded() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try ByteArraySink.withSink(appendingTo: &bytes) { (sink) throws(TractorError) in
+            try sink.writeArrayHeader(count: 3)
+            sink.writeUInt(elapsedNanoseconds)
+        }
+        let encoder = MessagePackEncoder()
+        bytes.append(contentsOf: try encoder.encode(values))
+        if failures.isEmpty {
+            bytes.append(MessagePackFormat.fixarray)
+        } else {
+            bytes.append(contentsOf: try encoder.encode(failures))
+        }
+        return bytes
+    }
+}
+
+extension ChunkReply where Output: Decodable {
+    /// Decodes a reply as `MessagePackDecoder().decode(ChunkReply<Output>.self, from: bytes)` does, reading its
+    /// outline directly and decoding the outputs as one array.
+    package static func decode(from bytes: [UInt8]) throws -> ChunkReply<Output> {
+        let (elapsed, values, failures) = try bytes.withUnsafeBytes { raw throws -> (UInt64, Range<Int>, Range<Int>) in
+            var reader = MessagePackReader(raw)
+            guard try reader.readArrayCount() == 3 else {
+                throw TractorError(.malformedData, "a chunk reply is an array of three values")
+            }
+            let elapsed = try reader.readInteger(UInt64.self)
+            let valuesStart = reader.offset
+            try reader.skipValue()
+            let failuresStart = reader.offset
+            try reader.skipValue()
+            guard reader.isAtEnd else {
+                throw TractorError(.malformedData, "bytes follow the end of a chunk reply")
+            }
+            return (elapsed, valuesStart..<failuresStart, failuresStart..<reader.offset)
+        }
+        let decoder = MessagePackDecoder()
+        let noFailures = failures.count == 1 && bytes[failures.lowerBound] == MessagePackFormat.fixarray
+        return ChunkReply(
+            elapsedNanoseconds: elapsed,
+            values: try decoder.decode([Output].self, from: bytes[values]),
+            failures: noFailures ? [] : try decoder.decode([ChunkItemFailure].self, from: bytes[failures])
+        )
+    }
+}
+
 extension ChunkReply: Decodable where Output: Decodable {
     package init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()

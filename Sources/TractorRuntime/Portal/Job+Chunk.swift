@@ -32,7 +32,7 @@ extension Job {
             let nanoseconds = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
             let reply = ChunkReply(elapsedNanoseconds: nanoseconds, values: values, failures: failures)
             do {
-                return try MessagePackEncoder().encode(reply)
+                return try reply.encoded()
             } catch {
                 throw TractorError(
                     .encodingFailed, "could not encode the outputs of a chunk of job '\(name)'", cause: error

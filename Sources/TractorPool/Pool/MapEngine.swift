@@ -108,10 +108,13 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
 
     /// Reads and submits chunks of a `Sequence` input until the read-ahead is full or the input ends.
     private func topUp(isolation actor: isolated (any Actor)?) async throws {
+        var limit: Int?
         while let read = readBatch {
             let size = chunkSize.map { dispatcher.limitToQuota($0) } ?? dispatcher.chunkSize(for: shared.job.name)
-            let limit = dispatcher.mapReadAhead(job: shared.job.name, itemCount: size)
-            guard shared.state.withLock({ $0.outstanding.count }) < limit else { break }
+            // Once per top-up: the read-ahead follows the measured job time, which moves slowly.
+            let readAhead = limit ?? dispatcher.mapReadAhead(job: shared.job.name, itemCount: size)
+            limit = readAhead
+            guard shared.state.withLock({ $0.outstanding.count }) < readAhead else { break }
             let inputs = read(size)
             if inputs.count < size {
                 readBatch = nil

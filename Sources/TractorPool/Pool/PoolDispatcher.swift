@@ -7,13 +7,22 @@ import Glibc
 import Synchronization
 
 /// What the shell attaches to a chunk: its encoded request, and how to hand its results over.
-struct ChunkPayload: Sendable {
+///
+/// A class: chunks are copied in and out of the machine's queue and tables at every step, and one reference is
+/// cheaper to copy than the three it holds.
+final class ChunkPayload: Sendable {
     /// The `tractor.chunk` request, encoded.
-    var request: [UInt8]
+    let request: [UInt8]
     /// Resolves the chunk's futures (or its part of a `map`); called once.
-    var deliver: @Sendable (ChunkResult) -> Void
+    let deliver: @Sendable (ChunkResult) -> Void
     /// Called when the chunk starts running on a worker.
-    var started: (@Sendable () -> Void)?
+    let started: (@Sendable () -> Void)?
+
+    init(request: [UInt8], deliver: @escaping @Sendable (ChunkResult) -> Void, started: (@Sendable () -> Void)?) {
+        self.request = request
+        self.deliver = deliver
+        self.started = started
+    }
 }
 
 /// How a chunk came back.

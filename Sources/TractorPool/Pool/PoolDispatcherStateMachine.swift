@@ -282,7 +282,7 @@ struct PoolDispatcherStateMachine<Payload> {
     /// Chunks this much shorter than the target duration travel in groups.
     static var groupingThreshold: Int64 { 500 }
     /// How many such chunks one call carries at most (and so how many more of them a worker may have in flight).
-    static var groupSize: Int { 16 }
+    static var groupSize: Int { 32 }
 
     /// Adds to `first`, which a slot of `worker` was just given, the groupable chunks queued right after it that fit
     /// the worker's window and quota, and starts them: one call carries them all. Each still ends on its own.

@@ -62,15 +62,16 @@ import Testing
 
     @Test func tinyChunksTravelInGroupsAndWidenTheWindow() {
         var (machine, worker) = measured(.microseconds(1))
-        for id in 1...40 { _ = machine.enqueue(chunk(UInt64(id)), now: t0) }
-        #expect(run(&machine, worker, complete: false) == Array(1...16))
-        #expect(run(&machine, worker, complete: false) == Array(17...32))
-        #expect(machine.workers[0].inFlight == 32)
-        #expect(machine.running.count == 32)
+        let size = UInt64(Machine.groupSize)
+        for id in 1...(3 * size) { _ = machine.enqueue(chunk(id), now: t0) }
+        #expect(run(&machine, worker, complete: false) == Array(1...size))
+        #expect(run(&machine, worker, complete: false) == Array((size + 1)...(2 * size)))
+        #expect(machine.workers[0].inFlight == 2 * Machine.groupSize)
+        #expect(machine.running.count == 2 * Machine.groupSize)
         // Each still ends on its own.
         _ = machine.chunkReturned(ChunkID(rawValue: 5), elapsed: .microseconds(1))
-        #expect(machine.running.count == 31)
-        #expect(machine.workers[0].inFlight == 31)
+        #expect(machine.running.count == 2 * Machine.groupSize - 1)
+        #expect(machine.workers[0].inFlight == 2 * Machine.groupSize - 1)
     }
 
     @Test func unmeasuredOrLongChunksTravelAlone() {

@@ -18,7 +18,7 @@ SPEC = {
     # mpire split the input into a fixed number of chunks, ProcessPoolExecutor and loky have no automatic size (their
     # default is 1, the chunk-1 row).
     "map": [
-        {"label": "chunk 1", "chunk": 1, "items": 1_000},
+        {"label": "chunk 1", "chunk": 1, "items": 10_000},
         {"label": "chunk 100", "chunk": 100, "items": 200_000},
         {"label": "chunk 1000", "chunk": 1_000, "items": 200_000},
         {"label": "auto-chunked", "chunk": None, "items": 200_000},

@@ -257,8 +257,10 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     /// How many chunks a worker may have in flight when the next is `chunk`: the whole window for short chunks, so
-    /// that sending overlaps running; fewer for long ones, which gain nothing from waiting in a worker and would hold
-    /// back the end of a batch (one worker busy with several while another idles).
+    /// that sending overlaps running (more for the tiniest, which travel in groups); two for chunks up to the target
+    /// duration, so that the next is there when one ends and no round trip is lost between them; one for longer ones,
+    /// which gain nothing from waiting in a worker and would hold back the end of a batch (one worker busy with
+    /// several while another idles).
     func windowLimit(for chunk: Chunk) -> Int {
         windowLimit(job: chunk.job, itemCount: chunk.itemCount, groupable: chunk.groupable)
     }
@@ -269,7 +271,7 @@ struct PoolDispatcherStateMachine<Payload> {
         guard let perItem = tuner.nanosecondsPerItem(of: job) else { return configuration.window }
         let expected = perItem * Double(itemCount)
         let target = targetNanoseconds
-        if expected >= target / 5 { return 1 }
+        if expected >= target { return 1 }
         if expected >= target / 50 { return Swift.min(2, configuration.window) }
         if groupable, expected < target / Double(Self.groupingThreshold) {
             return configuration.window * Self.groupSize

@@ -86,3 +86,19 @@ int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long max
     (void)mode; (void)nodemask; (void)maxnode; errno = ENOSYS; return -1;
 }
 #endif
+
+#include <sys/timerfd.h>
+#include <time.h>
+
+int ctractor_timerfd_create(void) {
+    return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+}
+
+int ctractor_timerfd_arm(int fd, long long nanoseconds) {
+    if (nanoseconds < 1) nanoseconds = 1;
+    struct itimerspec spec = {
+        .it_interval = {0, 0},
+        .it_value = {(time_t)(nanoseconds / 1000000000LL), (long)(nanoseconds % 1000000000LL)},
+    };
+    return timerfd_settime(fd, 0, &spec, NULL);
+}

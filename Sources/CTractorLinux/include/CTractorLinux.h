@@ -49,6 +49,13 @@ int ctractor_set_mempolicy(int mode, const unsigned long *nodemask, unsigned lon
 /// get_mempolicy(2) for the calling thread (no address, no flags). Returns 0 or -1 (ENOSYS without NUMA support).
 int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode);
 
+/// A non-blocking, close-on-exec timerfd on CLOCK_MONOTONIC (timerfd_create(2), which Glibc's Swift module does
+/// not export). Returns the fd or -1.
+int ctractor_timerfd_create(void);
+
+/// Arms `fd` to expire once, `nanoseconds` from now (at least 1 ns). Returns 0 or -1.
+int ctractor_timerfd_arm(int fd, long long nanoseconds);
+
 /// The Linux memory-policy modes (linux/mempolicy.h), which no glibc header defines.
 enum {
     CTRACTOR_MPOL_DEFAULT = 0,

@@ -21,7 +21,20 @@ package final class StreamEndpoint: Sendable {
         var nextSender = 0
         var started: Result<[UInt8], any Error>?
         var startedWaiter: CheckedContinuation<[UInt8], any Error>?
+        /// Yield frames sent and not yet handed to the channel (see ``sendNow(_:)``).
+        var staged: [UInt8] = []
+        /// Whether the channel has been asked to collect `staged`.
+        var collectionRequested = false
+        /// When staged frames last went to the channel (monotonic nanoseconds; 0: never).
+        var lastMove: UInt64 = 0
     }
+
+    /// Staged frames past this many bytes go to the channel at once, from the sending task.
+    static let stagingLimit = 8 << 10
+    /// A sender whose frames last left less than this long ago is busy: its next collection waits ``collectionDelay``
+    /// so that more frames leave together. A sender idle longer (a request, a ping) has its frames collected at once.
+    static let busyInterval: UInt64 = 200_000
+    static let collectionDelay: Duration = .microseconds(30)
 
     package init(cid: UInt64, channel: Channel, window: Int) {
         self.cid = cid
@@ -84,6 +97,8 @@ package final class StreamEndpoint: Sendable {
     /// Ends both directions with `error` (the call failed, was cancelled, or the channel closed).
     package func fail(_ error: any Error) {
         let (wake, senders, startedWaiter) = state.withLock { state in
+            // What was sent before the failure still leaves first (if the channel is still open).
+            _ = try? moveStaged(&state)
             let wake = state.inbound.ended(.failed(error))
             state.outbound.fail(error)
             let senders = Array(state.senders.values)
@@ -178,16 +193,53 @@ package final class StreamEndpoint: Sendable {
 
     /// Sends one element if the peer has granted credit for it, without suspending: the path of every element sent
     /// with credit to spare.
+    ///
+    /// Small elements are staged here, under the lock the credit check takes anyway, and reach the channel in bulk:
+    /// when the stage fills, when the sender runs out of credit, when the direction or the call ends, and otherwise
+    /// when the channel's loop collects them, which it is asked to do at the first element of each batch.
     package func sendNow(_ payload: [UInt8]) throws -> SendAttempt {
-        switch state.withLock({ $0.outbound.send() }) {
-        case .send:
-            // Credit bounds each stream; the watermark bounds what all the streams of a connection queue together.
-            return try channel.sendYield(cid: cid, payload: payload) > Channel.highWatermark ? .sentAboveWatermark : .sent
-        case .fail(let error):
-            throw error
-        case .wait:
-            return .needsCredit
+        // The second value: whether to ask the channel to collect the stage, and after how long.
+        let (attempt, collection) = try state.withLock { (state) throws -> (SendAttempt, Duration?) in
+            switch state.outbound.send() {
+            case .fail(let error):
+                throw error
+            case .wait:
+                // The peer grants credit for what it receives: what is staged must leave before the sender waits.
+                try moveStaged(&state)
+                return (.needsCredit, nil)
+            case .send:
+                let queued: Int
+                if payload.count >= OutboundQueue.largeFrame {
+                    try moveStaged(&state)
+                    queued = try channel.sendYield(cid: cid, payload: payload)
+                } else {
+                    try payload.withUnsafeBytes { raw in
+                        try Message.encodeYieldFrame(cid: cid, payload: raw, into: &state.staged)
+                    }
+                    guard state.staged.count >= Self.stagingLimit else {
+                        if state.collectionRequested { return (.sent, nil) }
+                        state.collectionRequested = true
+                        let busy = sys_monotonic_nanoseconds() &- state.lastMove < Self.busyInterval
+                        return (.sent, busy ? Self.collectionDelay : .zero)
+                    }
+                    queued = try moveStaged(&state)
+                }
+                // Credit bounds each stream; the watermark bounds what all the streams of a connection queue together.
+                return (queued > Channel.highWatermark ? .sentAboveWatermark : .sent, nil)
+            }
         }
+        if let collection { channel.requestCollection(from: self, after: collection == .zero ? nil : collection) }
+        return attempt
+    }
+
+    /// Hands the staged frames to the channel; returns the bytes the channel has queued.
+    @discardableResult
+    private func moveStaged(_ state: inout State) throws(TractorError) -> Int {
+        guard !state.staged.isEmpty else { return 0 }
+        var frames: [UInt8] = []
+        swap(&frames, &state.staged)
+        state.lastMove = sys_monotonic_nanoseconds()
+        return try channel.appendStaged(frames)
     }
 
     /// Sends one element, suspending while the peer has granted no credit. Runs on the caller's executor: an element
@@ -233,7 +285,10 @@ package final class StreamEndpoint: Sendable {
 
     /// Ends the sending direction (sends `stop` once).
     package func finish() {
-        if state.withLock({ $0.outbound.finish() }) {
+        state.withLock { state in
+            guard state.outbound.finish() else { return }
+            // Under the lock, so that the loop collecting staged frames cannot put them after the `stop`.
+            _ = try? moveStaged(&state)
             _ = try? channel.sendBatched(.stop(cid: cid))
         }
     }
@@ -252,6 +307,15 @@ package final class StreamEndpoint: Sendable {
                 return nil
             }
             if let ready { continuation.resume(with: ready) }
+        }
+    }
+}
+
+extension StreamEndpoint: StagedFrames {
+    package func moveStagedFrames() {
+        state.withLock { state in
+            state.collectionRequested = false
+            _ = try? moveStaged(&state)
         }
     }
 }

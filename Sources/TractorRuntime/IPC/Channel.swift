@@ -7,6 +7,14 @@ import CTractorLinux
 import Glibc
 import Synchronization
 
+/// Something that stages frames for a ``Channel`` on its own (a stream's sending side, which takes one lock per
+/// element where the channel's queue would take two), and hands them over when the channel's loop collects them.
+package protocol StagedFrames: AnyObject, Sendable {
+    /// Moves the frames staged so far into the channel with ``Channel/appendStaged(_:)``. Called on the loop thread
+    /// after ``Channel/requestCollection(from:)``.
+    func moveStagedFrames()
+}
+
 /// Frames over one connected Unix stream socket: the transport under every portal.
 ///
 /// Reading happens on the ``IOLoop`` thread: bytes are split into frames by a `FrameDecoder`, each frame decoded into a
@@ -47,6 +55,9 @@ package final class Channel: IOHandler {
         var onClose: CloseHandler?
         var closeObservers: [@Sendable () -> Void] = []
         var writableWaiters: [(limit: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+        /// Sources whose staged frames the next flush collects, in the order they asked, with how long each may
+        /// wait (`nil`: no wait).
+        var stagers: [(source: any StagedFrames, delay: Duration?)] = []
 
         var queuedBytes: Int { outbound.byteCount + flushingBytes }
     }
@@ -170,20 +181,53 @@ package final class Channel: IOHandler {
     }
 
     private func write(_ frame: [UInt8]) throws(TractorError) {
-        let needsInterest = try state.withLock { (state) throws(TractorError) -> Bool in
+        _ = try writeOrQueue(frame)
+    }
+
+    /// Queues complete frames staged by a ``StagedFrames`` source, after everything queued before them; when nothing
+    /// is queued they are written at once, from the calling thread.
+    ///
+    /// - Returns: The bytes queued now; above ``highWatermark``, a sender should ``waitUntilWritable()``.
+    @discardableResult
+    package func appendStaged(_ frames: [UInt8]) throws(TractorError) -> Int {
+        try writeOrQueue(frames)
+    }
+
+    /// Asks the loop to collect `source`'s staged frames soon (once per request): at once, or after `delay` when
+    /// no flush is due before then, so that a busy sender's frames leave in fewer, larger writes.
+    package func requestCollection(from source: any StagedFrames, after delay: Duration? = nil) {
+        let schedule = state.withLock { state -> Bool in
+            if state.closeReason != nil { return false }
+            state.stagers.append((source, delay))
+            if state.writeInterest { return false }
+            state.writeInterest = true
+            return true
+        }
+        guard schedule else { return }
+        if let delay {
+            loop.execute(after: delay) { [self] in flush() }
+        } else {
+            loop.execute { [self] in flush() }
+        }
+    }
+
+    /// Writes `bytes` (whole frames) now if nothing is queued before them, queueing what the socket does not take;
+    /// returns the bytes queued afterwards.
+    private func writeOrQueue(_ bytes: [UInt8]) throws(TractorError) -> Int {
+        let (needsInterest, queued) = try state.withLock { (state) throws(TractorError) -> (Bool, Int) in
             if let reason = state.closeReason {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
             if state.queuedBytes > 0 {
-                if frame.count >= OutboundQueue.largeFrame {
-                    state.outbound.appendBuffer(frame)
+                if bytes.count >= OutboundQueue.largeFrame {
+                    state.outbound.appendBuffer(bytes)
                 } else {
-                    try state.outbound.appendFrame { buffer in buffer.append(contentsOf: frame) }
+                    try state.outbound.appendFrame { buffer in buffer.append(contentsOf: bytes) }
                 }
-                return false
+                return (false, state.queuedBytes)
             }
             let written: Int
-            switch frame.withUnsafeBytes({ sys_write(fd, $0) }) {
+            switch bytes.withUnsafeBytes({ sys_write(fd, $0) }) {
             case .success(let count):
                 written = count
             case .failure(let error) where error.rawValue == EAGAIN:
@@ -193,17 +237,18 @@ package final class Channel: IOHandler {
                 state.closeReason = reason
                 throw reason
             }
-            if written == frame.count { return false }
-            state.outbound.appendBuffer(frame, written: written)
-            if state.writeInterest { return false }
+            if written == bytes.count { return (false, 0) }
+            state.outbound.appendBuffer(bytes, written: written)
+            if state.writeInterest { return (false, state.queuedBytes) }
             state.writeInterest = true
-            return true
+            return (true, state.queuedBytes)
         }
         if needsInterest {
             loop.execute { [self] in
                 if !isClosed { loop.modify(fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue) }
             }
         }
+        return queued
     }
 
     // MARK: Reading
@@ -372,6 +417,15 @@ package final class Channel: IOHandler {
         var failure: TractorError?
         while rounds < 4 {
             rounds += 1
+            // Staged frames join the queue first, each source's after what it queued before. Only those that asked
+            // before this flush began: a source asking while it runs waits for the next, as its delay says.
+            if rounds == 1 {
+                let stagers = state.withLock { state -> [(source: any StagedFrames, delay: Duration?)] in
+                    defer { state.stagers.removeAll(keepingCapacity: true) }
+                    return state.stagers
+                }
+                for stager in stagers { stager.source.moveStagedFrames() }
+            }
             let taken = state.withLock { state -> (buffers: [[UInt8]], headOffset: Int, byteCount: Int)? in
                 if state.closeReason != nil || state.outbound.isEmpty { return nil }
                 let taken = state.outbound.takeAll()
@@ -415,19 +469,34 @@ package final class Channel: IOHandler {
             closeOnLoop(failure)
             return
         }
-        let (drained, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, any Error>]) in
+        enum Next { case drained, writable, collect(after: Duration?) }
+        let (next, waiters) = state.withLock { state -> (Next, [CheckedContinuation<Void, any Error>]) in
             let queued = state.queuedBytes
             let waiters = state.writableWaiters.filter { $0.limit >= queued }.map(\.continuation)
             state.writableWaiters.removeAll { $0.limit >= queued }
-            if queued == 0 {
+            if queued > 0 { return (.writable, waiters) }
+            if state.stagers.isEmpty {
                 state.writeInterest = false
-                return (true, waiters)
+                return (.drained, waiters)
             }
-            return (false, waiters)
+            // Sources asked while this flush ran: collect them in another, as soon as the most hurried allows.
+            let delays = state.stagers.map(\.delay)
+            return (.collect(after: delays.contains { $0 == nil } ? nil : delays.compactMap { $0 }.min()), waiters)
         }
         if !isClosed {
-            let events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | (drained ? 0 : EPOLLOUT.rawValue)
-            loop.modify(fd, events: events)
+            switch next {
+            case .writable:
+                loop.modify(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLOUT.rawValue)
+            case .drained, .collect:
+                loop.modify(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+            }
+            if case .collect(let delay) = next {
+                if let delay {
+                    loop.execute(after: delay) { [self] in flush() }
+                } else {
+                    loop.execute { [self] in flush() }
+                }
+            }
         }
         for waiter in waiters { waiter.resume() }
     }
@@ -445,6 +514,7 @@ package final class Channel: IOHandler {
             state.writableWaiters.removeAll()
             let observers = state.closeObservers
             state.closeObservers.removeAll()
+            state.stagers.removeAll()
             return (state.onClose, waiter, writers.map(\.continuation), observers)
         }
         guard let (onClose, waiter, writers, observers) = outcome else { return }

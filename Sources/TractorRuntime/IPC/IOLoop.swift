@@ -42,8 +42,13 @@ package final class IOLoop: Sendable {
         /// must write the eventfd. While it is awake it runs everything queued before it sleeps again, so a burst
         /// of work costs one wake-up, not one each.
         var asleep = true
+        /// Work to run once its deadline (in `DispatchTime`-style monotonic nanoseconds) has passed, and the
+        /// deadline the timer is armed for.
+        var timers: [(deadline: UInt64, work: @Sendable () -> Void)] = []
+        var armedDeadline: UInt64?
     }
     private let threadID = Atomic<UInt>(0)
+    private let timerFD: CInt
 
     /// The buffer channels read into; used on the loop thread only, one read at a time.
     nonisolated(unsafe) package let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
@@ -52,6 +57,9 @@ package final class IOLoop: Sendable {
         epollFD = try sys_epoll_create()
         wakeFD = try sys_eventfd()
         try sys_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, events: EPOLLIN.rawValue)
+        timerFD = ctractor_timerfd_create()
+        guard timerFD >= 0 else { throw TractorError(.systemCallFailed, "timerfd_create failed: errno \(errno)") }
+        try sys_epoll_ctl(epollFD, EPOLL_CTL_ADD, timerFD, events: EPOLLIN.rawValue)
         let thread = Thread { [self] in self.run() }
         thread.name = "tractor-io"
         thread.start()
@@ -70,6 +78,44 @@ package final class IOLoop: Sendable {
             return queue.asleep
         }
         if mustWake { wake() }
+    }
+
+    /// Runs `work` on the loop thread once `delay` has passed (give or take the timer's resolution, microseconds).
+    package func execute(after delay: Duration, _ work: @escaping @Sendable () -> Void) {
+        let deadline = sys_monotonic_nanoseconds() &+ UInt64(max(0, delay.nanosecondsClamped))
+        queue.withLock { queue in
+            queue.timers.append((deadline, work))
+            if let armed = queue.armedDeadline, armed <= deadline { return }
+            queue.armedDeadline = deadline
+            arm(for: deadline)
+        }
+    }
+
+    /// Arms the timer to expire at `deadline`, or at once if it has passed.
+    private func arm(for deadline: UInt64) {
+        let now = sys_monotonic_nanoseconds()
+        _ = ctractor_timerfd_arm(timerFD, deadline > now ? Int64(clamping: deadline - now) : 1)
+    }
+
+    /// Runs the timers whose deadline has passed and re-arms for the next.
+    private func runTimers() {
+        let due = queue.withLock { queue -> [@Sendable () -> Void] in
+            let now = sys_monotonic_nanoseconds()
+            var due: [@Sendable () -> Void] = []
+            var next: UInt64?
+            queue.timers.removeAll { timer in
+                if timer.deadline <= now {
+                    due.append(timer.work)
+                    return true
+                }
+                next = min(next ?? .max, timer.deadline)
+                return false
+            }
+            queue.armedDeadline = next
+            if let next { arm(for: next) }
+            return due
+        }
+        for work in due { work() }
     }
 
     private func wake() {
@@ -118,6 +164,12 @@ package final class IOLoop: Sendable {
                     _ = withUnsafeMutableBytes(of: &value) { Glibc.read(wakeFD, $0.baseAddress, 8) }
                     continue
                 }
+                if fd == timerFD {
+                    var value: UInt64 = 0
+                    _ = withUnsafeMutableBytes(of: &value) { Glibc.read(timerFD, $0.baseAddress, 8) }
+                    runTimers()
+                    continue
+                }
                 if let handler = handlers.withLock({ $0[fd] }) {
                     handler.handleEvents(bits)
                 }
@@ -138,5 +190,16 @@ package final class IOLoop: Sendable {
             if work.isEmpty { return }
             for item in work { item() }
         }
+    }
+}
+
+extension Duration {
+    /// The duration in nanoseconds, clamped to `Int64`.
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return whole.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
+            ? (seconds < 0 ? .min : .max) : whole + attoseconds / 1_000_000_000
     }
 }

@@ -49,6 +49,13 @@ package func sys_write(_ fd: CInt, _ buffer: UnsafeRawBufferPointer) -> Result<I
     retryingEINTR { Glibc.send(fd, buffer.baseAddress, buffer.count, CInt(MSG_NOSIGNAL)) }
 }
 
+/// CLOCK_MONOTONIC in nanoseconds (a vDSO call: no system call).
+package func sys_monotonic_nanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+}
+
 /// Closes `fd`. EINTR is not retried: on Linux the descriptor is released even then.
 package func sys_close(_ fd: CInt) {
     _ = Glibc.close(fd)

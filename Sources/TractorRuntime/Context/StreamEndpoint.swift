@@ -25,15 +25,20 @@ package final class StreamEndpoint: Sendable {
         var staged: [UInt8] = []
         /// Whether the channel has been asked to collect `staged`.
         var collectionRequested = false
-        /// When staged frames last went to the channel (monotonic nanoseconds; 0: never).
+        /// When staged frames last went to the channel (monotonic nanoseconds; 0: never), and how many.
         var lastMove: UInt64 = 0
+        var lastMoveFrames = 0
+        /// Frames in `staged`.
+        var stagedFrames = 0
     }
 
     /// Staged frames past this many bytes go to the channel at once, from the sending task.
     static let stagingLimit = 8 << 10
-    /// A sender whose frames last left less than this long ago is busy: its next collection waits ``collectionDelay``
-    /// so that more frames leave together. A sender idle longer (a request, a ping) has its frames collected at once.
+    /// A sender whose frames last left less than this long ago, several at once, is streaming: its next collection
+    /// waits ``collectionDelay`` so that more frames leave together. A sender idle longer, or sending one frame at a
+    /// time (a request, a ping answered by a pong), has its frames collected at once.
     static let busyInterval: UInt64 = 200_000
+    static let busyFrames = 4
     static let collectionDelay: Duration = .microseconds(30)
 
     package init(cid: UInt64, channel: Channel, window: Int) {
@@ -216,10 +221,12 @@ package final class StreamEndpoint: Sendable {
                     try payload.withUnsafeBytes { raw in
                         try Message.encodeYieldFrame(cid: cid, payload: raw, into: &state.staged)
                     }
+                    state.stagedFrames += 1
                     guard state.staged.count >= Self.stagingLimit else {
                         if state.collectionRequested { return (.sent, nil) }
                         state.collectionRequested = true
-                        let busy = sys_monotonic_nanoseconds() &- state.lastMove < Self.busyInterval
+                        let busy = state.lastMoveFrames >= Self.busyFrames
+                            && sys_monotonic_nanoseconds() &- state.lastMove < Self.busyInterval
                         return (.sent, busy ? Self.collectionDelay : .zero)
                     }
                     queued = try moveStaged(&state)
@@ -237,8 +244,12 @@ package final class StreamEndpoint: Sendable {
     private func moveStaged(_ state: inout State) throws(TractorError) -> Int {
         guard !state.staged.isEmpty else { return 0 }
         var frames: [UInt8] = []
+        // The next stage starts with room for a typical batch instead of growing into it copy by copy.
+        frames.reserveCapacity(Swift.min(Self.stagingLimit, Swift.max(256, state.staged.count)))
         swap(&frames, &state.staged)
         state.lastMove = sys_monotonic_nanoseconds()
+        state.lastMoveFrames = state.stagedFrames
+        state.stagedFrames = 0
         return try channel.appendStaged(frames)
     }
 

@@ -188,9 +188,13 @@ package final class Channel: IOHandler {
     /// is queued they are written at once, from the calling thread.
     ///
     /// - Returns: The bytes queued now; above ``highWatermark``, a sender should ``waitUntilWritable()``.
+    ///
+    /// On the loop thread (collecting for a flush about to write anyway) they are only queued: the source's lock,
+    /// held meanwhile, is then held for no system call.
     @discardableResult
     package func appendStaged(_ frames: [UInt8]) throws(TractorError) -> Int {
-        try writeOrQueue(frames)
+        if loop.inLoop { return try queueBatched { queue in queue.appendBuffer(frames) } }
+        return try writeOrQueue(frames)
     }
 
     /// Asks the loop to collect `source`'s staged frames soon (once per request): at once, or after `delay` when

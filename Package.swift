@@ -109,16 +109,18 @@ let package = Package(
             dependencies: ["TractorRuntime"]
         ),
 
+        // What the spawning tests of both libraries look at in /proc (children, descriptors, waiting on a condition).
+        .target(name: "TractorTestSupport", path: "Tests/TractorTestSupport"),
         .testTarget(
             name: "TractorRuntimeTests",
-            dependencies: ["TractorRuntime", "TractorTestJobs", "tractor-test-worker"],
+            dependencies: ["TractorRuntime", "TractorTestJobs", "TractorTestSupport", "tractor-test-worker"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TractorPoolTests",
             // pool-worker: the tests run the built executable (`pool-worker topology --json`) as a subprocess, and
             // pools of it serve the jobs of PoolWorkerJobs. primes and tour: the examples, run as the README says.
-            dependencies: ["TractorPool", "PoolWorkerJobs", "pool-worker", "primes", "tour"]
+            dependencies: ["TractorPool", "PoolWorkerJobs", "TractorTestSupport", "pool-worker", "primes", "tour"]
         ),
     ]
 )

@@ -6,6 +6,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TractorTestSupport
 
 /// Runs the built executables (`primes`, `pool-worker`, `tour`) and other programs as a person would, and looks at
 /// the processes they leave behind.
@@ -127,51 +128,17 @@ enum CommandRunner {
 
     /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
     static func eventually(within timeout: Duration, _ condition: () -> Bool) async -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
+        await ProcessInspection.eventually(within: timeout, condition)
     }
 
     /// The processes, alive or zombie, whose parent is `pid`.
-    static func children(of pid: Int32) -> [Int32] {
-        allProcesses().filter { stat(of: $0)?.parent == pid }
-    }
+    static func children(of pid: Int32) -> [Int32] { ProcessInspection.children(of: pid) }
 
     /// The live processes running the executable at `path` (as `/proc/PID/exe` shows it), whatever their parent.
-    static func processes(running path: String) -> [Int32] {
-        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        return allProcesses().filter { pid in
-            guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") else {
-                return false
-            }
-            return exe == target && PoolTesting.isAlive(pid)
-        }
-    }
+    static func processes(running path: String) -> [Int32] { ProcessInspection.processes(running: path) }
 
     /// The user CPU time a process has used, in clock ticks.
-    static func cpuTicks(of pid: Int32) -> Int {
-        stat(of: pid)?.userTicks ?? 0
-    }
-
-    private static func allProcesses() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
-    }
-
-    /// The parent and the user time of `/proc/PID/stat`.
-    private static func stat(of pid: Int32) -> (parent: Int32, userTicks: Int)? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = text.lastIndex(of: ")")
-        else { return nil }
-        // After "pid (comm) ": state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt, majflt, cmajflt,
-        // utime.
-        let fields = text[text.index(close, offsetBy: 2)...].split(separator: " ")
-        guard fields.count > 11, let parent = Int32(fields[1]), let ticks = Int(fields[11]) else { return nil }
-        return (parent, ticks)
-    }
+    static func cpuTicks(of pid: Int32) -> Int { ProcessInspection.cpuTicks(of: pid) }
 }
 
 /// A pseudo-terminal: the program under test writes on its secondary side, a thread of this process reads the

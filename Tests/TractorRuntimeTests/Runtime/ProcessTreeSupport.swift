@@ -7,14 +7,12 @@ import Foundation
 import Testing
 import TractorRuntime
 import TractorTestJobs
+import TractorTestSupport
 
-/// Helpers shared by the tests that spawn real processes.
+/// Helpers shared by the tests that spawn real processes: the test worker's configuration and the leak check; what
+/// they look at in `/proc` is ``ProcessInspection``'s.
 enum ProcessTree {
-    /// The directory of the running test binary, where SwiftPM also put `tractor-test-worker`.
-    static let buildDirectory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
-    }()
+    static var buildDirectory: String { ProcessInspection.buildDirectory }
 
     static var workerPath: String { buildDirectory + "/tractor-test-worker" }
 
@@ -29,71 +27,24 @@ enum ProcessTree {
         return configuration
     }
 
-    /// Sockets and pidfds this process holds (the descriptors the runtime opens).
-    static func runtimeDescriptors() -> Int {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return entries.filter { entry in
-            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) ?? ""
-            return target.hasPrefix("socket:") || target.contains("pidfd")
-        }.count
-    }
+    static func runtimeDescriptors() -> Int { ProcessInspection.runtimeDescriptors() }
 
     /// Worker processes whose parent is this process (alive or zombie).
-    static func workerChildren() -> [Int32] {
-        let me = getpid()
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            let comm = stat[stat.index(after: stat.firstIndex(of: "(")!)..<close]
-            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-            return fields.count > 1 && Int32(fields[1]) == me && comm.hasPrefix("tractor-test")
-        }
-    }
+    static func workerChildren() -> [Int32] { ProcessInspection.children(named: "tractor-test") }
 
-    /// Whether `pid` is a live (not zombie) process.
-    static func isAlive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return false }
-        let state = stat[stat.index(close, offsetBy: 2)]
-        return state != "Z" && state != "X"
-    }
+    static func isAlive(_ pid: Int32) -> Bool { ProcessInspection.isAlive(pid) }
 
-    /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
     static func eventually(within timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
+        await ProcessInspection.eventually(within: timeout, condition)
     }
 
-    /// A fresh temporary directory for pid files and barriers.
-    static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "tractor-test-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
-    /// The pids recorded as files in `directory`.
-    static func recordedPIDs(in directory: String) -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap(Int32.init)
-    }
-
-    /// Polls an asynchronous `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
     static func eventually(within timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return await condition()
+        await ProcessInspection.eventually(within: timeout, condition)
     }
+
+    static func temporaryDirectory() -> String { ProcessInspection.temporaryDirectory() }
+
+    static func recordedPIDs(in directory: String) -> [Int32] { ProcessInspection.recordedPIDs(in: directory) }
 
     /// Runs `body`, then checks that no descriptor leaked and no worker child is left, alive or zombie.
     @discardableResult
@@ -104,16 +55,8 @@ enum ProcessTree {
         // Start the runtime first, so that its own long-lived descriptors are part of the baseline.
         _ = Tractor.currentActor
         try await withActorNursery { _ in }
-        let baseline = runtimeDescriptors()
-        let result: Swift.Result<T, any Error>
-        do {
-            result = .success(try await body())
-        } catch {
-            result = .failure(error)
-        }
-        let settled = await eventually { runtimeDescriptors() <= baseline && workerChildren().isEmpty }
-        #expect(settled, "leaked: \(runtimeDescriptors() - baseline) descriptors, children \(workerChildren())",
-                sourceLocation: sourceLocation)
+        let (result, leaked) = try await ProcessInspection.leakCheck(children: "tractor-test", body)
+        #expect(leaked == nil, "\(leaked ?? "")", sourceLocation: sourceLocation)
         return try result.get()
     }
 }

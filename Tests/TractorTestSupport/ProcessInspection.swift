@@ -1,0 +1,130 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+
+/// What the tests that spawn real processes look at: this process's descriptors, its children and their state, all
+/// read from `/proc`, and waiting for a condition without sleeping longer than it takes.
+public enum ProcessInspection {
+    /// The directory of the running test binary, where SwiftPM also put the package's executables.
+    public static let buildDirectory: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
+    }()
+
+    /// Sockets and pidfds this process holds (the descriptors the runtime opens).
+    public static func runtimeDescriptors() -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter { entry in
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) ?? ""
+            return target.hasPrefix("socket:") || target.contains("pidfd")
+        }.count
+    }
+
+    /// The processes, alive or zombie, whose parent is `pid` and, given a prefix, whose command name starts with it.
+    public static func children(of pid: Int32 = getpid(), named prefix: String? = nil) -> [Int32] {
+        allProcesses().filter { child in
+            guard let stat = stat(of: child), stat.parent == pid else { return false }
+            return prefix.map { stat.command.hasPrefix($0) } ?? true
+        }
+    }
+
+    /// The live processes running the executable at `path` (as `/proc/PID/exe` shows it), whatever their parent.
+    public static func processes(running path: String) -> [Int32] {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        return allProcesses().filter { pid in
+            guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") else {
+                return false
+            }
+            return exe == target && isAlive(pid)
+        }
+    }
+
+    /// Whether `pid` is a live (not zombie) process.
+    public static func isAlive(_ pid: Int32) -> Bool {
+        guard let state = stat(of: pid)?.state else { return false }
+        return state != "Z" && state != "X"
+    }
+
+    /// The user CPU time a process has used, in clock ticks.
+    public static func cpuTicks(of pid: Int32) -> Int {
+        stat(of: pid)?.userTicks ?? 0
+    }
+
+    /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+    public static func eventually(within timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+
+    /// Polls an asynchronous `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+    public static func eventually(
+        within timeout: Duration = .seconds(5),
+        _ condition: () async -> Bool
+    ) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return await condition()
+    }
+
+    /// A fresh temporary directory for pid files and barriers.
+    public static func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "tractor-test-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The pids recorded as files in `directory`.
+    public static func recordedPIDs(in directory: String) -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap(Int32.init)
+    }
+
+    /// Runs `body`, then waits until this process holds no more runtime descriptors than before it and has no child
+    /// named with `childPrefix` left, alive or zombie. Returns the body's result and, if that never happened, what
+    /// leaked.
+    public static func leakCheck<T>(
+        children childPrefix: String,
+        _ body: () async throws -> T
+    ) async throws -> (result: Result<T, any Error>, leaked: String?) {
+        let baseline = runtimeDescriptors()
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
+        }
+        let leftovers = { children(named: childPrefix) }
+        let settled = await eventually(within: .seconds(10)) { runtimeDescriptors() <= baseline && leftovers().isEmpty }
+        let leaked = settled ? nil : "leaked: \(runtimeDescriptors() - baseline) descriptors, children \(leftovers())"
+        return (result, leaked)
+    }
+
+    private static func allProcesses() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+    }
+
+    /// The command name, state, parent and user time of `/proc/PID/stat`.
+    private static func stat(of pid: Int32) -> (command: Substring, state: Character, parent: Int32, userTicks: Int)? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm) ": state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt, majflt, cmajflt,
+        // utime.
+        let fields = text[text.index(close, offsetBy: 2)...].split(separator: " ")
+        guard fields.count > 11, let state = fields[0].first, let parent = Int32(fields[1]), let ticks = Int(fields[11])
+        else { return nil }
+        return (text[text.index(after: open)..<close], state, parent, ticks)
+    }
+}

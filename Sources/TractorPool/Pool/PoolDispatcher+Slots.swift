@@ -68,11 +68,34 @@ extension PoolDispatcher {
         } catch {
             results = Array(repeating: .failure(error), count: chunks.count)
         }
-        var outcome = SlotOutcome.goOn
-        for (chunk, result) in zip(chunks, results) where finish(chunk, with: result) == .workerLost {
-            outcome = .workerLost
+        return finish(Array(zip(chunks, results)))
+    }
+
+    /// As ``finish(_:with:)`` for each chunk of a group, in one transition.
+    private func finish(_ outcomes: [(Chunk, Result<[UInt8], any Error>)]) -> SlotOutcome {
+        var workerLost = false
+        let ended = transition { state -> ([(Machine.Ended, [UInt8]?)], [Machine.Action]) in
+            var ended: [(Machine.Ended, [UInt8]?)] = []
+            var actions: [Machine.Action] = []
+            for (chunk, result) in outcomes {
+                state.slotOfChunk[chunk.id] = nil
+                let (end, more): (Machine.Ended?, [Machine.Action])
+                switch result {
+                case .success(let reply):
+                    (end, more) = state.machine.chunkReturned(chunk.id, elapsed: ChunkJob.elapsed(ofReply: reply))
+                    if let end { ended.append((end, reply)) }
+                case .failure(let error):
+                    let failure = Self.classify(error)
+                    if case .workerLost = failure { workerLost = true }
+                    (end, more) = state.machine.chunkFailed(chunk.id, failure)
+                    if let end { ended.append((end, nil)) }
+                }
+                actions += more
+            }
+            return (ended, actions)
         }
-        return outcome
+        for (end, reply) in ended { deliver(end.chunk, end.delivery, reply: reply) }
+        return workerLost ? .workerLost : .goOn
     }
 
     private func nextChunk(for slot: SlotID, of worker: WorkerRef) async -> Chunk? {

@@ -32,14 +32,9 @@ struct ChunkSizeTuner: Sendable {
         }
     }
 
-    /// The time per item learnt for `job`, if any chunk of it came back.
-    /// The measured time per item of `job`, in nanoseconds; `nil` before any measurement.
+    /// The time per item learnt for `job`, in nanoseconds; `nil` before any chunk of it came back.
     func nanosecondsPerItem(of job: String) -> Double? {
         nanosecondsPerItem[job]
-    }
-
-    func timePerItem(of job: String) -> Duration? {
-        nanosecondsPerItem[job].map { .nanoseconds(Int64($0)) }
     }
 
     /// How many items of `job` the next chunk should hold.

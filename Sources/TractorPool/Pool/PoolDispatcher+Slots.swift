@@ -71,7 +71,8 @@ extension PoolDispatcher {
         return finish(Array(zip(chunks, results)))
     }
 
-    /// As ``finish(_:with:)`` for each chunk of a group, in one transition.
+    /// Reports how each chunk of a call (one, or a group) ended, in one transition, and delivers their results,
+    /// except those that wait for the worker's exit status.
     private func finish(_ outcomes: [(Chunk, Result<[UInt8], any Error>)]) -> SlotOutcome {
         var workerLost = false
         let ended = transition { state -> ([(Machine.Ended, [UInt8]?)], [Machine.Action]) in
@@ -136,25 +137,7 @@ extension PoolDispatcher {
 
     /// Reports how a chunk's call ended and delivers its results, unless they wait for the worker's exit status.
     private func finish(_ chunk: Chunk, with result: Result<[UInt8], any Error>) -> SlotOutcome {
-        switch result {
-        case .success(let reply):
-            let elapsed = ChunkJob.elapsed(ofReply: reply)
-            let ended = transition { state in
-                state.slotOfChunk[chunk.id] = nil
-                return state.machine.chunkReturned(chunk.id, elapsed: elapsed)
-            }
-            if let ended { deliver(ended.chunk, ended.delivery, reply: reply) }
-            return .goOn
-        case .failure(let error):
-            let failure = Self.classify(error)
-            let ended = transition { state in
-                state.slotOfChunk[chunk.id] = nil
-                return state.machine.chunkFailed(chunk.id, failure)
-            }
-            if let ended { deliver(ended.chunk, ended.delivery, reply: nil) }
-            if case .workerLost = failure { return .workerLost }
-            return .goOn
-        }
+        finish([(chunk, result)])
     }
 
     /// What a call's error says about its chunk.

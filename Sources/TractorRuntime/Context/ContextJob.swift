@@ -93,14 +93,7 @@ public struct MsgStream<Send: Encodable & Sendable, Receive: Decodable & Sendabl
 
     /// Sends one value, waiting for credit when the other side's window is full.
     nonisolated(nonsending) public func send(_ value: Send) async throws {
-        let payload = try MessagePackEncoder().encode(value)
-        // With credit to spare the element leaves without suspending; otherwise wait for credit (or for the
-        // connection to drain).
-        switch try endpoint.sendNow(payload) {
-        case .sent: return
-        case .sentAboveWatermark: try await endpoint.waitUntilWritable()
-        case .needsCredit: try await endpoint.send(payload)
-        }
+        try await endpoint.send(try MessagePackEncoder().encode(value))
     }
 
     /// Ends this side's direction of the stream.

@@ -253,11 +253,21 @@ package final class StreamEndpoint: Sendable {
         return try channel.appendStaged(frames)
     }
 
-    /// Sends one element, suspending while the peer has granted no credit. Runs on the caller's executor: an element
-    /// sent with credit to spare costs no executor hop.
+    /// Sends one element, suspending while the peer has granted no credit. Runs on the caller's executor, and the
+    /// path of an element sent with credit to spare is inlined into the caller: it costs no executor hop and no
+    /// suspension point of its own.
+    @inline(__always)
     nonisolated(nonsending) package func send(_ payload: [UInt8]) async throws {
+        let attempt = try sendNow(payload)
+        if case .sent = attempt { return }
+        try await finishSending(payload, after: attempt)
+    }
+
+    /// The rest of ``send(_:)`` after `attempt`: waits for the connection to drain, or for credit and tries again.
+    private nonisolated(nonsending) func finishSending(_ payload: [UInt8], after attempt: SendAttempt) async throws {
+        var attempt = attempt
         while true {
-            switch try sendNow(payload) {
+            switch attempt {
             case .sent:
                 return
             case .sentAboveWatermark:
@@ -285,13 +295,9 @@ package final class StreamEndpoint: Sendable {
                     state.withLock { $0.senders.removeValue(forKey: id) }?.resume()
                 }
                 try Task.checkCancellation()
+                attempt = try sendNow(payload)
             }
         }
-    }
-
-    /// Suspends while the connection has more than ``Channel/highWatermark`` bytes queued.
-    nonisolated(nonsending) package func waitUntilWritable() async throws {
-        try await channel.waitUntilWritable()
     }
 
     /// Ends the sending direction (sends `stop` once).

@@ -76,14 +76,7 @@ public struct StreamWriter<Element: Encodable & Sendable>: Sendable {
     ///
     /// - Throws: `CancellationError` when the receiver stopped listening or the call was cancelled.
     nonisolated(nonsending) public func send(_ element: Element) async throws {
-        let payload = try MessagePackEncoder().encode(element)
-        // With credit to spare the element leaves without suspending; otherwise wait for credit (or for the
-        // connection to drain).
-        switch try endpoint.sendNow(payload) {
-        case .sent: return
-        case .sentAboveWatermark: try await endpoint.waitUntilWritable()
-        case .needsCredit: try await endpoint.send(payload)
-        }
+        try await endpoint.send(try MessagePackEncoder().encode(element))
     }
 }
 

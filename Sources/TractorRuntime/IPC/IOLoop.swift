@@ -197,9 +197,6 @@ extension Duration {
     /// The duration in nanoseconds, clamped to `Int64`.
     var nanosecondsClamped: Int64 {
         let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return whole.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
-            ? (seconds < 0 ? .min : .max) : whole + attoseconds / 1_000_000_000
+        return Int64(clamping: Int128(seconds) * 1_000_000_000 + Int128(attoseconds / 1_000_000_000))
     }
 }

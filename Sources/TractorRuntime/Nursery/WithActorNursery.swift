@@ -96,8 +96,9 @@ private enum ScopeEvent<Result: Sendable>: Sendable {
 
 /// Carries the scope's body into the child task that runs it.
 ///
-/// The body is not `Sendable`; it is safe to move because it runs on the caller's isolation (``runBody``) while the
-/// caller is suspended in `withActorNursery`, and never after that call returns.
+/// The body is not `Sendable`. No lock guards it, and none is needed: it is moved once, into the one child task that
+/// runs it on the caller's isolation (``runBody``) while the caller is suspended in `withActorNursery`, and it never
+/// runs after that call returns, so it is never touched from two places at once.
 private struct BodyBox<Result>: @unchecked Sendable {
     let body: (ActorNursery) async throws -> Result
 }

@@ -28,8 +28,7 @@ extension Job {
                 }
                 index += 1
             }
-            let elapsed = (clock.now - start).components
-            let nanoseconds = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
+            let nanoseconds = UInt64(clamping: (clock.now - start).nanosecondsClamped)
             let reply = ChunkReply(elapsedNanoseconds: nanoseconds, values: values, failures: failures)
             do {
                 return try reply.encoded()

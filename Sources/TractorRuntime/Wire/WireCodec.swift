@@ -189,44 +189,17 @@ extension Message {
         buffer.append(contentsOf: payload)
     }
 
-    /// Recognises a frame holding a `yield` laid out as ``encodeYieldFrame(cid:payload:into:maximumFrameSize:)``
-    /// writes it, and returns its call id and where its payload lies in `frame`, without decoding a message. Returns
-    /// `nil` for anything else, including every malformed frame: the full decoder then takes it and names the fault.
+    /// Recognises a frame holding a `yield` and returns its call id and where its payload lies in `frame`, without
+    /// making a message. Returns `nil` for anything else, including every malformed frame: the full decoder then
+    /// takes it and names the fault.
     static func peekYield(_ frame: UnsafeRawBufferPointer) -> (cid: UInt64, payload: Range<Int>)? {
-        guard frame.count >= 5, frame[0] == MessagePackFormat.fixarray | 3, frame[1] == Tag.yield.rawValue else {
+        var reader = MessagePackReader(frame)
+        guard (try? reader.readArrayCount()) == 3, (try? reader.readInteger(UInt8.self)) == Tag.yield.rawValue,
+            let cid = try? reader.readInteger(UInt64.self), let payload = try? reader.readBinary(), reader.isAtEnd
+        else {
             return nil
         }
-        var offset = 2
-        func bigEndian(_ size: Int) -> UInt64? {
-            guard frame.count - offset >= size else { return nil }
-            var value: UInt64 = 0
-            for index in offset..<(offset + size) { value = value << 8 | UInt64(frame[index]) }
-            offset += size
-            return value
-        }
-        let cid: UInt64
-        let marker = frame[offset]
-        offset += 1
-        switch marker {
-        case 0x00...0x7f: cid = UInt64(marker)
-        case MessagePackFormat.uint8: guard let value = bigEndian(1) else { return nil }; cid = value
-        case MessagePackFormat.uint16: guard let value = bigEndian(2) else { return nil }; cid = value
-        case MessagePackFormat.uint32: guard let value = bigEndian(4) else { return nil }; cid = value
-        case MessagePackFormat.uint64: guard let value = bigEndian(8) else { return nil }; cid = value
-        default: return nil
-        }
-        guard offset < frame.count else { return nil }
-        let binMarker = frame[offset]
-        offset += 1
-        let length: UInt64?
-        switch binMarker {
-        case MessagePackFormat.bin8: length = bigEndian(1)
-        case MessagePackFormat.bin16: length = bigEndian(2)
-        case MessagePackFormat.bin32: length = bigEndian(4)
-        default: return nil
-        }
-        guard let length, UInt64(frame.count - offset) == length else { return nil }
-        return (cid, offset..<frame.count)
+        return (cid, (frame.count - payload.count)..<frame.count)
     }
 
     @inline(__always)

@@ -110,7 +110,8 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     private func topUp(isolation actor: isolated (any Actor)?) async throws {
         var limit: Int?
         while let read = readBatch {
-            let size = chunkSize.map { dispatcher.limitToQuota($0) } ?? dispatcher.chunkSize(for: shared.job.name)
+            let size = chunkSize.map { dispatcher.mapChunkSize(for: shared.job.name, chunkSize: $0) }
+                ?? dispatcher.chunkSize(for: shared.job.name)
             // Once per top-up: the read-ahead follows the measured job time, which moves slowly.
             let readAhead = limit ?? dispatcher.mapReadAhead(job: shared.job.name, itemCount: size)
             limit = readAhead

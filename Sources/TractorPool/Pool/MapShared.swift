@@ -149,7 +149,8 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
                 if first { consumerWakeUp.signal() }
                 if let full {
                     await send(full)
-                    target = chunkSize.map { dispatcher.limitToQuota($0) } ?? dispatcher.chunkSize(for: job.name)
+                    target = chunkSize.map { dispatcher.mapChunkSize(for: job.name, chunkSize: $0) }
+                        ?? dispatcher.chunkSize(for: job.name)
                 }
             }
             await flushPartial()

@@ -232,9 +232,9 @@ final class PoolDispatcher: Sendable {
         transition { state in state.machine.cancel(id, now: .now) }
     }
 
-    /// A chunk size asked for explicitly, cut to the recycling quota.
-    func limitToQuota(_ size: Int) -> Int {
-        configuration.maxJobsPerWorker.map { Swift.min(size, Swift.max(1, $0)) } ?? size
+    /// How many items a `map` of `job` with chunks of `chunkSize` items sends in one request.
+    func mapChunkSize(for job: String, chunkSize: Int) -> Int {
+        state.withLock { $0.machine.mapChunkSize(for: job, chunkSize: chunkSize) }
     }
 
     /// How many items the next `map` chunk of `job` should hold.

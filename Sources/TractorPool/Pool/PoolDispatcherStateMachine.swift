@@ -172,6 +172,32 @@ struct PoolDispatcherStateMachine<Payload> {
         return configuration.maximumJobsPerWorker.map { Swift.min(tuned, $0) } ?? tuned
     }
 
+    /// How many items a `map` that asked for chunks of `chunkSize` items of `job` sends in one request.
+    ///
+    /// `chunkSize`, unless the job is measured so short that such a chunk is a *short* one (under a fiftieth of the
+    /// target duration): then up to ``coalescingLimit`` consecutive chunks go as one, as many as stay short. Each
+    /// item keeps its own result and error, in input order; only the number of requests changes. Never more than
+    /// the recycling quota.
+    func mapChunkSize(for job: String, chunkSize: Int) -> Int {
+        let asked = Swift.max(1, chunkSize)
+        var size = asked
+        if let perItem = tuner.nanosecondsPerItem(of: job) {
+            let chunkTime = perItem * Double(asked)
+            let short = targetNanoseconds / Self.shortChunkFraction
+            if chunkTime < short {
+                let chunks = Swift.min(Double(Self.coalescingLimit), (short / chunkTime).nextDown.rounded(.down))
+                size = asked * Swift.max(1, Int(chunks))
+            }
+        }
+        return configuration.maximumJobsPerWorker.map { Swift.min(size, Swift.max(1, $0)) } ?? size
+    }
+
+    /// Chunks expected to take less than the target duration divided by this are short ones: a worker gets its
+    /// whole window of them, and a `map` coalesces them.
+    static var shortChunkFraction: Double { 50 }
+    /// How many of a `map`'s chunks one request carries at most.
+    static var coalescingLimit: Int { 32 }
+
     // MARK: Submitting
 
     enum EnqueueAction {
@@ -272,7 +298,7 @@ struct PoolDispatcherStateMachine<Payload> {
         let expected = perItem * Double(itemCount)
         let target = targetNanoseconds
         if expected >= target { return 1 }
-        if expected >= target / 50 { return Swift.min(2, configuration.window) }
+        if expected >= target / Self.shortChunkFraction { return Swift.min(2, configuration.window) }
         if groupable, expected < target / Double(Self.groupingThreshold) {
             return configuration.window * Self.groupSize
         }

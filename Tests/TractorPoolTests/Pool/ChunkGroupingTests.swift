@@ -112,4 +112,18 @@ import Testing
         #expect(run(&machine, worker, complete: false) == [1, 2, 3, 4, 5])
         #expect(machine.workers[0].accepted == 6)
     }
+
+    @Test func mapsCoalesceShortChunksIntoOneRequest() {
+        // Target 5 ms: a short chunk takes under 100 µs.
+        let (fast, _) = measured(.microseconds(1))
+        #expect(fast.mapChunkSize(for: "job", chunkSize: 1) == Machine.coalescingLimit)
+        #expect(fast.mapChunkSize(for: "job", chunkSize: 10) == 90)  // nine chunks of 10 µs stay under 100 µs
+        #expect(fast.mapChunkSize(for: "job", chunkSize: 100) == 100)  // 100 µs is no longer short
+        #expect(fast.mapChunkSize(for: "other", chunkSize: 3) == 3)  // not measured yet
+        let (slow, _) = measured(.microseconds(60))
+        #expect(slow.mapChunkSize(for: "job", chunkSize: 1) == 1)
+        let (quota, _) = measured(.microseconds(1), maximumJobsPerWorker: 5)
+        #expect(quota.mapChunkSize(for: "job", chunkSize: 1) == 5)
+        #expect(quota.mapChunkSize(for: "job", chunkSize: 8) == 5)
+    }
 }

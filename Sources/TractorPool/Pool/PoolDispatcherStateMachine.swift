@@ -212,13 +212,16 @@ struct PoolDispatcherStateMachine<Payload> {
 
     mutating func enqueue(_ chunk: Chunk, now: Instant) -> EnqueueAction {
         if let rejection { return .reject(rejection) }
-        if queue.isEmpty, let slot = waitingSlot(for: chunk) {
-            let worker = waitingSlots.removeValue(forKey: slot)!
-            let actions = start(chunk, on: worker, now: now)
-            return .run(slot, chunk, actions)
-        }
         guard queue.count < configuration.queueCapacity else { return .suspend }
         queue.append(chunk)
+        // Usually the queue was empty; a chunk that a busy worker could not take at the end of a batch (see
+        // `mayStart`) may be waiting for this one to make the queue long enough.
+        if let head = queue.first, let slot = waitingSlot(for: head) {
+            _ = queue.popFirst()
+            let worker = waitingSlots.removeValue(forKey: slot)!
+            let actions = start(head, on: worker, now: now)
+            return .run(slot, head, actions)
+        }
         return .queued
     }
 
@@ -257,7 +260,7 @@ struct PoolDispatcherStateMachine<Payload> {
         guard workers[worker.index].generation == worker.generation, workers[worker.index].phase == .ready else {
             return (.stop, [])
         }
-        if let head = queue.first, workers[worker.index].inFlight < windowLimit(for: head) {
+        if let head = queue.first, mayStart(head, on: worker) {
             guard fitsQuota(head, worker) else {
                 return (.stop, retire(worker))
             }
@@ -283,10 +286,9 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     /// How many chunks a worker may have in flight when the next is `chunk`: the whole window for short chunks, so
-    /// that sending overlaps running (more for the tiniest, which travel in groups); two for chunks up to the target
-    /// duration, so that the next is there when one ends and no round trip is lost between them; one for longer ones,
-    /// which gain nothing from waiting in a worker and would hold back the end of a batch (one worker busy with
-    /// several while another idles).
+    /// that sending overlaps running (more for the tiniest, which travel in groups); two for longer ones, so that the
+    /// next is there when one ends and no round trip is lost between them. ``mayStart(_:on:)`` keeps that second
+    /// one from holding back the end of a batch.
     func windowLimit(for chunk: Chunk) -> Int {
         windowLimit(job: chunk.job, itemCount: chunk.itemCount, groupable: chunk.groupable)
     }
@@ -297,12 +299,23 @@ struct PoolDispatcherStateMachine<Payload> {
         guard let perItem = tuner.nanosecondsPerItem(of: job) else { return configuration.window }
         let expected = perItem * Double(itemCount)
         let target = targetNanoseconds
-        if expected >= target { return 1 }
         if expected >= target / Self.shortChunkFraction { return Swift.min(2, configuration.window) }
         if groupable, expected < target / Double(Self.groupingThreshold) {
             return configuration.window * Self.groupSize
         }
         return configuration.window
+    }
+
+    /// Whether `worker` may start `chunk`, the head of the queue, now: within its window (see ``windowLimit(for:)``).
+    /// A chunk that is not short and would wait in the worker behind another is started there only while the queue
+    /// holds one for every worker: at the end of a batch, a worker holding two long chunks while another idles would
+    /// cost up to a whole chunk's time, where waiting for the next free worker costs one round trip.
+    func mayStart(_ chunk: Chunk, on worker: WorkerRef) -> Bool {
+        let inFlight = workers[worker.index].inFlight
+        guard inFlight < windowLimit(for: chunk) else { return false }
+        guard inFlight > 0, let perItem = tuner.nanosecondsPerItem(of: chunk.job) else { return true }
+        let short = perItem * Double(chunk.itemCount) < targetNanoseconds / Self.shortChunkFraction
+        return short || queue.count >= workers.count
     }
 
     private var targetNanoseconds: Double { configuration.targetChunkDuration.nanoseconds }
@@ -320,7 +333,7 @@ struct PoolDispatcherStateMachine<Payload> {
         var group: [Chunk] = []
         var actions: [Action] = []
         while group.count < limit, let head = queue.first, head.groupable, head.job == first.job,
-            head.timeout == nil, workers[worker.index].inFlight < windowLimit(for: head), fitsQuota(head, worker)
+            head.timeout == nil, mayStart(head, on: worker), fitsQuota(head, worker)
         {
             _ = queue.popFirst()
             actions += start(head, on: worker, now: now)
@@ -344,7 +357,7 @@ struct PoolDispatcherStateMachine<Payload> {
         for (slot, worker) in waitingSlots {
             let state = workers[worker.index]
             guard state.generation == worker.generation, state.phase == .ready, fitsQuota(chunk, worker),
-                state.inFlight < windowLimit(for: chunk)
+                mayStart(chunk, on: worker)
             else {
                 continue
             }

@@ -164,30 +164,65 @@ import Testing
         #expect(machine.chunkSize(for: "medium") == 50)
     }
 
-    @Test func longChunksAreNotQueuedInABusyWorker() {
-        var machine = machine()
+    @Test func longChunksWaitInABusyWorkerOnlyWhileEveryWorkerHasOneLeft() {
+        var machine = machine(queueCapacity: 8)
         let workers = startAll(&machine)
         // Measure: "slow" takes 20 ms per item, longer than the 5 ms target.
         _ = machine.enqueue(chunk(1, job: "slow"), now: t0)
         _ = machine.nextChunk(for: slot(1), of: workers[0], now: t0)
         _ = machine.chunkReturned(ChunkID(rawValue: 1), elapsed: .milliseconds(20))
-        for id in 2...4 { _ = machine.enqueue(chunk(UInt64(id), job: "slow"), now: t0) }
-        guard case (.run, _) = machine.nextChunk(for: slot(1), of: workers[0], now: t0) else {
-            Issue.record("an idle worker takes a long chunk")
-            return
+        for id in 2...6 { _ = machine.enqueue(chunk(UInt64(id), job: "slow"), now: t0) }
+        func next(_ slotID: UInt64, _ worker: Int) -> UInt64? {
+            guard case (.run(let chunk), _) = machine.nextChunk(for: slot(slotID), of: workers[worker], now: t0) else {
+                return nil
+            }
+            return chunk.id.rawValue
         }
-        guard case (.wait, _) = machine.nextChunk(for: slot(2), of: workers[0], now: t0) else {
-            Issue.record("a worker running a long chunk takes no second one")
-            return
-        }
-        guard case (.run, _) = machine.nextChunk(for: slot(3), of: workers[1], now: t0) else {
-            Issue.record("the other worker takes the next")
-            return
-        }
-        #expect(machine.queue.count == 1)
+        #expect(next(1, 0) == 2, "an idle worker takes a long chunk")
+        #expect(next(2, 0) == 3, "and one more to start when it ends, while the queue holds one for every worker")
+        #expect(next(3, 0) == nil, "but no third")
+        #expect(next(4, 1) == 4)
+        #expect(next(5, 1) == 5)
+        // One chunk left: it goes to whichever worker runs out first, not behind a chunk that is running.
+        _ = machine.chunkReturned(ChunkID(rawValue: 2), elapsed: .milliseconds(20))
+        #expect(next(1, 0) == nil)
+        _ = machine.chunkReturned(ChunkID(rawValue: 4), elapsed: .milliseconds(20))
+        _ = machine.chunkReturned(ChunkID(rawValue: 5), elapsed: .milliseconds(20))
+        #expect(next(4, 1) == 6)
+        #expect(machine.queue.isEmpty)
         // Short chunks fill the whole window.
-        _ = machine.enqueue(chunk(9, job: "fast"), now: t0)
         #expect(machine.windowLimit(for: chunk(9, job: "fast")) == 4)
+    }
+
+    @Test func aWaitingSlotTakesAChunkOnceTheQueueIsLongEnough() {
+        var machine = machine()
+        let workers = startAll(&machine)
+        _ = machine.enqueue(chunk(1, job: "slow"), now: t0)
+        _ = machine.nextChunk(for: slot(1), of: workers[0], now: t0)
+        _ = machine.chunkReturned(ChunkID(rawValue: 1), elapsed: .milliseconds(2))
+        for (id, worker) in [(1, 0), (2, 1)] {
+            _ = machine.enqueue(chunk(UInt64(10 + id), job: "slow"), now: t0)
+            guard case (.run, _) = machine.nextChunk(for: slot(UInt64(id)), of: workers[worker], now: t0) else {
+                Issue.record("an idle worker takes a chunk")
+                return
+            }
+        }
+        // Both busy: their second slots wait, and one chunk queued is not enough to give either a second.
+        guard case (.wait, _) = machine.nextChunk(for: slot(3), of: workers[0], now: t0) else {
+            Issue.record("nothing is queued yet")
+            return
+        }
+        guard case .queued = machine.enqueue(chunk(13, job: "slow"), now: t0) else {
+            Issue.record("one chunk for two busy workers waits in the queue")
+            return
+        }
+        guard case .run(let waiting, let chunk, _) = machine.enqueue(chunk(14, job: "slow"), now: t0) else {
+            Issue.record("with one queued for every worker, the waiting slot takes the first")
+            return
+        }
+        #expect(waiting == slot(3))
+        #expect(chunk.id.rawValue == 13)
+        #expect(machine.queue.count == 1)
     }
 
     @Test func chunkSizesStayWithinTheRecyclingQuota() {

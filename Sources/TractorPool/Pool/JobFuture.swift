@@ -114,7 +114,8 @@ public final class JobFuture<Output: Sendable>: Sendable {
     }
 
     /// Calls `callback` with the job's result when it completes: at once, on the calling thread, if it already has;
-    /// otherwise on the thread that completes it. Keep it short and non-blocking.
+    /// otherwise on the thread that completes it, usually the pool's I/O thread, which reads every worker's replies.
+    /// Keep it short and never block in it: hand longer work to a task, or await ``value`` instead.
     ///
     /// ```swift
     /// future.onCompletion { result in

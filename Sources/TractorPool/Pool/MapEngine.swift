@@ -127,7 +127,7 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     }
 
     private enum Take {
-        case outputs(ChunkOutputs<Output>)
+        case outputs(MapShared<Input, Output>.Completed)
         case exhausted
         case failed(any Error)
         case flush
@@ -139,24 +139,26 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     private func takeOutputs(isolation actor: isolated (any Actor)?) async throws -> ChunkOutputs<Output>? {
         while true {
             let take = shared.state.withLock { state -> Take in
+                state.awaited = nil
                 let sequence = ordered ? nextToTake : state.arrivals.first
-                if let sequence, let outputs = state.done.removeValue(forKey: sequence) {
+                if let sequence, let completed = state.done.removeValue(forKey: sequence) {
                     state.outstanding[sequence] = nil
                     if !ordered { state.arrivals.removeFirst() }
-                    return .outputs(outputs)
+                    return .outputs(completed)
                 }
                 let submittedAhead = ordered ? state.nextSequence > nextToTake : !state.outstanding.isEmpty
                 if !submittedAhead {
                     if !state.partial.isEmpty { return .flush }
                     if state.inputEnded { return state.inputError.map { .failed($0) } ?? .exhausted }
                 }
+                if ordered, submittedAhead { state.awaited = nextToTake }
                 return .wait
             }
             switch take {
-            case .outputs(let outputs):
+            case .outputs(let completed):
                 if ordered { nextToTake += 1 }
                 shared.readerWakeUp.signal()
-                return outputs
+                return ChunkOutputs(completed.result, count: completed.count, job: shared.job.name)
             case .exhausted:
                 return nil
             case .failed(let error):

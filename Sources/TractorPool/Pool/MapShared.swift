@@ -22,8 +22,16 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
     let readerWakeUp = WakeUp()
     let state = Mutex(State())
 
+    /// How a chunk came back, with its item count; decoded by the consumer, off the thread that delivered it.
+    struct Completed: Sendable {
+        var result: ChunkResult
+        var count: Int
+    }
+
     struct State: Sendable {
-        var done: [Int: ChunkOutputs<Output>] = [:]
+        var done: [Int: Completed] = [:]
+        /// The chunk an ordered map's consumer waits for, while it waits: only its arrival wakes the consumer.
+        var awaited: Int?
         /// Unordered maps: completed chunk numbers, first first.
         var arrivals: [Int] = []
         var nextSequence = 0
@@ -85,28 +93,28 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
             } catch {
                 throw TractorError(.encodingFailed, "could not encode the inputs of job '\(job.name)'", cause: error)
             }
-            let jobName = job.name
             let payload = ChunkPayload(
                 request: request,
-                deliver: { [self] result in
-                    store(sequence, ChunkOutputs(result, count: count, job: jobName))
-                },
+                deliver: { [self] result in store(sequence, Completed(result: result, count: count)) },
                 started: nil
             )
             try await dispatcher.enqueue(
                 .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, groupable: true)
             )
         } catch {
-            store(sequence, .failed(error, count: count))
+            store(sequence, Completed(result: .failure(error), count: count))
         }
     }
 
-    func store(_ sequence: Int, _ results: ChunkOutputs<Output>) {
-        state.withLock { state in
-            state.done[sequence] = results
+    /// Keeps a chunk's results for the consumer, and wakes it if it waits for them (an ordered map's consumer waits
+    /// for one chunk; chunks that come back before it only wait).
+    func store(_ sequence: Int, _ completed: Completed) {
+        let wake = state.withLock { state -> Bool in
+            state.done[sequence] = completed
             if !ordered { state.arrivals.append(sequence) }
+            return state.awaited == nil || state.awaited == sequence
         }
-        consumerWakeUp.signal()
+        if wake { consumerWakeUp.signal() }
     }
 
     /// Ends the map: no more submissions, and every chunk still out is cancelled.

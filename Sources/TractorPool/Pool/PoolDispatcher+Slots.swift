@@ -14,7 +14,9 @@ extension PoolDispatcher {
     ///
     /// - Returns: Whether the slot ended because its chunk was cancelled (its worker may need another slot).
     func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async -> Bool {
-        let task = Task { await self.slotLoop(slot, of: worker, portal: portal) }
+        // On the I/O thread: a slot only moves chunks between the machine and its worker's connection, and there a
+        // reply resumes it without waking another thread.
+        let task = Task(executorPreference: IOLoop.shared) { await self.slotLoop(slot, of: worker, portal: portal) }
         let cancelNow = state.withLock { state -> Bool in
             state.slotTasks[slot] = task
             return state.slotsCancelledEarly.remove(slot) != nil

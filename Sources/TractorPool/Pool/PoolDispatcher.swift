@@ -13,7 +13,8 @@ import Synchronization
 final class ChunkPayload: Sendable {
     /// The `tractor.chunk` request, encoded.
     let request: [UInt8]
-    /// Resolves the chunk's futures (or its part of a `map`); called once.
+    /// Resolves the chunk's futures (or its part of a `map`); called once, usually on the I/O thread, so it does
+    /// little: a `map` leaves its outputs for its consumer to decode.
     let deliver: @Sendable (ChunkResult) -> Void
     /// Called when the chunk starts running on a worker.
     let started: (@Sendable () -> Void)?

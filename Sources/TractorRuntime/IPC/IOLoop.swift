@@ -200,3 +200,13 @@ extension Duration {
         return Int64(clamping: Int128(seconds) * 1_000_000_000 + Int128(attoseconds / 1_000_000_000))
     }
 }
+
+extension IOLoop: TaskExecutor {
+    /// Runs a task's job on the loop thread, after the events in hand. For tasks that only move bytes and state
+    /// between connections (a pool's slots): a reply then resumes its task on the thread that read it, without
+    /// waking another. Their work must be short and never block.
+    package func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}

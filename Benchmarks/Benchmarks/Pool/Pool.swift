@@ -144,9 +144,10 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // The pool against the physical limit, interleaved: each sample runs the map on the warm pool, then
-    // `concurrentPerform` over the same ranges, and records the ratio of their speeds, so that both halves of a sample
-    // see the same host (on a shared VM the load moves far more between samples than within one).
+    // The pool against the physical limit, interleaved: each sample runs `concurrentPerform` over the ranges, the map
+    // on the warm pool, `concurrentPerform` again, and records the ratio of the pool's speed to the better in-process
+    // run's, so that both sides of a sample see the same host (on a shared VM the load moves far more between samples
+    // than within one).
     for (name, ranges, expected, iterations) in [
         ("below 1 M in 64 ranges", primesRanges, primesExpected, 20),
         ("below 10 M in 256 ranges", primesLargeRanges, primesLargeExpected, 5),
@@ -172,7 +173,16 @@ let benchmarks: @Sendable () -> Void = {
                     blackHole(count)
                 }
                 let clock = ContinuousClock()
+                func inProcess() -> Duration {
+                    let start = clock.now
+                    DispatchQueue.concurrentPerform(iterations: ranges.count) { piece in
+                        slots[piece] = countPrimes(in: ranges[piece])
+                    }
+                    precondition(counts.reduce(0, +) == expected, "counted \(counts.reduce(0, +)) primes")
+                    return clock.now - start
+                }
                 for _ in benchmark.scaledIterations {
+                    let before = inProcess()
                     let start = clock.now
                     var total = 0
                     for try await count in pool.map(BuiltinJobs.countPrimes, over: ranges, chunkSize: 1) {
@@ -180,13 +190,9 @@ let benchmarks: @Sendable () -> Void = {
                     }
                     let pooled = clock.now - start
                     precondition(total == expected, "counted \(total) primes, not \(expected)")
-                    let inProcessStart = clock.now
-                    DispatchQueue.concurrentPerform(iterations: ranges.count) { piece in
-                        slots[piece] = countPrimes(in: ranges[piece])
-                    }
-                    let inProcess = clock.now - inProcessStart
-                    precondition(counts.reduce(0, +) == expected, "counted \(counts.reduce(0, +)) primes")
-                    benchmark.measurement(primesEfficiency, Int((1_000 * (inProcess / pooled)).rounded()))
+                    // The better of the in-process runs either side: a run slowed by the host counts against the pool.
+                    let best = Swift.min(before, inProcess())
+                    benchmark.measurement(primesEfficiency, Int((1_000 * (best / pooled)).rounded()))
                 }
             }
         }

@@ -324,9 +324,10 @@ Benchmarks/Benchmarks/Pool):
 - Count primes: trial division by 2 and the odd numbers up to the square root, [0, {SPEC['primes']['limit']:,}) in
   {SPEC['primes']['pieces']} ranges, one range per task. The peers run it in CPython, so that row compares
   interpreters as much as pools; the speed-up row compares the pools' scaling. The "interleaved pairs" rows are
-  Tractor's alone: each sample runs `concurrentPerform` over the ranges, the map on a warm pool, `concurrentPerform`
-  again, and records the pool's speed over the better in-process run's (p50 of 20 samples at 1 M, of 5 at 10 M in
-  256 ranges, about a second per run), so that both sides of a sample see the same host.
+  Tractor's alone: each sample runs `concurrentPerform` over the ranges and the map on a warm pool, twice each,
+  alternating, and records the ratio of the better run of each (p50 of 20 samples at 1 M, of 5 at 10 M in 256
+  ranges, about a second per run), so that both sides of a sample see the same host and a run slowed by it is
+  dropped on either side alike.
 - Cancellation: the time from the stop request until the library's call returns. Tractor cancels the task that owns
   the pool: running jobs are cancelled inside their workers (cooperatively), then every worker exits and is reaped
   (checked: no worker pid runs afterwards). The peers stop as fast as their API allows:

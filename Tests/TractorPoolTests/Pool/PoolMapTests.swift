@@ -28,6 +28,22 @@ extension PoolSpawningTests {
             #expect(outputs == Self.inputs.map { $0 * $0 })
         }
 
+        @Test func anOrderedMapWaitsForItsFirstChunkWhileLaterOnesComeBack() async throws {
+            // The first item sleeps while the rest return at once, on the other worker: the consumer waits for the
+            // first chunk alone (the later ones only wait for it) and then takes them all, in order.
+            let inputs = [400] + Array(repeating: 0, count: 30)
+            let outputs = try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var outputs: [Int] = []
+                    for try await value in pool.map(BuiltinJobs.sleep, over: inputs, chunkSize: 1) {
+                        outputs.append(value)
+                    }
+                    return outputs
+                }
+            }
+            #expect(outputs == inputs)
+        }
+
         @Test func mapReadsAnAsyncSequenceLazily() async throws {
             let (stream, continuation) = AsyncStream<Int>.makeStream()
             try await PoolTesting.checkingLeaks {

@@ -35,7 +35,9 @@ public struct ProcessPoolConfiguration: Sendable {
     public var initializer: PoolInitializer?
 
     /// How many chunks each worker has in flight at once, so that sending the next overlaps running the current.
-    /// Default 4.
+    /// Default 4. Chunks measured to take more than a fiftieth of ``targetChunkDuration`` get two at most, the
+    /// second only while the queue holds a chunk for every worker (so that the end of a batch is not held back);
+    /// the shortest travel in groups of up to 32, and get 32 times as many.
     public var inFlightChunksPerWorker: Int = 4
 
     /// How many submitted chunks may wait for a worker; beyond it, `submit` (and `map`'s reading) suspends until
@@ -47,7 +49,8 @@ public struct ProcessPoolConfiguration: Sendable {
     public var mapReadAhead: Int?
 
     /// How long a chunk should take in a worker when `map` sizes chunks itself. Default 5 ms: long enough for a
-    /// round trip to cost little, short enough to spread work evenly.
+    /// round trip to cost little, short enough to spread work evenly. A fiftieth of it is the line under which a
+    /// chunk is *short*: a `map` given a `chunkSize` sends up to 32 such chunks as one request.
     public var targetChunkDuration: Duration = .milliseconds(5)
 
     /// The largest chunk `map` makes when it sizes chunks itself. Default 4,096 items.

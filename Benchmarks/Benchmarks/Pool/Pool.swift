@@ -52,7 +52,6 @@ func poolThresholds(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: Benchmark
         .wallClock: .init(relative: [.p90: 100]),
         .mallocCountTotal: .init(relative: [.p90: 35]),
         submitRoundTrip: .init(relative: [.p90: 100]),
-        primesEfficiency: .init(relative: [.p90: 25]),
         workerResidentMemory: .init(relative: [.p90: 25]),
         workerProportionalMemory: .init(relative: [.p90: 25]),
     ]
@@ -159,7 +158,8 @@ let benchmarks: @Sendable () -> Void = {
                 scalingFactor: .one,
                 maxDuration: .seconds(60),
                 maxIterations: iterations,
-                thresholds: poolThresholds([primesEfficiency])
+                // A figure to report, not a regression gate: a ratio of two timings on a shared host swings too far.
+                thresholds: [:]
             )
         ) { benchmark in
             let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: ranges.count)

@@ -69,13 +69,22 @@ public final class ProcessPool: Sendable {
         let payload = ChunkPayload(
             request: request,
             deliver: { result in
-                future.resolve(ChunkOutputs<Output>(result, count: 1, job: jobName).result(at: 0))
+                // Usually on the pool's I/O thread: a large output is decoded elsewhere, so that the other workers'
+                // replies are not held up meanwhile.
+                if case .reply(let bytes) = result, bytes.count > Self.largeOutput {
+                    Task { future.resolve(ChunkOutputs<Output>(result, count: 1, job: jobName).result(at: 0)) }
+                } else {
+                    future.resolve(ChunkOutputs<Output>(result, count: 1, job: jobName).result(at: 0))
+                }
             },
             started: { future.markRunning() }
         )
         try await dispatcher.enqueue(.init(id: id, job: job.name, itemCount: 1, timeout: timeout, payload: payload))
         return future
     }
+
+    /// Outputs larger than this (in encoded bytes) are decoded off the thread that delivers them.
+    static var largeOutput: Int { 64 * 1024 }
 
     /// Submits a job that takes no input.
     ///

@@ -29,6 +29,24 @@ extension PoolSpawningTests {
             }
         }
 
+        @Test func largeAndSmallOutputsComeBackWholeWithTheirCallbacks() async throws {
+            // Outputs over 64 KiB are decoded off the pool's I/O thread; small ones on it.
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    let large = String(repeating: "tractor ", count: 40_000)
+                    let futures = [
+                        try await pool.submit(BuiltinJobs.echo, large),
+                        try await pool.submit(BuiltinJobs.echo, "small"),
+                    ]
+                    let called = Mutex(0)
+                    for future in futures { future.onCompletion { _ in called.withLock { $0 += 1 } } }
+                    #expect(try await futures[0].value == large)
+                    #expect(try await futures[1].value == "small")
+                    #expect(await PoolTesting.eventually { called.withLock { $0 } == 2 })
+                }
+            }
+        }
+
         @Test func aJobsErrorArrivesBoxed() async throws {
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in

@@ -159,6 +159,7 @@ extension PoolDispatcherStateMachine {
         guard let entry = running.removeValue(forKey: id) else { return nil }
         if workers[entry.worker.index].generation == entry.worker.generation {
             workers[entry.worker.index].inFlight -= 1
+            if entry.chunk.timeout != nil { workers[entry.worker.index].timedInFlight -= 1 }
         }
         return entry
     }

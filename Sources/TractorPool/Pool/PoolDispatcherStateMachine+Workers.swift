@@ -17,6 +17,7 @@ extension PoolDispatcherStateMachine {
         workers[index].generation += 1
         workers[index].phase = .starting
         workers[index].inFlight = 0
+        workers[index].timedInFlight = 0
         workers[index].accepted = 0
         return WorkerRef(index: index, generation: workers[index].generation)
     }

@@ -110,6 +110,8 @@ struct PoolDispatcherStateMachine<Payload> {
         var phase = Phase.idle
         var pid: Int32 = 0
         var inFlight = 0
+        /// How many of those have a timeout of their own.
+        var timedInFlight = 0
         /// Jobs (items) given to this generation.
         var accepted = 0
     }
@@ -307,15 +309,16 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     /// Whether `worker` may start `chunk`, the head of the queue, now: within its window (see ``windowLimit(for:)``).
-    /// A chunk that is not short and would wait in the worker behind another is started there only while the queue
-    /// holds one for every worker: at the end of a batch, a worker holding two long chunks while another idles would
-    /// cost up to a whole chunk's time, where waiting for the next free worker costs one round trip.
+    /// A chunk that is not short and would go to a worker that already runs one is started there only while the
+    /// queue holds one for every worker: at the end of a batch, a worker holding two long chunks while another idles
+    /// would cost up to a whole chunk's time, where waiting for the next free worker costs one round trip. And never
+    /// when either has a timeout of its own: a timeout counts a job's own running time, not time shared with another.
     func mayStart(_ chunk: Chunk, on worker: WorkerRef) -> Bool {
-        let inFlight = workers[worker.index].inFlight
-        guard inFlight < windowLimit(for: chunk) else { return false }
-        guard inFlight > 0, let perItem = tuner.nanosecondsPerItem(of: chunk.job) else { return true }
-        let short = perItem * Double(chunk.itemCount) < targetNanoseconds / Self.shortChunkFraction
-        return short || queue.count >= workers.count
+        let state = workers[worker.index]
+        guard state.inFlight < windowLimit(for: chunk) else { return false }
+        guard state.inFlight > 0, let perItem = tuner.nanosecondsPerItem(of: chunk.job) else { return true }
+        if perItem * Double(chunk.itemCount) < targetNanoseconds / Self.shortChunkFraction { return true }
+        return chunk.timeout == nil && state.timedInFlight == 0 && queue.count >= workers.count
     }
 
     private var targetNanoseconds: Double { configuration.targetChunkDuration.nanoseconds }
@@ -368,6 +371,7 @@ struct PoolDispatcherStateMachine<Payload> {
 
     private mutating func start(_ chunk: Chunk, on worker: WorkerRef, now: Instant) -> [Action] {
         workers[worker.index].inFlight += 1
+        if chunk.timeout != nil { workers[worker.index].timedInFlight += 1 }
         workers[worker.index].accepted += chunk.itemCount
         let deadline = chunk.timeout.map { now + $0 }
         running[chunk.id] = Running(chunk: chunk, worker: worker, timeoutDeadline: deadline)

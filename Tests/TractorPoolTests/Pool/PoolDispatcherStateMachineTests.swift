@@ -194,6 +194,33 @@ import Testing
         #expect(machine.windowLimit(for: chunk(9, job: "fast")) == 4)
     }
 
+    @Test func aLongChunkWithATimeoutNeverSharesItsWorker() {
+        var machine = machine(workers: 1, queueCapacity: 8)
+        let workers = startAll(&machine)
+        _ = machine.enqueue(chunk(1, job: "slow"), now: t0)
+        _ = machine.nextChunk(for: slot(1), of: workers[0], now: t0)
+        _ = machine.chunkReturned(ChunkID(rawValue: 1), elapsed: .milliseconds(20))
+        // A timed chunk runs alone: nothing goes behind it.
+        _ = machine.enqueue(chunk(2, job: "slow", timeout: .seconds(1)), now: t0)
+        _ = machine.enqueue(chunk(3, job: "slow"), now: t0)
+        guard case (.run(let timed), _) = machine.nextChunk(for: slot(1), of: workers[0], now: t0) else {
+            Issue.record("an idle worker takes a timed chunk")
+            return
+        }
+        #expect(timed.id.rawValue == 2)
+        #expect(!machine.mayStart(chunk(3, job: "slow"), on: workers[0]))
+        _ = machine.chunkReturned(ChunkID(rawValue: 2), elapsed: .milliseconds(20))
+        // Nor does a timed chunk go behind another; an untimed one may.
+        guard case (.run(let untimed), _) = machine.nextChunk(for: slot(1), of: workers[0], now: t0) else {
+            Issue.record("the worker takes the next chunk")
+            return
+        }
+        #expect(untimed.id.rawValue == 3)
+        _ = machine.enqueue(chunk(4, job: "slow"), now: t0)
+        #expect(!machine.mayStart(chunk(5, job: "slow", timeout: .seconds(1)), on: workers[0]))
+        #expect(machine.mayStart(chunk(4, job: "slow"), on: workers[0]))
+    }
+
     @Test func aWaitingSlotTakesAChunkOnceTheQueueIsLongEnough() {
         var machine = machine()
         let workers = startAll(&machine)

@@ -297,9 +297,13 @@ struct PoolDispatcherStateMachine<Payload> {
 
     /// As ``windowLimit(for:)``, for a chunk of `itemCount` items of `job`.
     func windowLimit(job: String, itemCount: Int, groupable: Bool) -> Int {
+        windowLimit(expected: tuner.nanosecondsPerItem(of: job).map { $0 * Double(itemCount) }, groupable: groupable)
+    }
+
+    /// As ``windowLimit(for:)``, for a chunk expected to take `expected` nanoseconds (`nil`: not measured yet).
+    private func windowLimit(expected: Double?, groupable: Bool) -> Int {
         // In nanoseconds as a Double: this runs for every chunk handed out, and Duration arithmetic is 128-bit.
-        guard let perItem = tuner.nanosecondsPerItem(of: job) else { return configuration.window }
-        let expected = perItem * Double(itemCount)
+        guard let expected else { return configuration.window }
         let target = targetNanoseconds
         if expected >= target / Self.shortChunkFraction { return Swift.min(2, configuration.window) }
         if groupable, expected < target / Double(Self.groupingThreshold) {
@@ -315,9 +319,10 @@ struct PoolDispatcherStateMachine<Payload> {
     /// when either has a timeout of its own: a timeout counts a job's own running time, not time shared with another.
     func mayStart(_ chunk: Chunk, on worker: WorkerRef) -> Bool {
         let state = workers[worker.index]
-        guard state.inFlight < windowLimit(for: chunk) else { return false }
-        guard state.inFlight > 0, let perItem = tuner.nanosecondsPerItem(of: chunk.job) else { return true }
-        if perItem * Double(chunk.itemCount) < targetNanoseconds / Self.shortChunkFraction { return true }
+        let expected = tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) }
+        guard state.inFlight < windowLimit(expected: expected, groupable: chunk.groupable) else { return false }
+        guard state.inFlight > 0, let expected else { return true }
+        if expected < targetNanoseconds / Self.shortChunkFraction { return true }
         return chunk.timeout == nil && state.timedInFlight == 0 && queue.count >= workers.count
     }
 

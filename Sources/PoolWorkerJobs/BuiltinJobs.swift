@@ -104,10 +104,18 @@ public enum BuiltinJobs {
         return getpid()
     }
 
+    /// Records this worker's pid as a file in a directory, then blocks its thread (ignoring cancellation): a job a
+    /// test can find mid-run and that only killing its worker stops.
+    public static let recordPIDAndBlock = Job("record-pid-and-block") { (input: RecordAndSleep) -> Int32 in
+        _ = FileManager.default.createFile(atPath: input.directory + "/\(getpid())", contents: nil)
+        usleep(UInt32(clamping: input.milliseconds * 1_000))
+        return getpid()
+    }
+
     /// Every job above, as `pool-worker` bootstraps with them.
     public static let all: [any JobDefinition] = [
         noop, echo, square, sleep, sleepIgnoringCancellation, spin, countPrimes, crashBySignal, exitWithStatus, pid,
-        failOnNegative, fail, setState, getState, recordPIDAndSleep,
+        failOnNegative, fail, setState, getState, recordPIDAndSleep, recordPIDAndBlock,
     ]
 }
 

@@ -58,6 +58,11 @@ struct JobsCommand: ParsableCommand {
             input: "RecordAndSleep",
             summary: "records its pid as a file, then sleeps"
         ),
+        Entry(
+            name: BuiltinJobs.recordPIDAndBlock.name,
+            input: "RecordAndSleep",
+            summary: "records its pid as a file, then blocks, ignoring cancellation"
+        ),
     ]
 
     func run() throws {

@@ -32,6 +32,28 @@ public enum ProcessInspection {
         }
     }
 
+    /// The children named with `prefix` that the runtime spawned as actors (alive or zombie): those whose
+    /// environment carries the spawn marker, and zombies, whose environment can no longer be read. Other children
+    /// with the same name (a command-line run of the same executable by a test of another suite) are left out.
+    public static func actorChildren(of pid: Int32 = getpid(), named prefix: String) -> [Int32] {
+        children(of: pid, named: prefix).filter { child in
+            guard isAlive(child) else { return stat(of: child) != nil }
+            guard let environment = FileManager.default.contents(atPath: "/proc/\(child)/environ") else { return true }
+            let marker = Array("TRACTOR_SPAWN=".utf8)
+            return environment.split(separator: 0).contains { $0.starts(with: marker) }
+        }
+    }
+
+    /// A process for a failure message: its pid, state, command line, and whether it carries the spawn marker.
+    public static func describe(_ pid: Int32) -> String {
+        let state = stat(of: pid).map { String($0.state) } ?? "gone"
+        let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+            .map { String(decoding: $0.map { $0 == 0 ? 32 : $0 }, as: UTF8.self) } ?? ""
+        let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data()
+        let marked = environment.split(separator: 0).contains { $0.starts(with: Array("TRACTOR_SPAWN=".utf8)) }
+        return "\(pid) [\(state)\(marked ? ", spawned" : "")] \(commandLine)"
+    }
+
     /// The live processes running the executable at `path` (as `/proc/PID/exe` shows it), whatever their parent.
     public static func processes(running path: String) -> [Int32] {
         let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
@@ -91,10 +113,18 @@ public enum ProcessInspection {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap(Int32.init)
     }
 
-    /// Runs `body`, then waits until this process holds no more runtime descriptors than before it and has no child
-    /// named with `childPrefix` left, alive or zombie. Returns the body's result and, if that never happened, what
-    /// leaked.
+    /// Runs `body`, then waits until this process holds no more runtime descriptors than before it and has no actor
+    /// child (see ``actorChildren(of:named:)``) named with `childPrefix` left, alive or zombie. Returns the body's
+    /// result and, if that never happened, what leaked. One leak check runs at a time in the process (see
+    /// `ProcessCheckLock`), so that tests of suites running in parallel do not count each other's descriptors.
     public static func leakCheck<T>(
+        children childPrefix: String,
+        _ body: () async throws -> T
+    ) async throws -> (result: Result<T, any Error>, leaked: String?) {
+        try await ProcessCheckLock.withLock { try await leakCheckHoldingLock(children: childPrefix, body) }
+    }
+
+    private static func leakCheckHoldingLock<T>(
         children childPrefix: String,
         _ body: () async throws -> T
     ) async throws -> (result: Result<T, any Error>, leaked: String?) {
@@ -105,7 +135,7 @@ public enum ProcessInspection {
         } catch {
             result = .failure(error)
         }
-        let leftovers = { children(named: childPrefix) }
+        let leftovers = { actorChildren(named: childPrefix) }
         let settled = await eventually(within: .seconds(10)) { runtimeDescriptors() <= baseline && leftovers().isEmpty }
         let leaked = settled ? nil : "leaked: \(runtimeDescriptors() - baseline) descriptors, children \(leftovers())"
         return (result, leaked)

@@ -8,6 +8,7 @@ import Synchronization
 import PoolWorkerJobs
 import Testing
 import TractorPool
+import TractorTestSupport
 
 extension PoolSpawningTests {
     /// Cancelling the task that runs a pool, and failing bodies.
@@ -30,7 +31,8 @@ extension PoolSpawningTests {
                 scope.cancel()
                 await #expect(throws: CancellationError.self) { try await scope.value }
                 let elapsed = clock.now - start
-                #expect(PoolTesting.workerChildren().isEmpty, "workers left: \(PoolTesting.workerChildren())")
+                let left = PoolTesting.workerChildren()
+                #expect(left.isEmpty, "workers left: \(left.map(ProcessInspection.describe))")
                 // The acceptance figure is 1 s; the bound here allows for a slow, shared machine.
                 #expect(elapsed < .seconds(10))
                 print("cancelling a map of 1,000 × 50 ms jobs returned in \(elapsed)")

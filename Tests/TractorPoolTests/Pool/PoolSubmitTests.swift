@@ -197,11 +197,14 @@ extension PoolSpawningTests {
 
         @Test func aJobIgnoringCancellationPastTheGraceGetsItsWorkerReplaced() async throws {
             let configuration = PoolTesting.configuration(.workers(1), cancellationGrace: .milliseconds(300))
+            let directory = PoolTesting.temporaryDirectory()
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: configuration) { pool in
                     let before = try await pool.submit(BuiltinJobs.pid).value
-                    let stubborn = try await pool.submit(BuiltinJobs.sleepIgnoringCancellation, 60_000)
-                    #expect(await PoolTesting.eventually { stubborn.state == .running })
+                    let input = RecordAndSleep(directory: directory, milliseconds: 60_000)
+                    let stubborn = try await pool.submit(BuiltinJobs.recordPIDAndBlock, input)
+                    // Running in the worker, not only sent to it: a job cancelled before it starts never runs.
+                    #expect(await PoolTesting.eventually { PoolTesting.recordedPIDs(in: directory) == [before] })
                     #expect(stubborn.cancel())
                     await #expect(throws: CancellationError.self) { _ = try await stubborn.value }
                     let after = try await pool.submit(BuiltinJobs.pid).value

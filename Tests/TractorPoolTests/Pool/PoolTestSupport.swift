@@ -35,8 +35,9 @@ enum PoolTesting {
 
     static func runtimeDescriptors() -> Int { ProcessInspection.runtimeDescriptors() }
 
-    /// `pool-worker` processes whose parent is this process (alive or zombie).
-    static func workerChildren() -> [Int32] { ProcessInspection.children(named: "pool-worker") }
+    /// `pool-worker` processes whose parent is this process (alive or zombie) and that a pool spawned: suites that
+    /// run the `pool-worker` command line may run beside the pool's.
+    static func workerChildren() -> [Int32] { ProcessInspection.actorChildren(named: "pool-worker") }
 
     static func isAlive(_ pid: Int32) -> Bool { ProcessInspection.isAlive(pid) }
 

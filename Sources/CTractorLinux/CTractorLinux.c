@@ -57,6 +57,44 @@ int ctractor_sched_setaffinity(pid_t tid, size_t size, const unsigned long *mask
     return (int)syscall(SYS_sched_setaffinity, tid, size, mask);
 }
 
+#include <sched.h>
+#include <stdint.h>
+
+/* The first published layout of struct sched_attr (48 bytes), which every kernel with sched_setattr accepts. */
+struct ctractor_sched_attr {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+};
+
+int ctractor_request_time_slice(unsigned long long nanoseconds) {
+    struct ctractor_sched_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    if (syscall(SYS_sched_getattr, 0, &attr, (unsigned int)sizeof(attr), 0U) != 0) return -1;
+    if (attr.sched_policy != SCHED_OTHER && attr.sched_policy != SCHED_BATCH) {
+        errno = EPERM;
+        return -1;
+    }
+    attr.size = (uint32_t)sizeof(attr);
+    attr.sched_flags &= 0x01; /* SCHED_FLAG_RESET_ON_FORK, the one flag worth keeping */
+    attr.sched_runtime = nanoseconds;
+    attr.sched_deadline = 0;
+    attr.sched_period = 0;
+    return (int)syscall(SYS_sched_setattr, 0, &attr, 0U);
+}
+
+long long ctractor_time_slice(void) {
+    struct ctractor_sched_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    if (syscall(SYS_sched_getattr, 0, &attr, (unsigned int)sizeof(attr), 0U) != 0) return -1;
+    return (long long)attr.sched_runtime;
+}
+
 int ctractor_sched_getaffinity(pid_t tid, size_t size, unsigned long *mask) {
     return (int)syscall(SYS_sched_getaffinity, tid, size, mask);
 }
@@ -76,6 +114,8 @@ int ctractor_set_thread_name(const char *name) { (void)name; errno = ENOSYS; ret
 int ctractor_sched_setaffinity(pid_t tid, size_t size, const unsigned long *mask) {
     (void)tid; (void)size; (void)mask; errno = ENOSYS; return -1;
 }
+int ctractor_request_time_slice(unsigned long long nanoseconds) { (void)nanoseconds; errno = ENOSYS; return -1; }
+long long ctractor_time_slice(void) { errno = ENOSYS; return -1; }
 int ctractor_sched_getaffinity(pid_t tid, size_t size, unsigned long *mask) {
     (void)tid; (void)size; (void)mask; errno = ENOSYS; return -1;
 }

@@ -26,6 +26,17 @@ int ctractor_set_child_subreaper(int enable);
 /// Sets the calling thread's name as shown by `ps` and `/proc/PID/comm` (PR_SET_NAME). Returns 0 or -1.
 int ctractor_set_thread_name(const char *name);
 
+/// Asks the scheduler for a time slice of `nanoseconds` for the calling thread (sched_setattr(2) with
+/// `sched_runtime`, honoured for normal threads by Linux 6.12 and later, which clamp it to 0.1-100 ms). Under EEVDF
+/// a thread with a shorter slice than the running one preempts it when it wakes. The thread's policy and nice value
+/// are kept; a thread under a real-time or deadline policy is left alone (-1, EPERM). Returns 0 or -1 with errno set
+/// (older kernels accept the call and ignore the slice).
+int ctractor_request_time_slice(unsigned long long nanoseconds);
+
+/// The calling thread's time slice in nanoseconds as sched_getattr(2) reports it (`sched_runtime`; 0 where the
+/// kernel does not report one). Returns -1 with errno set on failure.
+long long ctractor_time_slice(void);
+
 /// Opens a pidfd for `pid` (pidfd_open(2)); readable once the process has exited. Returns the fd or -1.
 int ctractor_pidfd_open(pid_t pid);
 

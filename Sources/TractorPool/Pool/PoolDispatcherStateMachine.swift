@@ -288,9 +288,10 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     /// How many chunks a worker may have in flight when the next is `chunk`: the whole window for short chunks, so
-    /// that sending overlaps running (more for the tiniest, which travel in groups); two for longer ones, so that the
-    /// next is there when one ends and no round trip is lost between them. ``mayStart(_:on:)`` keeps that second
-    /// one from holding back the end of a batch.
+    /// that sending overlaps running (more for the tiniest, which travel in groups); three for longer ones, so that
+    /// the next is there when one ends even if the reply that asks for another waits a while for a CPU (every core
+    /// computes, and the pool's I/O thread must take its turn on one). ``mayStart(_:on:)`` keeps those extra ones
+    /// from holding back the end of a batch.
     func windowLimit(for chunk: Chunk) -> Int {
         windowLimit(job: chunk.job, itemCount: chunk.itemCount, groupable: chunk.groupable)
     }
@@ -305,7 +306,7 @@ struct PoolDispatcherStateMachine<Payload> {
         // In nanoseconds as a Double: this runs for every chunk handed out, and Duration arithmetic is 128-bit.
         guard let expected else { return configuration.window }
         let target = targetNanoseconds
-        if expected >= target / Self.shortChunkFraction { return Swift.min(2, configuration.window) }
+        if expected >= target / Self.shortChunkFraction { return Swift.min(3, configuration.window) }
         if groupable, expected < target / Double(Self.groupingThreshold) {
             return configuration.window * Self.groupSize
         }
@@ -313,17 +314,18 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     /// Whether `worker` may start `chunk`, the head of the queue, now: within its window (see ``windowLimit(for:)``).
-    /// A chunk that is not short and would go to a worker that already runs one is started there only while the
-    /// queue holds one for every worker: at the end of a batch, a worker holding two long chunks while another idles
-    /// would cost up to a whole chunk's time, where waiting for the next free worker costs one round trip. And never
-    /// when either has a timeout of its own: a timeout counts a job's own running time, not time shared with another.
+    /// A chunk that is not short and would go to a worker that already has `k` in flight is started there only while
+    /// the queue holds `k` for every worker: at the end of a batch, a worker holding extra long chunks while another
+    /// idles would cost up to a whole chunk's time each, where waiting for the next free worker costs one round trip.
+    /// And never when either has a timeout of its own: a timeout counts a job's own running time, not time shared
+    /// with another.
     func mayStart(_ chunk: Chunk, on worker: WorkerRef) -> Bool {
         let state = workers[worker.index]
         let expected = tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) }
         guard state.inFlight < windowLimit(expected: expected, groupable: chunk.groupable) else { return false }
         guard state.inFlight > 0, let expected else { return true }
         if expected < targetNanoseconds / Self.shortChunkFraction { return true }
-        return chunk.timeout == nil && state.timedInFlight == 0 && queue.count >= workers.count
+        return chunk.timeout == nil && state.timedInFlight == 0 && queue.count >= state.inFlight * workers.count
     }
 
     private var targetNanoseconds: Double { configuration.targetChunkDuration.nanoseconds }

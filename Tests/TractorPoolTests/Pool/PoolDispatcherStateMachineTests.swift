@@ -164,34 +164,49 @@ import Testing
         #expect(machine.chunkSize(for: "medium") == 50)
     }
 
-    @Test func longChunksWaitInABusyWorkerOnlyWhileEveryWorkerHasOneLeft() {
+    @Test func longChunksWaitInABusyWorkerOnlyWhileTheQueueCanSpareThem() {
         var machine = machine(queueCapacity: 8)
         let workers = startAll(&machine)
         // Measure: "slow" takes 20 ms per item, longer than the 5 ms target.
         _ = machine.enqueue(chunk(1, job: "slow"), now: t0)
         _ = machine.nextChunk(for: slot(1), of: workers[0], now: t0)
         _ = machine.chunkReturned(ChunkID(rawValue: 1), elapsed: .milliseconds(20))
-        for id in 2...6 { _ = machine.enqueue(chunk(UInt64(id), job: "slow"), now: t0) }
+        for id in 2...9 { _ = machine.enqueue(chunk(UInt64(id), job: "slow"), now: t0) }
         func next(_ slotID: UInt64, _ worker: Int) -> UInt64? {
             guard case (.run(let chunk), _) = machine.nextChunk(for: slot(slotID), of: workers[worker], now: t0) else {
                 return nil
             }
             return chunk.id.rawValue
         }
+        func mayStartHead(on worker: Int) -> Bool {
+            guard let head = machine.queue.first else { return false }
+            return machine.mayStart(head, on: workers[worker])
+        }
+        #expect(machine.windowLimit(for: chunk(99, job: "slow")) == 3)
         #expect(next(1, 0) == 2, "an idle worker takes a long chunk")
-        #expect(next(2, 0) == 3, "and one more to start when it ends, while the queue holds one for every worker")
-        #expect(next(3, 0) == nil, "but no third")
-        #expect(next(4, 1) == 4)
-        #expect(next(5, 1) == 5)
-        // One chunk left: it goes to whichever worker runs out first, not behind a chunk that is running.
+        #expect(next(2, 0) == 3, "and a second, while the queue holds one for every worker")
+        #expect(next(3, 0) == 4, "and a third, while it holds two for every worker")
+        #expect(!mayStartHead(on: 0), "but no fourth")
+        #expect(next(4, 1) == 5)
+        #expect(next(5, 1) == 6)
+        #expect(machine.queue.count == 3)
+        #expect(!mayStartHead(on: 1), "three queued for two workers do not spare a third for one of them")
+        // The end of the batch: extra chunks go behind running ones only while the queue can spare them; the last
+        // goes to whichever worker runs out first.
         _ = machine.chunkReturned(ChunkID(rawValue: 2), elapsed: .milliseconds(20))
-        #expect(next(1, 0) == nil)
-        _ = machine.chunkReturned(ChunkID(rawValue: 4), elapsed: .milliseconds(20))
+        _ = machine.chunkReturned(ChunkID(rawValue: 3), elapsed: .milliseconds(20))
+        #expect(next(1, 0) == 7, "a second behind one running, with three queued")
+        #expect(!mayStartHead(on: 0), "not a third with two queued")
         _ = machine.chunkReturned(ChunkID(rawValue: 5), elapsed: .milliseconds(20))
-        #expect(next(4, 1) == 6)
+        _ = machine.chunkReturned(ChunkID(rawValue: 6), elapsed: .milliseconds(20))
+        #expect(next(4, 1) == 8, "an idle worker takes the next")
+        #expect(!mayStartHead(on: 1), "the last one waits for a worker with nothing in flight")
+        #expect(!mayStartHead(on: 0))
+        _ = machine.chunkReturned(ChunkID(rawValue: 8), elapsed: .milliseconds(20))
+        #expect(next(4, 1) == 9)
         #expect(machine.queue.isEmpty)
         // Short chunks fill the whole window.
-        #expect(machine.windowLimit(for: chunk(9, job: "fast")) == 4)
+        #expect(machine.windowLimit(for: chunk(99, job: "fast")) == 4)
     }
 
     @Test func aLongChunkWithATimeoutNeverSharesItsWorker() {

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import CTractorLinux
+import Foundation
 import Synchronization
 import Testing
 @testable import TractorRuntime
@@ -39,6 +41,26 @@ import Testing
         }
         for task in tasks { _ = await task.value }
         #expect(order.values == Array(0..<50))
+    }
+
+    /// The loop thread asks for a 100 µs slice, so that a reply preempts a computing thread instead of waiting out
+    /// its slice. Kernels before 6.12 accept the request and keep no slice; there the call must merely succeed.
+    @Test func theLoopThreadAsksTheSchedulerForAShortTimeSlice() async {
+        // Whether this kernel keeps a requested slice: a scratch thread asks for one and reads it back.
+        let kept = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            Thread {
+                let asked = ctractor_request_time_slice(300_000) == 0
+                continuation.resume(returning: asked && ctractor_time_slice() == 300_000)
+            }.start()
+        }
+        let slice = await withCheckedContinuation { (continuation: CheckedContinuation<Int64, Never>) in
+            IOLoop.shared.execute { continuation.resume(returning: ctractor_time_slice()) }
+        }
+        if kept {
+            #expect(slice == Int64(IOLoop.timeSlice))
+        } else {
+            #expect(slice >= 0, "sched_getattr failed on the loop thread")
+        }
     }
 }
 

@@ -38,10 +38,25 @@ public enum ProcessInspection {
     public static func actorChildren(of pid: Int32 = getpid(), named prefix: String) -> [Int32] {
         children(of: pid, named: prefix).filter { child in
             guard isAlive(child) else { return stat(of: child) != nil }
-            guard let environment = FileManager.default.contents(atPath: "/proc/\(child)/environ") else { return true }
-            let marker = Array("TRACTOR_SPAWN=".utf8)
-            return environment.split(separator: 0).contains { $0.starts(with: marker) }
+            return isSpawnedActor(child) ?? true
         }
+    }
+
+    /// Whether a process was started as an actor by the runtime: its environment carries the spawn marker (which the
+    /// child takes out of its own environment variables, but not out of the environment it was started with).
+    /// `nil` when the environment cannot be read (the process is gone, or a zombie).
+    public static func isSpawnedActor(_ pid: Int32) -> Bool? {
+        guard let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ"), !environment.isEmpty
+        else { return nil }
+        let marker = Array("TRACTOR_SPAWN=".utf8)
+        return environment.split(separator: 0).contains { $0.starts(with: marker) }
+    }
+
+    /// The live actors (see ``isSpawnedActor(_:)``) running the executable at `path`, whatever their parent: what a
+    /// program that re-executes itself for its workers may leave behind, and not other runs of the same program
+    /// (`--help`, by a test of another suite).
+    public static func actors(running path: String) -> [Int32] {
+        processes(running: path).filter { isSpawnedActor($0) == true }
     }
 
     /// A process for a failure message: its pid, state, command line, and whether it carries the spawn marker.
@@ -49,9 +64,7 @@ public enum ProcessInspection {
         let state = stat(of: pid).map { String($0.state) } ?? "gone"
         let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
             .map { String(decoding: $0.map { $0 == 0 ? 32 : $0 }, as: UTF8.self) } ?? ""
-        let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data()
-        let marked = environment.split(separator: 0).contains { $0.starts(with: Array("TRACTOR_SPAWN=".utf8)) }
-        return "\(pid) [\(state)\(marked ? ", spawned" : "")] \(commandLine)"
+        return "\(pid) [\(state)\(isSpawnedActor(pid) == true ? ", spawned" : "")] \(commandLine)"
     }
 
     /// The live processes running the executable at `path` (as `/proc/PID/exe` shows it), whatever their parent.

@@ -134,8 +134,9 @@ enum CommandRunner {
     /// The processes, alive or zombie, whose parent is `pid`.
     static func children(of pid: Int32) -> [Int32] { ProcessInspection.children(of: pid) }
 
-    /// The live processes running the executable at `path` (as `/proc/PID/exe` shows it), whatever their parent.
-    static func processes(running path: String) -> [Int32] { ProcessInspection.processes(running: path) }
+    /// The live actors (workers) running the executable at `path`, whatever their parent: none may be left after a
+    /// run. Other runs of the same program by suites running beside this one are not counted.
+    static func actors(running path: String) -> [Int32] { ProcessInspection.actors(running: path) }
 
     /// The user CPU time a process has used, in clock ticks.
     static func cpuTicks(of pid: Int32) -> Int { ProcessInspection.cpuTicks(of: pid) }

@@ -56,7 +56,7 @@ struct PackageDependencyTests {
         #expect(Array(lines[start...].prefix(6)) == PrimesExampleTests.sceneLines)
         let workers = try BindingReportLines.check(Array(lines[(start + 6)...]), placement: .perCore)
         #expect(workers.allSatisfy { !PoolTesting.isAlive($0) })
-        #expect(CommandRunner.processes(running: folder + "/primes-demo/.build/debug/primes-demo").isEmpty)
+        #expect(CommandRunner.actors(running: folder + "/primes-demo/.build/debug/primes-demo").isEmpty)
 
         try? FileManager.default.removeItem(atPath: folder)
     }

@@ -29,7 +29,7 @@ struct PrimesExampleTests {
         let workers = try BindingReportLines.check(Array(lines.dropFirst(6)), placement: .perCore)
         // Every worker has exited, and none is left behind.
         #expect(workers.allSatisfy { !PoolTesting.isAlive($0) })
-        #expect(CommandRunner.processes(running: primes).isEmpty)
+        #expect(CommandRunner.actors(running: primes).isEmpty)
     }
 
     @Test func countingBelowAMillionFinds78498() async throws {
@@ -119,7 +119,7 @@ struct PrimesExampleTests {
         #expect(!outcome.output.contains("primes below"))
         // No process is left: not the root (reaped above), not a worker, wherever it may have been reparented.
         #expect(workers.allSatisfy { !PoolTesting.isAlive($0) }, "workers left: \(workers.filter(PoolTesting.isAlive))")
-        #expect(CommandRunner.processes(running: path).isEmpty)
+        #expect(CommandRunner.actors(running: path).isEmpty)
     }
 }
 

@@ -66,7 +66,7 @@ struct ReadmeTests {
         #expect(Array(lines.prefix(expected.count)) == expected, "output:\n\(outcome.output)")
         let workers = try BindingReportLines.check(Array(lines.dropFirst(expected.count)), placement: .perCore)
         #expect(workers.allSatisfy { !PoolTesting.isAlive($0) })
-        #expect(CommandRunner.processes(running: tour).isEmpty)
+        #expect(CommandRunner.actors(running: tour).isEmpty)
     }
 
     @Test func theSectionsRunOneByOne() async throws {

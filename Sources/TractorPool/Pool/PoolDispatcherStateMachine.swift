@@ -288,10 +288,11 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     /// How many chunks a worker may have in flight when the next is `chunk`: the whole window for short chunks, so
-    /// that sending overlaps running (more for the tiniest, which travel in groups); three for longer ones, so that
-    /// the next is there when one ends even if the reply that asks for another waits a while for a CPU (every core
-    /// computes, and the pool's I/O thread must take its turn on one). ``mayStart(_:on:)`` keeps those extra ones
-    /// from holding back the end of a batch.
+    /// that sending overlaps running (more for the tiniest, which travel in groups); three for a `map`'s longer ones,
+    /// so that the next is there when one ends even if the reply that asks for another waits a while for a CPU (every
+    /// core computes, and the pool's I/O thread must take its turn on one); two for a future's, whose own latency
+    /// counts (a worker runs what it holds at once, so each one more in flight delays the others' results).
+    /// ``mayStart(_:on:)`` keeps those extra ones from holding back the end of a batch.
     func windowLimit(for chunk: Chunk) -> Int {
         windowLimit(job: chunk.job, itemCount: chunk.itemCount, groupable: chunk.groupable)
     }
@@ -306,7 +307,7 @@ struct PoolDispatcherStateMachine<Payload> {
         // In nanoseconds as a Double: this runs for every chunk handed out, and Duration arithmetic is 128-bit.
         guard let expected else { return configuration.window }
         let target = targetNanoseconds
-        if expected >= target / Self.shortChunkFraction { return Swift.min(3, configuration.window) }
+        if expected >= target / Self.shortChunkFraction { return Swift.min(groupable ? 3 : 2, configuration.window) }
         if groupable, expected < target / Double(Self.groupingThreshold) {
             return configuration.window * Self.groupSize
         }

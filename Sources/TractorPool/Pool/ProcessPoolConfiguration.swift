@@ -35,10 +35,11 @@ public struct ProcessPoolConfiguration: Sendable {
     public var initializer: PoolInitializer?
 
     /// How many chunks each worker has in flight at once, so that sending the next overlaps running the current.
-    /// Default 4. Chunks measured to take more than a fiftieth of ``targetChunkDuration`` get three at most (so
-    /// that the next is there even when the reply asking for it waits a while for a CPU), a worker with `k` in
-    /// flight getting another only while the queue holds `k` for every worker (so that the end of a batch is not
-    /// held back); the shortest travel in groups of up to 32, and get 32 times as many.
+    /// Default 4. Chunks measured to take more than a fiftieth of ``targetChunkDuration`` get three at most for a
+    /// `map` (so that the next is there even when the reply asking for it waits a while for a CPU) and two for
+    /// futures (whose results come later the more a worker holds), a worker with `k` in flight getting another only
+    /// while the queue holds `k` for every worker (so that the end of a batch is not held back); the shortest travel
+    /// in groups of up to 32, and get 32 times as many.
     public var inFlightChunksPerWorker: Int = 4
 
     /// How many submitted chunks may wait for a worker; beyond it, `submit` (and `map`'s reading) suspends until

@@ -30,8 +30,17 @@ import Testing
         )
     }
 
-    func chunk(_ id: UInt64, job: String = "job", items: Int = 1, timeout: Duration? = nil) -> Machine.Chunk {
-        .init(id: ChunkID(rawValue: id), job: job, itemCount: items, timeout: timeout, payload: "chunk \(id)")
+    func chunk(
+        _ id: UInt64,
+        job: String = "job",
+        items: Int = 1,
+        timeout: Duration? = nil,
+        ofAMap: Bool = false
+    ) -> Machine.Chunk {
+        .init(
+            id: ChunkID(rawValue: id), job: job, itemCount: items, timeout: timeout, payload: "chunk \(id)",
+            groupable: ofAMap
+        )
     }
 
     func slot(_ id: UInt64) -> SlotID { SlotID(rawValue: id) }
@@ -171,7 +180,7 @@ import Testing
         _ = machine.enqueue(chunk(1, job: "slow"), now: t0)
         _ = machine.nextChunk(for: slot(1), of: workers[0], now: t0)
         _ = machine.chunkReturned(ChunkID(rawValue: 1), elapsed: .milliseconds(20))
-        for id in 2...9 { _ = machine.enqueue(chunk(UInt64(id), job: "slow"), now: t0) }
+        for id in 2...9 { _ = machine.enqueue(chunk(UInt64(id), job: "slow", ofAMap: true), now: t0) }
         func next(_ slotID: UInt64, _ worker: Int) -> UInt64? {
             guard case (.run(let chunk), _) = machine.nextChunk(for: slot(slotID), of: workers[worker], now: t0) else {
                 return nil
@@ -182,7 +191,8 @@ import Testing
             guard let head = machine.queue.first else { return false }
             return machine.mayStart(head, on: workers[worker])
         }
-        #expect(machine.windowLimit(for: chunk(99, job: "slow")) == 3)
+        #expect(machine.windowLimit(for: chunk(99, job: "slow", ofAMap: true)) == 3)
+        #expect(machine.windowLimit(for: chunk(98, job: "slow")) == 2, "a future's: its own latency counts")
         #expect(next(1, 0) == 2, "an idle worker takes a long chunk")
         #expect(next(2, 0) == 3, "and a second, while the queue holds one for every worker")
         #expect(next(3, 0) == 4, "and a third, while it holds two for every worker")

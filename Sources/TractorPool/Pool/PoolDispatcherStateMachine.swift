@@ -170,8 +170,12 @@ struct PoolDispatcherStateMachine<Payload> {
 
     /// How many items the next chunk of `job` should hold: the tuner's answer, within the recycling quota.
     func chunkSize(for job: String) -> Int {
-        let tuned = tuner.chunkSize(for: job)
-        return configuration.maximumJobsPerWorker.map { Swift.min(tuned, $0) } ?? tuned
+        withinQuota(tuner.chunkSize(for: job))
+    }
+
+    /// `size`, cut to the recycling quota (which is at least 1).
+    private func withinQuota(_ size: Int) -> Int {
+        configuration.maximumJobsPerWorker.map { Swift.min(size, $0) } ?? size
     }
 
     /// How many items a `map` that asked for chunks of `chunkSize` items of `job` sends in one request.
@@ -185,13 +189,13 @@ struct PoolDispatcherStateMachine<Payload> {
         var size = asked
         if let perItem = tuner.nanosecondsPerItem(of: job) {
             let chunkTime = perItem * Double(asked)
-            let short = targetNanoseconds / Self.shortChunkFraction
+            let short = shortChunkNanoseconds
             if chunkTime < short {
                 let chunks = Swift.min(Double(Self.coalescingLimit), (short / chunkTime).nextDown.rounded(.down))
                 size = asked * Swift.max(1, Int(chunks))
             }
         }
-        return configuration.maximumJobsPerWorker.map { Swift.min(size, Swift.max(1, $0)) } ?? size
+        return withinQuota(size)
     }
 
     /// Chunks expected to take less than the target duration divided by this are short ones: a worker gets its
@@ -306,9 +310,8 @@ struct PoolDispatcherStateMachine<Payload> {
     private func windowLimit(expected: Double?, groupable: Bool) -> Int {
         // In nanoseconds as a Double: this runs for every chunk handed out, and Duration arithmetic is 128-bit.
         guard let expected else { return configuration.window }
-        let target = targetNanoseconds
-        if expected >= target / Self.shortChunkFraction { return Swift.min(groupable ? 3 : 2, configuration.window) }
-        if groupable, expected < target / Double(Self.groupingThreshold) {
+        if expected >= shortChunkNanoseconds { return Swift.min(groupable ? 3 : 2, configuration.window) }
+        if groupable, expected < targetNanoseconds / Double(Self.groupingThreshold) {
             return configuration.window * Self.groupSize
         }
         return configuration.window
@@ -325,11 +328,13 @@ struct PoolDispatcherStateMachine<Payload> {
         let expected = tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) }
         guard state.inFlight < windowLimit(expected: expected, groupable: chunk.groupable) else { return false }
         guard state.inFlight > 0, let expected else { return true }
-        if expected < targetNanoseconds / Self.shortChunkFraction { return true }
+        if expected < shortChunkNanoseconds { return true }
         return chunk.timeout == nil && state.timedInFlight == 0 && queue.count >= state.inFlight * workers.count
     }
 
     private var targetNanoseconds: Double { configuration.targetChunkDuration.nanoseconds }
+    /// The line under which a chunk is short (see ``shortChunkFraction``), in nanoseconds.
+    private var shortChunkNanoseconds: Double { targetNanoseconds / Self.shortChunkFraction }
 
     /// Chunks this much shorter than the target duration travel in groups.
     static var groupingThreshold: Int64 { 500 }

@@ -55,6 +55,15 @@ public enum BuiltinJobs {
         return loops
     }
 
+    /// Squares a number after keeping a CPU busy for the given microseconds: `[value, microseconds]` → `value²`.
+    /// Work that takes a known, short time, for loads that must last while something else happens (a worker killed).
+    public static let squareSlowly = Job("square-slowly") { (input: [Int]) -> Int in
+        let clock = ContinuousClock()
+        let deadline = clock.now + .microseconds(input.count > 1 ? input[1] : 0)
+        while clock.now < deadline { try Task.checkCancellation() }
+        return input[0] * input[0]
+    }
+
     /// Counts the primes in a range by trial division: CPU-bound work whose cost grows with the range.
     public static let countPrimes = Job("count-primes") { (range: Range<Int>) in
         PoolWorkerJobs.countPrimes(in: range)
@@ -114,7 +123,7 @@ public enum BuiltinJobs {
 
     /// Every job above, as `pool-worker` bootstraps with them.
     public static let all: [any JobDefinition] = [
-        noop, echo, square, sleep, sleepIgnoringCancellation, spin, countPrimes, crashBySignal, exitWithStatus, pid,
+        noop, echo, square, squareSlowly, sleep, sleepIgnoringCancellation, spin, countPrimes, crashBySignal, exitWithStatus, pid,
         failOnNegative, fail, setState, getState, recordPIDAndSleep, recordPIDAndBlock,
     ]
 }

@@ -38,6 +38,11 @@ struct JobsCommand: ParsableCommand {
         Entry(name: BuiltinJobs.noop.name, input: "Int", summary: "returns its input"),
         Entry(name: BuiltinJobs.echo.name, input: "String", summary: "returns its input text"),
         Entry(name: BuiltinJobs.square.name, input: "Int", summary: "returns the square of its input"),
+        Entry(
+            name: BuiltinJobs.squareSlowly.name,
+            input: "[Int]",
+            summary: "squares [value, µs] after keeping a CPU busy so many microseconds"
+        ),
         Entry(name: BuiltinJobs.sleep.name, input: "Int", summary: "sleeps so many milliseconds, cancellably"),
         Entry(
             name: BuiltinJobs.sleepIgnoringCancellation.name,

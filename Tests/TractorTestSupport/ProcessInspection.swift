@@ -17,11 +17,16 @@ public enum ProcessInspection {
 
     /// Sockets and pidfds this process holds (the descriptors the runtime opens).
     public static func runtimeDescriptors() -> Int {
+        runtimeDescriptorTargets().count
+    }
+
+    /// What each socket and pidfd this process holds points to, by descriptor number, such as `"12 socket:[4242]"`.
+    public static func runtimeDescriptorTargets() -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return entries.filter { entry in
+        return entries.compactMap { entry -> String? in
             let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) ?? ""
-            return target.hasPrefix("socket:") || target.contains("pidfd")
-        }.count
+            return target.hasPrefix("socket:") || target.contains("pidfd") ? "\(entry) \(target)" : nil
+        }
     }
 
     /// The processes, alive or zombie, whose parent is `pid` and, given a prefix, whose command name starts with it.
@@ -141,7 +146,8 @@ public enum ProcessInspection {
         children childPrefix: String,
         _ body: () async throws -> T
     ) async throws -> (result: Result<T, any Error>, leaked: String?) {
-        let baseline = runtimeDescriptors()
+        let baselineTargets = Set(runtimeDescriptorTargets())
+        let baseline = baselineTargets.count
         let result: Result<T, any Error>
         do {
             result = .success(try await body())
@@ -150,7 +156,9 @@ public enum ProcessInspection {
         }
         let leftovers = { actorChildren(named: childPrefix) }
         let settled = await eventually(within: .seconds(10)) { runtimeDescriptors() <= baseline && leftovers().isEmpty }
-        let leaked = settled ? nil : "leaked: \(runtimeDescriptors() - baseline) descriptors, children \(leftovers())"
+        let extra = runtimeDescriptorTargets().filter { !baselineTargets.contains($0) }
+        let leaked = settled
+            ? nil : "leaked: \(runtimeDescriptors() - baseline) descriptors \(extra.prefix(8)), children \(leftovers())"
         return (result, leaked)
     }
 

@@ -77,7 +77,7 @@ extension PoolDispatcher {
     /// except those that wait for the worker's exit status.
     private func finish(_ outcomes: [(Chunk, Result<[UInt8], any Error>)]) -> SlotOutcome {
         var workerLost = false
-        let ended = transition { state -> ([(Machine.Ended, [UInt8]?)], [Machine.Action]) in
+        let (ended, effects) = state.withLock { state -> ([(Machine.Ended, [UInt8]?)], [Effect]) in
             var ended: [(Machine.Ended, [UInt8]?)] = []
             var actions: [Machine.Action] = []
             for (chunk, result) in outcomes {
@@ -95,9 +95,11 @@ extension PoolDispatcher {
                 }
                 actions += more
             }
-            return (ended, actions)
+            return (ended, state.effects(of: actions))
         }
+        // These chunks' futures are resolved before anyone waiting for the pool to finish is woken.
         for (end, reply) in ended { deliver(end.chunk, end.delivery, reply: reply) }
+        perform(effects)
         return workerLost ? .workerLost : .goOn
     }
 
@@ -147,7 +149,10 @@ extension PoolDispatcher {
         switch error {
         case is CancellationError:
             return .cancelled
-        case let error as TractorError where error.code == .actorCrashed:
+        case let error as TractorError
+        where error.code == .actorCrashed || error.code == .channelClosed || error.code == .systemCallFailed:
+            // The worker died, or its connection failed (a write or read error): the same event, whose outcome its
+            // exit status tells. A transport error never reaches a future or a map.
             return .workerLost
         case let error as TractorError where error.code == .cancelled:
             // The worker was stopped by its nursery (the pool is closing): the call did not finish.

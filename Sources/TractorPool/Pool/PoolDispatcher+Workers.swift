@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Glibc
 import Logging
 
 // The worker processes: one loop per placement slot starts a worker, runs its window of slots, retires it or
@@ -21,7 +22,17 @@ extension PoolDispatcher {
 
     private func runWorker(_ index: Int, in nursery: ActorNursery) async {
         while !Task.isCancelled, let worker = transition({ state in (state.machine.startWorker(index), []) }) {
-            guard let portal = await start(worker, in: nursery) else { return }
+            let portal: Portal
+            switch await start(worker, in: nursery) {
+            case .started(let started):
+                portal = started
+            case .failed(.retry(let delay)):
+                // A replacement that could not start is tried again; the rest of the pool goes on meanwhile.
+                try? await Task.sleep(for: delay)
+                continue
+            case .failed(.giveUp):
+                return
+            }
             await withTaskGroup(of: Bool.self) { group in
                 for _ in 0..<window { addSlot(of: worker, portal: portal, to: &group) }
                 // A slot whose chunk was cancelled ends: the window is refilled while the worker takes chunks.
@@ -29,10 +40,10 @@ extension PoolDispatcher {
                     if chunkCancelled, isTakingChunks(worker) { addSlot(of: worker, portal: portal, to: &group) }
                 }
             }
-            if case .retire = state.withLock({ $0.machine.slotsEnded(worker) }) {
-                _ = try? await portal.cancelActor()
-            }
-            stopped(worker, portal: portal)
+            // Retired or already dead (or being killed): either way the teardown ladder ends with the process reaped,
+            // and it returns at once for a process that has exited.
+            _ = state.withLock { $0.machine.slotsEnded(worker) }
+            await stop(worker, portal: portal)
         }
     }
 
@@ -47,12 +58,17 @@ extension PoolDispatcher {
     private func isTakingChunks(_ worker: WorkerRef) -> Bool {
         state.withLock { state in
             let current = state.machine.workers[worker.index]
-            return current.generation == worker.generation && current.phase == .ready
+            return current.isCurrent(worker) && current.takesChunks
         }
     }
 
-    /// Spawns a worker, reads its binding back and runs the initializer; `nil` (and the pool broken) on failure.
-    private func start(_ worker: WorkerRef, in nursery: ActorNursery) async -> Portal? {
+    private enum StartOutcome {
+        case started(Portal)
+        case failed(Machine.StartFailure)
+    }
+
+    /// Spawns a worker, reads its binding back and runs the initializer; on failure, what the machine decided.
+    private func start(_ worker: WorkerRef, in nursery: ActorNursery) async -> StartOutcome {
         let placement = plan.workers[worker.index]
         let portal: Portal
         do {
@@ -63,11 +79,9 @@ extension PoolDispatcher {
                 binding: placement.bindingSpec
             )
         } catch {
-            let failure = TractorError(
-                .spawnFailed, "pool worker \(worker.index) could not start: \(error)", cause: error
+            return .failed(
+                startFailed(worker, TractorError(.spawnFailed, "pool worker \(worker.index) could not start", cause: error))
             )
-            transition { state in ((), state.machine.workerFailedToStart(worker, error: failure)) }
-            return nil
         }
         let uid = portal.actor.uid
         let exitedEarly = state.withLock { state -> TerminationStatus? in
@@ -91,32 +105,52 @@ extension PoolDispatcher {
                 numaNode: placement.numaNode ?? (readback.memoryNodes.count == 1 ? readback.memoryNodes[0] : nil),
                 memoryBound: readback.memoryPolicyMode == 2
             )
-            transition { state in
+            let accepted = transition { state in
+                guard state.machine.workerStarted(worker, pid: portal.actor.pid) else { return (false, []) }
                 state.bindings[worker.index] = binding
-                state.machine.workerStarted(worker, pid: portal.actor.pid)
-                return ((), [])
+                return (true, [])
             }
-            return portal
+            if accepted { return .started(portal) }
+            // Terminated, or dead, while it started: no slot runs on it.
+            await stop(worker, portal: portal)
+            return .failed(.retry(after: .zero))
         } catch {
             let failure = TractorError(
-                .spawnFailed,
-                "pool worker \(worker.index) (pid \(portal.actor.pid)) \(step): \(error)",
-                cause: error
+                .spawnFailed, "pool worker \(worker.index) (pid \(portal.actor.pid)) \(step)", cause: error
             )
-            if !Task.isCancelled { ActorRuntime.shared.logger.error("\(failure.message); the pool is broken") }
-            transition { state in ((), state.machine.workerFailedToStart(worker, error: failure)) }
-            _ = try? await portal.cancelActor()
-            stopped(worker, portal: portal)
-            return nil
+            await stop(worker, portal: portal)
+            return .failed(startFailed(worker, failure))
         }
     }
 
-    private func stopped(_ worker: WorkerRef, portal: Portal) {
+    /// Tells the machine that a start failed, logs it, and returns the machine's decision.
+    private func startFailed(_ worker: WorkerRef, _ failure: TractorError) -> Machine.StartFailure {
+        let decision = transition { state in state.machine.workerFailedToStart(worker, error: failure) }
+        guard !Task.isCancelled else { return decision }
+        switch decision {
+        case .retry(let delay):
+            ActorRuntime.shared.logger.warning("\(failure); starting it again in \(delay)")
+        case .giveUp:
+            if brokenError != nil { ActorRuntime.shared.logger.error("\(failure); the pool is broken") }
+        }
+        return decision
+    }
+
+    /// Cancels the worker's process (the teardown ladder, which returns at once for one that has exited) and
+    /// returns how it ended.
+    private func stopProcess(_ portal: Portal) async -> TerminationStatus {
+        let outcome = try? await portal.cancelActor()
+        return outcome?.status ?? TerminationStatus(.signaled(SIGKILL))
+    }
+
+    /// Stops a worker whose slots have ended and tells the machine, which frees its index for a replacement.
+    private func stop(_ worker: WorkerRef, portal: Portal) async {
+        let status = await stopProcess(portal)
         transition { state in
             state.portals[worker] = nil
             state.workersByUID[portal.actor.uid] = nil
             if state.bindings[worker.index]?.pid == portal.actor.pid { state.bindings[worker.index] = nil }
-            return ((), state.machine.workerStopped(worker, now: .now))
+            return ((), state.machine.workerStopped(worker, status: status, now: .now))
         }
     }
 
@@ -132,11 +166,13 @@ extension PoolDispatcher {
     }
 
     private func workerExited(_ worker: WorkerRef, status: TerminationStatus) {
-        let killed = transition { state in
-            let killed = state.machine.workers[worker.index].phase == .killing
-            return (killed, state.machine.workerExited(worker, status: status, now: .now))
+        let unasked = transition { state in
+            let phase = state.machine.workers[worker.index].phase
+            let unasked = state.machine.workers[worker.index].isCurrent(worker)
+                && (phase == .ready || phase == .retiring || phase == .lost || phase == .starting)
+            return (unasked, state.machine.workerExited(worker, status: status, now: .now))
         }
-        if !killed {
+        if unasked {
             ActorRuntime.shared.logger.warning("pool worker \(worker.index) \(status); replacing it")
         }
     }

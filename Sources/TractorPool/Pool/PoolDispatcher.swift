@@ -74,6 +74,9 @@ final class PoolDispatcher: Sendable {
         var timerWakePending = false
         /// Whether the pool's scope has ended.
         var closed = false
+        /// Futures being resolved off the I/O thread (see ``PoolDispatcher/resolveLater(_:)``): the pool has not
+        /// finished until they are.
+        var pendingResolutions = 0
     }
 
     /// What performing actions comes down to, outside the lock.
@@ -81,7 +84,7 @@ final class PoolDispatcher: Sendable {
         case resumeSlot(CheckedContinuation<Machine.SlotDecision, Never>, Machine.SlotDecision)
         case deliver(Chunk, Machine.Delivery)
         case cancelTimer(Task<Void, Never>)
-        case kill(Portal)
+        case signal(Portal, Int32)
         case resume(CheckedContinuation<Void, Never>)
     }
 
@@ -136,7 +139,7 @@ final class PoolDispatcher: Sendable {
             case .resumeSlot(let continuation, let decision): continuation.resume(returning: decision)
             case .deliver(let chunk, let delivery): deliver(chunk, delivery, reply: nil)
             case .cancelTimer(let task): task.cancel()
-            case .kill(let portal): portal.signal(SIGKILL)
+            case .signal(let portal, let signal): portal.signal(signal)
             case .resume(let continuation): continuation.resume()
             }
         }
@@ -160,6 +163,20 @@ final class PoolDispatcher: Sendable {
             result = .failure(crash)
         }
         chunk.payload.deliver(result)
+    }
+
+    /// Runs `resolve` (which resolves futures from a large output) in a task of its own, so that the I/O thread goes
+    /// on meanwhile; the pool counts as finished only once it has run.
+    func resolveLater(_ resolve: @escaping @Sendable () -> Void) {
+        state.withLock { $0.pendingResolutions += 1 }
+        Task {
+            resolve()
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.pendingResolutions -= 1
+                return state.reached(.finished) ? state.finishWaiters.removeAll() : []
+            }
+            for waiter in waiters { waiter.resume() }
+        }
     }
 
     func makeChunkID() -> ChunkID {
@@ -339,7 +356,7 @@ extension PoolDispatcher.State {
 
     func reached(_ milestone: PoolDispatcher.Milestone) -> Bool {
         switch milestone {
-        case .finished: machine.didFinish || closed
+        case .finished: (machine.didFinish && pendingResolutions == 0) || closed
         case .settled: machine.workersAreSettled || closed
         }
     }
@@ -364,8 +381,8 @@ extension PoolDispatcher.State {
                 if let slot = slotOfChunk[id], machine.waitingSlots[slot] == nil {
                     if let task = slotTasks[slot] { task.cancel() } else { slotsCancelledEarly.insert(slot) }
                 }
-            case .kill(let worker):
-                if let portal = portals[worker] { effects.append(.kill(portal)) }
+            case .signal(let worker, let signal):
+                if let portal = portals[worker] { effects.append(.signal(portal, signal)) }
             case .resumeSubmitter(let submitter):
                 if let id = submitterIDs[submitter], let continuation = submitterWaiters.remove(id) {
                     effects.append(.resume(continuation))
@@ -378,7 +395,8 @@ extension PoolDispatcher.State {
                     timerWakePending = true
                 }
             case .finished:
-                effects += finishWaiters.removeAll().map { .resume($0) }
+                // Once every future is resolved: outputs decoded off the I/O thread may still be on their way.
+                if pendingResolutions == 0 { effects += finishWaiters.removeAll().map { .resume($0) } }
             }
         }
         if !settledWaiters.isEmpty, machine.workersAreSettled {

@@ -3,12 +3,14 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Glibc
+
 // How chunks end: returned, failed, cancelled, timed out; and shutting the pool down.
 
 extension PoolDispatcherStateMachine {
     /// How the call that ran a chunk failed, as the shell classifies its error.
     enum CallFailure {
-        /// The worker died during the call (`.actorCrashed`): the chunk's fate waits for the exit status.
+        /// The worker died during the call, or its connection failed: the chunk's fate waits for the exit status.
         case workerLost
         /// The call ended with `CancellationError` (the worker acknowledged a cancel).
         case cancelled
@@ -40,7 +42,7 @@ extension PoolDispatcherStateMachine {
     ///   waits for ``workerExited(_:status:now:)``.
     mutating func chunkFailed(_ id: ChunkID, _ failure: CallFailure) -> (Ended?, [Action]) {
         guard let entry = running[id] else { return (nil, []) }
-        if case .workerLost = failure { return (nil, []) }
+        if case .workerLost = failure { return (nil, workerConnectionLost(entry.worker)) }
         _ = endRunning(id)
         let delivery: Delivery
         if let stop = entry.stop {
@@ -83,12 +85,10 @@ extension PoolDispatcherStateMachine {
             } else if let deadline = entry.graceDeadline, deadline <= now {
                 running[id]?.graceDeadline = nil
                 let worker = entry.worker
-                let state = workers[worker.index]
-                if state.generation == worker.generation, state.phase == .ready || state.phase == .retiring {
-                    workers[worker.index].phase = .killing
+                if workers[worker.index].isCurrent(worker), workers[worker.index].graceExpired() {
                     statistics.workersKilled += 1
                     actions += stopWaitingSlots { $0 == worker }
-                    actions.append(.kill(worker))
+                    actions.append(.signal(worker, SIGKILL))
                 }
             }
         }
@@ -157,7 +157,7 @@ extension PoolDispatcherStateMachine {
     /// Removes a running chunk and frees its place in its worker's window.
     mutating func endRunning(_ id: ChunkID) -> Running? {
         guard let entry = running.removeValue(forKey: id) else { return nil }
-        if workers[entry.worker.index].generation == entry.worker.generation {
+        if workers[entry.worker.index].isCurrent(entry.worker) {
             workers[entry.worker.index].inFlight -= 1
             if entry.chunk.timeout != nil { workers[entry.worker.index].timedInFlight -= 1 }
         }

@@ -30,6 +30,12 @@ struct PoolDispatcherStateMachine<Payload> {
         var maximumChunkSize: Int
         /// How many chunks a worker has in flight at most (its slots).
         var window: Int = 4
+        /// How many starts in a row may fail, while no worker takes chunks, before the pool is broken.
+        var startAttempts = 5
+        /// How long to wait before the first retry of a failed start; each further failure in a row doubles it, up
+        /// to ``maximumRestartDelay``.
+        var restartDelay: Duration = .milliseconds(10)
+        var maximumRestartDelay: Duration = .seconds(1)
     }
 
     /// One chunk: items of one job, sent to a worker in one call.
@@ -70,8 +76,9 @@ struct PoolDispatcherStateMachine<Payload> {
         case deliver(Chunk, Delivery)
         /// Cancel the call that runs this chunk (which sends `cancel` to the worker).
         case cancelCall(ChunkID)
-        /// Kill the worker (SIGKILL): a cancelled chunk ignored its cancellation past the grace period.
-        case kill(WorkerRef)
+        /// Send a signal to the worker's process: SIGKILL when a cancelled chunk ignored its cancellation past the
+        /// grace period or its connection failed; SIGTERM or SIGKILL when the pool's workers are terminated.
+        case signal(WorkerRef, Int32)
         /// Resume a submitter that waits for room in the queue.
         case resumeSubmitter(SubmitterID)
         /// The deadlines changed: the timer must look at ``nextDeadline`` again.
@@ -90,30 +97,6 @@ struct PoolDispatcherStateMachine<Payload> {
         case running
         case draining
         case broken(any Error)
-    }
-
-    struct Worker {
-        enum Phase: Equatable {
-            /// Not started, or stopped and reaped.
-            case idle
-            case starting
-            case ready
-            /// Its quota is used up or the pool no longer needs it: it takes no more chunks.
-            case retiring
-            /// Being killed because a cancelled chunk ignored its cancellation.
-            case killing
-            /// Its process died unasked, or after being killed.
-            case exited
-        }
-
-        var generation = -1
-        var phase = Phase.idle
-        var pid: Int32 = 0
-        var inFlight = 0
-        /// How many of those have a timeout of their own.
-        var timedInFlight = 0
-        /// Jobs (items) given to this generation.
-        var accepted = 0
     }
 
     struct Running {
@@ -137,11 +120,12 @@ struct PoolDispatcherStateMachine<Payload> {
         var workerCrashes = 0
         var workersKilled = 0
         var workersRecycled = 0
+        var workerStartFailures = 0
     }
 
     let configuration: Configuration
     var phase = Phase.running
-    var workers: [Worker]
+    var workers: [WorkerLifecycle]
     var queue = ChunkQueue<Chunk>()
     var running: [ChunkID: Running] = [:]
     /// Slots waiting for a chunk, with their worker.
@@ -152,10 +136,14 @@ struct PoolDispatcherStateMachine<Payload> {
     var statistics = Statistics()
     /// Whether ``Action/finished`` has been emitted.
     var didFinish = false
+    /// Worker starts that failed since the last one that succeeded.
+    var consecutiveStartFailures = 0
+    /// Whether the workers were terminated on request (``terminateWorkers(signal:now:)``): none is started again.
+    var terminated = false
 
     init(configuration: Configuration) {
         self.configuration = configuration
-        self.workers = Array(repeating: Worker(), count: Swift.max(1, configuration.workerCount))
+        self.workers = Array(repeating: WorkerLifecycle(), count: Swift.max(1, configuration.workerCount))
         self.tuner = ChunkSizeTuner(
             targetDuration: configuration.targetChunkDuration,
             maximumChunkSize: configuration.maximumChunkSize
@@ -263,7 +251,7 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     mutating func nextChunk(for slot: SlotID, of worker: WorkerRef, now: Instant) -> (SlotDecision, [Action]) {
-        guard workers[worker.index].generation == worker.generation, workers[worker.index].phase == .ready else {
+        guard workers[worker.index].isCurrent(worker), workers[worker.index].takesChunks else {
             return (.stop, [])
         }
         if let head = queue.first, mayStart(head, on: worker) {
@@ -295,8 +283,9 @@ struct PoolDispatcherStateMachine<Payload> {
     /// that sending overlaps running (more for the tiniest, which travel in groups); three for a `map`'s longer ones,
     /// so that the next is there when one ends even if the reply that asks for another waits a while for a CPU (every
     /// core computes, and the pool's I/O thread must take its turn on one); two for a future's, whose own latency
-    /// counts (a worker runs what it holds at once, so each one more in flight delays the others' results).
-    /// ``mayStart(_:on:)`` keeps those extra ones from holding back the end of a batch.
+    /// counts (a worker runs what it holds at once, so each one more in flight delays the others' results); one for a
+    /// job not measured yet, which may be long and so never waits behind another on a busy worker while another
+    /// worker could take it. ``mayStart(_:on:)`` keeps those extra ones from holding back the end of a batch.
     func windowLimit(for chunk: Chunk) -> Int {
         windowLimit(job: chunk.job, itemCount: chunk.itemCount, groupable: chunk.groupable)
     }
@@ -309,7 +298,8 @@ struct PoolDispatcherStateMachine<Payload> {
     /// As ``windowLimit(for:)``, for a chunk expected to take `expected` nanoseconds (`nil`: not measured yet).
     private func windowLimit(expected: Double?, groupable: Bool) -> Int {
         // In nanoseconds as a Double: this runs for every chunk handed out, and Duration arithmetic is 128-bit.
-        guard let expected else { return configuration.window }
+        // A job not measured yet may be long: it never waits behind another on a busy worker.
+        guard let expected else { return 1 }
         if expected >= shortChunkNanoseconds { return Swift.min(groupable ? 3 : 2, configuration.window) }
         if groupable, expected < targetNanoseconds / Double(Self.groupingThreshold) {
             return configuration.window * Self.groupSize
@@ -372,7 +362,7 @@ struct PoolDispatcherStateMachine<Payload> {
         var best: (slot: SlotID, inFlight: Int)?
         for (slot, worker) in waitingSlots {
             let state = workers[worker.index]
-            guard state.generation == worker.generation, state.phase == .ready, fitsQuota(chunk, worker),
+            guard state.isCurrent(worker), state.takesChunks, fitsQuota(chunk, worker),
                 mayStart(chunk, on: worker)
             else {
                 continue
@@ -393,7 +383,7 @@ struct PoolDispatcherStateMachine<Payload> {
 
     /// Stops a worker taking chunks; its waiting slots end.
     mutating func retire(_ worker: WorkerRef) -> [Action] {
-        if workers[worker.index].phase == .ready { workers[worker.index].phase = .retiring }
+        if workers[worker.index].isCurrent(worker) { workers[worker.index].retire() }
         return stopWaitingSlots { $0 == worker }
     }
 

@@ -69,11 +69,13 @@ public final class ProcessPool: Sendable {
         let payload = ChunkPayload(
             request: request,
             deliver: { result in
-                let resolve = { future.resolve(ChunkOutputs<Output>(result, count: 1, job: jobName).result(at: 0)) }
+                let resolve: @Sendable () -> Void = {
+                    future.resolve(ChunkOutputs<Output>(result, count: 1, job: jobName).result(at: 0))
+                }
                 // Usually on the pool's I/O thread: a large output is decoded elsewhere, so that the other workers'
                 // replies are not held up meanwhile.
                 if case .reply(let bytes) = result, bytes.count > Self.largeOutput {
-                    Task(operation: resolve)
+                    dispatcher.resolveLater(resolve)
                 } else {
                     resolve()
                 }

@@ -48,6 +48,8 @@ package final class Channel: IOHandler {
         var flushingBytes = 0
         var writeInterest = false
         var closeReason: TractorError?
+        /// A write from a sending thread failed: the channel closes on the loop thread, and sends fail meanwhile.
+        var writeFailure: TractorError?
         var inbox: [Message] = []
         var inboxWaiter: CheckedContinuation<Message, any Error>?
         var onMessage: MessageHandler?
@@ -144,7 +146,7 @@ package final class Channel: IOHandler {
     /// Appends to the outbound queue under the lock and makes sure a flush is scheduled; returns the bytes queued.
     private func queueBatched(_ append: (inout OutboundQueue) throws(TractorError) -> Void) throws(TractorError) -> Int {
         let (scheduleFlush, queued) = try state.withLock { (state) throws(TractorError) -> (Bool, Int) in
-            if let reason = state.closeReason {
+            if let reason = state.closeReason ?? state.writeFailure {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
             try append(&state.outbound)
@@ -219,7 +221,7 @@ package final class Channel: IOHandler {
     /// returns the bytes queued afterwards.
     private func writeOrQueue(_ bytes: [UInt8]) throws(TractorError) -> Int {
         let (needsInterest, queued) = try state.withLock { (state) throws(TractorError) -> (Bool, Int) in
-            if let reason = state.closeReason {
+            if let reason = state.closeReason ?? state.writeFailure {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
             if state.queuedBytes > 0 {
@@ -238,7 +240,10 @@ package final class Channel: IOHandler {
                 written = 0
             case .failure(let error):
                 let reason = TractorError(.channelClosed, "writing to the peer failed: \(error)", cause: error)
-                state.closeReason = reason
+                state.writeFailure = reason
+                // Closed on the loop thread, like any other end of the connection: the descriptor is released, and
+                // the connection's owner hears of it.
+                loop.execute { [self] in closeOnLoop(reason) }
                 throw reason
             }
             if written == bytes.count { return (false, 0) }

@@ -215,7 +215,10 @@ import Testing
         _ = machine.chunkReturned(ChunkID(rawValue: 8), elapsed: .milliseconds(20))
         #expect(next(4, 1) == 9)
         #expect(machine.queue.isEmpty)
+        // A job not measured yet goes one at a time: it may be long.
+        #expect(machine.windowLimit(for: chunk(99, job: "fast")) == 1)
         // Short chunks fill the whole window.
+        machine.tuner.record(job: "fast", items: 1, elapsed: .microseconds(20))
         #expect(machine.windowLimit(for: chunk(99, job: "fast")) == 4)
     }
 
@@ -291,6 +294,7 @@ import Testing
     @Test func aWorkerRetiresAfterItsQuotaAndIsReplaced() {
         var machine = machine(workers: 1, maximumJobsPerWorker: 3)
         let worker = startAll(&machine)[0]
+        machine.tuner.record(job: "job", items: 1, elapsed: .microseconds(20))
         for id in 1...4 { _ = machine.enqueue(chunk(UInt64(id)), now: t0) }
         for index in 1...3 {
             guard case (.run(let next), _) = machine.nextChunk(for: slot(UInt64(index)), of: worker, now: t0) else {
@@ -314,7 +318,7 @@ import Testing
             Issue.record("a living worker that used its quota is retired")
             return
         }
-        _ = machine.workerStopped(worker, now: t0)
+        _ = machine.workerStopped(worker, status: TerminationStatus(.exited(0)), now: t0)
         let replacement = machine.startWorker(0)
         #expect(replacement == WorkerRef(index: 0, generation: 1))
         machine.workerStarted(replacement!, pid: 2_000)
@@ -353,11 +357,11 @@ import Testing
         #expect(machine.running.count == 1, "worker 1's chunk runs on")
         #expect(machine.statistics.workerCrashes == 1)
 
-        guard case .gone = machine.slotsEnded(workers[0]) else {
+        guard case .awaitExit = machine.slotsEnded(workers[0]) else {
             Issue.record("a dead worker needs no retiring")
             return
         }
-        _ = machine.workerStopped(workers[0], now: t0)
+        _ = machine.workerStopped(workers[0], status: TerminationStatus(.signaled(9)), now: t0)
         #expect(machine.startWorker(0) == WorkerRef(index: 0, generation: 1), "the worker is replaced")
     }
 
@@ -404,7 +408,7 @@ import Testing
         #expect(machine.deadlinesPassed(now: t0 + .milliseconds(100)).isEmpty, "still within the grace")
 
         let expired = machine.deadlinesPassed(now: t0 + .milliseconds(600))
-        #expect(expired.contains { if case .kill(worker) = $0 { true } else { false } })
+        #expect(expired.contains { if case .signal(worker, 9) = $0 { true } else { false } })
         let exit = machine.workerExited(worker, status: TerminationStatus(.signaled(9)), now: t0)
         guard case .deliver(let stubborn, .cancelled)? = exit.first(where: {
             if case .deliver = $0 { true } else { false }
@@ -463,13 +467,20 @@ import Testing
 
     // MARK: Start-up failures
 
-    @Test func aWorkerThatCannotStartBreaksThePool() {
+    @Test func aPoolWhoseWorkersCannotStartBreaksAfterItsAttempts() {
         struct InitializerFailed: Error {}
         var machine = machine()
-        let worker = machine.startWorker(0)!
         _ = machine.enqueue(chunk(1), now: t0)
-        let actions = machine.workerFailedToStart(worker, error: InitializerFailed())
-        guard case .deliver(_, .failed(let error))? = actions.first else {
+        var delays: [Duration] = []
+        var last: [Machine.Action] = []
+        for attempt in 0..<5 {
+            let worker = machine.startWorker(attempt % 2)!
+            let (decision, actions) = machine.workerFailedToStart(worker, error: InitializerFailed())
+            last = actions
+            if case .retry(let delay) = decision { delays.append(delay) }
+        }
+        #expect(delays == [.milliseconds(10), .milliseconds(20), .milliseconds(40), .milliseconds(80)])
+        guard case .deliver(_, .failed(let error))? = last.first else {
             Issue.record("queued chunks fail with the start-up error")
             return
         }
@@ -481,6 +492,36 @@ import Testing
         #expect(rejection is InitializerFailed)
         #expect(machine.startWorker(1) == nil)
         #expect(machine.workersAreSettled)
+    }
+
+    @Test func aReplacementThatCannotStartIsRetriedWhileTheOthersServe() {
+        struct Killed: Error {}
+        var machine = machine()
+        let workers = startAll(&machine)
+        _ = machine.workerExited(workers[0], status: TerminationStatus(.signaled(9)), now: t0)
+        _ = machine.workerStopped(workers[0], status: TerminationStatus(.signaled(9)), now: t0)
+        // Worker 1 serves on: however often worker 0's replacement fails, the pool is not broken.
+        for attempt in 1...20 {
+            let replacement = machine.startWorker(0)!
+            #expect(replacement.generation == attempt)
+            let (decision, actions) = machine.workerFailedToStart(replacement, error: Killed())
+            #expect(actions.isEmpty)
+            guard case .retry(let delay) = decision else {
+                Issue.record("a replacement is retried while another worker serves")
+                return
+            }
+            #expect(delay <= .seconds(1))
+        }
+        #expect(machine.rejection == nil)
+        _ = machine.nextChunk(for: slot(1), of: workers[1], now: t0)
+        guard case .run(_, _, _) = machine.enqueue(chunk(1), now: t0) else {
+            Issue.record("worker 1 takes the work meanwhile")
+            return
+        }
+        let replacement = machine.startWorker(0)!
+        let started = machine.workerStarted(replacement, pid: 3_000)
+        #expect(started)
+        #expect(machine.consecutiveStartFailures == 0)
     }
 }
 

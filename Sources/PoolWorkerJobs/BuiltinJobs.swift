@@ -64,6 +64,15 @@ public enum BuiltinJobs {
         return input[0] * input[0]
     }
 
+    /// Keeps a CPU busy for the given milliseconds and reports where and when: `[pid, start, end]`, the times in
+    /// nanoseconds of the system's monotonic clock (comparable between processes of one machine).
+    public static let spinAndReport = Job("spin-and-report") { (milliseconds: Int) -> [Int] in
+        let start = monotonicNanoseconds()
+        let deadline = start + milliseconds * 1_000_000
+        while monotonicNanoseconds() < deadline { try Task.checkCancellation() }
+        return [Int(getpid()), start, monotonicNanoseconds()]
+    }
+
     /// Counts the primes in a range by trial division: CPU-bound work whose cost grows with the range.
     public static let countPrimes = Job("count-primes") { (range: Range<Int>) in
         PoolWorkerJobs.countPrimes(in: range)
@@ -123,7 +132,7 @@ public enum BuiltinJobs {
 
     /// Every job above, as `pool-worker` bootstraps with them.
     public static let all: [any JobDefinition] = [
-        noop, echo, square, squareSlowly, sleep, sleepIgnoringCancellation, spin, countPrimes, crashBySignal, exitWithStatus, pid,
+        noop, echo, square, squareSlowly, spinAndReport, sleep, sleepIgnoringCancellation, spin, countPrimes, crashBySignal, exitWithStatus, pid,
         failOnNegative, fail, setState, getState, recordPIDAndSleep, recordPIDAndBlock,
     ]
 }
@@ -180,4 +189,11 @@ private func isPrime(_ n: Int) -> Bool {
         divisor += 2
     }
     return true
+}
+
+/// The system's monotonic clock, in nanoseconds (`CLOCK_MONOTONIC`, shared by every process of the machine).
+func monotonicNanoseconds() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return now.tv_sec * 1_000_000_000 + now.tv_nsec
 }

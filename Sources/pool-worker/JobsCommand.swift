@@ -43,6 +43,11 @@ struct JobsCommand: ParsableCommand {
             input: "[Int]",
             summary: "squares [value, µs] after keeping a CPU busy so many microseconds"
         ),
+        Entry(
+            name: BuiltinJobs.spinAndReport.name,
+            input: "Int",
+            summary: "keeps a CPU busy so many milliseconds; returns [pid, start, end] (monotonic ns)"
+        ),
         Entry(name: BuiltinJobs.sleep.name, input: "Int", summary: "sleeps so many milliseconds, cancellably"),
         Entry(
             name: BuiltinJobs.sleepIgnoringCancellation.name,

@@ -106,11 +106,15 @@ public final class JobFuture<Output: Sendable>: Sendable {
     /// if future.cancel() { print("it will not deliver a result") }
     /// ```
     ///
-    /// - Returns: `true` if the job will end cancelled; `false` if it had already completed.
+    /// - Returns: `true` if the job will end cancelled, or already has (cancelling twice answers `true` twice, as
+    ///   `concurrent.futures.Future.cancel()` does); `false` if it had already completed otherwise.
     @discardableResult
     public func cancel() -> Bool {
-        guard !isDone else { return false }
-        return canceller()
+        switch state {
+        case .cancelled: return true
+        case .succeeded, .failed: return false
+        default: return canceller() || state == .cancelled
+        }
     }
 
     /// Calls `callback` with the job's result when it completes: at once, on the calling thread, if it already has;

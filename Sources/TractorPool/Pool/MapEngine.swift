@@ -25,6 +25,8 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     private var pending: ChunkOutputs<Output>?
     private var pendingIndex = 0
     private var finished = false
+    /// An argument out of range: thrown by every call, before anything is read or submitted.
+    private var failure: TractorError?
 
     init(
         job: Job<Input, Output>, dispatcher: PoolDispatcher, source: PoolMapSequence<Input, Output>.Source,
@@ -33,7 +35,10 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
         self.shared = MapShared(job: job, dispatcher: dispatcher, ordered: ordered)
         self.dispatcher = dispatcher
         self.source = source
-        self.chunkSize = chunkSize.map { Swift.max(1, $0) }
+        self.chunkSize = chunkSize
+        if let chunkSize, chunkSize < 1 {
+            failure = TractorError(.invalidArgument, "a map's chunkSize must be at least 1, or nil to size chunks by time, not \(chunkSize)")
+        }
         self.timeout = timeout
         self.deadline = deadline
         self.ordered = ordered
@@ -49,6 +54,7 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     /// the outputs before it have been handed out; it ends the map.
     @usableFromInline
     func nextBatch(isolation actor: isolated (any Actor)?) async throws -> [Output]? {
+        if let failure { throw failure }
         while !finished {
             if let pending {
                 if let batch = try takePending(pending) { return batch }

@@ -95,10 +95,12 @@ extension PoolDispatcher {
                 }
                 actions += more
             }
+            state.pendingResolutions += ended.count
             return (ended, state.effects(of: actions))
         }
         // These chunks' futures are resolved before anyone waiting for the pool to finish is woken.
         for (end, reply) in ended { deliver(end.chunk, end.delivery, reply: reply) }
+        if !ended.isEmpty { resolved(ended.count) }
         perform(effects)
         return workerLost ? .workerLost : .goOn
     }

@@ -92,10 +92,12 @@ extension PoolDispatcher {
         if let exitedEarly { workerExited(worker, status: exitedEarly) }
 
         var step = "did not report its binding"
+        var initializing = false
         do {
             let readback = try await portal.run(BindingReadback.job)
             if let initializer = configuration.initializer {
                 step = "failed in the pool's initializer '\(initializer.jobName)'"
+                initializing = true
                 try await initializer.run(portal)
             }
             let binding = WorkerBinding(
@@ -119,13 +121,22 @@ extension PoolDispatcher {
                 .spawnFailed, "pool worker \(worker.index) (pid \(portal.actor.pid)) \(step)", cause: error
             )
             await stop(worker, portal: portal)
-            return .failed(startFailed(worker, failure))
+            // The initializer's own error would come again: the pool is broken. Anything else (the worker died or
+            // lost its connection while starting) is tried again.
+            let permanent = initializing && error is RemoteActorError
+            return .failed(startFailed(worker, failure, permanent: permanent))
         }
     }
 
     /// Tells the machine that a start failed, logs it, and returns the machine's decision.
-    private func startFailed(_ worker: WorkerRef, _ failure: TractorError) -> Machine.StartFailure {
-        let decision = transition { state in state.machine.workerFailedToStart(worker, error: failure) }
+    private func startFailed(
+        _ worker: WorkerRef,
+        _ failure: TractorError,
+        permanent: Bool = false
+    ) -> Machine.StartFailure {
+        let decision = transition { state in
+            state.machine.workerFailedToStart(worker, error: failure, permanent: permanent)
+        }
         guard !Task.isCancelled else { return decision }
         switch decision {
         case .retry(let delay):

@@ -74,8 +74,8 @@ final class PoolDispatcher: Sendable {
         var timerWakePending = false
         /// Whether the pool's scope has ended.
         var closed = false
-        /// Futures being resolved off the I/O thread (see ``PoolDispatcher/resolveLater(_:)``): the pool has not
-        /// finished until they are.
+        /// Deliveries decided and not yet made (they are made outside the lock), and futures being resolved off the
+        /// I/O thread (see ``PoolDispatcher/resolveLater(_:)``): the pool has not finished until they are done.
         var pendingResolutions = 0
     }
 
@@ -134,15 +134,29 @@ final class PoolDispatcher: Sendable {
     }
 
     func perform(_ effects: [Effect]) {
+        var delivered = 0
         for effect in effects {
             switch effect {
             case .resumeSlot(let continuation, let decision): continuation.resume(returning: decision)
-            case .deliver(let chunk, let delivery): deliver(chunk, delivery, reply: nil)
+            case .deliver(let chunk, let delivery):
+                deliver(chunk, delivery, reply: nil)
+                delivered += 1
             case .cancelTimer(let task): task.cancel()
             case .signal(let portal, let signal): portal.signal(signal)
             case .resume(let continuation): continuation.resume()
             }
         }
+        if delivered > 0 { resolved(delivered) }
+    }
+
+    /// `count` deliveries counted in ``State/pendingResolutions`` have been made: wakes those waiting for the pool
+    /// to finish if that was the last.
+    func resolved(_ count: Int) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.pendingResolutions -= count
+            return state.reached(.finished) ? state.finishWaiters.removeAll() : []
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Hands a chunk's results over.
@@ -171,11 +185,7 @@ final class PoolDispatcher: Sendable {
         state.withLock { $0.pendingResolutions += 1 }
         Task {
             resolve()
-            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                state.pendingResolutions -= 1
-                return state.reached(.finished) ? state.finishWaiters.removeAll() : []
-            }
-            for waiter in waiters { waiter.resume() }
+            resolved(1)
         }
     }
 
@@ -373,6 +383,8 @@ extension PoolDispatcher.State {
                 resumeSlot(slot, .stop, into: &effects)
             case .deliver(let chunk, let delivery):
                 slotOfChunk[chunk.id] = nil
+                // Counted until it is made, outside the lock: the pool has not finished before its futures resolve.
+                pendingResolutions += 1
                 effects.append(.deliver(chunk, delivery))
             case .cancelCall(let id):
                 // Under the lock, so that the slot cannot have moved on to another chunk. Its task's cancellation

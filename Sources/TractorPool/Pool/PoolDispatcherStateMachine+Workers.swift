@@ -47,13 +47,19 @@ extension PoolDispatcherStateMachine {
     /// A failed start is retried after a delay that doubles with each failure in a row (``Configuration/restartDelay``
     /// up to ``Configuration/maximumRestartDelay``): a replacement killed before it connects back never fails the
     /// futures of other work. The pool is broken only when ``Configuration/startAttempts`` starts in a row have
-    /// failed while no worker takes chunks — a pool that cannot start (a missing executable, an initializer that
-    /// always throws) fails fast with that error.
-    mutating func workerFailedToStart(_ worker: WorkerRef, error: any Error) -> (StartFailure, [Action]) {
+    /// failed while no worker takes chunks — a pool that cannot start (a missing executable, a program that exits
+    /// at once) fails fast with that error — or at once when the failure is `permanent` (the pool's initializer
+    /// threw: it would throw again).
+    mutating func workerFailedToStart(
+        _ worker: WorkerRef,
+        error: any Error,
+        permanent: Bool = false
+    ) -> (StartFailure, [Action]) {
         if workers[worker.index].isCurrent(worker) { workers[worker.index].startFailed() }
         statistics.workerStartFailures += 1
         consecutiveStartFailures += 1
         if case .broken = phase { return (.giveUp, []) }
+        if permanent { return (.giveUp, breakPool(error)) }
         if consecutiveStartFailures >= configuration.startAttempts, !workers.contains(where: \.takesChunks) {
             return (.giveUp, breakPool(error))
         }
@@ -112,8 +118,9 @@ extension PoolDispatcherStateMachine {
                     delivery = .failed(
                         TractorError(
                             .cancelled,
-                            "job '\(entry.chunk.job)' was running on pool worker \(worker.index) (pid \(pid)), "
-                                + "which the pool's terminateWorkers() or killWorkers() stopped: it \(status)"
+                            "job '\(entry.chunk.job)' was running on pool worker \(worker.index) (pid \(pid)), which "
+                                + "\(terminationSignal == SIGKILL ? "killWorkers() stopped with SIGKILL" : "terminateWorkers() stopped with SIGTERM")"
+                                + ": it \(status)"
                         )
                     )
                 }
@@ -163,6 +170,7 @@ extension PoolDispatcherStateMachine {
     /// shuts down, queued chunks end cancelled, running ones fail once their worker is gone, and no worker is started
     /// again. Calling it again (with SIGKILL after SIGTERM, say) signals the workers still alive again.
     mutating func terminateWorkers(signal: Int32, now: Instant) -> [Action] {
+        if !terminated { terminationSignal = signal }
         terminated = true
         var actions = shutdown(cancelPending: true)
         for index in workers.indices {

@@ -140,6 +140,8 @@ struct PoolDispatcherStateMachine<Payload> {
     var consecutiveStartFailures = 0
     /// Whether the workers were terminated on request (``terminateWorkers(signal:now:)``): none is started again.
     var terminated = false
+    /// The signal the workers were first terminated with.
+    var terminationSignal: Int32 = 0
 
     init(configuration: Configuration) {
         self.configuration = configuration

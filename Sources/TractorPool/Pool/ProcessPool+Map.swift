@@ -26,6 +26,7 @@ extension ProcessPool {
     ///   - chunkSize: Items per chunk; `nil`, the default, sizes chunks from measured job time. Chunks of a job
     ///     measured to take microseconds go several to a request (up to 32, while the request stays under a
     ///     fiftieth of ``ProcessPoolConfiguration/targetChunkDuration``); each item keeps its own result and error.
+    ///     Below 1, the first `next()` throws ``TractorError`` `.invalidArgument` before anything is read.
     ///   - timeout: How long the whole map may take, from this call; past it, the iteration throws
     ///     ``TractorError`` `.timedOut` and the rest is cancelled. `nil`, the default, for no limit.
     /// - Returns: The outputs, as an asynchronous sequence for one task to iterate.

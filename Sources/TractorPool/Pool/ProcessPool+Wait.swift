@@ -24,6 +24,7 @@ extension ProcessPool {
         until condition: WaitCondition = .allCompleted,
         timeout: Duration? = nil
     ) async -> FutureWaitResult<Output> {
+        let futures = Self.distinct(futures)
         let deadline = timeout.map { ContinuousClock.now + $0 }
         let wakeUp = WakeUp()
         for future in futures { future.onCompletion { _ in wakeUp.signal() } }
@@ -52,7 +53,13 @@ extension ProcessPool {
         of futures: [JobFuture<Output>],
         timeout: Duration? = nil
     ) -> some AsyncSequence<JobFuture<Output>, any Error> {
-        FutureCompletions(futures: futures, timeout: timeout, deadline: timeout.map { .now + $0 })
+        FutureCompletions(futures: Self.distinct(futures), timeout: timeout, deadline: timeout.map { .now + $0 })
+    }
+
+    /// `futures` without repeats (a future given twice is one future), in the order first given.
+    static func distinct<Output>(_ futures: [JobFuture<Output>]) -> [JobFuture<Output>] {
+        var seen = Set<ObjectIdentifier>()
+        return futures.filter { seen.insert(ObjectIdentifier($0)).inserted }
     }
 }
 

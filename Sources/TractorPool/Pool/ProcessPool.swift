@@ -174,7 +174,8 @@ public final class ProcessPool: Sendable {
                 workersStarted: counters.workersStarted,
                 workerCrashes: counters.workerCrashes,
                 workersKilled: counters.workersKilled,
-                workersRecycled: counters.workersRecycled
+                workersRecycled: counters.workersRecycled,
+                workerStartFailures: counters.workerStartFailures
             )
         }
     }
@@ -199,5 +200,8 @@ public final class ProcessPool: Sendable {
         public var workersKilled: Int
         /// Workers replaced after running ``ProcessPoolConfiguration/maxJobsPerWorker`` jobs.
         public var workersRecycled: Int
+        /// Worker starts that failed (the process could not be spawned, or died or lost its connection before it was
+        /// ready); each is tried again after a short delay unless the pool is broken.
+        public var workerStartFailures: Int
     }
 }

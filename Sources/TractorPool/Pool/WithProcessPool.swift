@@ -32,12 +32,14 @@
 ///   - isolation: The actor the body runs on; the caller's, by default.
 ///   - body: Uses the pool. The handle is invalid once the body returns.
 /// - Returns: The body's result.
-/// - Throws: The body's error; ``TractorError`` `.systemCallFailed` when the machine's topology cannot be read.
+/// - Throws: The body's error; ``TractorError`` `.invalidArgument` when a setting of `configuration` is out of its
+///   range (no worker, a window or a quota below 1, …); `.systemCallFailed` when the machine's topology cannot be read.
 public func withProcessPool<Value: Sendable>(
     configuration: ProcessPoolConfiguration = ProcessPoolConfiguration(),
     isolation: isolated (any Actor)? = #isolation,
     _ body: (ProcessPool) async throws -> Value
 ) async throws -> Value {
+    try configuration.validate()
     let topology = try Topology.current()
     let plan = configuration.placement.plan(for: topology)
     for warning in plan.warnings {

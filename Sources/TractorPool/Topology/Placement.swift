@@ -16,7 +16,7 @@
 /// print("\(plan.workers.count) workers, one per NUMA node")
 /// ```
 public struct Placement: Sendable, Hashable, CustomStringConvertible {
-    private enum Kind: Sendable, Hashable {
+    enum Kind: Sendable, Hashable {
         case perCore
         case perNUMANode
         case perPU
@@ -24,7 +24,7 @@ public struct Placement: Sendable, Hashable, CustomStringConvertible {
         case explicit([CPUSet])
     }
 
-    private let kind: Kind
+    let kind: Kind
 
     private init(_ kind: Kind) {
         self.kind = kind

@@ -163,13 +163,13 @@ struct ChaosOutcome {
 /// Kills the pool's workers at random moments (seeded) while a body runs.
 final class ChaosMonkey: Sendable {
     let seed: UInt64
-    private let killed = Mutex(0)
+    private let killed = Mutex<[Int32]>([])
 
     init(seed: UInt64) {
         self.seed = seed
     }
 
-    var kills: Int { killed.withLock { $0 } }
+    var kills: Int { killed.withLock { $0.count } }
 
     static var scale: Int {
         ProcessInfo.processInfo.environment["TRACTOR_CHAOS_SCALE"].flatMap(Int.init).map { Swift.max(1, $0) } ?? 1
@@ -188,13 +188,20 @@ final class ChaosMonkey: Sendable {
                 let workers = ProcessInspection.actorChildren(named: "pool-worker").filter(ProcessInspection.isAlive)
                 guard !workers.isEmpty, !Task.isCancelled else { continue }
                 let victim = workers[Int.random(in: 0..<workers.count, using: &random)]
-                if kill(victim, SIGKILL) == 0 { self.killed.withLock { $0 += 1 } }
+                if kill(victim, SIGKILL) == 0 { self.killed.withLock { $0.append(victim) } }
             }
         }
         defer { killer.cancel() }
         let result = try await body()
         killer.cancel()
         await killer.value
+        // A kill just sent may not have been seen yet: wait until every victim is reaped, so that what follows runs
+        // on workers that live.
+        let victims = killed.withLock { $0 }
+        _ = await ProcessInspection.eventually(within: .seconds(10)) {
+            let children = ProcessInspection.actorChildren(named: "pool-worker")
+            return victims.allSatisfy { !children.contains($0) }
+        }
         return result
     }
 

@@ -49,6 +49,11 @@ struct ChunkQueue<Element> {
         return removed
     }
 
+    /// The elements, first first, without removing them.
+    var elements: [Element] {
+        (0..<count).compactMap { offset in storage[(head + offset) % storage.count] }
+    }
+
     /// Empties the queue and returns its elements, first first.
     mutating func removeAll() -> [Element] {
         var elements: [Element] = []

@@ -93,7 +93,8 @@ extension PoolDispatcherStateMachine {
         now: Instant
     ) -> [Action] {
         let pid = workers[worker.index].pid
-        if fate == .crashed { statistics.workerCrashes += 1 }
+        // A worker that dies before it is ready counts as a failed start (see `workerFailedToStart`), not a crash.
+        if fate == .crashed, pid != 0 { statistics.workerCrashes += 1 }
         var actions = stopWaitingSlots { $0 == worker }
         var requeued: [Chunk] = []
         for id in running.filter({ $0.value.worker == worker }).keys.sorted() {

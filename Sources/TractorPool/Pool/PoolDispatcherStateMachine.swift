@@ -354,7 +354,7 @@ struct PoolDispatcherStateMachine<Payload> {
         return (group, actions)
     }
 
-    private func fitsQuota(_ chunk: Chunk, _ worker: WorkerRef) -> Bool {
+    func fitsQuota(_ chunk: Chunk, _ worker: WorkerRef) -> Bool {
         guard let maximum = configuration.maximumJobsPerWorker else { return true }
         return workers[worker.index].accepted + chunk.itemCount <= maximum
     }

@@ -97,9 +97,10 @@ struct WorkerLifecycle: Sendable, Equatable {
         return true
     }
 
-    /// The process could not be started, or died or failed before it was ready; the shell has reaped it. → idle.
+    /// starting → idle: the process could not be started (nothing of it is left). A worker that died or failed while
+    /// it started has been reaped and reported ``stopped()`` already, which freed the slot.
     mutating func startFailed() {
-        guard phase != .idle else { return }
+        guard phase == .starting else { return }
         phase = .idle
     }
 

@@ -50,6 +50,9 @@ package final class Channel: IOHandler {
         var closeReason: TractorError?
         /// A write from a sending thread failed: the channel closes on the loop thread, and sends fail meanwhile.
         var writeFailure: TractorError?
+        /// Tests: how many more frames may be sent before a send fails as a failed write would
+        /// (``Channel/injectWriteFailure(afterFrames:)``).
+        var framesBeforeInjectedFailure: Int?
         var inbox: [Message] = []
         var inboxWaiter: CheckedContinuation<Message, any Error>?
         var onMessage: MessageHandler?
@@ -149,6 +152,7 @@ package final class Channel: IOHandler {
             if let reason = state.closeReason ?? state.writeFailure {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
+            try injectedFailure(&state)
             try append(&state.outbound)
             if state.writeInterest { return (false, state.queuedBytes) }
             state.writeInterest = true
@@ -158,6 +162,36 @@ package final class Channel: IOHandler {
             loop.execute { [self] in flush() }
         }
         return queued
+    }
+
+    /// Records a failed write from a sending thread and has the loop close the channel, like any other end of the
+    /// connection: the descriptor is released and the connection's owner hears of it. Returns the error to throw.
+    private func writeFailed(_ reason: TractorError, _ state: inout State) -> TractorError {
+        state.writeFailure = reason
+        loop.execute { [self] in closeOnLoop(reason) }
+        return reason
+    }
+
+    /// Fails this send as a failed write would, if a test asked for it (see ``injectWriteFailure(afterFrames:)``).
+    private func injectedFailure(_ state: inout State) throws(TractorError) {
+        guard let remaining = state.framesBeforeInjectedFailure else { return }
+        guard remaining <= 0 else {
+            state.framesBeforeInjectedFailure = remaining - 1
+            return
+        }
+        state.framesBeforeInjectedFailure = nil
+        throw writeFailed(TractorError(.channelClosed, "writing to the peer failed: an injected fault"), &state)
+    }
+
+    /// Fault injection, for tests of what a failed write means to the layers above: the send after the next `frames`
+    /// sends fails as a write refused by the kernel would (`.channelClosed`), and the channel closes.
+    package func injectWriteFailure(afterFrames frames: Int) {
+        state.withLock { $0.framesBeforeInjectedFailure = Swift.max(0, frames) }
+    }
+
+    /// Fault injection: closes the connection now, as a peer vanishing would from the other side.
+    package func injectDisconnection() {
+        loop.execute { [self] in closeOnLoop(TractorError(.channelClosed, "the connection was cut (an injected fault)")) }
     }
 
     /// Suspends while more than ``highWatermark`` bytes wait to be written.
@@ -224,6 +258,7 @@ package final class Channel: IOHandler {
             if let reason = state.closeReason ?? state.writeFailure {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
+            try injectedFailure(&state)
             if state.queuedBytes > 0 {
                 if bytes.count >= OutboundQueue.largeFrame {
                     state.outbound.appendBuffer(bytes)
@@ -239,12 +274,7 @@ package final class Channel: IOHandler {
             case .failure(let error) where error.rawValue == EAGAIN:
                 written = 0
             case .failure(let error):
-                let reason = TractorError(.channelClosed, "writing to the peer failed: \(error)", cause: error)
-                state.writeFailure = reason
-                // Closed on the loop thread, like any other end of the connection: the descriptor is released, and
-                // the connection's owner hears of it.
-                loop.execute { [self] in closeOnLoop(reason) }
-                throw reason
+                throw writeFailed(TractorError(.channelClosed, "writing to the peer failed: \(error)", cause: error), &state)
             }
             if written == bytes.count { return (false, 0) }
             state.outbound.appendBuffer(bytes, written: written)

@@ -2,6 +2,8 @@
 #
 #   make run    builds the primes example in release mode and runs it
 #   make test   builds everything (failing on any compiler warning in this package) and runs the whole test suite
+#   make test-chaos   the chaos suite at a larger scale, CHAOS_RUNS times in a row (soak: kills under load)
+#   make test-repeat  runs the process-spawning suites REPEAT times (default 20) and reports which runs failed
 #   make fuzz   fuzzes the wire decoders with libFuzzer for FUZZ_SECONDS (default 300)
 #   make docs   builds the DocC catalogs of TractorRuntime and TractorPool into .build/docs, failing on any warning
 #   make bench-codec   runs the MessagePack codec benchmarks (Benchmarks/, package-benchmark)
@@ -19,7 +21,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
-.PHONY: run test deps pydeps build-tests docs fuzz bench bench-codec bench-runtime bench-pool bench-compare bench-workers \
+.PHONY: run test test-chaos test-repeat deps pydeps build-tests docs fuzz bench bench-codec bench-runtime bench-pool bench-compare bench-workers \
 	bench-check bench-thresholds clean
 
 run: deps
@@ -29,6 +31,29 @@ run: deps
 # left, which only means something when nothing else spawns beside them.
 test: deps pydeps build-tests
 	$(SWIFT) test --skip-build --no-parallel
+
+# The chaos suite as a soak: workers killed at random under CHAOS_SCALE times the load of `make test`, CHAOS_RUNS
+# runs in a row, each with a fresh seed (printed with any failure; TRACTOR_CHAOS_SEED=N replays one).
+CHAOS_SCALE ?= 5
+CHAOS_RUNS ?= 3
+test-chaos: deps pydeps build-tests
+	@for run in $$(seq $(CHAOS_RUNS)); do \
+		echo "== chaos run $$run of $(CHAOS_RUNS) (scale $(CHAOS_SCALE))"; \
+		TRACTOR_CHAOS_SCALE=$(CHAOS_SCALE) $(SWIFT) test --skip-build --no-parallel \
+			--filter 'ChaosTests|PoolFaultInjectionTests' || exit 1; \
+	done
+
+# Flakes: the suites that spawn processes, REPEAT times; the runs that failed are listed at the end, with their logs
+# kept in .build/test-repeat/.
+REPEAT ?= 20
+SPAWNING_SUITES ?= PoolSpawningTests|SpawningTests
+test-repeat: deps pydeps build-tests
+	@mkdir -p .build/test-repeat; failed=""; \
+	for run in $$(seq $(REPEAT)); do \
+		if $(SWIFT) test --skip-build --no-parallel --filter '$(SPAWNING_SUITES)' >.build/test-repeat/run-$$run.log 2>&1; \
+		then echo "run $$run: passed"; else echo "run $$run: FAILED (.build/test-repeat/run-$$run.log)"; failed="$$failed $$run"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed runs:$$failed of $(REPEAT)"; exit 1; else echo "all $(REPEAT) runs passed"; fi
 
 # System libraries: hwloc (topology, binding) and libnuma (memory policy).
 deps:

@@ -26,11 +26,23 @@ extension PoolSpawningTests {
                     let monkey = ChaosMonkey(seed: seed)
                     let report = try await monkey.killing {
                         var futures: [JobFuture<Int>] = []
+                        var exits: [JobFuture<Int>] = []
                         futures.reserveCapacity(count)
-                        for value in 0..<count { futures.append(try await pool.submit(BuiltinJobs.square, value)) }
+                        let start = ContinuousClock.now
+                        for value in 0..<count {
+                            futures.append(try await pool.submit(BuiltinJobs.square, value))
+                            // Now and then a job that exits its worker: it alone fails, saying how.
+                            if value % 2_000 == 999 { exits.append(try await pool.submit(BuiltinJobs.exitWithStatus, 3)) }
+                        }
                         var outcome = ChaosOutcome()
                         for (value, future) in futures.enumerated() {
                             outcome.record(await Result(catching: { try await future.value }), expected: value * value)
+                        }
+                        let elapsed = ContinuousClock.now - start
+                        print("chaos: \(outcome.values) jobs completed in \(elapsed) while killing")
+                        for exit in exits {
+                            let crash = await #expect(throws: WorkerCrashed.self) { _ = try await exit.value }
+                            #expect(crash?.job == "exit-with-status")
                         }
                         return outcome
                     }
@@ -179,7 +191,8 @@ final class ChaosMonkey: Sendable {
         ProcessInfo.processInfo.environment["TRACTOR_CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...999_999)
     }
 
-    /// Runs `body` while a task SIGKILLs one of this process's pool workers every 50–150 ms.
+    /// Runs `body` while a task kills one of this process's pool workers every 50–150 ms (SIGKILL, SIGSEGV or
+    /// SIGTERM), whatever it is doing: starting, handshaking, idle, running a job, replying.
     func killing<T>(_ body: () async throws -> T) async throws -> T {
         let killer = Task { [self] in
             var random = SeededRandom(seed: seed)
@@ -188,7 +201,10 @@ final class ChaosMonkey: Sendable {
                 let workers = ProcessInspection.actorChildren(named: "pool-worker").filter(ProcessInspection.isAlive)
                 guard !workers.isEmpty, !Task.isCancelled else { continue }
                 let victim = workers[Int.random(in: 0..<workers.count, using: &random)]
-                if kill(victim, SIGKILL) == 0 { self.killed.withLock { $0.append(victim) } }
+                // Mostly SIGKILL; sometimes a polite SIGTERM, which a worker answers by cancelling its jobs and exiting.
+                // (A crash by SIGSEGV is the job crash-by-signal's test: its backtrace takes seconds to print.)
+                let signal = [SIGKILL, SIGKILL, SIGKILL, SIGTERM].randomElement(using: &random)!
+                if kill(victim, signal) == 0 { self.killed.withLock { $0.append(victim) } }
             }
         }
         defer { killer.cancel() }

@@ -1,0 +1,35 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Testing
+import TractorRuntime
+import TractorTestJobs
+
+extension SpawningTests {
+    /// How a context's cancellation reaches the caller.
+    @Suite(.timeLimit(.minutes(3)))
+    struct ContextTests {
+        @Test func contextCancelledByTheParentsCancelActorNamesTheParent() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let partner = try await nursery.startActor("partner")
+                    let error = await #expect(throws: ContextCancelled.self) {
+                        try await partner.openContext(StreamTestJobs.pingPong, 0) { context, _ in
+                            try await context.stream.send("ping")
+                            var iterator = context.stream.makeAsyncIterator()
+                            #expect(try await iterator.next() == "pong")
+                            // The job is in its loop now; its actor is cancelled under it.
+                            let outcome = try await partner.cancelActor()
+                            #expect(outcome.step == .cancelled)
+                            while try await iterator.next() != nil {}
+                        }
+                    }
+                    #expect(error?.canceller == Tractor.currentActor)
+                    #expect(error?.job == "pingPong")
+                }
+            }
+        }
+    }
+}

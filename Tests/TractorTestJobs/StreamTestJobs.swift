@@ -84,6 +84,18 @@ public enum StreamTestJobs {
         return nils
     }
 
+    /// Calls `started(_:)` twice; with `true` it ignores the second call's error and returns 0 as if all went well.
+    public static let startedTwice = ContextJob("startedTwice") {
+        (ignoreTheError: Bool, context: JobContext<Int, Int, Int>) async throws -> Int in
+        _ = try await context.started(1)
+        if ignoreTheError {
+            _ = try? await context.started(2)
+        } else {
+            _ = try await context.started(2)
+        }
+        return 0
+    }
+
     /// Sends `started(first)`, answers every "ping" with "pong", returns how many it answered.
     public static let pingPong = ContextJob("pingPong") {
         (first: Int, context: JobContext<Int, String, String>) async throws -> Int in
@@ -123,7 +135,7 @@ public enum StreamTestJobs {
     /// Every job above.
     public static let all: [any JobDefinition] = [
         ticker, producer, producerProgress, activeStreams, residentBytes, tickThenCrash, pingPong, aggregate,
-        tickThenWait, echoUntilEnd,
+        tickThenWait, echoUntilEnd, startedTwice,
     ]
 }
 

@@ -306,7 +306,12 @@ package final class PeerConnection: Sendable {
                     try await job.invoke(start.payload, endpoint)
                 }
                 endpoint?.finish()
-                reply = .return(cid: cid, payload: output)
+                if let misuse = endpoint?.misuse {
+                    // The job misused its context and went on (it ignored the error): the caller hears of it anyway.
+                    reply = .error(cid: cid, .describing(misuse, in: actor, job: job.name))
+                } else {
+                    reply = .return(cid: cid, payload: output)
+                }
             } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
                 reply = .cancelAck(cid: cid)
             } catch {

@@ -8,9 +8,30 @@ import TractorRuntime
 import TractorTestJobs
 
 extension SpawningTests {
-    /// How a context's cancellation reaches the caller.
+    /// How a context's misuse and its cancellation reach the caller.
     @Suite(.timeLimit(.minutes(3)))
     struct ContextTests {
+        @Test(arguments: [false, true])
+        func startedTwiceIsAnErrorTheCallerHears(ignoreTheError: Bool) async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let partner = try await nursery.startActor("partner")
+                    let error = await #expect(throws: RemoteActorError.self) {
+                        try await partner.openContext(StreamTestJobs.startedTwice, ignoreTheError) { context, first in
+                            #expect(first == 1)
+                            return try await context.result()
+                        }
+                    }
+                    #expect(error?.code == "protocolViolation")
+                    #expect(error?.message.contains("started(_:) was called twice") == true)
+                    #expect(error?.job == "startedTwice")
+                    #expect(error?.source == partner.actor)
+                    // The misuse failed one context, not the actor.
+                    #expect(try await partner.run(TestJobs.echo, "alive") == "alive")
+                }
+            }
+        }
+
         @Test func contextCancelledByTheParentsCancelActorNamesTheParent() async throws {
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in

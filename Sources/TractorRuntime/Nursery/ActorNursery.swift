@@ -70,7 +70,9 @@ public final class ActorNursery: Sendable {
         binding: BindingSpec?
     ) async throws -> Portal {
         let child = try await start(name) {
-            try await spawn(name: name, jobs: jobs, executable: executable ?? configuration.executable, binding: binding)
+            try await spawn(
+                name: name, jobs: jobs, executable: executable ?? configuration.executable, binding: binding
+            )
         }
         return Portal(connection: child.connection, child: child)
     }

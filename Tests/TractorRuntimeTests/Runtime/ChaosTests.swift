@@ -25,7 +25,8 @@ extension SpawningTests {
             let clock = ContinuousClock()
             let start = clock.now
             for round in 0..<Self.rounds {
-                let victims = Array((0..<Self.actors).shuffled(using: &random).prefix(Int.random(in: 1...3, using: &random)))
+                let count = Int.random(in: 1...3, using: &random)
+                let victims = Array((0..<Self.actors).shuffled(using: &random).prefix(count))
                 let delays = victims.map { _ in Duration.milliseconds(Int.random(in: 0..<250, using: &random)) }
                 try await runRound(ChaosPlan(victims: victims, delays: delays), context: "seed \(seed), round \(round)")
             }
@@ -47,7 +48,9 @@ extension SpawningTests {
                         for (index, portal) in portals.enumerated() {
                             work += Self.startWork(on: portal, index: index, record: record)
                         }
-                        let flowing = await ProcessTree.eventually(within: .seconds(60)) { record.flowing == 3 * Self.actors }
+                        let flowing = await ProcessTree.eventually(within: .seconds(60)) {
+                            record.flowing == 3 * Self.actors
+                        }
                         #expect(flowing, context)
                         let killer = Task {
                             for (victim, delay) in zip(plan.victims, plan.delays) {

@@ -125,7 +125,9 @@ extension SpawningTests {
                         }
                     }
                 }
-                let root = try #require(error as? RemoteActorError, "iteration \(iteration): \(String(describing: error))")
+                let root = try #require(
+                    error as? RemoteActorError, "iteration \(iteration): \(String(describing: error))"
+                )
                 let all = Self.flattened(root)
                 let expected = (0..<breadths[0]).flatMap { spawner in
                     (0..<breadths[1]).map { leaf in "root.\(spawner).\(leaf)" }
@@ -137,7 +139,9 @@ extension SpawningTests {
                     #expect(leafError.isRemote("TestJobError"), "iteration \(iteration): \(leafError)")
                     #expect(leafError.message == "leaf \(name) failed", "iteration \(iteration): \(leafError)")
                     let spawner = String(name.split(separator: ".").dropLast().joined(separator: "."))
-                    #expect(leafError.relayPath.map(\.name) == [spawner, "root"], "iteration \(iteration): \(leafError)")
+                    #expect(
+                        leafError.relayPath.map(\.name) == [spawner, "root"], "iteration \(iteration): \(leafError)"
+                    )
                 }
                 let recorded = ProcessTree.recordedPIDs(in: pids)
                 #expect(recorded.count == 1 + breadths[0] + leaves, "iteration \(iteration)")
@@ -165,7 +169,9 @@ extension SpawningTests {
                         }
                     }
                 }
-                let failure = try #require(error as? RemoteActorError, "iteration \(iteration): \(String(describing: error))")
+                let failure = try #require(
+                    error as? RemoteActorError, "iteration \(iteration): \(String(describing: error))"
+                )
                 #expect(failure.source.name == "failer")
                 #expect(failure.message == "failure \(iteration)")
             }

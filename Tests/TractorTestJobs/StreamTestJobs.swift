@@ -62,6 +62,40 @@ public enum StreamTestJobs {
         while true { pause() }
     }
 
+    /// Streams `0..<count`, then waits (honouring cancellation) without ending the stream, for a test to kill it.
+    public static let tickThenWait = StreamJob("tickThenWait") { (count: Int, out: StreamWriter<Int>) in
+        for tick in 0..<count { try await out.send(tick) }
+        try await Task.sleep(for: .seconds(3600))
+    }
+
+    /// Sends `started(first)`, echoes every value back, and after the caller finished its direction asks its
+    /// iterator for three more values; returns how many of those were `nil` (3 when the end is sticky).
+    public static let echoUntilEnd = ContextJob("echoUntilEnd") {
+        (first: Int, context: JobContext<Int, Int, Int>) async throws -> Int in
+        let stream = try await context.started(first)
+        var iterator = stream.makeAsyncIterator()
+        while let value = try await iterator.next() {
+            try await stream.send(value)
+        }
+        var nils = 0
+        for _ in 0..<3 {
+            if try await iterator.next() == nil { nils += 1 }
+        }
+        return nils
+    }
+
+    /// Calls `started(_:)` twice; with `true` it ignores the second call's error and returns 0 as if all went well.
+    public static let startedTwice = ContextJob("startedTwice") {
+        (ignoreTheError: Bool, context: JobContext<Int, Int, Int>) async throws -> Int in
+        _ = try await context.started(1)
+        if ignoreTheError {
+            _ = try? await context.started(2)
+        } else {
+            _ = try await context.started(2)
+        }
+        return 0
+    }
+
     /// Sends `started(first)`, answers every "ping" with "pong", returns how many it answered.
     public static let pingPong = ContextJob("pingPong") {
         (first: Int, context: JobContext<Int, String, String>) async throws -> Int in
@@ -101,6 +135,7 @@ public enum StreamTestJobs {
     /// Every job above.
     public static let all: [any JobDefinition] = [
         ticker, producer, producerProgress, activeStreams, residentBytes, tickThenCrash, pingPong, aggregate,
+        tickThenWait, echoUntilEnd, startedTwice,
     ]
 }
 

@@ -39,6 +39,24 @@ public struct TreeInput: Codable, Sendable {
     }
 }
 
+/// Input of ``TestJobs/barrierTree``.
+public struct BarrierTreeInput: Codable, Sendable {
+    /// How many children each level below this actor has; empty for a leaf.
+    public var breadths: [Int]
+    /// Where the leaves meet before they fail together; it holds one file per leaf that arrived.
+    public var barrier: String
+    /// How many leaves the whole tree has.
+    public var leaves: Int
+    /// Where every actor of the tree records its pid.
+    public var pidDirectory: String
+    public init(breadths: [Int], barrier: String, leaves: Int, pidDirectory: String) {
+        self.breadths = breadths
+        self.barrier = barrier
+        self.leaves = leaves
+        self.pidDirectory = pidDirectory
+    }
+}
+
 /// Records this process's pid as a file in `directory`, for tests that check every process of a tree is gone.
 func recordPID(in directory: String) {
     _ = FileManager.default.createFile(atPath: directory + "/\(getpid())", contents: nil)
@@ -109,6 +127,41 @@ public enum TestJobs {
         }
     }
 
+    /// Builds a tree of actors, `breadths[0]` children below this one, `breadths[1]` below each of those, and so on;
+    /// every leaf waits (ignoring cancellation) until all `leaves` leaves have arrived at the barrier, then throws
+    /// "leaf NAME failed", so that they all fail at once.
+    public static let barrierTree: Job<BarrierTreeInput, Int> = Job("barrierTree") { (input: BarrierTreeInput) -> Int in
+        recordPID(in: input.pidDirectory)
+        guard let breadth = input.breadths.first else {
+            _ = FileManager.default.createFile(atPath: input.barrier + "/\(getpid())", contents: nil)
+            while ((try? FileManager.default.contentsOfDirectory(atPath: input.barrier))?.count ?? 0) < input.leaves {
+                usleep(2_000)
+            }
+            throw TestJobError("leaf \(Tractor.currentActor.name) failed")
+        }
+        return try await withActorNursery { nursery in
+            var portals: [ResultPortal<Int>] = []
+            for index in 0..<breadth {
+                var child = input
+                child.breadths.removeFirst()
+                portals.append(
+                    try await nursery.runInActor(barrierTree, child, name: "\(Tractor.currentActor.name).\(index)")
+                )
+            }
+            var total = 0
+            for portal in portals { total += try await portal.result() }
+            return total
+        }
+    }
+
+    /// Creates the file `call` in the input directory, then sleeps for an hour, honouring cancellation: a call that
+    /// a test knows is running.
+    public static let holdCall = Job("holdCall") { (directory: String) -> Int in
+        _ = FileManager.default.createFile(atPath: directory + "/call", contents: nil)
+        try await Task.sleep(for: .seconds(3600))
+        return 0
+    }
+
     /// Starts `count` daemon children that record their pids, then waits forever.
     public static let holdDaemons = Job("holdDaemons") { (input: TreeInput) -> Int in
         recordPID(in: input.pidDirectory)
@@ -138,6 +191,6 @@ public enum TestJobs {
     /// Every job above, and the streaming ones.
     public static let all: [any JobDefinition] = [
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
-        holdDaemons, recordSelf, callPeer,
+        holdDaemons, recordSelf, callPeer, barrierTree, holdCall,
     ] + StreamTestJobs.all
 }

@@ -69,6 +69,11 @@ public struct JobContext<Started: Encodable & Sendable, ToJob: Decodable & Senda
     /// ```swift
     /// let stream = try await context.started(10)
     /// ```
+    ///
+    /// - Important: Call it once. A second call throws, and the context fails with that error on the caller's side
+    ///   even if the job goes on.
+    /// - Throws: ``TractorError`` `.protocolViolation` when called a second time; `.encodingFailed` or `.channelClosed`
+    ///   when the value cannot be sent.
     public func started(_ value: Started) async throws -> MsgStream<FromJob, ToJob> {
         try endpoint.sendStarted(try MessagePackEncoder().encode(value))
         try endpoint.grantInitialWindow()

@@ -21,6 +21,10 @@ package final class StreamEndpoint: Sendable {
         var nextSender = 0
         var started: Result<[UInt8], any Error>?
         var startedWaiter: CheckedContinuation<[UInt8], any Error>?
+        /// Whether this side sent its `started` value.
+        var startedSent = false
+        /// How the job misused its side of the context, if it did.
+        var misuse: TractorError?
         /// Yield frames sent and not yet handed to the channel (see ``sendNow(_:)``).
         var staged: [UInt8] = []
         /// Whether the channel has been asked to collect `staged`.
@@ -311,8 +315,28 @@ package final class StreamEndpoint: Sendable {
     }
 
     /// Sends the context's first value.
+    ///
+    /// - Throws: ``TractorError`` `.protocolViolation` when it was sent already; the misuse is also kept in
+    ///   ``misuse``, so that the caller hears of it even if the job ignores this error.
     package func sendStarted(_ payload: [UInt8]) throws(TractorError) {
+        let misuse = state.withLock { state -> TractorError? in
+            guard state.startedSent else {
+                state.startedSent = true
+                return nil
+            }
+            let misuse = TractorError(
+                .protocolViolation, "started(_:) was called twice; a context job sends its started value once"
+            )
+            if state.misuse == nil { state.misuse = misuse }
+            return misuse
+        }
+        if let misuse { throw misuse }
         try channel.sendBatched(.started(cid: cid, payload: payload))
+    }
+
+    /// How the job misused its side of the context (``sendStarted(_:)`` twice), if it did.
+    package var misuse: TractorError? {
+        state.withLock { $0.misuse }
     }
 
     /// Waits for the context's first value.

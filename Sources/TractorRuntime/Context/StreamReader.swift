@@ -6,6 +6,9 @@
 /// The consuming side of one stream direction, as the typed iterators use it: takes a batch of payloads under one
 /// lock, hands them out one by one, and reports consumption every eighth of a window so credit flows back while a slow
 /// consumer works through a batch.
+///
+/// Once the stream has ended, every further ``next(as:isolation:)`` returns `nil` again; once it has failed, every
+/// further call throws the same error.
 struct StreamReader {
     private let endpoint: StreamEndpoint
     private let interval: Int
@@ -33,6 +36,8 @@ struct StreamReader {
                 swap(&finished, &batch)
                 endpoint.recycle(finished)
             }
+            // The batch is empty now, whatever comes next: a call after the end must not index the old one.
+            index = 0
             guard let next = try await endpoint.nextBatch(isolation: actor) else { return nil }
             batch = next
             index = 0

@@ -30,7 +30,9 @@ public final class ActorNursery: Sendable {
     init(runtime: ActorRuntime, configuration: ActorNurseryConfiguration) {
         self.runtime = runtime
         self.configuration = configuration
-        self.supervisor = NurserySupervisor(unexpectedExitHandler: configuration.unexpectedExitHandler)
+        self.supervisor = NurserySupervisor(
+            local: runtime.identity, unexpectedExitHandler: configuration.unexpectedExitHandler
+        )
     }
 
     /// Starts a daemon actor: a process that serves jobs until it is cancelled or the nursery closes.
@@ -47,13 +49,16 @@ public final class ActorNursery: Sendable {
     ///   - executable: The program to run; `nil` uses the nursery's configuration.
     /// - Returns: A portal to the new actor.
     /// - Throws: ``TractorError`` `.spawnFailed` or `.handshakeFailed` if the process could not be started or did not
-    ///   connect back; `.scopeClosed` if the nursery is closing.
+    ///   connect back; `.scopeClosed` if the nursery is closing; `.cancelled` if the nursery was cancelled while the
+    ///   actor was starting.
     public func startActor(
         _ name: String,
         jobs: [any JobDefinition] = [],
         executable: ActorExecutable? = nil
     ) async throws -> Portal {
-        let child = try await spawn(name: name, jobs: jobs.map(\.name), executable: executable ?? configuration.executable)
+        let child = try await start(name) {
+            try await spawn(name: name, jobs: jobs.map(\.name), executable: executable ?? configuration.executable)
+        }
         return Portal(connection: child.connection, child: child)
     }
 
@@ -64,17 +69,19 @@ public final class ActorNursery: Sendable {
         executable: ActorExecutable?,
         binding: BindingSpec?
     ) async throws -> Portal {
-        let child = try await spawn(
-            name: name, jobs: jobs, executable: executable ?? configuration.executable, binding: binding
-        )
+        let child = try await start(name) {
+            try await spawn(
+                name: name, jobs: jobs, executable: executable ?? configuration.executable, binding: binding
+            )
+        }
         return Portal(connection: child.connection, child: child)
     }
 
     /// Starts an actor that runs one job and ends when the job returns.
     ///
     /// The job starts at once; read its result with ``ResultPortal/result()``. If it throws, the nursery fails: its
-    /// other actors are cancelled and the error (a ``RemoteActorError``) is raised by `withActorNursery`. Leaving the
-    /// scope waits for the job.
+    /// other actors are cancelled and the error (a ``RemoteActorError``) is raised by `withActorNursery`, once, however
+    /// often the body rethrows it. Leaving the scope waits for the job.
     ///
     /// ```swift
     /// let linguist = try await nursery.runInActor(cellarDoor, name: "linguist")
@@ -86,16 +93,19 @@ public final class ActorNursery: Sendable {
         name: String,
         executable: ActorExecutable? = nil
     ) async throws -> ResultPortal<Output> {
-        let child = try await spawn(name: name, jobs: [job.name], executable: executable ?? configuration.executable)
+        let child = try await start(name) {
+            try await spawn(name: name, jobs: [job.name], executable: executable ?? configuration.executable)
+        }
         let portal = Portal(connection: child.connection, child: child)
         let supervisor = self.supervisor
         let task = Task<Output, any Error> {
+            defer { supervisor.runnerFinished(for: child) }
             do {
                 let output = try await portal.run(job, input)
                 Task { await child.tearDown() }
                 return output
             } catch {
-                supervisor.jobFailed(error)
+                supervisor.failed(child.id, error)
                 throw error
             }
         }
@@ -131,6 +141,16 @@ public final class ActorNursery: Sendable {
 
     /// The actors alive now.
     public var actors: [ActorID] { supervisor.living.filter { $0.process.status == nil }.map(\.id) }
+
+    /// Starts actor `name` with `spawn`; a start that the nursery's cancellation stopped throws `.cancelled`.
+    private func start(_ name: String, _ spawn: () async throws -> ChildActor) async throws -> ChildActor {
+        let cancellations = supervisor.cancellations
+        do {
+            return try await spawn()
+        } catch {
+            throw supervisor.startFailure(error, of: name, cancellationsBefore: cancellations)
+        }
+    }
 
     private func spawn(
         name: String,

@@ -21,13 +21,29 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
 
     private(set) var phase = Phase.open
     private var living: [String: Child] = [:]
+    /// The `runInActor` jobs whose task has not finished, by actor: the scope waits for each before it reads the
+    /// errors, since a job records its failure when its task resumes, which may be after its actor was reaped.
     private var runners: [String: Runner] = [:]
+    /// Jobs whose task finished before it was added (see ``addRunner(_:_:)``).
+    private var finishedRunners: Set<String> = []
     /// Actors whose process exists but whose handshake has not completed; cancelling one kills its process.
     private var starting: [String: Runner] = [:]
-    /// The errors recorded, in the order they happened.
-    private(set) var errors: [any Error] = []
+    /// The failures recorded, one per actor, in the order they happened.
+    private var failures: [(actor: String, error: any Error)] = []
+    /// How many times ``cancelAll(failing:)`` ran: a start that fails across a change was stopped by it.
+    private(set) var cancellations = 0
     private var failureWaiter: Waiter?
     private var emptyWaiters: [Waiter] = []
+    /// This process's actor: a ``ContextCancelled`` naming it as the canceller echoes this nursery's cancellation.
+    private let local: ActorID?
+
+    /// A machine for a nursery of the actor `local` (`nil`: unknown, in tests).
+    init(local: ActorID? = nil) {
+        self.local = local
+    }
+
+    /// The errors recorded, one per failed actor, in the order they happened.
+    var errors: [any Error] { failures.map(\.error) }
 
     /// The actors alive now.
     var children: [Child] { Array(living.values) }
@@ -66,19 +82,67 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
 
     /// A `runInActor` job started; returns it if it must be cancelled at once (the nursery is cancelling).
     mutating func addRunner(_ id: String, _ runner: Runner) -> Runner? {
-        runners[id] = runner
+        if finishedRunners.remove(id) == nil { runners[id] = runner }
         return phase == .cancelling ? runner : nil
     }
 
-    /// A job or an actor failed. Returns whether this is the first failure, which must cancel everything.
+    /// A `runInActor` job's task finished (its failure, if any, is recorded).
+    mutating func runnerFinished(_ id: String) {
+        if runners.removeValue(forKey: id) == nil { finishedRunners.insert(id) }
+    }
+
+    /// The actor `actor` failed with `error`. Returns whether this is the nursery's first failure, which must cancel
+    /// everything.
     ///
-    /// Errors that only echo a cancellation already under way (`CancellationError`, `TractorError.cancelled`) are
-    /// not failures.
-    mutating func failed(_ error: any Error) -> Bool {
-        if error is CancellationError { return false }
-        if let error = error as? TractorError, error.code == .cancelled { return false }
-        errors.append(error)
-        return errors.count == 1
+    /// One actor is one failure: whatever calls, streams and contexts it had open, only its first error is recorded
+    /// (a death reported by the exit and again by each call it failed is one death). Errors that only echo a
+    /// cancellation already under way (see ``isCancellationEcho(_:)``) are not failures.
+    mutating func failed(_ error: any Error, actor: String) -> Bool {
+        if isCancellationEcho(error) { return false }
+        guard !failures.contains(where: { $0.actor == actor }) else { return false }
+        failures.append((actor, error))
+        return failures.count == 1
+    }
+
+    /// Whether `error` only says that something was cancelled: `CancellationError`, `TractorError.cancelled`, or a
+    /// ``ContextCancelled`` this process asked for.
+    func isCancellationEcho(_ error: any Error) -> Bool {
+        switch error {
+        case is CancellationError:
+            return true
+        case let error as TractorError:
+            return error.code == .cancelled
+        case let error as ContextCancelled:
+            return local != nil && error.canceller == local
+        default:
+            return false
+        }
+    }
+
+    /// Whether the scope's body failing with `error` adds nothing to the failures recorded: the body rethrew one of
+    /// them, or it failed only because the first failure cancelled it (a cancellation, or a refusal to start an actor
+    /// in the cancelled nursery). With no failure recorded, the body's error always counts.
+    func bodyErrorEchoesFailures(_ error: any Error) -> Bool {
+        guard !failures.isEmpty else { return false }
+        if isCancellationEcho(error) { return true }
+        if let error = error as? TractorError, error.code == .scopeClosed { return true }
+        return failures.contains { Self.isSameFailure($0.error, error) }
+    }
+
+    /// Whether two errors are copies of one failure: the same ``TractorError`` (code, message and where it was
+    /// raised), the same ``RemoteActorError``, or the same ``ContextCancelled``.
+    static func isSameFailure(_ first: any Error, _ second: any Error) -> Bool {
+        switch (first, second) {
+        case let (first as TractorError, second as TractorError):
+            return first.code == second.code && first.message == second.message && first.file == second.file
+                && first.line == second.line
+        case let (first as RemoteActorError, second as RemoteActorError):
+            return first.info == second.info
+        case let (first as ContextCancelled, second as ContextCancelled):
+            return first.canceller == second.canceller && first.job == second.job
+        default:
+            return false
+        }
     }
 
     /// What cancelling everything involves.
@@ -91,6 +155,7 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
 
     /// Cancels everything; a failure also stops the nursery from accepting actors and wakes the scope.
     mutating func cancelAll(failing: Bool) -> Cancellation {
+        cancellations += 1
         var waiter: Waiter?
         if failing {
             phase = .cancelling
@@ -120,7 +185,6 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
     /// An actor exited and was reaped; returns the waiters to wake if it was the last one.
     mutating func exited(_ id: String) -> [Waiter] {
         living.removeValue(forKey: id)
-        runners.removeValue(forKey: id)
         return takeEmptyWaitersIfEmpty()
     }
 
@@ -135,6 +199,9 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
         if phase == .open { phase = .closing }
         return Array(runners.values)
     }
+
+    /// The `runInActor` jobs whose task has not finished yet.
+    var unfinishedRunners: [Runner] { Array(runners.values) }
 
     /// Waits until no actor lives or is starting; returns `waiter` back if none does now.
     mutating func waitUntilEmpty(_ waiter: Waiter) -> Waiter? {

@@ -15,18 +15,45 @@ final class NurserySupervisor: Sendable {
 
     private typealias Machine = NurseryStateMachine<ChildActor, Runner, CheckedContinuation<Void, Never>>
 
-    private let machine = Mutex(Machine())
+    private let machine: Mutex<Machine>
     private let unexpectedExitHandler: (@Sendable (ActorID, TerminationStatus) -> Void)?
 
-    init(unexpectedExitHandler: (@Sendable (ActorID, TerminationStatus) -> Void)? = nil) {
+    /// - Parameter local: This process's actor, the parent of the nursery's actors.
+    init(local: ActorID, unexpectedExitHandler: (@Sendable (ActorID, TerminationStatus) -> Void)? = nil) {
+        self.machine = Mutex(Machine(local: local))
         self.unexpectedExitHandler = unexpectedExitHandler
     }
 
     /// The actors alive now.
     var living: [ChildActor] { machine.withLock { $0.children } }
 
-    /// The errors recorded so far, in the order they happened.
+    /// The errors recorded so far, one per failed actor, in the order they happened.
     var errors: [any Error] { machine.withLock { $0.errors } }
+
+    /// The errors the scope throws when its body ended with `outcome`: the body's own error first, unless it only
+    /// echoes the failures recorded (see ``NurseryStateMachine/bodyErrorEchoesFailures(_:)``), then every failure.
+    func scopeErrors<Result>(after outcome: Swift.Result<Result, any Error>) -> [any Error] {
+        machine.withLock { machine in
+            var errors = machine.errors
+            if case .failure(let error) = outcome, !machine.bodyErrorEchoesFailures(error) {
+                errors.insert(error, at: 0)
+            }
+            return errors
+        }
+    }
+
+    /// How many times the nursery was cancelled so far; see ``startFailure(_:of:cancellationsBefore:)``.
+    var cancellations: Int { machine.withLock { $0.cancellations } }
+
+    /// The error to throw for an actor `name` that failed to start, having begun when ``cancellations`` was
+    /// `cancellationsBefore`: a start that the nursery's cancellation stopped (it kills a starting process) is a
+    /// cancellation, not a spawn failure.
+    func startFailure(_ error: any Error, of name: String, cancellationsBefore: Int) -> any Error {
+        guard cancellations != cancellationsBefore, !(error is CancellationError) else { return error }
+        if let error = error as? TractorError, error.code == .cancelled { return error }
+        return TractorError(.cancelled, "actor '\(name)' was stopped while starting: its nursery was cancelled",
+                            cause: error)
+    }
 
     func checkOpen() throws(TractorError) {
         if let refusal = machine.withLock({ $0.refusal }) { throw refusal }
@@ -54,11 +81,31 @@ final class NurserySupervisor: Sendable {
         machine.withLock { $0.addRunner(child.id.uid, runner) }?.cancel()
     }
 
-    /// A job or an actor failed: record the error, and cancel everything if it is the nursery's first.
-    func jobFailed(_ error: any Error) {
-        if machine.withLock({ $0.failed(error) }) {
-            Task { await cancelAll(failing: true) }
-        }
+    /// The task of `child`'s `runInActor` job finished, after recording its failure if it had one.
+    func runnerFinished(for child: ChildActor) {
+        machine.withLock { $0.runnerFinished(child.id.uid) }
+    }
+
+    /// The actor `actor` failed: record the error unless the actor already failed, and cancel everything if it is the
+    /// nursery's first failure.
+    func failed(_ actor: ActorID, _ error: any Error) {
+        if record(actor, error) { cancelAllFailing() }
+    }
+
+    /// Records the failure; returns whether it is the nursery's first (see ``cancelAllFailing()``).
+    private func record(_ actor: ActorID, _ error: any Error) -> Bool {
+        machine.withLock { $0.failed(error, actor: actor.uid) }
+    }
+
+    /// Cancels everything after the nursery's first failure, from a task of its own.
+    private func cancelAllFailing() {
+        Task { await cancelAll(failing: true) }
+    }
+
+    /// An error an actor of this nursery sent: recorded as the failure of the child it came from (its source, or the
+    /// last actor that relayed it here).
+    func jobFailed(_ error: RemoteActorError) {
+        failed(error.relayPath.last ?? error.source, error)
     }
 
     /// An actor's process exited (and was reaped).
@@ -70,14 +117,16 @@ final class NurserySupervisor: Sendable {
             let running = jobs.isEmpty ? "unexpectedly" : "while running job " + jobs.map { "'\($0)'" }.joined(separator: ", ")
             let error = TractorError(.actorCrashed, "actor \(child.id) \(status) \(running)")
             // The owner hears of the death before the calls fail, so that whoever awaited them can already tell
-            // why they failed.
+            // why they failed; each call fails with this same error, which the nursery counts once. The calls fail
+            // before the nursery's cancellation starts, so that they fail with the death, not with the cancellation.
+            var first = false
             if let unexpectedExitHandler {
                 unexpectedExitHandler(child.id, status)
-                child.connection.failCalls(with: error)
             } else {
-                child.connection.failCalls(with: error)
-                jobFailed(error)
+                first = record(child.id, error)
             }
+            child.connection.failCalls(with: error)
+            if first { cancelAllFailing() }
         }
         child.connection.channel.close()
         for waiter in machine.withLock({ $0.exited(child.id.uid) }) { waiter.resume() }
@@ -112,13 +161,16 @@ final class NurserySupervisor: Sendable {
     }
 
     /// The body is done: wait for every `runInActor` job (unless `cancelling`), cancel what is left, and wait until
-    /// every actor is reaped.
+    /// every actor is reaped and every job has recorded how it ended, so that the errors are complete.
     func close(cancelling: Bool) async {
         let runners = machine.withLock { $0.beginClosing() }
         if !cancelling {
             for runner in runners { await runner.wait() }
         }
         await cancelAll(failing: false)
+        // Cancelled or not, each job ends once its actor is gone; one whose answer arrived just before may not have
+        // recorded its failure yet.
+        for runner in machine.withLock({ $0.unfinishedRunners }) { await runner.wait() }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             machine.withLock { $0.waitUntilEmpty(continuation) }?.resume()
         }

@@ -12,8 +12,9 @@
 /// One cancels all: when a `runInActor` job throws or an actor dies unasked, the other actors are cancelled at once
 /// (not when the body ends), the body is cancelled, and the scope throws — the error itself when there is one
 /// (a ``RemoteActorError`` for a job's error, a ``TractorError`` `.actorCrashed` for a death), or an
-/// ``ActorNurseryError`` listing them all when several actors failed. Cancelling the task running the scope cancels
-/// every actor the same way.
+/// ``ActorNurseryError`` listing them all when several actors failed. Each failed actor is one error, whatever it had
+/// open and however often the body rethrows it; the cancellation the first failure causes adds none. Cancelling the
+/// task running the scope cancels every actor the same way.
 ///
 /// ```swift
 /// try await withActorNursery { nursery in
@@ -71,11 +72,9 @@ public func withActorNursery<Result: Sendable>(
     if case .failure = outcome { cancelling = true }
     await supervisor.close(cancelling: cancelling)
 
-    var errors = supervisor.errors
-    if case .failure(let error) = outcome, !(error is CancellationError && !errors.isEmpty) {
-        // The body's own error comes first; a cancellation the failure itself caused is not one.
-        errors.insert(error, at: 0)
-    }
+    // One error per failed actor; the body's own error comes first, unless it only rethrows one of them or echoes
+    // the cancellation the first failure caused.
+    let errors = supervisor.scopeErrors(after: outcome)
     switch errors.count {
     case 0:
         if Task.isCancelled, case .success = outcome {
@@ -116,7 +115,8 @@ private func runBody<Result: Sendable>(
     }
 }
 
-/// Several actors of one nursery failed; all their errors, in the order they happened.
+/// Several actors of one nursery failed; their errors, one per actor (and the body's own, first, if it failed for
+/// another reason), in the order they happened.
 ///
 /// ```swift
 /// do { try await withActorNursery { ... } }

@@ -50,6 +50,8 @@ package final class PeerConnection: Sendable {
         var streams: [UInt64: StreamEndpoint] = [:]
         /// Every served job was cancelled (the actor is stopping); jobs whose task is made later start cancelled.
         var servedCancelled = false
+        /// This side asked the peer to cancel everything (`cancel(nil)`): a cancellation it reports was asked here.
+        var peerCancelRequested = false
         var failure: (any Error & Sendable)?
     }
 
@@ -212,9 +214,15 @@ package final class PeerConnection: Sendable {
             waiter?.continuation.resume(returning: payload)
         case .error(let cid?, let info):
             let (waiter, stream) = takeCall(cid)
-            let error: any Error = info.typeName == "Swift.CancellationError"
-                ? ContextCancelled(canceller: info.source, job: info.job)
-                : RemoteActorError(info)
+            let error: any Error
+            if info.typeName == "Swift.CancellationError" {
+                // Whoever asked for the cancellation is the canceller: this side when it cancelled the call or the
+                // whole actor, the peer when the job was cancelled there.
+                let askedHere = waiter?.cancelRequested == true || state.withLock { $0.peerCancelRequested }
+                error = ContextCancelled(canceller: askedHere ? local : info.source, job: info.job)
+            } else {
+                error = RemoteActorError(info)
+            }
             stream?.fail(error)
             waiter?.continuation.resume(throwing: error)
         case .cancelAck(let cid?):
@@ -298,7 +306,12 @@ package final class PeerConnection: Sendable {
                     try await job.invoke(start.payload, endpoint)
                 }
                 endpoint?.finish()
-                reply = .return(cid: cid, payload: output)
+                if let misuse = endpoint?.misuse {
+                    // The job misused its context and went on (it ignored the error): the caller hears of it anyway.
+                    reply = .error(cid: cid, .describing(misuse, in: actor, job: job.name))
+                } else {
+                    reply = .return(cid: cid, payload: output)
+                }
             } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
                 reply = .cancelAck(cid: cid)
             } catch {
@@ -342,6 +355,7 @@ package final class PeerConnection: Sendable {
 
     /// Sends an actor-level message (`cancel(nil)`, `cancelAck(nil)`, `error(nil, …)`).
     package func sendActorMessage(_ message: Message) throws(TractorError) {
+        if case .cancel(nil) = message { state.withLock { $0.peerCancelRequested = true } }
         try channel.send(message)
     }
 }

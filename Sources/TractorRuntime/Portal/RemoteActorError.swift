@@ -69,14 +69,12 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
 extension RemoteErrorInfo {
     /// Describes `error`, raised in the actor `actor` (while running `job`), for sending to another actor.
     ///
-    /// A ``RemoteActorError`` passing through keeps its source and gains `actor` on its relay path; an
-    /// ``ActorNurseryError`` becomes its first error with the others nested.
+    /// A ``RemoteActorError`` passing through keeps its source and gains `actor` on its relay path, and so does every
+    /// error nested in it; an ``ActorNurseryError`` becomes its first error with the others nested.
     static func describing(_ error: any Error, in actor: ActorID, job: String?) -> RemoteErrorInfo {
         switch error {
         case let remote as RemoteActorError:
-            var info = remote.info
-            info.relayPath.append(actor)
-            return info
+            return remote.info.relayed(through: actor)
         case let group as ActorNurseryError:
             var infos = group.errors.map { describing($0, in: actor, job: job) }
             var first = infos.removeFirst()
@@ -100,5 +98,13 @@ extension RemoteErrorInfo {
                 job: job
             )
         }
+    }
+
+    /// This error, and every error nested in it, as it leaves `actor` for the next hop.
+    func relayed(through actor: ActorID) -> RemoteErrorInfo {
+        var info = self
+        info.relayPath.append(actor)
+        info.nested = nested.map { $0.relayed(through: actor) }
+        return info
     }
 }

@@ -22,26 +22,87 @@ import Testing
         #expect(r3 == nil)
         let r4 = machine.waitForFailure(99)
         #expect(r4 == nil)
-        let r5 = machine.failed(Boom())
+        let r5 = machine.failed(Boom(), actor: "a")
         #expect(r5)
-        let r6 = machine.failed(Boom())
+        // A second failure of the same actor (a call it failed, after its death): still one failure.
+        let r6 = machine.failed(Boom(), actor: "a")
         #expect(!r6)
         let cancellation = machine.cancelAll(failing: true)
         #expect(Set(cancellation.children) == ["actor a", "actor b"])
         #expect(cancellation.runners == [1])
         #expect(cancellation.failureWaiter == 99)
+        #expect(machine.errors.count == 1)
+        let r6b = machine.failed(Boom(), actor: "b")
+        #expect(!r6b)
         #expect(machine.errors.count == 2)
         #expect(machine.phase == .cancelling)
     }
 
+    @Test func oneActorIsOneFailureHoweverManyCallsItFailed() {
+        var machine = Machine()
+        let first = machine.failed(TractorError(.actorCrashed, "actor a was killed by SIGKILL"), actor: "a")
+        #expect(first)
+        // The same death, reported again by each call it failed, and a later error of the same actor.
+        let again = machine.failed(TractorError(.actorCrashed, "actor a was killed by SIGKILL"), actor: "a")
+        #expect(!again)
+        let later = machine.failed(Boom(), actor: "a")
+        #expect(!later)
+        #expect(machine.errors.count == 1)
+        #expect((machine.errors.first as? TractorError)?.code == .actorCrashed)
+    }
+
+    @Test func theBodyRethrowingAFailureOrEchoingTheCancellationAddsNothing() {
+        let local = ActorID(name: "root", uid: "r00t", pid: 1)
+        var machine = Machine(local: local)
+        let crash = TractorError(.actorCrashed, "actor a was killed by SIGKILL")
+        // Before any failure, the body's error always counts.
+        let echo1 = machine.bodyErrorEchoesFailures(CancellationError())
+        #expect(!echo1)
+        _ = machine.failed(crash, actor: "a")
+        let echo2 = machine.bodyErrorEchoesFailures(crash)
+        #expect(echo2)
+        let echo3 = machine.bodyErrorEchoesFailures(CancellationError())
+        #expect(echo3)
+        let echo4 = machine.bodyErrorEchoesFailures(TractorError(.cancelled, "actor b was stopped while starting"))
+        #expect(echo4)
+        let echo5 = machine.bodyErrorEchoesFailures(TractorError(.scopeClosed, "the actor nursery is cancelled"))
+        #expect(echo5)
+        let echo6 = machine.bodyErrorEchoesFailures(ContextCancelled(canceller: local, job: "j"))
+        #expect(echo6)
+        let elsewhere = ActorID(name: "b", uid: "b0", pid: 2)
+        let echo7 = machine.bodyErrorEchoesFailures(ContextCancelled(canceller: elsewhere, job: "j"))
+        #expect(!echo7)
+        let echo8 = machine.bodyErrorEchoesFailures(TractorError(.actorCrashed, "actor b was killed by SIGKILL"))
+        #expect(!echo8)
+        let echo9 = machine.bodyErrorEchoesFailures(Boom())
+        #expect(!echo9)
+    }
+
+    @Test func aRunnerIsAwaitedUntilItsTaskFinishesEvenAfterItsActorExited() {
+        var machine = Machine()
+        _ = machine.admit("a", "actor a")
+        _ = machine.addRunner("a", 1)
+        _ = machine.exited("a")
+        let runners10 = machine.unfinishedRunners
+        #expect(runners10 == [1])
+        machine.runnerFinished("a")
+        let runners11 = machine.unfinishedRunners
+        #expect(runners11.isEmpty)
+        // A task that finished before it was added is not awaited.
+        machine.runnerFinished("b")
+        _ = machine.addRunner("b", 2)
+        let runners12 = machine.unfinishedRunners
+        #expect(runners12.isEmpty)
+    }
+
     @Test func cancellationEchoesAreNotFailures() {
         var machine = Machine()
-        let r7 = machine.failed(CancellationError())
+        let r7 = machine.failed(CancellationError(), actor: "x")
         #expect(!r7)
-        let r8 = machine.failed(TractorError(.cancelled, "actor x was cancelled"))
+        let r8 = machine.failed(TractorError(.cancelled, "actor x was cancelled"), actor: "x")
         #expect(!r8)
         #expect(machine.errors.isEmpty)
-        let r9 = machine.failed(TractorError(.actorCrashed, "actor x was killed"))
+        let r9 = machine.failed(TractorError(.actorCrashed, "actor x was killed"), actor: "x")
         #expect(r9)
     }
 

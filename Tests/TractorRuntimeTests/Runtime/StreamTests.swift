@@ -214,27 +214,82 @@ extension SpawningTests {
                     try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
                         let victim = try await nursery.startActor("victim")
                         var received = 0
-                        var streamError: (any Error)?
+                        var errors: [String] = []
                         let clock = ContinuousClock()
                         var lastElement = clock.now
                         do {
-                            try await victim.openStream(StreamTestJobs.tickThenCrash, NoInput()) { stream in
-                                for try await _ in stream {
-                                    received += 1
-                                    lastElement = clock.now
+                            try await victim.openStream(StreamTestJobs.tickThenWait, 10) { stream in
+                            var iterator = stream.makeAsyncIterator()
+                            // Every element sent before the death arrives; then the failure, again at each call.
+                            for _ in 0..<3 {
+                                do {
+                                    while try await iterator.next() != nil {
+                                        received += 1
+                                        lastElement = clock.now
+                                        if received == 10 { kill(victim.actor.pid, SIGKILL) }
+                                    }
+                                    Issue.record("the stream of a killed actor ended without an error")
+                                } catch {
+                                    errors.append(String(describing: error))
+                                    let crash = try #require(error as? TractorError)
+                                    #expect(crash.code == .actorCrashed)
+                                    #expect(crash.message.contains("SIGKILL"))
+                                    #expect(crash.message.contains(victim.actor.description))
                                 }
                             }
+                            }
+                            Issue.record("the stream of a killed actor ended without an error")
                         } catch {
-                            streamError = error
+                            // The scope ends with the same error: the job did not return.
+                            errors.append(String(describing: error))
                         }
                         #expect(clock.now - lastElement < .seconds(5))
-                        // What the child had queued but not yet written when it died is lost with it.
-                        #expect(received <= 10)
-                        let crash = try #require(streamError as? TractorError)
-                        #expect(crash.code == .actorCrashed)
-                        #expect(crash.message.contains("SIGKILL"))
+                        #expect(received == 10)
+                        #expect(errors.count == 4)
+                        #expect(Set(errors).count == 1)
                         try await Task.sleep(for: .seconds(3600))
                     }
+                }
+            }
+        }
+
+        @Test func nextAfterTheEndOfAStreamKeepsReturningNil() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let streamer = try await nursery.startActor("streamer")
+                    let (values, afterTheEnd) = try await streamer.openStream(StreamTestJobs.ticker, 10) { stream in
+                        var iterator = stream.makeAsyncIterator()
+                        var values: [Int] = []
+                        while let value = try await iterator.next() { values.append(value) }
+                        var afterTheEnd: [Int?] = []
+                        for _ in 0..<3 { afterTheEnd.append(try await iterator.next()) }
+                        return (values, afterTheEnd)
+                    }
+                    #expect(values == Array(0..<10))
+                    #expect(afterTheEnd == [nil, nil, nil])
+                }
+            }
+        }
+
+        @Test func nextAfterTheEndOfAContextKeepsReturningNilInBothDirections() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let partner = try await nursery.startActor("partner")
+                    let (echoed, afterTheEnd, jobNils) = try await partner.openContext(StreamTestJobs.echoUntilEnd, 0) {
+                        context, _ in
+                        for value in 0..<10 { try await context.stream.send(value) }
+                        context.stream.finish()
+                        var iterator = context.stream.makeAsyncIterator()
+                        var echoed: [Int] = []
+                        while let value = try await iterator.next() { echoed.append(value) }
+                        var afterTheEnd: [Int?] = []
+                        for _ in 0..<3 { afterTheEnd.append(try await iterator.next()) }
+                        return (echoed, afterTheEnd, try await context.result())
+                    }
+                    #expect(echoed == Array(0..<10))
+                    #expect(afterTheEnd == [nil, nil, nil])
+                    // The job asked its own iterator three more times after the caller finished: nil each time.
+                    #expect(jobNils == 3)
                 }
             }
         }

@@ -139,6 +139,7 @@ public final class ActorNursery: Sendable {
         binding: BindingSpec? = nil
     ) async throws -> ChildActor {
         try supervisor.checkOpen()
+        try runtime.requireBootstrap()
         let uid = Hex.encode(sys_random_bytes(8))
         let cookie = sys_random_bytes(16)
         let pending = runtime.expectChild(cookie: cookie)
@@ -161,18 +162,23 @@ public final class ActorNursery: Sendable {
                 SpawnCommand(executable: executable.path, arguments: executable.arguments, environment: environment)
             )
         } catch {
-            pending.abandon(error)
+            pending.forget(TractorError(.spawnFailed, "actor '\(name)' could not be started"))
             throw error
         }
         // Until it joins (or is reaped), the nursery cannot end; a cancelled nursery kills it.
         supervisor.startedProcess(uid) { process.signal(SIGKILL) }
         defer { supervisor.finishedStarting(uid) }
+        let child = "actor '\(name)' (\(executable.path))"
         process.onExit { status in
-            pending.abandon(TractorError(.spawnFailed, "actor '\(name)' (\(executable.path)) \(status) before it connected back"))
+            pending.abandon(TractorError(
+                .spawnFailed,
+                "\(child) \(status) before it connected back; a program whose actors are copies of itself must call "
+                    + "Tractor.bootstrap(jobs:) as the first statement of main (see the actor's standard error)"
+            ))
         }
         let (channel, hello): (Channel, Hello)
         do {
-            (channel, hello) = try await pending.wait(timeout: configuration.spawnTimeout)
+            (channel, hello) = try await pending.wait(timeout: configuration.spawnTimeout, child: child)
         } catch {
             process.signal(SIGKILL)
             // Reaped before this returns, even when the calling task is cancelled (which ended the wait above).
@@ -214,20 +220,20 @@ public final class ActorNursery: Sendable {
             channel: channel, local: runtime.identity, remote: hello.actor, initiator: false,
             server: runtime.jobTable, events: events
         )
-        let child = ChildActor(id: id, process: process, connection: connection, policy: configuration.teardown)
+        let actor = ChildActor(id: id, process: process, connection: connection, policy: configuration.teardown)
         do {
-            try supervisor.add(child)
+            try supervisor.add(actor)
         } catch {
-            await child.tearDown()
+            await actor.tearDown()
             throw error
         }
         process.onExit { status in
             // On the loop thread: read what the child said before it died, then act on its death.
             IOLoop.shared.execute {
-                child.connection.channel.drainOnLoop()
-                supervisor.childExited(child, status: status)
+                actor.connection.channel.drainOnLoop()
+                supervisor.childExited(actor, status: status)
             }
         }
-        return child
+        return actor
     }
 }

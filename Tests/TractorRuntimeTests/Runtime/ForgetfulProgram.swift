@@ -25,12 +25,18 @@ enum ForgetfulProgram {
     }
 
     /// Starts the program with `posix_spawn`, inheriting every descriptor this process holds without close-on-exec,
-    /// with standard output on `stdout` and the given environment (plus `PATH`).
-    static func spawnDirectly(arguments: [String], environment: [String], stdout: CInt) throws -> pid_t {
+    /// with standard output on `stdout` (and standard error on `stderr`, if given) and the given environment (plus `PATH`).
+    static func spawnDirectly(
+        arguments: [String],
+        environment: [String],
+        stdout: CInt,
+        stderr: CInt? = nil
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        if let stderr { posix_spawn_file_actions_adddup2(&actions, stderr, 2) }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = (environment + ["PATH=/usr/bin:/bin"]).map { strdup($0) } + [nil]
         defer {

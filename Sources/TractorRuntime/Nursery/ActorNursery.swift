@@ -140,6 +140,12 @@ public final class ActorNursery: Sendable {
     ) async throws -> ChildActor {
         try supervisor.checkOpen()
         try runtime.requireBootstrap()
+        // Wait for a slot among the children this process starts at once; the spawn timeout starts after.
+        let limit = runtime.configuration.maximumConcurrentSpawns
+        try await runtime.spawnLimiter.acquire(limit: limit)
+        var joined = false
+        defer { runtime.spawnLimiter.release(succeeded: joined, limit: limit) }
+        try supervisor.checkOpen()
         let uid = Hex.encode(sys_random_bytes(8))
         let cookie = sys_random_bytes(16)
         let pending = runtime.expectChild(cookie: cookie)
@@ -221,6 +227,7 @@ public final class ActorNursery: Sendable {
             server: runtime.jobTable, events: events
         )
         let actor = ChildActor(id: id, process: process, connection: connection, policy: configuration.teardown)
+        joined = true
         do {
             try supervisor.add(actor)
         } catch {

@@ -137,7 +137,9 @@ extension ActorRuntime {
     private func register() async {
         guard let address = registryAddress else { return }
         do {
-            let registry = try await connect(to: address)
+            // Registration is part of starting, so it has as long as the spawn has: a registry busy with a crowd of
+            // starting actors answers late, not never.
+            let registry = try await connect(to: address, handshakeTimeout: configuration.spawnTimeout)
             setRegistryConnection(registry)
             _ = try await registry.call(
                 job: "tractor.registry.register",

@@ -21,6 +21,8 @@ package final class ActorRuntime: Sendable {
     package let treeSecret: [UInt8]
     package let listenerPath: String
     package let registry: RegistryStore
+    /// Bounds how many children this process starts at once (``TractorConfiguration/maximumConcurrentSpawns``).
+    package let spawnLimiter: SpawnLimiter
     private let state: Mutex<State>
 
     private struct State: ~Copyable {
@@ -64,6 +66,7 @@ package final class ActorRuntime: Sendable {
         }
         listenerPath = socketDirectory + "/" + identity.uid + ".sock"
         registry = RegistryStore()
+        spawnLimiter = SpawnLimiter(logger: { ActorRuntime.shared.logger })
         var logger = Logger(label: "tractor")
         logger[metadataKey: "actor"] = "\(identity.name)[\(pid)]"
         let registryAddress = marker.map { $0.registryAddress.isEmpty ? nil : $0.registryAddress } ?? listenerPath

@@ -137,9 +137,8 @@ extension ActorRuntime {
     private func register() async {
         guard let address = registryAddress else { return }
         do {
-            // Registration is part of starting, so it has as long as the spawn has: a registry busy with a crowd of
-            // starting actors answers late, not never.
-            let registry = try await connect(to: address, handshakeTimeout: configuration.spawnTimeout)
+            // The registry answers at once when the parent starts its children a few at a time (SpawnLimiter).
+            let registry = try await connect(to: address)
             setRegistryConnection(registry)
             _ = try await registry.call(
                 job: "tractor.registry.register",

@@ -102,6 +102,13 @@ let package = Package(
             path: "Tests/tractor-test-worker"
         ),
 
+        // A program that forgets `Tractor.bootstrap`, spawned as an actor by the tests of what the runtime does then.
+        .executableTarget(
+            name: "tractor-forgetful",
+            dependencies: ["TractorRuntime"],
+            path: "Tests/tractor-forgetful"
+        ),
+
         // The fuzz target of the wire decoders: a libFuzzer entry point when built for `make fuzz`, a program
         // that replays saved inputs otherwise.
         .executableTarget(
@@ -113,7 +120,9 @@ let package = Package(
         .target(name: "TractorTestSupport", path: "Tests/TractorTestSupport"),
         .testTarget(
             name: "TractorRuntimeTests",
-            dependencies: ["TractorRuntime", "TractorTestJobs", "TractorTestSupport", "tractor-test-worker"],
+            dependencies: [
+                "TractorRuntime", "TractorTestJobs", "TractorTestSupport", "tractor-test-worker", "tractor-forgetful",
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -33,9 +33,102 @@ int ctractor_reset_signal_handler(int signal) {
     return sigaction(signal, &action, NULL);
 }
 
+int ctractor_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+#else
+    (void)actions; (void)lowest;
+    return ENOSYS;
+#endif
+}
+
+const char *const ctractor_spawn_marker_variable = "TRACTOR_SPAWN";
+
 #ifdef __linux__
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+
+static int inherited_descriptors_closed = 0;
+
+int ctractor_inherited_descriptors_closed(void) { return inherited_descriptors_closed; }
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The parent's pid from the marker (SpawnMarker.encoded: hex fields joined by ':', the version "1" first and the
+   parent's pid, as decimal text, third), or 0 when the marker is not of that version. */
+static pid_t marker_parent_pid(const char *marker) {
+    const char *field = marker;
+    for (int index = 0; index < 2; index++) {
+        if (index == 0 && strncmp(field, "31:", 3) != 0) return 0;
+        field = strchr(field, ':');
+        if (field == NULL) return 0;
+        field++;
+    }
+    long pid = 0;
+    int digits = 0;
+    while (field[0] != '\0' && field[0] != ':') {
+        int high = hex_digit(field[0]);
+        int low = field[1] == '\0' ? -1 : hex_digit(field[1]);
+        if (high < 0 || low < 0) return 0;
+        int character = high * 16 + low;
+        if (character < '0' || character > '9' || ++digits > 10) return 0;
+        pid = pid * 10 + (character - '0');
+        field += 2;
+    }
+    return pid > 0 && pid <= 0x7fffffff ? (pid_t)pid : 0;
+}
+
+/* Closes every descriptor above 2 without close-on-exec: what survived the exec, since the libraries loaded before
+   this constructor open theirs with O_CLOEXEC. */
+static void close_inherited_descriptors(void) {
+    int closed;
+    do {
+        int found[256];
+        int count = 0;
+        closed = 0;
+        DIR *directory = opendir("/proc/self/fd");
+        if (directory == NULL) {
+            for (int fd = 3; fd < 1024; fd++) {
+                int flags = fcntl(fd, F_GETFD);
+                if (flags >= 0 && (flags & FD_CLOEXEC) == 0 && close(fd) == 0) inherited_descriptors_closed++;
+            }
+            return;
+        }
+        int own = dirfd(directory);
+        struct dirent *entry;
+        while ((entry = readdir(directory)) != NULL && count < 256) {
+            char *end = NULL;
+            long fd = strtol(entry->d_name, &end, 10);
+            if (end == entry->d_name || *end != '\0' || fd < 3 || fd == own) continue;
+            int flags = fcntl((int)fd, F_GETFD);
+            if (flags >= 0 && (flags & FD_CLOEXEC) == 0) found[count++] = (int)fd;
+        }
+        closedir(directory);
+        for (int index = 0; index < count; index++) {
+            if (close(found[index]) == 0) closed++;
+        }
+        inherited_descriptors_closed += closed;
+    } while (closed == 256);
+}
+
+/* Runs before main in every process: in one started as an actor (the marker is set), before any Swift code. */
+__attribute__((constructor)) static void ctractor_spawned_process_init(void) {
+    const char *marker = getenv(ctractor_spawn_marker_variable);
+    if (marker == NULL) return;
+    (void)prctl(PR_SET_PDEATHSIG, (unsigned long)SIGKILL, 0UL, 0UL, 0UL);
+    pid_t parent = marker_parent_pid(marker);
+    /* The parent died before the line above: no signal will come, so go now. */
+    if (parent != 0 && getppid() != parent) _exit(70);
+    close_inherited_descriptors();
+}
 
 int ctractor_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -107,6 +200,7 @@ int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long max
     return (int)syscall(SYS_get_mempolicy, mode, nodemask, maxnode, (void *)0, 0UL);
 }
 #else
+int ctractor_inherited_descriptors_closed(void) { return 0; }
 int ctractor_pidfd_open(pid_t pid) { (void)pid; errno = ENOSYS; return -1; }
 int ctractor_set_parent_death_signal(int signal) { (void)signal; errno = ENOSYS; return -1; }
 int ctractor_set_child_subreaper(int enable) { (void)enable; errno = ENOSYS; return -1; }

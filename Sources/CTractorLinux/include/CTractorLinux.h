@@ -5,6 +5,7 @@
 #ifndef C_TRACTOR_LINUX_H
 #define C_TRACTOR_LINUX_H
 
+#include <spawn.h>
 #include <stddef.h>
 #include <sys/types.h>
 #ifdef __linux__
@@ -15,6 +16,21 @@
 
 /// accept4(2) with SOCK_CLOEXEC | SOCK_NONBLOCK (declared by glibc only under _GNU_SOURCE). Returns the fd or -1.
 int ctractor_accept_nonblocking(int fd);
+
+/// Adds to `actions` the closing of every descriptor from `lowest` up in the child, whatever the parent has open and
+/// whichever of its threads opened it (posix_spawn_file_actions_addclosefrom_np(3), glibc 2.34 and later, declared
+/// only under _GNU_SOURCE). Returns 0 or an errno value, as the posix_spawn_file_actions calls do.
+int ctractor_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
+
+/// The name of the environment variable that marks a process started as an actor (`TRACTOR_SPAWN`). A constructor of
+/// this library runs, before `main`, in every process that carries it: it asks for SIGKILL when the parent dies
+/// (PR_SET_PDEATHSIG), exits at once (status 70) if the parent named by the marker is already gone, and closes every
+/// descriptor above 2 that the process inherited (those open without close-on-exec), so that no user code, bootstrap
+/// or not, runs holding a parent's pipe or file.
+extern const char *const ctractor_spawn_marker_variable;
+
+/// How many inherited descriptors the constructor closed in this process (0 in a process without the marker).
+int ctractor_inherited_descriptors_closed(void);
 
 /// Asks the kernel to deliver `signal` to the calling thread's process when its parent dies.
 /// `prctl` is variadic, so Swift cannot call it directly. Returns 0 or -1 with errno set.

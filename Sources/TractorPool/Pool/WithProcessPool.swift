@@ -33,12 +33,15 @@
 ///   - body: Uses the pool. The handle is invalid once the body returns.
 /// - Returns: The body's result.
 /// - Throws: The body's error; ``TractorError`` `.invalidArgument` when a setting of `configuration` is out of its
-///   range (no worker, a window or a quota below 1, …); `.systemCallFailed` when the machine's topology cannot be read.
+///   range (no worker, a window or a quota below 1, …); `.systemCallFailed` when the machine's topology cannot be read;
+///   `.notBootstrapped` in a process started as an actor that has not called `Tractor.bootstrap(jobs:)`.
 public func withProcessPool<Value: Sendable>(
     configuration: ProcessPoolConfiguration = ProcessPoolConfiguration(),
     isolation: isolated (any Actor)? = #isolation,
     _ body: (ProcessPool) async throws -> Value
 ) async throws -> Value {
+    // A worker that forgot Tractor.bootstrap would run main again and open a pool of its own: refuse at once.
+    try ActorRuntime.shared.requireBootstrap()
     try configuration.validate()
     let topology = try Topology.current()
     let plan = configuration.placement.plan(for: topology)

@@ -25,7 +25,8 @@ package final class Listener: IOHandler {
     ) throws(TractorError) {
         let fd = try sys_socket_unix()
         do {
-            try sys_bind_listen(fd, path: path)
+            // The largest backlog the kernel allows (net.core.somaxconn caps it): children connect back in bursts.
+            try sys_bind_listen(fd, path: path, backlog: CInt(SOMAXCONN))
         } catch {
             sys_close(fd)
             throw error

@@ -159,6 +159,13 @@ public final class ActorNursery: Sendable {
         binding: BindingSpec? = nil
     ) async throws -> ChildActor {
         try supervisor.checkOpen()
+        try runtime.requireBootstrap()
+        // Wait for a slot among the children this process starts at once; the spawn timeout starts after.
+        let limit = runtime.configuration.maximumConcurrentSpawns
+        try await runtime.spawnLimiter.acquire(limit: limit)
+        var joined = false
+        defer { runtime.spawnLimiter.release(succeeded: joined, limit: limit) }
+        try supervisor.checkOpen()
         let uid = Hex.encode(sys_random_bytes(8))
         let cookie = sys_random_bytes(16)
         let pending = runtime.expectChild(cookie: cookie)
@@ -181,18 +188,23 @@ public final class ActorNursery: Sendable {
                 SpawnCommand(executable: executable.path, arguments: executable.arguments, environment: environment)
             )
         } catch {
-            pending.abandon(error)
+            pending.forget(TractorError(.spawnFailed, "actor '\(name)' could not be started"))
             throw error
         }
         // Until it joins (or is reaped), the nursery cannot end; a cancelled nursery kills it.
         supervisor.startedProcess(uid) { process.signal(SIGKILL) }
         defer { supervisor.finishedStarting(uid) }
+        let child = "actor '\(name)' (\(executable.path))"
         process.onExit { status in
-            pending.abandon(TractorError(.spawnFailed, "actor '\(name)' (\(executable.path)) \(status) before it connected back"))
+            pending.abandon(TractorError(
+                .spawnFailed,
+                "\(child) \(status) before it connected back; a program whose actors are copies of itself must call "
+                    + "Tractor.bootstrap(jobs:) as the first statement of main (see the actor's standard error)"
+            ))
         }
         let (channel, hello): (Channel, Hello)
         do {
-            (channel, hello) = try await pending.wait(timeout: configuration.spawnTimeout)
+            (channel, hello) = try await pending.wait(timeout: configuration.spawnTimeout, child: child)
         } catch {
             process.signal(SIGKILL)
             // Reaped before this returns, even when the calling task is cancelled (which ended the wait above).
@@ -234,20 +246,21 @@ public final class ActorNursery: Sendable {
             channel: channel, local: runtime.identity, remote: hello.actor, initiator: false,
             server: runtime.jobTable, events: events
         )
-        let child = ChildActor(id: id, process: process, connection: connection, policy: configuration.teardown)
+        let actor = ChildActor(id: id, process: process, connection: connection, policy: configuration.teardown)
+        joined = true
         do {
-            try supervisor.add(child)
+            try supervisor.add(actor)
         } catch {
-            await child.tearDown()
+            await actor.tearDown()
             throw error
         }
         process.onExit { status in
             // On the loop thread: read what the child said before it died, then act on its death.
             IOLoop.shared.execute {
-                child.connection.channel.drainOnLoop()
-                supervisor.childExited(child, status: status)
+                actor.connection.channel.drainOnLoop()
+                supervisor.childExited(actor, status: status)
             }
         }
-        return child
+        return actor
     }
 }

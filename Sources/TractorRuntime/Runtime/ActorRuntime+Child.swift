@@ -137,6 +137,7 @@ extension ActorRuntime {
     private func register() async {
         guard let address = registryAddress else { return }
         do {
+            // The registry answers at once when the parent starts its children a few at a time (SpawnLimiter).
             let registry = try await connect(to: address)
             setRegistryConnection(registry)
             _ = try await registry.call(

@@ -21,6 +21,8 @@ package final class ActorRuntime: Sendable {
     package let treeSecret: [UInt8]
     package let listenerPath: String
     package let registry: RegistryStore
+    /// Bounds how many children this process starts at once (``TractorConfiguration/maximumConcurrentSpawns``).
+    package let spawnLimiter: SpawnLimiter
     private let state: Mutex<State>
 
     private struct State: ~Copyable {
@@ -28,6 +30,10 @@ package final class ActorRuntime: Sendable {
         var jobs: [String: ErasedJob] = [:]
         var listener: Listener?
         var pendingSpawns: [[UInt8]: SpawnSlot] = [:]
+        /// Cookies of children given up on (timed out, exited, cancelled), newest last, so that one connecting late is
+        /// recognised as such rather than taken for an intruder. Bounded by `abandonedCookieLimit`.
+        var abandonedCookies: [[UInt8]] = []
+        var bootstrapped = false
         var connections: [ObjectIdentifier: PeerConnection] = [:]
         var registryAddress: String?
         var registryConnection: PeerConnection?
@@ -60,6 +66,7 @@ package final class ActorRuntime: Sendable {
         }
         listenerPath = socketDirectory + "/" + identity.uid + ".sock"
         registry = RegistryStore()
+        spawnLimiter = SpawnLimiter(logger: { ActorRuntime.shared.logger })
         var logger = Logger(label: "tractor")
         logger[metadataKey: "actor"] = "\(identity.name)[\(pid)]"
         let registryAddress = marker.map { $0.registryAddress.isEmpty ? nil : $0.registryAddress } ?? listenerPath
@@ -78,6 +85,24 @@ package final class ActorRuntime: Sendable {
     package var logger: Logger { state.withLock { $0.logger } }
 
     package var registryAddress: String? { state.withLock { $0.registryAddress } }
+
+    /// Records that `Tractor.bootstrap` has run in this process.
+    package func markBootstrapped() {
+        state.withLock { $0.bootstrapped = true }
+    }
+
+    /// Throws unless this process may act as a parent: a root always may; a process started as an actor only once
+    /// `Tractor.bootstrap` has run (otherwise it is a program re-executed for an actor that runs its `main` again
+    /// and would spawn copies of itself without end).
+    package func requireBootstrap() throws(TractorError) {
+        guard let marker, !state.withLock({ $0.bootstrapped }) else { return }
+        throw TractorError(
+            .notBootstrapped,
+            "this process was started as actor '\(marker.name)' but has not called Tractor.bootstrap(jobs:); "
+                + "call `try await Tractor.bootstrap(jobs: [...])` as the first statement of main, before any "
+                + "nursery or pool, so that a process started as an actor serves its parent instead of running main"
+        )
+    }
 
     package func configure(_ configuration: TractorConfiguration, jobs: [any JobDefinition]) throws(TractorError) {
         var table: [String: ErasedJob] = [:]
@@ -137,7 +162,11 @@ package final class ActorRuntime: Sendable {
     // MARK: Listening
 
     /// Starts the listener if it is not running yet.
+    ///
+    /// - Throws: ``TractorError`` `.notBootstrapped` in a process started as an actor that has not called
+    ///   `Tractor.bootstrap` (see ``requireBootstrap()``); `.systemCallFailed` if the socket cannot be made.
     package func startListening() throws(TractorError) {
+        try requireBootstrap()
         let needed = state.withLock { $0.listener == nil }
         guard needed else { return }
         let listener = try Listener(path: listenerPath, maximumFrameSize: configuration.maximumFrameSize) {
@@ -175,24 +204,41 @@ package final class ActorRuntime: Sendable {
             ))
             return
         }
-        let expected = state.withLock { state -> (Bool, CheckedContinuation<(Channel, Hello), any Error>?) in
+        let expected = state.withLock { state -> ExpectedChild in
             switch state.pendingSpawns[hello.cookie] {
             case .waiting(let continuation):
                 state.pendingSpawns.removeValue(forKey: hello.cookie)
-                return (true, continuation)
+                return .awaited(continuation)
             case .expected:
                 state.pendingSpawns[hello.cookie] = .arrived(channel, hello)
-                return (true, nil)
-            case .arrived, nil:
-                return (false, nil)
+                return .early
+            case .arrived, .failed:
+                return .abandoned
+            case nil:
+                return state.abandonedCookies.contains(hello.cookie) ? .abandoned : .unknown
             }
         }
-        if expected.0 {
-            expected.1?.resume(returning: (channel, hello))
+        switch expected {
+        case .awaited(let continuation):
+            continuation.resume(returning: (channel, hello))
             return
+        case .early:
+            return
+        case .abandoned:
+            // Not an attack: a child whose spawn was given up on (it timed out, or its nursery was cancelled) got
+            // here after all. Its parent has killed it or is killing it.
+            logger.debug("closed a late connection from \(hello.actor): its spawn had already been given up")
+            channel.close()
+            return
+        case .unknown:
+            break
         }
         guard constantTimeEquals(hello.cookie, treeSecret) else {
-            reject(channel, TractorError(.handshakeFailed, "wrong cookie from \(hello.actor); connection refused"))
+            reject(channel, TractorError(
+                .handshakeFailed,
+                "\(hello.actor) presented a cookie that is neither a child's being spawned here nor this tree's; "
+                    + "connection refused"
+            ))
             return
         }
         do {
@@ -240,6 +286,9 @@ package final class ActorRuntime: Sendable {
             case .arrived(let channel, let hello):
                 state.pendingSpawns.removeValue(forKey: cookie)
                 return .success((channel, hello))
+            case .failed(let error):
+                state.pendingSpawns.removeValue(forKey: cookie)
+                return .failure(error)
             case .waiting, nil:
                 return .failure(TractorError(.spawnFailed, "the child is no longer expected"))
             }
@@ -247,23 +296,35 @@ package final class ActorRuntime: Sendable {
         if let arrived { continuation.resume(with: arrived) }
     }
 
-    fileprivate func cancelPendingSpawn(cookie: [UInt8], with error: any Error) {
-        let slot = state.withLock { $0.pendingSpawns.removeValue(forKey: cookie) }
+    /// Ends the wait for the child holding `cookie` with `error`. A spawn not waiting yet finds the error when it
+    /// starts to wait; with `forget`, nothing is kept for it (the spawn will not wait).
+    fileprivate func cancelPendingSpawn(cookie: [UInt8], with error: TractorError, forget: Bool = false) {
+        let slot = state.withLock { state -> SpawnSlot? in
+            let slot = state.pendingSpawns.removeValue(forKey: cookie)
+            if case .expected? = slot, !forget { state.pendingSpawns[cookie] = .failed(error) }
+            if slot != nil && !state.abandonedCookies.contains(cookie) {
+                state.abandonedCookies.append(cookie)
+                if state.abandonedCookies.count > abandonedCookieLimit { state.abandonedCookies.removeFirst() }
+            }
+            return slot
+        }
         switch slot {
         case .waiting(let continuation): continuation.resume(throwing: error)
         case .arrived(let channel, _): channel.close()
-        case .expected, nil: break
+        case .expected, .failed, nil: break
         }
     }
 
     // MARK: Outgoing connections
 
-    /// Connects to another actor of the tree at `address`.
-    package func connect(to address: String) async throws -> PeerConnection {
+    /// Connects to another actor of the tree at `address`, waiting at most `handshakeTimeout` for its hello.
+    package func connect(to address: String, handshakeTimeout: Duration = .seconds(10)) async throws -> PeerConnection {
         let channel = try Channel.connect(to: address, maximumFrameSize: configuration.maximumFrameSize)
         do {
             try channel.send(.hello(Hello(actor: identity, cookie: treeSecret)))
-            let reply = try await withTimeout(.seconds(10)) { try await channel.receive() } onTimeout: { channel.close() }
+            let reply = try await withTimeout(handshakeTimeout) { try await channel.receive() } onTimeout: {
+                channel.close()
+            }
             switch reply {
             case .hello(let hello) where constantTimeEquals(hello.cookie, treeSecret):
                 let connection = PeerConnection(
@@ -315,7 +376,24 @@ private enum SpawnSlot {
     case expected
     case waiting(CheckedContinuation<(Channel, Hello), any Error>)
     case arrived(Channel, Hello)
+    /// Given up on before its spawn began to wait (the child exited at once, say): the wait fails with this.
+    case failed(TractorError)
 }
+
+/// What an accepted connection's cookie says about it.
+private enum ExpectedChild {
+    /// A child whose spawn is waiting for it.
+    case awaited(CheckedContinuation<(Channel, Hello), any Error>)
+    /// A child whose spawn will wait for it soon.
+    case early
+    /// A child whose spawn has been given up on.
+    case abandoned
+    /// Not a child of this process.
+    case unknown
+}
+
+/// How many cookies of abandoned spawns an actor remembers.
+private let abandonedCookieLimit = 4096
 
 /// Compares secrets without leaking, through timing, how long a matching prefix is.
 package func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
@@ -331,21 +409,36 @@ package struct PendingSpawn: Sendable {
     let cookie: [UInt8]
 
     /// Waits for the child's connection and hello, at most `timeout`; `abandon(_:)` ends the wait early.
-    package func wait(timeout: Duration) async throws -> (Channel, Hello) {
-        try await withTimeout(timeout) {
-            try await withCheckedThrowingContinuation { continuation in
-                runtime.waitForPendingSpawn(cookie: cookie, continuation)
+    ///
+    /// - Parameter child: Names the child in the error, such as `actor 'worker-3' (/usr/bin/app)`.
+    /// - Throws: ``TractorError`` `.spawnFailed` when the time is up (saying so, once) or the spawn was abandoned
+    ///   (with the abandoning error); `CancellationError` when the calling task is cancelled.
+    package func wait(timeout: Duration, child: String) async throws -> (Channel, Hello) {
+        let expired = TractorError(
+            .spawnFailed,
+            "\(child) did not connect back within \(timeout) (TractorConfiguration.spawnTimeout)"
+        )
+        do {
+            return try await withTimeout(timeout) {
+                try await withCheckedThrowingContinuation { continuation in
+                    runtime.waitForPendingSpawn(cookie: cookie, continuation)
+                }
+            } onTimeout: {
+                runtime.cancelPendingSpawn(cookie: cookie, with: expired, forget: true)
             }
-        } onTimeout: {
-            runtime.cancelPendingSpawn(
-                cookie: cookie,
-                with: TractorError(.spawnFailed, "the child did not connect back within \(timeout)")
-            )
+        } catch let error as TractorError where error.code == .timedOut {
+            throw expired
         }
     }
 
-    /// Ends the wait with `error` (the child exited before connecting, say).
-    package func abandon(_ error: any Error) {
+    /// Ends the wait with `error` (the child exited before connecting, say); a wait that has not begun yet fails
+    /// with it when it begins.
+    package func abandon(_ error: TractorError) {
         runtime.cancelPendingSpawn(cookie: cookie, with: error)
+    }
+
+    /// Gives the child up for a spawn that will not wait for it (its launch failed).
+    package func forget(_ error: TractorError) {
+        runtime.cancelPendingSpawn(cookie: cookie, with: error, forget: true)
     }
 }

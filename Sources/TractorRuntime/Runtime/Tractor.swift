@@ -25,6 +25,11 @@ public enum Tractor {
     ///
     /// The list is the capability list: only these jobs can be called in this process.
     ///
+    /// - Important: A program whose actors are copies of itself must call this before anything else in `main`. A
+    ///   process started as an actor that reaches for a nursery, a pool or a spawn without it fails at once with
+    ///   ``TractorError`` `.notBootstrapped`, and its parent's spawn fails with `.spawnFailed`; a process started as
+    ///   an actor dies with its parent either way.
+    ///
     /// ```swift
     /// let isPrime = Job("is_prime") { (n: Int) -> Bool in ... }
     ///
@@ -47,6 +52,7 @@ public enum Tractor {
     ) async throws {
         let runtime = ActorRuntime.shared
         try runtime.configure(configuration, jobs: jobs)
+        runtime.markBootstrapped()
         guard let marker = runtime.marker else { return }
         await runtime.serveAsChild(marker)
     }

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import CTractorLinux
 import Glibc
 import Logging
 
@@ -24,10 +25,29 @@ public struct TractorConfiguration: Sendable {
     /// How this process tears down its children. Default ``TeardownPolicy/standard``.
     public var teardown: TeardownPolicy = .standard
     /// How long a spawned child may take to connect back and complete the handshake. Default 60 seconds.
+    ///
+    /// The time a spawn spends waiting for one of the ``maximumConcurrentSpawns`` slots does not count.
     public var spawnTimeout: Duration = .seconds(60)
+    /// How many children this process starts at once, all nurseries together: a spawn beyond this waits until one
+    /// of the children being started has completed its handshake (or failed to). Default twice the CPUs this process
+    /// may run on, plus 4 (8 on two cores).
+    ///
+    /// Starting a child costs a process start-up and a handshake with its parent and the registry; hundreds at once
+    /// starve one another until their handshakes time out, while a bounded number start at the machine's pace. While
+    /// many start, progress is logged at `info` level every 100 actors.
+    public var maximumConcurrentSpawns: Int = Self.defaultConcurrentSpawns
 
     /// The default configuration.
     public init() {}
+
+    static var defaultConcurrentSpawns: Int {
+        var mask = [UInt](repeating: 0, count: 1024 / UInt.bitWidth)
+        let bytes = mask.withUnsafeMutableBufferPointer { buffer in
+            ctractor_sched_getaffinity(0, buffer.count * MemoryLayout<UInt>.size, buffer.baseAddress)
+        }
+        let allowed = bytes > 0 ? mask.reduce(0) { $0 + $1.nonzeroBitCount } : Int(sysconf(CInt(_SC_NPROCESSORS_ONLN)))
+        return 2 * max(1, allowed) + 4
+    }
 
     static var environmentLogLevel: Logger.Level? {
         guard let value = getenv("TRACTOR_LOG_LEVEL") else { return nil }

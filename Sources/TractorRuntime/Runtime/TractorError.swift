@@ -81,6 +81,7 @@ extension TractorError {
             case spawnFailed
             case handshakeFailed
             case actorCrashed
+            case notBootstrapped
             // Calls
             case unknownJob
             case unknownActor
@@ -122,6 +123,9 @@ extension TractorError {
         public static var handshakeFailed: Self { .init(.handshakeFailed) }
         /// An actor process died: it was killed by a signal or exited while work was in flight.
         public static var actorCrashed: Self { .init(.actorCrashed) }
+        /// A process started as an actor reached for a nursery, a pool or a spawn without having called
+        /// ``Tractor/bootstrap(jobs:configuration:)`` first: call it as the first statement of `main`.
+        public static var notBootstrapped: Self { .init(.notBootstrapped) }
         /// The actor does not enable a job of that name.
         public static var unknownJob: Self { .init(.unknownJob) }
         /// No actor of that name is registered.

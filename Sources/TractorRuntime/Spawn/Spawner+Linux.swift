@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 #if os(Linux)
+import CTractorLinux
 import Glibc
 
 /// What to start: an executable, its arguments (without `argv[0]`) and its whole environment.
@@ -26,6 +27,11 @@ package struct SpawnCommand: Sendable {
 package enum Spawner {
     /// Starts `command` and begins watching the child; the child gets its own process group (a terminal's Ctrl-C
     /// reaches the root alone, which then tears the tree down), default signal dispositions and an empty signal mask.
+    ///
+    /// The child inherits standard input, output and error and nothing else: every other descriptor of this process
+    /// is closed in the child before it execs, whichever thread opened it and with or without close-on-exec (a pipe
+    /// that user code is handing to a subprocess at that moment, say, whose EOF would otherwise wait for the actor).
+    /// The child connects back over the parent's listener, so it needs no inherited descriptor.
     package static func spawn(_ command: SpawnCommand, loop: IOLoop = .shared) async throws -> ChildProcess {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildProcess, any Error>) in
             loop.execute {
@@ -65,6 +71,19 @@ package enum Spawner {
             Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
         )
 
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        let closing = ctractor_spawn_file_actions_addclosefrom(&fileActions, 3)
+        guard closing == 0 else {
+            throw TractorError(
+                .spawnFailed,
+                "could not start \(command.executable): the C library cannot close a child's inherited descriptors "
+                    + "(posix_spawn_file_actions_addclosefrom_np needs glibc 2.34 or later)",
+                cause: Errno(closing)
+            )
+        }
+
         let argv = ([command.executable] + command.arguments).map { strdup($0) }
         let envp = command.environment.map { strdup("\($0.key)=\($0.value)") }
         defer {
@@ -77,7 +96,7 @@ package enum Spawner {
                 posix_spawn(
                     &pid,
                     command.executable,
-                    nil,
+                    &fileActions,
                     &attributes,
                     UnsafeMutablePointer(mutating: argvBuffer.baseAddress!),
                     UnsafeMutablePointer(mutating: envpBuffer.baseAddress!)
@@ -87,7 +106,7 @@ package enum Spawner {
         guard result == 0 else {
             throw TractorError(
                 .spawnFailed,
-                "could not start \(command.executable): \(Errno(result))",
+                "could not start \(command.executable)",
                 cause: Errno(result)
             )
         }

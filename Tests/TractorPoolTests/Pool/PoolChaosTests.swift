@@ -191,8 +191,8 @@ final class ChaosMonkey: Sendable {
         ProcessInfo.processInfo.environment["TRACTOR_CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...999_999)
     }
 
-    /// Runs `body` while a task kills one of this process's pool workers every 50–150 ms (SIGKILL, SIGSEGV or
-    /// SIGTERM), whatever it is doing: starting, handshaking, idle, running a job, replying.
+    /// Runs `body` while a task kills one of this process's pool workers every 50–150 ms (SIGKILL or SIGTERM),
+    /// whatever it is doing: starting, handshaking, idle, running a job, replying.
     func killing<T>(_ body: () async throws -> T) async throws -> T {
         let killer = Task { [self] in
             var random = SeededRandom(seed: seed)

@@ -46,16 +46,18 @@ enum ProcessTree {
 
     static func recordedPIDs(in directory: String) -> [Int32] { ProcessInspection.recordedPIDs(in: directory) }
 
-    /// Runs `body`, then checks that no descriptor leaked and no worker child is left, alive or zombie.
+    /// Runs `body`, then checks that no descriptor leaked and no worker child (a child whose command name starts with
+    /// `children`) is left, alive or zombie.
     @discardableResult
     static func checkingLeaks<T>(
+        children: String = "tractor-test",
         _ body: () async throws -> T,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> T {
         // Start the runtime first, so that its own long-lived descriptors are part of the baseline.
         _ = Tractor.currentActor
         try await withActorNursery { _ in }
-        let (result, leaked) = try await ProcessInspection.leakCheck(children: "tractor-test", body)
+        let (result, leaked) = try await ProcessInspection.leakCheck(children: children, body)
         #expect(leaked == nil, "\(leaked ?? "")", sourceLocation: sourceLocation)
         return try result.get()
     }

@@ -151,6 +151,10 @@ extension PoolDispatcher {
         switch error {
         case is CancellationError:
             return .cancelled
+        case let error as ContextCancelled where error.canceller != ActorRuntime.shared.identity:
+            // The worker cancelled the job itself: it is shutting down (a SIGTERM from outside, say). Its exit says
+            // how the job ended.
+            return .workerStopping
         case let error as TractorError
         where error.code == .actorCrashed || error.code == .channelClosed || error.code == .systemCallFailed:
             // The worker died, or its connection failed (a write or read error): the same event, whose outcome its

@@ -12,6 +12,9 @@ extension PoolDispatcherStateMachine {
     enum CallFailure {
         /// The worker died during the call, or its connection failed: the chunk's fate waits for the exit status.
         case workerLost
+        /// The worker cancelled the job itself, unasked: it is shutting down. The chunk's fate waits for the exit
+        /// status, as for ``workerLost``, but the worker is left to exit on its own.
+        case workerStopping
         /// The call ended with `CancellationError` (the worker acknowledged a cancel).
         case cancelled
         /// Any other error: the chunk fails with it.
@@ -42,7 +45,11 @@ extension PoolDispatcherStateMachine {
     ///   waits for ``workerExited(_:status:now:)``.
     mutating func chunkFailed(_ id: ChunkID, _ failure: CallFailure) -> (Ended?, [Action]) {
         guard let entry = running[id] else { return (nil, []) }
-        if case .workerLost = failure { return (nil, workerConnectionLost(entry.worker)) }
+        switch failure {
+        case .workerLost: return (nil, workerConnectionLost(entry.worker))
+        case .workerStopping where entry.stop == nil: return (nil, workerConnectionLost(entry.worker, kill: false))
+        case .workerStopping, .cancelled, .error: break
+        }
         _ = endRunning(id)
         let delivery: Delivery
         if let stop = entry.stop {

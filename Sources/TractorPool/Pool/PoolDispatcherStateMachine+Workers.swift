@@ -70,9 +70,12 @@ extension PoolDispatcherStateMachine {
 
     /// The worker's connection failed (a read or write error): the same event as its death. It takes no more chunks,
     /// its waiting slots stop, and it is killed to make sure; its chunks learn their fate when its exit is reported.
-    mutating func workerConnectionLost(_ worker: WorkerRef) -> [Action] {
+    ///
+    /// With `kill` false (the worker is shutting down on its own, see ``CallFailure/workerStopping``), it is left to
+    /// exit; if it does not, it is stopped like any worker once its slots have ended.
+    mutating func workerConnectionLost(_ worker: WorkerRef, kill: Bool = true) -> [Action] {
         guard workers[worker.index].isCurrent(worker), workers[worker.index].connectionLost() else { return [] }
-        return stopWaitingSlots { $0 == worker } + [.signal(worker, SIGKILL)]
+        return stopWaitingSlots { $0 == worker } + (kill ? [.signal(worker, SIGKILL)] : [])
     }
 
     /// The worker's process died unasked, or after a signal of ours.

@@ -200,7 +200,7 @@ struct DispatcherModel {
     /// The call of a random slot fails as a whole (the job threw, or acknowledged a cancel); the slot asks again.
     mutating func failChunk() {
         guard let id = runningOn.keys.randomElement(using: &random), let (slot, worker) = runningOn[id] else { return }
-        let failure: Machine.CallFailure = Bool.random(using: &random) ? .error(ModelError.jobFailed) : .cancelled
+        let failure: Machine.CallFailure = [.error(ModelError.jobFailed), .cancelled, .workerStopping].randomElement(using: &random)!
         var actions: [Machine.Action] = []
         for member in runningOn.filter({ $0.value.slot == slot }).keys.sorted() {
             runningOn[member] = nil

@@ -115,10 +115,16 @@ public enum BuiltinJobs {
     public static let getState = Job("get-state") { () -> String? in workerState.withLock { $0 } }
 
     /// Records this worker's pid as a file in a directory, then sleeps (honouring cancellation): a job a test can
-    /// find mid-run.
+    /// find mid-run. If it sees its cancellation (a `CancellationError` from the sleep), it records that too, as a
+    /// file named `<pid>.cancelled`, before it rethrows.
     public static let recordPIDAndSleep = Job("record-pid-and-sleep") { (input: RecordAndSleep) -> Int32 in
         _ = FileManager.default.createFile(atPath: input.directory + "/\(getpid())", contents: nil)
-        try await Task.sleep(for: .milliseconds(input.milliseconds))
+        do {
+            try await Task.sleep(for: .milliseconds(input.milliseconds))
+        } catch let cancellation as CancellationError {
+            _ = FileManager.default.createFile(atPath: input.directory + "/\(getpid()).cancelled", contents: nil)
+            throw cancellation
+        }
         return getpid()
     }
 

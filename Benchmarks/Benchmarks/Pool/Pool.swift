@@ -244,5 +244,6 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     cancellationBenchmarks()
+    replacementBenchmarks()
     workerMemoryBenchmarks()
 }

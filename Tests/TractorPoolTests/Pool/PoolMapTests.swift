@@ -5,6 +5,7 @@
 
 import Foundation
 import PoolWorkerJobs
+import Synchronization
 import Testing
 import TractorPool
 
@@ -57,6 +58,72 @@ extension PoolSpawningTests {
                         if outputs.count < 5 { continuation.yield(outputs.count + 1) } else { continuation.finish() }
                     }
                     #expect(outputs == [1, 4, 9, 16, 25])
+                }
+            }
+        }
+
+        @Test func mapReadsASequenceOnlyItsReadAheadBeyondWhatWasConsumed() async throws {
+            var configuration = PoolTesting.configuration()
+            configuration.mapReadAhead = 4
+            let pulled = Mutex(0)
+            let inputs = (0..<1_000).lazy.map { value -> Int in
+                pulled.withLock { $0 += 1 }
+                return value % 3
+            }
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: configuration) { pool in
+                    var iterator = pool.map(BuiltinJobs.sleep, over: inputs, chunkSize: 1).makeAsyncIterator()
+                    _ = try await iterator.next()
+                    // Every chunk read ahead has run and come back; nothing more is read until more is consumed.
+                    #expect(await PoolTesting.eventually {
+                        pool.statistics.chunksRunning == 0 && pool.statistics.jobsQueued == 0
+                    })
+                    let read = pulled.withLock { $0 }
+                    #expect(read >= 2, "it reads ahead")
+                    #expect(read <= 1 + 4, "one consumed, four ahead: read \(read) of 1,000")
+                    for _ in 0..<10 { _ = try await iterator.next() }
+                    #expect(pulled.withLock { $0 } <= 11 + 4)
+                }
+            }
+        }
+
+        @Test func aMapRunsOnEveryWorkerAtOnce() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                    var reports: [[Int]] = []
+                    for try await report in pool.map(BuiltinJobs.spinAndReport, over: [100, 100, 100, 100], chunkSize: 1) {
+                        reports.append(report)
+                    }
+                    #expect(Set(reports.map { $0[0] }).count == 2, "both workers ran items: \(reports.map { $0[0] })")
+                    // Some two items overlapped in time.
+                    let overlapped = reports.indices.contains { i in
+                        reports.indices.contains { j in i != j && reports[i][1] < reports[j][2] && reports[j][1] < reports[i][2] }
+                    }
+                    #expect(overlapped)
+                }
+            }
+        }
+
+        @Test func everyIteratorKeepsEndingAfterItsEnd() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var ordered = pool.map(BuiltinJobs.square, over: 0..<5).makeAsyncIterator()
+                    while try await ordered.next() != nil {}
+                    for _ in 0..<3 { #expect(try await ordered.next() == nil) }
+
+                    var unordered = pool.mapUnordered(BuiltinJobs.square, over: 0..<5).makeAsyncIterator()
+                    while try await unordered.next() != nil {}
+                    for _ in 0..<3 { #expect(try await unordered.next() == nil) }
+
+                    var failed = pool.map(BuiltinJobs.failOnNegative, over: [1, -1, 2], chunkSize: 1).makeAsyncIterator()
+                    #expect(try await failed.next() == 1)
+                    await #expect(throws: RemoteActorError.self) { _ = try await failed.next() }
+                    for _ in 0..<3 { #expect(try await failed.next() == nil, "a map ends at its first error") }
+
+                    let futures = [try await pool.submit(BuiltinJobs.square, 2), try await pool.submit(BuiltinJobs.square, 3)]
+                    var completions = pool.completions(of: futures).makeAsyncIterator()
+                    while try await completions.next() != nil {}
+                    for _ in 0..<3 { #expect(try await completions.next() == nil) }
                 }
             }
         }

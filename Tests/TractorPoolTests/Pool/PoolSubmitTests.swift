@@ -187,8 +187,10 @@ extension PoolSpawningTests {
                     #expect(future.cancel())
                     await #expect(throws: CancellationError.self) { _ = try await future.value }
                     #expect(future.state == .cancelled)
-                    // The job honoured the cancellation: its worker lives on.
+                    // The job itself saw the cancellation, as Swift cancellation (CancellationError from its sleep)...
                     let pid = try #require(PoolTesting.recordedPIDs(in: directory).first)
+                    #expect(FileManager.default.fileExists(atPath: directory + "/\(pid).cancelled"))
+                    // ...and honoured it: its worker lives on.
                     #expect(try await pool.submit(BuiltinJobs.pid).value == pid)
                     #expect(pool.statistics.workersKilled == 0)
                 }

@@ -197,6 +197,30 @@ extension PoolSpawningTests {
 
         // MARK: Replacements
 
+        @Test func aRecycledWorkerIsReapedBeforeItsReplacementServes() async throws {
+            var configuration = PoolTesting.configuration(.workers(1))
+            configuration.maxJobsPerWorker = 2
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: configuration) { pool in
+                    var previous: Int32?
+                    for round in 0..<4 {
+                        let first = try await pool.submit(BuiltinJobs.pid).value
+                        let second = try await pool.submit(BuiltinJobs.pid).value
+                        #expect(first == second, "round \(round): two jobs per worker")
+                        if let previous {
+                            #expect(first != previous, "round \(round): a fresh worker")
+                            // The retired worker was stopped and reaped before its replacement was spawned: at this
+                            // moment, no polling, it is gone (a zombie would count as left).
+                            #expect(!ProcessInspection.isAlive(previous) && kill(previous, 0) != 0,
+                                    "round \(round): worker \(previous) outlived its retirement")
+                        }
+                        previous = first
+                    }
+                    #expect(pool.statistics.workersRecycled >= 3, "the fourth may be retiring already")
+                }
+            }
+        }
+
         @Test func replacementsKilledWhileTheyStartAreStartedAgainAndThePoolGoesOn() async throws {
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in

@@ -19,98 +19,74 @@ extension PoolSpawningTests {
     @Suite(.timeLimit(.minutes(5)))
     struct PoolChaosTests {
         @Test func submitsUnderRandomKillsEndAsValuesOrCrashes() async throws {
-            let seed = ChaosMonkey.seed()
             let count = 10_000 * ChaosMonkey.scale
-            try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
-                    let monkey = ChaosMonkey(seed: seed)
-                    let report = try await monkey.killing {
-                        var futures: [JobFuture<Int>] = []
-                        var exits: [JobFuture<Int>] = []
-                        futures.reserveCapacity(count)
-                        let start = ContinuousClock.now
-                        for value in 0..<count {
-                            futures.append(try await pool.submit(BuiltinJobs.square, value))
-                            // Now and then a job that exits its worker: it alone fails, saying how.
-                            if value % 2_000 == 999 { exits.append(try await pool.submit(BuiltinJobs.exitWithStatus, 3)) }
-                        }
-                        var outcome = ChaosOutcome()
-                        for (value, future) in futures.enumerated() {
-                            outcome.record(await Result(catching: { try await future.value }), expected: value * value)
-                        }
-                        let elapsed = ContinuousClock.now - start
-                        print("chaos: \(outcome.values) jobs completed in \(elapsed) while killing")
-                        for exit in exits {
-                            let crash = await #expect(throws: WorkerCrashed.self) { _ = try await exit.value }
-                            #expect(crash?.job == "exit-with-status")
-                        }
-                        return outcome
-                    }
-                    report.check(seed: seed, kills: monkey.kills, total: count)
-                    try await ChaosMonkey.poolStillServes(pool)
+            try await ChaosMonkey.underChaos(total: count) { pool in
+                var futures: [JobFuture<Int>] = []
+                var exits: [JobFuture<Int>] = []
+                futures.reserveCapacity(count)
+                let start = ContinuousClock.now
+                for value in 0..<count {
+                    futures.append(try await pool.submit(BuiltinJobs.square, value))
+                    // Now and then a job that exits its worker: it alone fails, saying how.
+                    if value % 2_000 == 999 { exits.append(try await pool.submit(BuiltinJobs.exitWithStatus, 3)) }
                 }
+                var outcome = ChaosOutcome()
+                for (value, future) in futures.enumerated() {
+                    outcome.record(await Result(catching: { try await future.value }), expected: value * value)
+                }
+                let elapsed = ContinuousClock.now - start
+                print("chaos: \(outcome.values) jobs completed in \(elapsed) while killing")
+                for exit in exits {
+                    let crash = await #expect(throws: WorkerCrashed.self) { _ = try await exit.value }
+                    #expect(crash?.job == "exit-with-status")
+                }
+                return outcome
             }
         }
 
         @Test func chunkOneMapsUnderRandomKillsEndAsValuesOrCrashes() async throws {
-            let seed = ChaosMonkey.seed()
             let count = 10_000 * ChaosMonkey.scale
-            try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
-                    let monkey = ChaosMonkey(seed: seed)
-                    let report = try await monkey.killing {
-                        // A map ends at its first failed item: map again from there until every item has an outcome.
-                        var outcome = ChaosOutcome()
-                        var next = 0
-                        while next < count {
-                            let start = next
-                            do {
-                                let inputs = (start..<count).lazy.map { [$0, 100] }
-                                for try await square in pool.map(BuiltinJobs.squareSlowly, over: inputs, chunkSize: 1) {
-                                    outcome.record(.success(square), expected: next * next)
-                                    next += 1
-                                }
-                            } catch {
-                                outcome.record(.failure(error), expected: next * next)
-                                next += 1
-                            }
+            try await ChaosMonkey.underChaos(total: count) { pool in
+                // A map ends at its first failed item: map again from there until every item has an outcome.
+                var outcome = ChaosOutcome()
+                var next = 0
+                while next < count {
+                    let start = next
+                    do {
+                        let inputs = (start..<count).lazy.map { [$0, 100] }
+                        for try await square in pool.map(BuiltinJobs.squareSlowly, over: inputs, chunkSize: 1) {
+                            outcome.record(.success(square), expected: next * next)
+                            next += 1
                         }
-                        return outcome
+                    } catch {
+                        outcome.record(.failure(error), expected: next * next)
+                        next += 1
                     }
-                    report.check(seed: seed, kills: monkey.kills, total: count)
-                    try await ChaosMonkey.poolStillServes(pool)
                 }
+                return outcome
             }
         }
 
         @Test func autoChunkedMapsUnderRandomKillsEndAsValuesOrCrashes() async throws {
-            let seed = ChaosMonkey.seed()
             let count = 20_000 * ChaosMonkey.scale
-            try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
-                    let monkey = ChaosMonkey(seed: seed)
-                    let report = try await monkey.killing {
-                        // Maps of 2,000 items, auto-chunked: each ends whole, or at its first crashed chunk.
-                        var outcome = ChaosOutcome()
-                        var done = 0
-                        while done < count {
-                            var squares = 0
-                            do {
-                                let inputs = (0..<2_000).lazy.map { [$0, 50] }
-                                for try await square in pool.map(BuiltinJobs.squareSlowly, over: inputs) {
-                                    outcome.record(.success(square), expected: squares * squares)
-                                    squares += 1
-                                }
-                            } catch {
-                                outcome.record(.failure(error), expected: 0)
-                            }
-                            done += 2_000
+            try await ChaosMonkey.underChaos(total: nil) { pool in
+                // Maps of 2,000 items, auto-chunked: each ends whole, or at its first crashed chunk.
+                var outcome = ChaosOutcome()
+                var done = 0
+                while done < count {
+                    var squares = 0
+                    do {
+                        let inputs = (0..<2_000).lazy.map { [$0, 50] }
+                        for try await square in pool.map(BuiltinJobs.squareSlowly, over: inputs) {
+                            outcome.record(.success(square), expected: squares * squares)
+                            squares += 1
                         }
-                        return outcome
+                    } catch {
+                        outcome.record(.failure(error), expected: 0)
                     }
-                    report.check(seed: seed, kills: monkey.kills, total: nil)
-                    try await ChaosMonkey.poolStillServes(pool)
+                    done += 2_000
                 }
+                return outcome
             }
         }
 
@@ -195,7 +171,7 @@ final class ChaosMonkey: Sendable {
     /// whatever it is doing: starting, handshaking, idle, running a job, replying.
     func killing<T>(_ body: () async throws -> T) async throws -> T {
         let killer = Task { [self] in
-            var random = SeededRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 50...150, using: &random)))
                 let workers = ProcessInspection.actorChildren(named: "pool-worker").filter(ProcessInspection.isAlive)
@@ -221,6 +197,25 @@ final class ChaosMonkey: Sendable {
         return result
     }
 
+    /// Runs `body` on a fresh pool of two workers while they are killed at random (seeded), then checks that every job
+    /// ended as its value or `WorkerCrashed` (`total` of them, if given), that the pool still serves, and that nothing
+    /// is left behind.
+    static func underChaos(
+        total: Int?,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: (ProcessPool) async throws -> ChaosOutcome
+    ) async throws {
+        let seed = seed()
+        try await PoolTesting.checkingLeaks {
+            try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                let monkey = ChaosMonkey(seed: seed)
+                let report = try await monkey.killing { try await body(pool) }
+                report.check(seed: seed, kills: monkey.kills, total: total, sourceLocation: sourceLocation)
+                try await poolStillServes(pool, sourceLocation: sourceLocation)
+            }
+        }
+    }
+
     /// After the chaos: 100 jobs succeed.
     static func poolStillServes(_ pool: ProcessPool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         var futures: [JobFuture<Int>] = []
@@ -231,22 +226,6 @@ final class ChaosMonkey: Sendable {
     }
 }
 
-/// A small seeded generator (SplitMix64), so that a failing run can be replayed from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 extension Result where Failure == any Error {
     init(catching body: () async throws -> Success) async {

@@ -5,6 +5,7 @@
 
 import Foundation
 import Testing
+import TractorTestSupport
 
 @testable import TractorPool
 
@@ -32,7 +33,7 @@ struct DispatcherModel {
     typealias Machine = PoolDispatcherStateMachine<UInt64>
 
     var machine: Machine
-    var random: SeededRandom
+    var random: SplitMix64
     var now = ContinuousClock.now
     var step = 0
     var violation: String?
@@ -51,7 +52,7 @@ struct DispatcherModel {
     var shutDown = false
 
     init(seed: UInt64) {
-        random = SeededRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         let workers = Int.random(in: 1...3, using: &random)
         machine = Machine(
             configuration: .init(

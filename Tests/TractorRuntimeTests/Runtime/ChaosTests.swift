@@ -6,6 +6,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TractorTestSupport
 @testable import TractorRuntime
 import TractorTestJobs
 

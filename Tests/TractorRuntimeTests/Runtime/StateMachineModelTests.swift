@@ -5,6 +5,7 @@
 
 import Foundation
 import Testing
+import TractorTestSupport
 
 @testable import TractorRuntime
 
@@ -23,7 +24,7 @@ import Testing
     /// and the stream always gets to its end (no credit is lost).
     @Test func flowControlNeverLosesReordersOrOverrunsAndAlwaysFinishes() {
         for seed in Self.seeds(300) {
-            var random = ModelRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             let window = Int.random(in: 1...16, using: &random)
             let total = Int.random(in: 0...200, using: &random)
             var inbound = InboundFlowStateMachine(window: window)
@@ -103,7 +104,7 @@ import Testing
     @Test func nurseryKeepsOneErrorPerFailedActorAndNoEchoes() {
         struct Death: Error, Equatable { var actor: String }
         for seed in Self.seeds(300) {
-            var random = ModelRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             var machine = NurseryStateMachine<String, Int, Int>()
             var living: Set<String> = []
             var starting: Set<String> = []
@@ -180,19 +181,3 @@ import Testing
     }
 }
 
-/// A small seeded generator (SplitMix64).
-struct ModelRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Testing
+import TractorTestSupport
 import TractorRuntime
 
 @Suite struct FrameCodecTests {

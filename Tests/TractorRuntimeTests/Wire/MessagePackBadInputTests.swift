@@ -5,6 +5,7 @@
 
 import Foundation
 import Testing
+import TractorTestSupport
 import TractorRuntime
 
 /// Bad input never traps: every malformed byte sequence is a ``TractorError`` with the expected code.

@@ -5,6 +5,7 @@
 
 import Foundation
 import Testing
+import TractorTestSupport
 import TractorRuntime
 
 /// Helpers shared by the wire tests.
@@ -59,19 +60,3 @@ func expectTractorError(
     return nil
 }
 
-/// A small deterministic random number generator, so that property-style tests repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

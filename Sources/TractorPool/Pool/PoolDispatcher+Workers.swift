@@ -79,6 +79,20 @@ extension PoolDispatcher {
                 binding: placement.bindingSpec
             )
         } catch {
+            // Out of descriptors, processes or memory while the pool first starts: more attempts would only fail
+            // again, and the workers up hold what the others need. Fail fast, saying what to change.
+            if Self.isResourceExhaustion(error), !state.withLock({ $0.machine.startedAll }) {
+                let started = state.withLock { $0.machine.statistics.workersStarted }
+                let failure = TractorError(
+                    .spawnFailed,
+                    "the pool could not start its \(plan.workers.count) workers: the system refused worker "
+                        + "\(worker.index) a resource after \(started) had started (\(Self.exhaustedResource(error))); each worker "
+                        + "holds a socket and a pidfd in this process and is a process of its own: raise the limits "
+                        + "(ulimit -n, ulimit -u) or ask for fewer workers",
+                    cause: error
+                )
+                return .failed(startFailed(worker, failure, permanent: true))
+            }
             return .failed(
                 startFailed(worker, TractorError(.spawnFailed, "pool worker \(worker.index) could not start", cause: error))
             )
@@ -128,21 +142,45 @@ extension PoolDispatcher {
         }
     }
 
+    /// Whether `error`, or an error that caused it, is the system refusing a resource: descriptors (`EMFILE`,
+    /// `ENFILE`), processes (`EAGAIN` from spawning) or memory (`ENOMEM`).
+    static func isResourceExhaustion(_ error: any Error) -> Bool {
+        exhaustedErrno(error) != nil
+    }
+
+    /// What the system refused, in words, for an error that ``isResourceExhaustion(_:)``.
+    static func exhaustedResource(_ error: any Error) -> String {
+        exhaustedErrno(error).map { "\($0)" } ?? "\(error)"
+    }
+
+    private static func exhaustedErrno(_ error: any Error) -> Errno? {
+        var current: (any Error)? = error
+        while let error = current {
+            if let errno = error as? Errno, [EMFILE, ENFILE, EAGAIN, ENOMEM].contains(errno.rawValue) { return errno }
+            current = (error as? TractorError)?.cause
+        }
+        return nil
+    }
+
     /// Tells the machine that a start failed, logs it, and returns the machine's decision.
     private func startFailed(
         _ worker: WorkerRef,
         _ failure: TractorError,
         permanent: Bool = false
     ) -> Machine.StartFailure {
-        let decision = transition { state in
-            state.machine.workerFailedToStart(worker, error: failure, permanent: permanent)
+        let (decision, brokeNow) = transition { state in
+            let wasBroken = state.machine.rejection.map { if case .broken = $0 { true } else { false } } ?? false
+            let (decision, actions) = state.machine.workerFailedToStart(worker, error: failure, permanent: permanent)
+            let isBroken = state.machine.rejection.map { if case .broken = $0 { true } else { false } } ?? false
+            return ((decision, isBroken && !wasBroken), actions)
         }
         guard !Task.isCancelled else { return decision }
         switch decision {
         case .retry(let delay):
             ActorRuntime.shared.logger.warning("\(failure); starting it again in \(delay)")
         case .giveUp:
-            if brokenError != nil { ActorRuntime.shared.logger.error("\(failure); the pool is broken") }
+            // Said once, by the failure that broke the pool; the others that follow say nothing new.
+            if brokeNow { ActorRuntime.shared.logger.error("\(failure); the pool is broken") }
         }
         return decision
     }

@@ -30,6 +30,7 @@ extension PoolDispatcherStateMachine {
         guard workers[worker.index].isCurrent(worker), workers[worker.index].started(pid: pid) else { return false }
         statistics.workersStarted += 1
         consecutiveStartFailures = 0
+        if workers.allSatisfy(\.takesChunks) { startedAll = true }
         return true
     }
 

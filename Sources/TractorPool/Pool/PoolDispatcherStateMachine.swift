@@ -136,6 +136,8 @@ struct PoolDispatcherStateMachine<Payload> {
     var statistics = Statistics()
     /// Whether ``Action/finished`` has been emitted.
     var didFinish = false
+    /// Whether every worker has been up at once: the pool has started (later starts are replacements).
+    var startedAll = false
     /// Worker starts that failed since the last one that succeeded.
     var consecutiveStartFailures = 0
     /// Whether the workers were terminated on request (``terminateWorkers(signal:now:)``): none is started again.

@@ -15,12 +15,17 @@ package final class Listener: IOHandler {
     private let loop: IOLoop
     private let maximumFrameSize: Int
     private let onAccept: @Sendable (Channel) -> Void
+    private let onRefusal: @Sendable (TractorError) -> Void
+    /// A descriptor kept open to be given up when the process runs out of them (`EMFILE`), so that a pending
+    /// connection can be accepted and closed instead of waiting in the backlog with the loop spinning on it.
+    nonisolated(unsafe) private var spare: CInt
 
     /// Binds and listens at `path` (in a private directory), then starts accepting.
     package init(
         path: String,
         maximumFrameSize: Int,
         loop: IOLoop = .shared,
+        onRefusal: @escaping @Sendable (TractorError) -> Void = { _ in },
         onAccept: @escaping @Sendable (Channel) -> Void
     ) throws(TractorError) {
         let fd = try sys_socket_unix()
@@ -36,6 +41,8 @@ package final class Listener: IOHandler {
         self.loop = loop
         self.maximumFrameSize = maximumFrameSize
         self.onAccept = onAccept
+        self.onRefusal = onRefusal
+        self.spare = sys_open_spare_descriptor()
         loop.execute { [self] in
             do {
                 try loop.register(fd, events: EPOLLIN.rawValue, handler: self)
@@ -45,16 +52,41 @@ package final class Listener: IOHandler {
         }
     }
 
+    /// On the loop thread (so `spare` is touched by one thread only).
     package func handleEvents(_ events: UInt32) {
         while true {
-            guard let client = try? sys_accept(fd) else { return }
+            let client: CInt?
+            do {
+                client = try sys_accept(fd)
+            } catch {
+                refuseOne(error)
+                return
+            }
+            guard let client else { return }
             onAccept(Channel(fd: client, maximumFrameSize: maximumFrameSize, loop: loop))
         }
+    }
+
+    /// `accept` failed. Out of descriptors, the connection would wait in the backlog, and the loop would be woken
+    /// for it again and again: give up the spare descriptor, accept the connection and close it (its process sees
+    /// the end of its connection), take the spare back, and tell the owner, whose spawns waiting for a connection
+    /// cannot have one now.
+    private func refuseOne(_ error: TractorError) {
+        let exhausted = (error.cause as? Errno).map { $0.rawValue == EMFILE || $0.rawValue == ENFILE } ?? false
+        guard exhausted else { return }
+        if spare >= 0 { sys_close(spare) }
+        if let client = try? sys_accept(fd) { sys_close(client) }
+        spare = sys_open_spare_descriptor()
+        onRefusal(error)
     }
 
     /// Stops accepting and removes the socket file.
     package func close() {
         sys_unlink(path)
-        loop.execute { [self] in loop.closeAndForget(fd) }
+        loop.execute { [self] in
+            loop.closeAndForget(fd)
+            if spare >= 0 { sys_close(spare) }
+            spare = -1
+        }
     }
 }

@@ -169,8 +169,14 @@ package final class ActorRuntime: Sendable {
         try requireBootstrap()
         let needed = state.withLock { $0.listener == nil }
         guard needed else { return }
-        let listener = try Listener(path: listenerPath, maximumFrameSize: configuration.maximumFrameSize) {
-            [self] channel in
+        // A parent holds a socket and a pidfd for each child: 1,024 descriptors (a common soft limit) would stop a
+        // pool near 500 workers. The children inherit the raised limit.
+        sys_raise_open_file_limit()
+        let listener = try Listener(
+            path: listenerPath,
+            maximumFrameSize: configuration.maximumFrameSize,
+            onRefusal: { [self] error in failPendingSpawns(error) }
+        ) { [self] channel in
             Task { await self.handshake(accepted: channel) }
         }
         let duplicate = state.withLock { state -> Bool in
@@ -294,6 +300,24 @@ package final class ActorRuntime: Sendable {
             }
         }
         if let arrived { continuation.resume(with: arrived) }
+    }
+
+    /// The listener could not accept a connection (the process is out of descriptors): every child expected to
+    /// connect back fails to start with that error now, rather than when its spawn times out.
+    private func failPendingSpawns(_ cause: TractorError) {
+        let cookies = state.withLock { state in
+            state.pendingSpawns.compactMap { cookie, slot -> [UInt8]? in
+                switch slot {
+                case .expected, .waiting: cookie
+                case .arrived, .failed: nil
+                }
+            }
+        }
+        let error = TractorError(
+            .spawnFailed, "the child's connection could not be accepted: \(cause.message)", cause: cause.cause ?? cause
+        )
+        for cookie in cookies { cancelPendingSpawn(cookie: cookie, with: error) }
+        logger.warning("refused connections from starting children: \(cause.message)")
     }
 
     /// Ends the wait for the child holding `cookie` with `error`. A spawn not waiting yet finds the error when it

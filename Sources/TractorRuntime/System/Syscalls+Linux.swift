@@ -113,6 +113,11 @@ package func sys_connect(_ fd: CInt, path: String) throws(TractorError) {
     }
 }
 
+/// Opens `/dev/null` read-only and close-on-exec: a descriptor to hold in reserve; -1 if none is left.
+package func sys_open_spare_descriptor() -> CInt {
+    Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
+}
+
 /// Accepts one connection; `nil` when none is pending.
 package func sys_accept(_ fd: CInt) throws(TractorError) -> CInt? {
     switch retryingEINTR({ ctractor_accept_nonblocking(fd) }) {
@@ -162,6 +167,24 @@ package func sys_waitpid_nohang(_ pid: pid_t) throws(TractorError) -> CInt? {
         throw failure("waitpid(\(pid))", error.rawValue)
     }
 }
+
+/// Raises the soft limit on open descriptors (`RLIMIT_NOFILE`) to the hard limit, as a process that holds a socket and
+/// a pidfd per child needs with many children; returns the soft limit in force afterwards. A limit that cannot be read
+/// or raised is left as it is. The corresponding C functions are `getrlimit` and `setrlimit`.
+@discardableResult
+package func sys_raise_open_file_limit() -> UInt64 {
+    var limit = rlimit()
+    guard getrlimit(RLIMIT_NOFILE_RESOURCE, &limit) == 0 else { return 0 }
+    if limit.rlim_cur < limit.rlim_max {
+        var raised = limit
+        raised.rlim_cur = limit.rlim_max
+        if setrlimit(RLIMIT_NOFILE_RESOURCE, &raised) == 0 { return UInt64(raised.rlim_cur) }
+    }
+    return UInt64(limit.rlim_cur)
+}
+
+/// `RLIMIT_NOFILE`, as the type `getrlimit` and `setrlimit` take.
+private var RLIMIT_NOFILE_RESOURCE: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
 
 /// Sends `signal` to `pid`; a process that is already gone is not an error.
 package func sys_kill(_ pid: pid_t, _ signal: CInt) {

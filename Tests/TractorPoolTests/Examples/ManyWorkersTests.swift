@@ -32,5 +32,37 @@ extension PoolSpawningTests {
             #expect(unexpected.isEmpty, "\(unexpected.prefix(5))")
             #expect(await CommandRunner.eventually(within: .seconds(30)) { CommandRunner.actors(running: path).isEmpty })
         }
+
+        @Test func aPoolOutgrowsACommonDescriptorLimit() async throws {
+            // 700 workers need more than 1,024 descriptors in the root (a socket and a pidfd each): the runtime raises
+            // its soft limit to the hard one.
+            let path = try CommandRunner.executable("pool-worker")
+            let outcome = try await CommandRunner.run(
+                "/bin/sh", ["-c", "ulimit -S -n 1024 && exec \"$0\" report-bindings --placement 700 --json", path],
+                timeout: .seconds(240)
+            )
+            #expect(outcome.exited && outcome.status == 0, "\(outcome.error.suffix(2_000))")
+            #expect(outcome.output.components(separatedBy: "\"pid\"").count - 1 == 700)
+            #expect(await CommandRunner.eventually(within: .seconds(30)) { CommandRunner.actors(running: path).isEmpty })
+        }
+
+        @Test func aPoolBeyondTheDescriptorLimitFailsAtOnceSayingWhy() async throws {
+            // 400 workers under a hard limit of 300 descriptors: the pool cannot start. It fails with one error that
+            // says what to change, well before any spawn could time out (60 s), and leaves nothing.
+            let path = try CommandRunner.executable("pool-worker")
+            let started = ContinuousClock.now
+            let outcome = try await CommandRunner.run(
+                "/bin/sh", ["-c", "ulimit -n 300 && exec \"$0\" report-bindings --placement 400", path],
+                timeout: .seconds(240)
+            )
+            let elapsed = ContinuousClock.now - started
+            #expect(outcome.exited && outcome.status != 0, "\(outcome.error.suffix(2_000))")
+            #expect(elapsed < .seconds(50), "it failed only after \(elapsed)")
+            #expect(outcome.error.contains("Too many open files") && outcome.error.contains("ulimit -n"),
+                    "\(outcome.error.suffix(2_000))")
+            let errors = outcome.error.split(separator: "\n").filter { $0.contains(" error tractor") }
+            #expect(errors.count == 1, "one error, said once: \(errors)")
+            #expect(await CommandRunner.eventually(within: .seconds(30)) { CommandRunner.actors(running: path).isEmpty })
+        }
     }
 }

@@ -146,8 +146,10 @@ extension PoolSpawningTests {
         @Test func twoCPUJobsOnAFreshPoolRunOnTwoWorkersAtOnce() async throws {
             for trial in 0..<20 {
                 try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
-                    let first = try await pool.submit(BuiltinJobs.spinAndReport, 150)
-                    let second = try await pool.submit(BuiltinJobs.spinAndReport, 150)
+                    // Long enough that the second worker is up (it starts in tens of milliseconds) well before the
+                    // first job ends, even on a loaded machine: the second job must not wait behind the first.
+                    let first = try await pool.submit(BuiltinJobs.spinAndReport, 500)
+                    let second = try await pool.submit(BuiltinJobs.spinAndReport, 500)
                     let a = try await first.value
                     let b = try await second.value
                     #expect(a[0] != b[0], "trial \(trial): both ran on pid \(a[0])")

@@ -34,6 +34,22 @@ public enum StreamTestJobs {
         }
     }
 
+    /// Records its pid in the input directory, then streams `0, 1, 2, …` forever as fast as credit allows; a
+    /// cancellation that reaches it is recorded as `<pid>.cancelled` (see ``recordedCancellations(in:)``).
+    public static let tickerRecordingCancellation = StreamJob("tickerRecordingCancellation") {
+        (directory: String, out: StreamWriter<Int>) in
+        activeStreamJobs.add(1, ordering: .relaxed)
+        defer { activeStreamJobs.subtract(1, ordering: .relaxed) }
+        recordPID(in: directory)
+        try await recordingCancellation(in: directory) {
+            var tick = 0
+            while true {
+                try await out.send(tick)
+                tick += 1
+            }
+        }
+    }
+
     /// Streams `count` byte arrays of `payloadBytes` each, counting what it sent.
     public static let producer = StreamJob("producer") { (input: ProducerInput, out: StreamWriter<[UInt8]>) in
         activeStreamJobs.add(1, ordering: .relaxed)
@@ -108,6 +124,23 @@ public enum StreamTestJobs {
         return pongs
     }
 
+    /// Records its pid in the input directory, sends `started(0)` and answers every "ping" with "pong" until the
+    /// caller ends; a cancellation that reaches it is recorded as `<pid>.cancelled` (see
+    /// ``recordedCancellations(in:)``).
+    public static let pingPongRecordingCancellation = ContextJob("pingPongRecordingCancellation") {
+        (directory: String, context: JobContext<Int, String, String>) async throws -> Int in
+        recordPID(in: directory)
+        return try await recordingCancellation(in: directory) {
+            let stream = try await context.started(0)
+            var pongs = 0
+            for try await ping in stream where ping == "ping" {
+                try await stream.send("pong")
+                pongs += 1
+            }
+            return pongs
+        }
+    }
+
     /// Starts two `ticker` actors counting to `count`, merges their streams without duplicates, in order.
     public static let aggregate = StreamJob("aggregate") { (count: Int, out: StreamWriter<Int>) in
         try await withActorNursery { nursery in
@@ -135,7 +168,7 @@ public enum StreamTestJobs {
     /// Every job above.
     public static let all: [any JobDefinition] = [
         ticker, producer, producerProgress, activeStreams, residentBytes, tickThenCrash, pingPong, aggregate,
-        tickThenWait, echoUntilEnd, startedTwice,
+        tickThenWait, echoUntilEnd, startedTwice, tickerRecordingCancellation, pingPongRecordingCancellation,
     ]
 }
 

@@ -57,9 +57,40 @@ public struct BarrierTreeInput: Codable, Sendable {
     }
 }
 
+/// Input of ``TestJobs/markThenCallPeer``.
+public struct PeerInput: Codable, Sendable {
+    public var name: String
+    public var directory: String
+    public init(name: String, directory: String) {
+        self.name = name
+        self.directory = directory
+    }
+}
+
 /// Records this process's pid as a file in `directory`, for tests that check every process of a tree is gone.
 func recordPID(in directory: String) {
     _ = FileManager.default.createFile(atPath: directory + "/\(getpid())", contents: nil)
+}
+
+/// Runs `body`; when it throws `CancellationError`, or returns with its task cancelled (an iteration over a stream
+/// that ends, as `AsyncSequence`s do when their task is cancelled), first records `<pid>.cancelled` in `directory`:
+/// the job's own report that a cancellation reached it as Swift cancellation, for tests to assert rather than infer.
+func recordingCancellation<T>(in directory: String, _ body: () async throws -> T) async throws -> T {
+    let record = { _ = FileManager.default.createFile(atPath: directory + "/\(getpid()).cancelled", contents: nil) }
+    do {
+        let result = try await body()
+        if Task.isCancelled { record() }
+        return result
+    } catch let error as CancellationError {
+        record()
+        throw error
+    }
+}
+
+/// The pids that recorded `<pid>.cancelled` in `directory` (see ``TestJobs/sleepRecordingCancellation``).
+public func recordedCancellations(in directory: String) -> Set<Int32> {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return Set(names.compactMap { name in name.hasSuffix(".cancelled") ? Int32(name.dropLast(10)) : nil })
 }
 
 /// The jobs the integration tests run in `tractor-test-worker` processes.
@@ -162,6 +193,16 @@ public enum TestJobs {
         return 0
     }
 
+    /// Records its pid in the input directory, then sleeps for an hour honouring cancellation; a cancellation that
+    /// reaches it is recorded as `<pid>.cancelled` (see ``recordedCancellations(in:)``).
+    public static let sleepRecordingCancellation = Job("sleepRecordingCancellation") { (directory: String) -> Int in
+        recordPID(in: directory)
+        return try await recordingCancellation(in: directory) {
+            try await Task.sleep(for: .seconds(3600))
+            return 0
+        }
+    }
+
     /// Starts `count` daemon children that record their pids, then waits forever.
     public static let holdDaemons = Job("holdDaemons") { (input: TreeInput) -> Int in
         recordPID(in: input.pidDirectory)
@@ -188,9 +229,18 @@ public enum TestJobs {
         }
     }
 
+    /// Creates the file `waiting` in `directory`, then waits through the registry for the actor `name` to appear and
+    /// asks who it is: a caller that a test knows has started waiting.
+    public static let markThenCallPeer = Job("markThenCallPeer") { (input: PeerInput) -> String in
+        _ = FileManager.default.createFile(atPath: input.directory + "/waiting", contents: nil)
+        return try await Tractor.waitForActor(named: input.name) { peer in
+            "\(Tractor.currentActor.name) reached \(try await peer.run(whoAmI))"
+        }
+    }
+
     /// Every job above, and the streaming ones.
     public static let all: [any JobDefinition] = [
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
-        holdDaemons, recordSelf, callPeer, barrierTree, holdCall,
+        holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
     ] + StreamTestJobs.all
 }

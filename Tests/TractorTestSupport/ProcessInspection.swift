@@ -83,6 +83,12 @@ public enum ProcessInspection {
         }
     }
 
+    /// Those of `pids` that still have an entry in `/proc`: alive, or a zombie that nobody has reaped yet. A process
+    /// is gone only once it is reaped; `kill(pid, 0)` succeeds for a zombie too, so it cannot tell.
+    public static func unreaped(_ pids: some Sequence<Int32>) -> [Int32] {
+        pids.filter { stat(of: $0) != nil }
+    }
+
     /// Whether `pid` is a live (not zombie) process.
     public static func isAlive(_ pid: Int32) -> Bool {
         guard let state = stat(of: pid)?.state else { return false }

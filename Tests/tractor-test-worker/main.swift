@@ -7,11 +7,17 @@
 // worker, since it would run the tests again). Run by hand as `tractor-test-worker hold-tree DIR N`, it is a root that
 // builds a two-level tree (a holder actor with N daemons below it), records every pid in DIR and waits to be killed.
 // Run as `tractor-test-worker start-many N`, it is a root that starts N daemons at once in one nursery, asks each
-// for its pid, reports the time it took and the memory the tree held, and ends the nursery.
+// for its pid, reports the time it took and the memory the tree held, and ends the nursery. Run as
+// `tractor-test-worker adopt-orphans REPORT PROGRAM ARGS...`, it is no actor at all: it runs the program below a child
+// subreaper and reports the children the program left behind (see `adoptOrphans(report:command:)`).
 
 import Foundation
 import TractorRuntime
 import TractorTestJobs
+
+if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "adopt-orphans" {
+    exit(adoptOrphans(report: CommandLine.arguments[2], command: Array(CommandLine.arguments.dropFirst(3))))
+}
 
 try await Tractor.bootstrap(jobs: TestJobs.all)
 

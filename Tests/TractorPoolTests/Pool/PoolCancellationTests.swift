@@ -20,12 +20,19 @@ extension PoolSpawningTests {
             let workers = RecordedPIDs()
             try await PoolTesting.checkingLeaks {
                 let scope = Task {
-                    try await withProcessPool(configuration: PoolTesting.configuration(.perCore)) { pool in
-                        let pids = try await pool.bindings.map(\.pid)
-                        workers.set(pids)
-                        for try await _ in pool.map(BuiltinJobs.sleep, over: Array(repeating: 50, count: 1_000)) {
-                            results.yield()
+                    do {
+                        try await withProcessPool(configuration: PoolTesting.configuration(.perCore)) { pool in
+                            let pids = try await pool.bindings.map(\.pid)
+                            workers.set(pids)
+                            for try await _ in pool.map(BuiltinJobs.sleep, over: Array(repeating: 50, count: 1_000)) {
+                                results.yield()
+                            }
                         }
+                    } catch {
+                        // At the moment the scope returns, in the task that ran it, with no polling: every worker
+                        // is reaped (no entry in /proc, not even a zombie's).
+                        workers.setUnreaped(ProcessInspection.unreaped(workers.pids))
+                        throw error
                     }
                 }
                 var iterator = firstResult.makeAsyncIterator()
@@ -39,7 +46,7 @@ extension PoolSpawningTests {
                 // pool-worker by a suite beside this one may be between its exit and its reaping.)
                 let pids = workers.pids
                 #expect(!pids.isEmpty)
-                let unreaped = pids.filter { ProcessInspection.children().contains($0) }
+                let unreaped = try #require(workers.unreaped, "the scope did not end with the cancellation")
                 #expect(unreaped.isEmpty, "workers not reaped: \(unreaped.map(ProcessInspection.describe))")
                 let left = PoolTesting.workerChildren().filter(PoolTesting.isAlive)
                 #expect(left.isEmpty, "actors left: \(left.map(ProcessInspection.describe))")
@@ -54,26 +61,40 @@ extension PoolSpawningTests {
             let clock = ContinuousClock()
             let start = clock.now
             let futures = Mutex<[JobFuture<Int>]>([])
+            let workers = RecordedPIDs()
             try await PoolTesting.checkingLeaks {
                 await #expect(throws: BodyError.self) {
-                    try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
-                        for _ in 0..<6 {
-                            let future = try await pool.submit(BuiltinJobs.sleep, 60_000)
-                            futures.withLock { $0.append(future) }
+                    do {
+                        try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                            workers.set(try await pool.bindings.map(\.pid))
+                            for _ in 0..<6 {
+                                let future = try await pool.submit(BuiltinJobs.sleep, 60_000)
+                                futures.withLock { $0.append(future) }
+                            }
+                            #expect(await PoolTesting.eventually { futures.withLock { $0[0].state == .running } })
+                            throw BodyError()
                         }
-                        throw BodyError()
+                    } catch {
+                        // At the moment the scope returns: every future cancelled, every worker reaped.
+                        workers.setUnreaped(ProcessInspection.unreaped(workers.pids))
+                        #expect(futures.withLock { $0.map(\.state) } == Array(repeating: .cancelled, count: 6))
+                        throw error
                     }
                 }
             }
             #expect(clock.now - start < .seconds(30))
-            #expect(futures.withLock { $0.allSatisfy { $0.state == .cancelled } })
+            #expect(workers.pids.count == 2)
+            let unreaped = try #require(workers.unreaped)
+            #expect(unreaped.isEmpty, "workers not reaped: \(unreaped.map(ProcessInspection.describe))")
         }
     }
 }
 
-/// Pids recorded inside a task, read after it ends.
+/// Pids recorded inside a task, and those of them found unreaped when its scope returned, read after it ends.
 private final class RecordedPIDs: Sendable {
-    private let storage = Mutex<[Int32]>([])
-    func set(_ pids: [Int32]) { storage.withLock { $0 = pids } }
-    var pids: [Int32] { storage.withLock { $0 } }
+    private let storage = Mutex<(pids: [Int32], unreaped: [Int32]?)>(([], nil))
+    func set(_ pids: [Int32]) { storage.withLock { $0.pids = pids } }
+    func setUnreaped(_ pids: [Int32]) { storage.withLock { $0.unreaped = pids } }
+    var pids: [Int32] { storage.withLock { $0.pids } }
+    var unreaped: [Int32]? { storage.withLock { $0.unreaped } }
 }

@@ -35,6 +35,27 @@ extension PoolSpawningTests {
             #expect(Set(try cores.flatMap { try LinuxFacts.physicalCores(of: $0.cpus) }).count == cores.count)
         }
 
+        @Test func perPUBindsEachWorkerToOneDistinctAllowedHardwareThread() async throws {
+            let allowed = try LinuxFacts.allowedCPUsOfThisProcess()
+            let (bindings, affinities) = try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration(.perPU)) { pool in
+                    let bindings = try await pool.bindings
+                    // Read while the workers live, from outside them: what the kernel holds, not what they report.
+                    let affinities = try bindings.map {
+                        try LinuxFacts.allowedCPUs(inStatusFile: "/proc/\($0.pid)/status")
+                    }
+                    return (bindings, affinities)
+                }
+            }
+            // One worker per hardware thread this process may use, each allowed on that one thread only.
+            #expect(bindings.count == allowed.count)
+            #expect(bindings.map(\.workerID) == Array(0..<allowed.count))
+            #expect(affinities.allSatisfy { $0.count == 1 }, "affinities: \(affinities)")
+            #expect(affinities.reduce(CPUSet()) { $0.union($1) } == allowed, "affinities: \(affinities)")
+            #expect(bindings.map(\.cpus) == affinities.map { Optional($0) })
+            #expect(Set(bindings.map(\.pid)).count == bindings.count)
+        }
+
         @Test func underTasksetOnlyTheAllowedCoreIsUsed() throws {
             let result = try LinuxFacts.run(
                 "/usr/bin/taskset", ["-c", "0", try LinuxFacts.poolWorkerPath(), "report-bindings", "--json"]

@@ -85,44 +85,58 @@ extension PoolSpawningTests {
         }
 
         @Test func shutdownCancellingPendingJobsCompletesEveryFuture() async throws {
-            let futures = try await PoolTesting.checkingLeaks {
+            try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
                     _ = try await pool.bindings  // both workers are up
                     var futures: [JobFuture<Int>] = []
                     for _ in 0..<50 { futures.append(try await pool.submit(BuiltinJobs.sleep, 100)) }
                     #expect(await PoolTesting.eventually { futures[0].state == .running })
+
+                    // Without waiting, the queued jobs are cancelled before the call returns: no future is left
+                    // pending, and what was cancelled is what the pool counts as cancelled.
+                    await pool.shutdown(wait: false, cancelPending: true)
+                    let cancelledAtOnce = futures.filter { $0.state == .cancelled }.count
+                    let counted = pool.statistics
+                    #expect(counted.jobsQueued == 0)
+                    #expect(counted.jobsCancelled == cancelledAtOnce)
+                    #expect(counted.jobsCancelled + counted.chunksRunning + counted.jobsCompleted == 50, "\(counted)")
+                    // Only those sent to a worker were spared: at most a window of chunks per worker.
+                    let spared = 50 - cancelledAtOnce
+                    #expect(spared >= 1 && spared <= 2 * ProcessPoolConfiguration().inFlightChunksPerWorker)
+
+                    // With waiting, it returns once the rest have completed: at this moment, no polling.
                     await pool.shutdown(wait: true, cancelPending: true)
-                    return futures
+                    let states = futures.map(\.state)
+                    #expect(futures.allSatisfy { $0.isDone }, "states: \(states)")
+                    #expect(states.filter { $0 == .cancelled }.count == cancelledAtOnce, "states: \(states)")
+                    #expect(states.filter { $0 == .succeeded }.count == spared, "states: \(states)")
+                    #expect(pool.statistics.jobsCompleted == spared)
+                    #expect(pool.statistics.chunksRunning == 0)
+                    for future in futures where future.state == .cancelled {
+                        await #expect(throws: CancellationError.self) { _ = try await future.value }
+                    }
                 }
-            }
-            #expect(futures.allSatisfy { $0.isDone })
-            let cancelled = futures.filter { $0.state == .cancelled }
-            let succeeded = futures.filter { $0.state == .succeeded }
-            #expect(cancelled.count + succeeded.count == 50, "states: \(futures.map(\.state))")
-            // At most two windows of chunks had started; the rest never ran.
-            #expect(succeeded.count <= 2 * ProcessPoolConfiguration().inFlightChunksPerWorker + 2)
-            #expect(succeeded.count >= 1)
-            #expect(cancelled.count >= 30)
-            for future in cancelled {
-                await #expect(throws: CancellationError.self) { _ = try await future.value }
             }
         }
 
         @Test func maxJobsPerWorkerReplacesTheWorker() async throws {
             var configuration = PoolTesting.configuration(.workers(1))
             configuration.maxJobsPerWorker = 3
-            let (pids, recycled) = try await PoolTesting.checkingLeaks {
+            let (pids, statistics) = try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: configuration) { pool in
                     var futures: [JobFuture<Int32>] = []
                     for _ in 0..<4 { futures.append(try await pool.submit(BuiltinJobs.pid)) }
                     var pids: [Int32] = []
                     for future in futures { pids.append(try await future.value) }
-                    return (pids, pool.statistics.workersRecycled)
+                    // Job 4 has run in the replacement: the first worker was retired after its third job, once.
+                    return (pids, pool.statistics)
                 }
             }
             #expect(Set(pids[0..<3]).count == 1, "jobs 1-3 ran in \(pids[0..<3])")
             #expect(pids[3] != pids[0], "job 4 ran in the same worker, \(pids[3])")
-            #expect(recycled >= 1)
+            #expect(statistics.workersRecycled == 1)
+            #expect(statistics.workersStarted == 2)
+            #expect(statistics.jobsCompleted == 4)
         }
 
         @Test func anInitializersStateIsVisibleToJobs() async throws {
@@ -225,8 +239,11 @@ extension PoolSpawningTests {
                     for delay in delays { futures.append(try await pool.submit(BuiltinJobs.sleep, delay)) }
 
                     let first = await pool.wait(futures, until: .firstCompleted)
-                    #expect(first.done.count >= 1)
+                    // Returned when the 30 ms job completed: it is done, and the 900 ms job, which started with it,
+                    // is not; every future is on one side.
                     #expect(first.done.first === futures[1])
+                    #expect(first.done.count + first.pending.count == 3)
+                    #expect(first.pending.contains { $0 === futures[0] })
 
                     var order: [Int] = []
                     for try await future in pool.completions(of: futures) { order.append(try await future.value) }

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Foundation
 import Testing
 import TractorRuntime
 import TractorTestJobs
@@ -33,11 +34,13 @@ extension SpawningTests {
         }
 
         @Test func contextCancelledByTheParentsCancelActorNamesTheParent() async throws {
+            let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
                     let partner = try await nursery.startActor("partner")
                     let error = await #expect(throws: ContextCancelled.self) {
-                        try await partner.openContext(StreamTestJobs.pingPong, 0) { context, _ in
+                        try await partner.openContext(StreamTestJobs.pingPongRecordingCancellation, directory) {
+                            context, _ in
                             try await context.stream.send("ping")
                             var iterator = context.stream.makeAsyncIterator()
                             #expect(try await iterator.next() == "pong")
@@ -48,7 +51,9 @@ extension SpawningTests {
                         }
                     }
                     #expect(error?.canceller == Tractor.currentActor)
-                    #expect(error?.job == "pingPong")
+                    #expect(error?.job == "pingPongRecordingCancellation")
+                    // The job itself saw the cancellation, as Swift cancellation, before its actor exited.
+                    #expect(recordedCancellations(in: directory) == [partner.actor.pid])
                 }
             }
         }

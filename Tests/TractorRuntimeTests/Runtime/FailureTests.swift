@@ -110,15 +110,40 @@ extension SpawningTests {
         }
 
         @Test func jobHonouringCancellationExitsCleanly() async throws {
+            let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
                     let sleeper = try await nursery.startActor("sleeper")
-                    let call = Task { try await sleeper.run(TestJobs.sleep, 3_600_000) }
-                    _ = try await sleeper.run(TestJobs.echo, "ready")
+                    let call = Task { try await sleeper.run(TestJobs.sleepRecordingCancellation, directory) }
+                    // Running in the actor, not only sent to it.
+                    #expect(await ProcessTree.eventually(within: .seconds(30)) {
+                        ProcessTree.recordedPIDs(in: directory) == [sleeper.actor.pid]
+                    })
                     let outcome = try await sleeper.cancelActor()
                     #expect(outcome.step == .cancelled)
                     #expect(outcome.status.isSuccess)
+                    // The job itself saw the cancellation, as Swift cancellation, before its process exited.
+                    #expect(recordedCancellations(in: directory) == [sleeper.actor.pid])
                     await #expect(throws: (any Error).self) { try await call.value }
+                }
+            }
+        }
+
+        @Test func cancellingACallRelaysIntoItsJobAndTheActorServesOn() async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let sleeper = try await nursery.startActor("sleeper")
+                    let call = Task { try await sleeper.run(TestJobs.sleepRecordingCancellation, directory) }
+                    #expect(await ProcessTree.eventually(within: .seconds(30)) {
+                        ProcessTree.recordedPIDs(in: directory) == [sleeper.actor.pid]
+                    })
+                    call.cancel()
+                    await #expect(throws: (any Error).self) { try await call.value }
+                    // The call ends with the job's own answer: by then the job has seen the cancellation.
+                    #expect(recordedCancellations(in: directory) == [sleeper.actor.pid])
+                    #expect(try await sleeper.run(TestJobs.pid) == sleeper.actor.pid)
+                    #expect(nursery.actors.count == 1)
                 }
             }
         }

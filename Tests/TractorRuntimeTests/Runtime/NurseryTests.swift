@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Foundation
+import Synchronization
 import Testing
 import TractorRuntime
 import TractorTestJobs
@@ -78,6 +79,34 @@ extension SpawningTests {
                     #expect(found == "donny")
                 }
                 #expect(try await Tractor.registeredActors(named: "donny").isEmpty)
+            }
+        }
+
+        @Test func waitForActorCalledBeforeTheActorRegistersReturnsOnceItDoes() async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    #expect(try await Tractor.registeredActors(named: "late").isEmpty)
+                    // Two waiters: this process (the root, which serves the registry) and a child, which asks it.
+                    let rootReturned = Mutex(false)
+                    let rootWaiter = Task {
+                        defer { rootReturned.withLock { $0 = true } }
+                        return try await Tractor.waitForActor(named: "late") { try await $0.run(TestJobs.whoAmI) }
+                    }
+                    let early = try await nursery.startActor("early")
+                    let childWaiter = Task {
+                        try await early.run(TestJobs.markThenCallPeer, PeerInput(name: "late", directory: directory))
+                    }
+                    #expect(await ProcessTree.eventually(within: .seconds(30)) {
+                        FileManager.default.fileExists(atPath: directory + "/waiting")
+                    })
+                    // Neither found it, nor failed for want of it: both wait.
+                    #expect(try await Tractor.registeredActors(named: "late").isEmpty)
+                    #expect(!rootReturned.withLock { $0 })
+                    _ = try await nursery.startActor("late")
+                    #expect(try await rootWaiter.value == "late")
+                    #expect(try await childWaiter.value == "early reached late")
+                }
             }
         }
 

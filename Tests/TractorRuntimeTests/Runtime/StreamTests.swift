@@ -27,11 +27,12 @@ extension SpawningTests {
         }
 
         @Test func infiniteStreamInACancelledScopeEndsPromptlyAndTheRemoteTaskIsGone() async throws {
+            let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
                     let streamer = try await nursery.startActor("forever")
                     let consumer = Task {
-                        try await streamer.openStream(StreamTestJobs.ticker, -1) { stream in
+                        try await streamer.openStream(StreamTestJobs.tickerRecordingCancellation, directory) { stream in
                             var count = 0
                             for try await _ in stream { count += 1 }
                             return count
@@ -47,15 +48,19 @@ extension SpawningTests {
                     await #expect(throws: CancellationError.self) { try await consumer.value }
                     #expect(clock.now - start < .seconds(5))
                     #expect(try await streamer.run(StreamTestJobs.activeStreams) == 0)
+                    // The job itself saw the cancellation, as Swift cancellation.
+                    #expect(recordedCancellations(in: directory) == [streamer.actor.pid])
                 }
             }
         }
 
         @Test func consumerReturningEarlyCancelsTheJobWithoutAnError() async throws {
+            let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
                     let streamer = try await nursery.startActor("early")
-                    let firstTen = try await streamer.openStream(StreamTestJobs.ticker, -1) { stream in
+                    let firstTen = try await streamer.openStream(StreamTestJobs.tickerRecordingCancellation, directory) {
+                        stream in
                         var taken: [Int] = []
                         for try await tick in stream {
                             taken.append(tick)
@@ -65,6 +70,7 @@ extension SpawningTests {
                     }
                     #expect(firstTen == Array(0..<10))
                     #expect(try await streamer.run(StreamTestJobs.activeStreams) == 0)
+                    #expect(recordedCancellations(in: directory) == [streamer.actor.pid])
                 }
             }
         }
@@ -95,15 +101,19 @@ extension SpawningTests {
         }
 
         @Test func contextCancelledByTheCallerIsNotAnError() async throws {
+            let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
                     let partner = try await nursery.startActor("partner")
-                    let outcome = try await partner.openContext(StreamTestJobs.pingPong, 1) { context, _ in
+                    let outcome = try await partner.openContext(StreamTestJobs.pingPongRecordingCancellation, directory) {
+                        context, _ in
                         try await context.stream.send("ping")
                         context.cancel()
                         return "left early"
                     }
                     #expect(outcome == "left early")
+                    // The job itself saw the cancellation, as Swift cancellation, before the context ended.
+                    #expect(recordedCancellations(in: directory) == [partner.actor.pid])
                     #expect(try await partner.run(TestJobs.echo, "alive") == "alive")
                 }
             }

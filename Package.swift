@@ -120,8 +120,11 @@ let package = Package(
         .target(name: "TractorTestSupport", path: "Tests/TractorTestSupport"),
         .testTarget(
             name: "TractorRuntimeTests",
+            // tractor-forgetful: a program that skips Tractor.bootstrap; tractor-fuzz: the tests replay seeded inputs
+            // through the fuzz target's checks.
             dependencies: [
                 "TractorRuntime", "TractorTestJobs", "TractorTestSupport", "tractor-test-worker", "tractor-forgetful",
+                "tractor-fuzz",
             ],
             resources: [.copy("Fixtures")]
         ),
@@ -129,7 +132,10 @@ let package = Package(
             name: "TractorPoolTests",
             // pool-worker: the tests run the built executable (`pool-worker topology --json`) as a subprocess, and
             // pools of it serve the jobs of PoolWorkerJobs. primes and tour: the examples, run as the README says.
-            dependencies: ["TractorPool", "PoolWorkerJobs", "TractorTestSupport", "pool-worker", "primes", "tour"]
+            // tractor-test-worker: the Ctrl-C test runs primes below its child-subreaper mode.
+            dependencies: [
+                "TractorPool", "PoolWorkerJobs", "TractorTestSupport", "pool-worker", "primes", "tour", "tractor-test-worker",
+            ]
         ),
     ]
 )

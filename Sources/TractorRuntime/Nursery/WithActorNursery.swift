@@ -30,7 +30,9 @@
 ///   - isolation: The actor the body runs on; the caller's, by default.
 ///   - body: Starts and uses actors. The handle is invalid once the body returns.
 /// - Returns: The body's result.
-/// - Throws: The body's error, the actors' errors, or `CancellationError` when the scope's task was cancelled.
+/// - Throws: The body's error, the actors' errors, or `CancellationError` when the scope's task was cancelled;
+///   ``TractorError`` `.notBootstrapped` in a process started as an actor that has not called
+///   ``Tractor/bootstrap(jobs:configuration:)``.
 public func withActorNursery<Result: Sendable>(
     configuration: ActorNurseryConfiguration = ActorNurseryConfiguration(),
     isolation: isolated (any Actor)? = #isolation,

@@ -109,16 +109,24 @@ extension SpawningTests {
             }
         }
 
+        /// Starts an actor running `sleepRecordingCancellation`, and returns once the job runs in it (not only sent).
+        static func startSleeping(
+            in nursery: ActorNursery,
+            recordingIn directory: String
+        ) async throws -> (Portal, Task<Int, any Error>) {
+            let sleeper = try await nursery.startActor("sleeper")
+            let call = Task { try await sleeper.run(TestJobs.sleepRecordingCancellation, directory) }
+            #expect(await ProcessTree.eventually(within: .seconds(30)) {
+                ProcessTree.recordedPIDs(in: directory) == [sleeper.actor.pid]
+            })
+            return (sleeper, call)
+        }
+
         @Test func jobHonouringCancellationExitsCleanly() async throws {
             let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                    let sleeper = try await nursery.startActor("sleeper")
-                    let call = Task { try await sleeper.run(TestJobs.sleepRecordingCancellation, directory) }
-                    // Running in the actor, not only sent to it.
-                    #expect(await ProcessTree.eventually(within: .seconds(30)) {
-                        ProcessTree.recordedPIDs(in: directory) == [sleeper.actor.pid]
-                    })
+                    let (sleeper, call) = try await Self.startSleeping(in: nursery, recordingIn: directory)
                     let outcome = try await sleeper.cancelActor()
                     #expect(outcome.step == .cancelled)
                     #expect(outcome.status.isSuccess)
@@ -133,11 +141,7 @@ extension SpawningTests {
             let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                    let sleeper = try await nursery.startActor("sleeper")
-                    let call = Task { try await sleeper.run(TestJobs.sleepRecordingCancellation, directory) }
-                    #expect(await ProcessTree.eventually(within: .seconds(30)) {
-                        ProcessTree.recordedPIDs(in: directory) == [sleeper.actor.pid]
-                    })
+                    let (sleeper, call) = try await Self.startSleeping(in: nursery, recordingIn: directory)
                     call.cancel()
                     await #expect(throws: (any Error).self) { try await call.value }
                     // The call ends with the job's own answer: by then the job has seen the cancellation.

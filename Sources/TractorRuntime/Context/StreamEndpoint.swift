@@ -8,6 +8,9 @@ import Synchronization
 /// One end of a stream or context call: the receiving buffer with its credits, the sending credits, and (for
 /// contexts) the `started` value. Messages arrive from the I/O thread, which never blocks on a slow consumer: the
 /// window bounds what a well-behaved peer can send, and a peer that overruns it fails the stream.
+///
+/// Small elements sent are staged here (see ``sendNow(_:)``) and handed to the ``Channel`` as complete frames: queued
+/// under this endpoint's lock, which fixes their order, and written once the lock is released.
 package final class StreamEndpoint: Sendable {
     package let cid: UInt64
     private let channel: Channel
@@ -27,7 +30,7 @@ package final class StreamEndpoint: Sendable {
         var misuse: TractorError?
         /// Yield frames sent and not yet handed to the channel (see ``sendNow(_:)``).
         var staged: [UInt8] = []
-        /// Whether the channel has been asked to collect `staged`.
+        /// Whether a collection of `staged` is scheduled on the channel's loop.
         var collectionRequested = false
         /// When staged frames last went to the channel (monotonic nanoseconds; 0: never), and how many.
         var lastMove: UInt64 = 0
@@ -105,9 +108,9 @@ package final class StreamEndpoint: Sendable {
 
     /// Ends both directions with `error` (the call failed, was cancelled, or the channel closed).
     package func fail(_ error: any Error) {
-        let (wake, senders, startedWaiter) = state.withLock { state in
+        let (wake, senders, startedWaiter, pending) = state.withLock { state in
             // What was sent before the failure still leaves first (if the channel is still open).
-            _ = try? moveStaged(&state)
+            let pending = try? moveStaged(&state)
             let wake = state.inbound.ended(.failed(error))
             state.outbound.fail(error)
             let senders = Array(state.senders.values)
@@ -115,8 +118,9 @@ package final class StreamEndpoint: Sendable {
             if state.started == nil { state.started = .failure(error) }
             let startedWaiter = state.startedWaiter
             state.startedWaiter = nil
-            return (wake, senders, startedWaiter)
+            return (wake, senders, startedWaiter, pending)
         }
+        if let pending = pending ?? nil { channel.complete(pending) }
         if wake { wakeConsumer() }
         for sender in senders { sender.resume() }
         startedWaiter?.resume(throwing: error)
@@ -205,48 +209,75 @@ package final class StreamEndpoint: Sendable {
     ///
     /// Small elements are staged here, under the lock the credit check takes anyway, and reach the channel in bulk:
     /// when the stage fills, when the sender runs out of credit, when the direction or the call ends, and otherwise
-    /// when the channel's loop collects them, which it is asked to do at the first element of each batch.
+    /// when the collection scheduled on the channel's loop at the first element of each batch runs. Frames are queued
+    /// under the lock and written after it is released.
     package func sendNow(_ payload: [UInt8]) throws -> SendAttempt {
-        // The second value: whether to ask the channel to collect the stage, and after how long.
-        let (attempt, collection) = try state.withLock { (state) throws -> (SendAttempt, Duration?) in
+        // The second value: whether to schedule a collection of the stage, and after how long; the third: the write
+        // this sender owes once the lock is released.
+        let (attempt, collection, pending) = try state.withLock {
+            (state) throws -> (SendAttempt, Duration?, Channel.PendingWrite?) in
             switch state.outbound.send() {
             case .fail(let error):
                 throw error
             case .wait:
                 // The peer grants credit for what it receives: what is staged must leave before the sender waits.
-                try moveStaged(&state)
-                return (.needsCredit, nil)
+                return (.needsCredit, nil, try moveStaged(&state))
             case .send:
-                let queued: Int
                 if payload.count >= OutboundQueue.largeFrame {
-                    try moveStaged(&state)
-                    queued = try channel.sendYield(cid: cid, payload: payload)
-                } else {
-                    try payload.withUnsafeBytes { raw in
-                        try Message.encodeYieldFrame(cid: cid, payload: raw, into: &state.staged)
-                    }
-                    state.stagedFrames += 1
-                    guard state.staged.count >= Self.stagingLimit else {
-                        if state.collectionRequested { return (.sent, nil) }
-                        state.collectionRequested = true
-                        let busy = state.lastMoveFrames >= Self.busyFrames
-                            && sys_monotonic_nanoseconds() &- state.lastMove < Self.busyInterval
-                        return (.sent, busy ? Self.collectionDelay : .zero)
-                    }
-                    queued = try moveStaged(&state)
+                    // A large element leaves as a buffer of its own, queued by reference, after the stage.
+                    var frame: [UInt8] = []
+                    try payload.withUnsafeBytes { raw in try Message.encodeYieldFrame(cid: cid, payload: raw, into: &frame) }
+                    return (.sent, nil, try moveStaged(&state, then: frame))
                 }
-                // Credit bounds each stream; the watermark bounds what all the streams of a connection queue together.
-                return (queued > Channel.highWatermark ? .sentAboveWatermark : .sent, nil)
+                try payload.withUnsafeBytes { raw in
+                    try Message.encodeYieldFrame(cid: cid, payload: raw, into: &state.staged)
+                }
+                state.stagedFrames += 1
+                guard state.staged.count >= Self.stagingLimit else {
+                    if state.collectionRequested { return (.sent, nil, nil) }
+                    state.collectionRequested = true
+                    let busy = state.lastMoveFrames >= Self.busyFrames
+                        && sys_monotonic_nanoseconds() &- state.lastMove < Self.busyInterval
+                    return (.sent, busy ? Self.collectionDelay : .zero, nil)
+                }
+                return (.sent, nil, try moveStaged(&state))
             }
         }
-        if let collection { channel.requestCollection(from: self, after: collection == .zero ? nil : collection) }
+        if let collection { scheduleCollection(after: collection) }
+        guard let pending else { return attempt }
+        let queued = channel.complete(pending)
+        // Credit bounds each stream; the watermark bounds what all the streams of a connection queue together.
+        if case .sent = attempt, queued > Channel.highWatermark { return .sentAboveWatermark }
         return attempt
     }
 
-    /// Hands the staged frames to the channel; returns the bytes the channel has queued.
-    @discardableResult
-    private func moveStaged(_ state: inout State) throws(TractorError) -> Int {
-        guard !state.staged.isEmpty else { return 0 }
+    /// Has the channel's loop move the stage to the channel after `delay` (at once for `.zero`), so that a busy
+    /// sender's frames leave in fewer, larger writes.
+    private func scheduleCollection(after delay: Duration) {
+        let loop = channel.loop
+        if delay == .zero {
+            loop.execute { [self] in collectStaged() }
+        } else {
+            loop.execute(after: delay) { [self] in collectStaged() }
+        }
+    }
+
+    /// Moves the stage to the channel, on the loop thread: queued there, it leaves with the loop's next flush.
+    private func collectStaged() {
+        let pending = state.withLock { state -> Channel.PendingWrite? in
+            state.collectionRequested = false
+            return try? moveStaged(&state)
+        }
+        if let pending { channel.complete(pending) }
+    }
+
+    /// Queues the staged frames, then `next` if given, in the channel; the sender finishes the write with
+    /// ``Channel/complete(_:)`` once it released the lock. `nil` when there was nothing to queue.
+    private func moveStaged(_ state: inout State, then next: [UInt8]? = nil) throws(TractorError) -> Channel.PendingWrite? {
+        if state.staged.isEmpty {
+            guard let next else { return nil }
+            return try channel.enqueue(frames: next)
+        }
         var frames: [UInt8] = []
         // The next stage starts with room for a typical batch instead of growing into it copy by copy.
         frames.reserveCapacity(Swift.min(Self.stagingLimit, Swift.max(256, state.staged.count)))
@@ -254,7 +285,7 @@ package final class StreamEndpoint: Sendable {
         state.lastMove = sys_monotonic_nanoseconds()
         state.lastMoveFrames = state.stagedFrames
         state.stagedFrames = 0
-        return try channel.appendStaged(frames)
+        return try channel.enqueue(frames: frames, then: next)
     }
 
     /// Sends one element, suspending while the peer has granted no credit. Runs on the caller's executor, and the
@@ -304,14 +335,15 @@ package final class StreamEndpoint: Sendable {
         }
     }
 
-    /// Ends the sending direction (sends `stop` once).
+    /// Ends the sending direction (sends `stop` once, after every element staged).
     package func finish() {
-        state.withLock { state in
-            guard state.outbound.finish() else { return }
-            // Under the lock, so that the loop collecting staged frames cannot put them after the `stop`.
-            _ = try? moveStaged(&state)
-            _ = try? channel.sendBatched(.stop(cid: cid))
+        let pending = state.withLock { state -> Channel.PendingWrite? in
+            guard state.outbound.finish() else { return nil }
+            // Staged with the elements, so that nothing staged can leave after it.
+            guard (try? Message.stop(cid: cid).encodeFrame(into: &state.staged)) != nil else { return nil }
+            return try? moveStaged(&state)
         }
+        if let pending { channel.complete(pending) }
     }
 
     /// Sends the context's first value.
@@ -348,15 +380,6 @@ package final class StreamEndpoint: Sendable {
                 return nil
             }
             if let ready { continuation.resume(with: ready) }
-        }
-    }
-}
-
-extension StreamEndpoint: StagedFrames {
-    package func moveStagedFrames() {
-        state.withLock { state in
-            state.collectionRequested = false
-            _ = try? moveStaged(&state)
         }
     }
 }

@@ -9,7 +9,7 @@ import Testing
 @testable import TractorRuntime
 
 /// The I/O loop's delayed work (the timer that lets a busy stream's frames leave in larger writes), and a channel
-/// collecting staged frames through it.
+/// writing frames queued through it.
 @Suite struct IOLoopTimerTests {
     @Test func delayedWorkRunsOnTheLoopAfterItsDelayInDeadlineOrder() async {
         let loop = IOLoop.shared
@@ -27,21 +27,7 @@ import Testing
         #expect(ContinuousClock.now - start >= .milliseconds(30))
     }
 
-    /// A source of staged frames for a channel: hands over what it holds when collected.
-    final class Stage: StagedFrames {
-        let channel: Channel
-        let frames = Mutex<[UInt8]>([])
-        init(channel: Channel) { self.channel = channel }
-        func moveStagedFrames() {
-            let taken = frames.withLock { frames in
-                defer { frames.removeAll() }
-                return frames
-            }
-            if !taken.isEmpty { _ = try? channel.appendStaged(taken) }
-        }
-    }
-
-    @Test func stagedFramesAreCollectedAfterTheirDelayInOrder() async throws {
+    @Test func framesQueuedOnTheLoopAfterTheirDelayLeaveInOrder() async throws {
         var fds: [CInt] = [0, 0]
         #expect(socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
         let sender = Channel(fd: fds[0], maximumFrameSize: 1 << 20)
@@ -50,14 +36,15 @@ import Testing
             sender.close()
             receiver.close()
         }
-        let stage = Stage(channel: sender)
+        var frames: [UInt8] = []
         for cid: UInt64 in 1...3 {
-            var frame: [UInt8] = []
-            try Message.yield(cid: cid, payload: [UInt8(cid)]).encodeFrame(into: &frame)
-            stage.frames.withLock { $0.append(contentsOf: frame) }
+            try Message.yield(cid: cid, payload: [UInt8(cid)]).encodeFrame(into: &frames)
         }
-        sender.requestCollection(from: stage, after: .milliseconds(5))
-        try sender.send(.stop(cid: 9))  // not staged: leaves at once, before the staged frames
+        // As a stream's staged frames are collected: queued on the loop after a delay, written by its next flush.
+        sender.loop.execute(after: .milliseconds(5)) { [frames] in
+            if let pending = try? sender.enqueue(frames: frames) { sender.complete(pending) }
+        }
+        try sender.send(.stop(cid: 9))  // not delayed: leaves at once, before the delayed frames
         var received: [Message] = []
         for _ in 0..<4 { received.append(try await receiver.receive()) }
         #expect(received == [

@@ -226,7 +226,9 @@ package final class StreamEndpoint: Sendable {
                 if payload.count >= OutboundQueue.largeFrame {
                     // A large element leaves as a buffer of its own, queued by reference, after the stage.
                     var frame: [UInt8] = []
-                    try payload.withUnsafeBytes { raw in try Message.encodeYieldFrame(cid: cid, payload: raw, into: &frame) }
+                    try payload.withUnsafeBytes { raw in
+                        try Message.encodeYieldFrame(cid: cid, payload: raw, into: &frame)
+                    }
                     return (.sent, nil, try moveStaged(&state, then: frame))
                 }
                 try payload.withUnsafeBytes { raw in
@@ -273,7 +275,10 @@ package final class StreamEndpoint: Sendable {
 
     /// Queues the staged frames, then `next` if given, in the channel; the sender finishes the write with
     /// ``Channel/complete(_:)`` once it released the lock. `nil` when there was nothing to queue.
-    private func moveStaged(_ state: inout State, then next: [UInt8]? = nil) throws(TractorError) -> Channel.PendingWrite? {
+    private func moveStaged(
+        _ state: inout State,
+        then next: [UInt8]? = nil
+    ) throws(TractorError) -> Channel.PendingWrite? {
         if state.staged.isEmpty {
             guard let next else { return nil }
             return try channel.enqueue(frames: next)

@@ -7,7 +7,11 @@ import Synchronization
 
 /// A stream or context call in flight, from the caller's side: its endpoint and the task awaiting its result.
 ///
-/// The task is unstructured only in form: every scope that makes one waits for it before returning.
+/// The task is unstructured only in form: the scope that makes one (``Portal/openStream(_:_:window:isolation:_:)``,
+/// ``Portal/openContext(_:_:window:isolation:_:)``) awaits it on every path before returning — with ``end(cancelling:)``
+/// after its body, with ``cancelAndWait()`` when the body throws — and nothing else holds it past the scope. It is a
+/// task rather than a task-group child because the body's ``Context/cancel()`` and ``Context/result()`` reach it from
+/// inside the body, where the scope's group is out of reach.
 final class StreamingCall: Sendable {
     let job: String
     let endpoint: StreamEndpoint

@@ -16,7 +16,8 @@ extension Channel {
                 if !state.inbox.isEmpty { return .success(state.inbox.removeFirst()) }
                 if let reason = state.closeReason { return .failure(reason) }
                 if state.inboxWaiter != nil {
-                    return .failure(TractorError(.protocolViolation, "a channel is received from by one task at a time"))
+                    let reason = "a channel is received from by one task at a time"
+                    return .failure(TractorError(.protocolViolation, reason))
                 }
                 state.inboxWaiter = continuation
                 return nil
@@ -42,9 +43,8 @@ extension Channel {
                 return
             case .bytes(let count):
                 if let failure = deliver(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
-                    closeOnLoop(TractorError(
-                        failure.code, "a malformed frame or message closed the channel: \(failure.message)", cause: failure
-                    ))
+                    let message = "a malformed frame or message closed the channel: \(failure.message)"
+                    closeOnLoop(TractorError(failure.code, message, cause: failure))
                     return
                 }
                 if count < buffer.count { return }

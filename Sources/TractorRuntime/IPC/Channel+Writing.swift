@@ -41,8 +41,8 @@ extension Channel {
         try enqueue(message, departure: .batched).queuedBytes
     }
 
-    /// Queues complete frames (then `next`, if given) after everything queued before them, without writing: a sender holding a lock of its
-    /// own (which fixes the frames' order among its others) queues under it, then finishes with ``complete(_:)``
+    /// Queues complete frames (then `next`, if given) after everything queued before them, without writing: a sender
+    /// holding a lock of its own (which fixes the frames' order among its others) queues under it, then finishes with ``complete(_:)``
     /// once it released the lock, so that no lock is held across a system call.
     ///
     /// From a sending thread the frames leave at once when nothing is queued before them; on the loop thread they
@@ -80,27 +80,40 @@ extension Channel {
         departure: Departure,
         _ append: (inout OutboundQueue) throws(TractorError) -> Void
     ) throws(TractorError) -> PendingWrite {
-        let (pending, scheduleFlush) = try state.withLock { (state) throws(TractorError) -> (PendingWrite, Bool) in
+        enum Outcome {
+            case queued(PendingWrite, scheduleFlush: Bool)
+            /// Fault injection failed this send: the channel closes as after a failed write.
+            case injected(TractorError)
+        }
+        let outcome = try state.withLock { (state) throws(TractorError) -> Outcome in
             if let reason = state.closeReason ?? state.writeFailure {
                 throw TractorError(.channelClosed, "the channel is closed: \(reason.message)", cause: reason)
             }
-            try injectedFailure(&state)
+            if let injected = injectedFailure(&state) { return .injected(injected) }
             try append(&state.outbound)
             let queued = state.queuedBytes
-            guard state.writer == .idle else { return (PendingWrite(batch: nil, queuedBytes: queued), false) }
+            guard state.writer == .idle else {
+                return .queued(PendingWrite(batch: nil, queuedBytes: queued), scheduleFlush: false)
+            }
             switch departure {
             case .now:
                 state.writer = .caller
                 let batch = state.outbound.takeAll()
                 state.flushingBytes = batch.byteCount
-                return (PendingWrite(batch: batch, queuedBytes: queued), false)
+                return .queued(PendingWrite(batch: batch, queuedBytes: queued), scheduleFlush: false)
             case .batched:
                 state.writer = .loop
-                return (PendingWrite(batch: nil, queuedBytes: queued), true)
+                return .queued(PendingWrite(batch: nil, queuedBytes: queued), scheduleFlush: true)
             }
         }
-        if scheduleFlush { loop.execute { [self] in flushOnLoop() } }
-        return pending
+        switch outcome {
+        case .queued(let pending, let scheduleFlush):
+            if scheduleFlush { loop.execute { [self] in flushOnLoop() } }
+            return pending
+        case .injected(let failure):
+            loop.execute { [self] in closeOnLoop(failure) }
+            throw failure
+        }
     }
 
     /// Writes what is queued, as the loop: when a flush was scheduled or the transport became writable.
@@ -225,18 +238,18 @@ extension Channel {
         return (index, offset, nil, false)
     }
 
-    /// Fails this send as a failed write would, if a test asked for it (see ``injectWriteFailure(afterFrames:)``).
-    private func injectedFailure(_ state: inout State) throws(TractorError) {
-        guard let remaining = state.framesBeforeInjectedFailure else { return }
+    /// The failure of this send, as a failed write's, if a test asked for it (see
+    /// ``injectWriteFailure(afterFrames:)``). Sends fail from now on; the channel closes once the lock is released.
+    private func injectedFailure(_ state: inout State) -> TractorError? {
+        guard let remaining = state.framesBeforeInjectedFailure else { return nil }
         guard remaining <= 0 else {
             state.framesBeforeInjectedFailure = remaining - 1
-            return
+            return nil
         }
         state.framesBeforeInjectedFailure = nil
         let reason = TractorError(.channelClosed, "writing to the peer failed: an injected fault")
         state.writeFailure = reason
-        loop.execute { [self] in closeOnLoop(reason) }
-        throw reason
+        return reason
     }
 
     /// Fault injection, for tests of what a failed write means to the layers above: the send after the next `frames`

@@ -134,7 +134,8 @@ package final class Channel: TransportHandler {
 
     /// Fault injection: closes the connection now, as a peer vanishing would from the other side.
     package func injectDisconnection() {
-        loop.execute { [self] in closeOnLoop(TractorError(.channelClosed, "the connection was cut (an injected fault)")) }
+        let reason = TractorError(.channelClosed, "the connection was cut (an injected fault)")
+        loop.execute { [self] in closeOnLoop(reason) }
     }
 
     package func transportWritable() { flushOnLoop() }

@@ -162,7 +162,8 @@ private final class MemoryPipe: Sendable {
         return [.readable(side)]
     }
 
-    /// Schedules a writable notice for `side` if it wants one, can write (or learn that it cannot), and none is pending.
+    /// Schedules a writable notice for `side` if it wants one, can write (or learn that it cannot), and none is
+    /// pending.
     private func scheduleWritable(_ side: Int, _ state: inout State) -> [Notice] {
         let end = state.ends[side]
         let peer = state.ends[1 - side]

@@ -141,7 +141,11 @@ final class NurserySupervisor: Sendable {
         for runner in cancellation.runners { runner.cancel() }
         await withTaskGroup(of: Void.self) { group in
             for child in cancellation.children {
-                group.addTask { await child.tearDown() }
+                group.addTask {
+                    await child.tearDown()
+                    // The jobs this side served to the child end with its connection: wait for them too.
+                    await child.connection.waitForServed()
+                }
             }
         }
     }

@@ -298,7 +298,11 @@ package final class PeerConnection: Sendable {
             if let endpoint { table.streams[cid] = endpoint }
         }
         // The task is made outside the lock: on a worker pinned to one CPU, a task made under it would start by
-        // spinning on that same lock.
+        // spinning on that same lock. It is started here, on the loop thread that read the `start`, rather than
+        // handed to a task group's loop, which would cost every call a second hop. It is owned by this connection's
+        // table until it has replied, cancelled with the connection (``cancelServed()``, also when it closes), and
+        // awaited by the connection's owner through ``waitForServed()``: a child's runtime before its process
+        // exits, a nursery after tearing down the child at the other end.
         let task = Task { [self] in
             let reply: Message
             do {
@@ -341,7 +345,8 @@ package final class PeerConnection: Sendable {
         for task in tasks { task.cancel() }
     }
 
-    /// Waits for every job served to the peer to finish (each has replied by then).
+    /// Waits for every job served to the peer to finish (each has replied by then, or found the connection
+    /// closed). Every owner of a connection that serves jobs calls it before it is done with the connection.
     package func waitForServed() async {
         while true {
             let (empty, task) = state.withLock { state in

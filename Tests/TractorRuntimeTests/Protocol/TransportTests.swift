@@ -34,7 +34,10 @@ struct TransportTests {
         guard case .bytes(4) = read else { Issue.record("read \(read)"); return }
         #expect(readBytes == [0, 1, 2, 3])
         await probeA.writable.value()
-        guard case .wrote(let second) = bytes[10...].withUnsafeBytes({ a.write($0) }) else { Issue.record("no room"); return }
+        guard case .wrote(let second) = bytes[10...].withUnsafeBytes({ a.write($0) }) else {
+            Issue.record("no room")
+            return
+        }
         #expect(second == 4)
         await onLoop(a.loop) {
             a.close()
@@ -65,7 +68,8 @@ struct TransportTests {
         let receiver = Channel(transport: b, maximumFrameSize: 1 << 20)
         var expected: [Message] = []
         for cid: UInt64 in 1...200 {
-            let message = Message.yield(cid: cid, payload: Array(repeating: UInt8(truncatingIfNeeded: cid), count: Int(cid)))
+            let payload = Array(repeating: UInt8(truncatingIfNeeded: cid), count: Int(cid))
+            let message = Message.yield(cid: cid, payload: payload)
             expected.append(message)
             if cid % 3 == 0 { try sender.send(message) } else { try sender.sendBatched(message) }
         }

@@ -279,9 +279,10 @@ package final class StreamEndpoint: Sendable {
         _ state: inout State,
         then next: [UInt8]? = nil
     ) throws(TractorError) -> Channel.PendingWrite? {
+        // A large element is written by the loop, as a batch of its own, while the sender goes on.
         if state.staged.isEmpty {
             guard let next else { return nil }
-            return try channel.enqueue(frames: next)
+            return try channel.enqueue(frames: next, batched: true)
         }
         var frames: [UInt8] = []
         // The next stage starts with room for a typical batch instead of growing into it copy by copy.
@@ -290,7 +291,7 @@ package final class StreamEndpoint: Sendable {
         state.lastMove = sys_monotonic_nanoseconds()
         state.lastMoveFrames = state.stagedFrames
         state.stagedFrames = 0
-        return try channel.enqueue(frames: frames, then: next)
+        return try channel.enqueue(frames: frames, then: next, batched: next != nil)
     }
 
     /// Sends one element, suspending while the peer has granted no credit. Runs on the caller's executor, and the

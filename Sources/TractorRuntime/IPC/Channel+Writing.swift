@@ -42,13 +42,25 @@ extension Channel {
     }
 
     /// Queues complete frames (then `next`, if given) after everything queued before them, without writing: a sender
-    /// holding a lock of its own (which fixes the frames' order among its others) queues under it, then finishes with ``complete(_:)``
-    /// once it released the lock, so that no lock is held across a system call.
+    /// holding a lock of its own (which fixes the frames' order among its others) queues under it, then finishes
+    /// with ``complete(_:)`` once it released the lock, so that no lock is held across a system call.
     ///
     /// From a sending thread the frames leave at once when nothing is queued before them; on the loop thread they
     /// leave with the loop's next flush.
-    package func enqueue(frames: [UInt8], then next: [UInt8]? = nil) throws(TractorError) -> PendingWrite {
-        try enqueue(departure: loop.inLoop ? .batched : .now) { (queue) throws(TractorError) in
+    ///
+    /// - Parameters:
+    ///   - frames: Complete frames.
+    ///   - next: More complete frames, queued right after `frames` (a large one, kept as a buffer of its own).
+    ///   - batched: Leave them to the loop even from a sending thread (a large element, which the loop writes while
+    ///     the sender goes on).
+    /// - Returns: The write the sender owes; pass it to ``complete(_:)``.
+    /// - Throws: ``TractorError`` `.channelClosed` once the channel is closed or a write has failed.
+    package func enqueue(
+        frames: [UInt8],
+        then next: [UInt8]? = nil,
+        batched: Bool = false
+    ) throws(TractorError) -> PendingWrite {
+        try enqueue(departure: batched || loop.inLoop ? .batched : .now) { (queue) throws(TractorError) in
             try queue.appendFrames(frames)
             if let next { try queue.appendFrames(next) }
         }

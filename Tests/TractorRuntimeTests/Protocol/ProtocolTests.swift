@@ -84,6 +84,35 @@ struct ProtocolTests {
         await peers.close()
     }
 
+    @Test func concurrentStreamsAndCallsOverATinyTransportKeepEachStreamInOrder() async throws {
+        let counting = StreamJob("counting") { (count: Int, writer: StreamWriter<Int>) in
+            for n in 0..<count { try await writer.send(n) }
+        }
+        // 256 bytes of room each way: writers on many threads and the loop hand the queue to one another constantly.
+        let peers = try await InMemoryPeers.connect(serving: [counting, Self.echo], capacity: 256)
+        let total = 3_000
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for stream in 0..<6 {
+                group.addTask {
+                    let received = try await peers.portal.openStream(counting, total, window: 16 << stream) { stream in
+                        var received: [Int] = []
+                        for try await n in stream { received.append(n) }
+                        return received
+                    }
+                    #expect(received == Array(0..<total))
+                }
+            }
+            group.addTask {
+                for n in 0..<200 {
+                    let echoed = try await peers.portal.run(Self.echo, n)
+                    #expect(echoed == n)
+                }
+            }
+            try await group.waitForAll()
+        }
+        await peers.close()
+    }
+
     @Test func contextTalksBothWays() async throws {
         let doubler = ContextJob("doubler") { (first: Int, context: JobContext<Int, Int, Int>) -> Int in
             let stream = try await context.started(first)

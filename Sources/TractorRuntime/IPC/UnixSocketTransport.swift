@@ -15,6 +15,8 @@ package final class UnixSocketTransport: Transport, IOHandler {
     nonisolated(unsafe) private var handler: (any TransportHandler)?
     nonisolated(unsafe) private var writableInterest = false
     nonisolated(unsafe) private var closed = false
+    /// Why the socket could not be watched, reported by the next read; loop thread only.
+    nonisolated(unsafe) private var registrationFailure: TractorError?
 
     /// Takes ownership of a connected, non-blocking socket.
     package init(fd: CInt, loop: IOLoop = .shared) {
@@ -47,9 +49,6 @@ package final class UnixSocketTransport: Transport, IOHandler {
             }
         }
     }
-
-    /// Why the socket could not be watched, reported by the next read; loop thread only.
-    nonisolated(unsafe) private var registrationFailure: TractorError?
 
     private var events: UInt32 {
         EPOLLIN.rawValue | EPOLLRDHUP.rawValue | (writableInterest ? EPOLLOUT.rawValue : 0)

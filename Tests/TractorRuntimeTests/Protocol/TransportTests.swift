@@ -27,6 +27,7 @@ struct TransportTests {
         let bytes: [UInt8] = Array(0..<16)
         guard case .wrote(let first) = bytes.withUnsafeBytes({ a.write($0) }) else { Issue.record("no write"); return }
         #expect(first == 10)
+        #expect(b.unreadByteCount == 10)
         guard case .wouldBlock = bytes[10...].withUnsafeBytes({ a.write($0) }) else { Issue.record("not full"); return }
         await probeB.readable.value()
         a.loop.execute { a.setWritableInterest(true) }

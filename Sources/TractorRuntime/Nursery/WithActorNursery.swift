@@ -62,7 +62,7 @@ public func withActorNursery<Result: Sendable>(
                 case .failed:
                     if bodyOutcome == nil {
                         group.cancelAll()
-                        Task { await supervisor.cancelAll(failing: false) }
+                        supervisor.beginCancellingAll(failing: false)
                     }
                 }
             }

@@ -22,10 +22,10 @@ import Foundation
 /// ```
 public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
     /// What crossed the wire.
-    public let info: RemoteErrorInfo
+    package let info: RemoteErrorInfo
 
     /// Wraps an error description received from another actor.
-    public init(_ info: RemoteErrorInfo) {
+    package init(_ info: RemoteErrorInfo) {
         self.info = info
     }
 

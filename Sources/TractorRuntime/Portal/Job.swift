@@ -74,6 +74,11 @@ extension Job where Input == NoInput {
 }
 
 /// The input of a job that takes none.
+///
+/// ```swift
+/// let question = Job("question") { "What is the answer?" }   // a Job<NoInput, String>
+/// print(try await frank.run(question))
+/// ```
 public struct NoInput: Codable, Sendable, Hashable {
     /// The empty input.
     public init() {}

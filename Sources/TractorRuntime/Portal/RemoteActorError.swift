@@ -47,6 +47,10 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
     public var nested: [RemoteActorError] { info.nested.map(RemoteActorError.init) }
 
     /// Whether the original error had the given type name, such as `"MyApp.ParseError"` or just `"ParseError"`.
+    ///
+    /// ```swift
+    /// catch let error as RemoteActorError where error.isRemote("ParseError") { ... }
+    /// ```
     public func isRemote(_ typeName: String) -> Bool {
         info.typeName == typeName || info.typeName.hasSuffix("." + typeName)
     }

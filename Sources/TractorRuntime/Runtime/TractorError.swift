@@ -64,6 +64,10 @@ extension TractorError {
     /// Identifies the kind of a ``TractorError``.
     ///
     /// A struct rather than an enum, so that adding codes is not a breaking change: match with `==`.
+    ///
+    /// ```swift
+    /// catch let error as TractorError where error.code == .spawnFailed { print(error.message) }
+    /// ```
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: String, Hashable, Sendable {
             // Wire

@@ -6,6 +6,10 @@
 // The field types of ``Message``. Their byte layout lives with the enum, in WireCodec.swift.
 
 /// The identity of one actor: its name, a unique id, and its process id.
+///
+/// ```swift
+/// print(Tractor.currentActor.name, Tractor.currentActor.pid)
+/// ```
 public struct ActorID: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The name it was started with, such as `"frank"`; not necessarily unique.
     public var name: String

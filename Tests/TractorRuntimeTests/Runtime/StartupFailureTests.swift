@@ -44,7 +44,7 @@ struct StartupFailureTests {
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return (status, output)
+        let signalled = process.terminationReason == .uncaughtSignal
+        return (signalled ? 128 + process.terminationStatus : process.terminationStatus, output)
     }
 }

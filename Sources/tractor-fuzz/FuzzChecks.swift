@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 /// The checks one fuzzer input goes through: every decoder of the wire layer must either decode it or throw a
 /// ``TractorError``, and whatever decodes must encode back to something that decodes to the same value.

@@ -9,7 +9,9 @@
 // Run as `tractor-test-worker start-many N`, it is a root that starts N daemons at once in one nursery, asks each
 // for its pid, reports the time it took and the memory the tree held, and ends the nursery. Run as
 // `tractor-test-worker adopt-orphans REPORT PROGRAM ARGS...`, it is no actor at all: it runs the program below a child
-// subreaper and reports the children the program left behind (see `adoptOrphans(report:command:)`).
+// subreaper and reports the children the program left behind (see `adoptOrphans(report:command:)`). Run as
+// `tractor-test-worker startup-errors [DESCRIPTORS]`, it reports what the runtime throws when it cannot start (see
+// `reportStartupErrors(descriptorLimit:)`).
 
 import Foundation
 import TractorRuntime
@@ -17,6 +19,10 @@ import TractorTestJobs
 
 if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "adopt-orphans" {
     exit(adoptOrphans(report: CommandLine.arguments[2], command: Array(CommandLine.arguments.dropFirst(3))))
+}
+
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "startup-errors" {
+    exit(await reportStartupErrors(descriptorLimit: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) }))
 }
 
 try await Tractor.bootstrap(jobs: TestJobs.all)

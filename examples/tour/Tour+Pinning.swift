@@ -10,8 +10,8 @@ extension Tour {
     static func pinning() async throws {
         let topology = try Topology.current()                   // hwloc, within this process's allowed CPUs
         print(topology.cores.count, "cores, allowed CPUs", topology.allowedCPUs)
-        for worker in Placement.perNUMANode.plan(for: topology).workers {
-            print("NUMA worker \(worker.index): CPUs \(worker.cpus!), memory on node \(worker.memoryNode ?? -1)")
+        for node in topology.numaNodes {                        // .perNUMANode starts one worker on each, memory bound
+            print("NUMA node \(node.osIndex): CPUs \(node.cpus)")
         }
 
         try await withProcessPool(placement: .perCore) { pool in

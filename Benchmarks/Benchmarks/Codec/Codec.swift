@@ -4,7 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Benchmark
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 /// A small struct, the shape of a typical job input: a handful of scalar fields and a short list.
 struct SmallRecord: Codable, Equatable {
@@ -43,7 +43,7 @@ let benchmarks: @Sendable () -> Void = {
     let encodedRecord = try! MessagePackEncoder().encode(record)
     let megabyte = [UInt8](repeating: 0x5a, count: 1 << 20)
     let encodedMegabyte = try! MessagePackEncoder().encode(megabyte)
-    let yield = Message.yield(cid: 42, payload: [UInt8](repeating: 1, count: 1_024))
+    let yield = WireBenchmarkMessage.yield(cid: 42, payload: [UInt8](repeating: 1, count: 1_024))
     var framedYield: [UInt8] = []
     try! yield.encodeFrame(into: &framedYield)
 
@@ -103,7 +103,7 @@ let benchmarks: @Sendable () -> Void = {
         var decoder = FrameDecoder()
         for _ in benchmark.scaledIterations {
             decoder.append(framedYield)
-            blackHole(try decoder.withNextFrame { try Message.decode(from: $0) })
+            blackHole(try decoder.withNextFrame { try WireBenchmarkMessage.decode(from: $0) })
         }
     }
 }

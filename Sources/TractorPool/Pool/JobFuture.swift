@@ -27,7 +27,18 @@ public final class JobFuture<Output: Sendable>: Sendable {
     private struct State {
         var phase = JobState.pending
         var result: Result<Output, any Error>?
-        var callbacks: [@Sendable (Result<Output, any Error>) -> Void] = []
+        /// The callbacks to call on completion, in the order they were added, each with an id that its adder can
+        /// take it back by (a waiter that stops waiting does).
+        var callbacks: [(id: Int, callback: @Sendable (Result<Output, any Error>) -> Void)] = []
+        var nextCallbackID = 0
+
+        /// Adds `callback` unless the future has completed; returns its id, or `nil` if it was not added.
+        mutating func add(_ callback: @escaping @Sendable (Result<Output, any Error>) -> Void) -> Int? {
+            guard result == nil else { return nil }
+            defer { nextCallbackID += 1 }
+            callbacks.append((nextCallbackID, callback))
+            return nextCallbackID
+        }
     }
 
     init(jobName: String, canceller: @escaping @Sendable () -> Bool) {
@@ -83,9 +94,12 @@ public final class JobFuture<Output: Sendable>: Sendable {
     private nonisolated(nonsending) func outcome(
         until deadline: ContinuousClock.Instant?
     ) async -> Result<Output, any Error>? {
-        if let result = storage.withLock({ $0.result }) { return result }
         let wakeUp = WakeUp()
-        onCompletion { _ in wakeUp.signal() }
+        guard let callbackID = storage.withLock({ $0.add { _ in wakeUp.signal() } }) else {
+            return storage.withLock { $0.result }
+        }
+        // Timed out, cancelled or answered: the wake-up is not needed any more, whatever ends the wait.
+        defer { storage.withLock { $0.callbacks.removeAll { $0.id == callbackID } } }
         var relayedCancellation = false
         while true {
             if let result = storage.withLock({ $0.result }) { return result }
@@ -128,11 +142,14 @@ public final class JobFuture<Output: Sendable>: Sendable {
     /// ```
     public func onCompletion(_ callback: @escaping @Sendable (Result<Output, any Error>) -> Void) {
         let result = storage.withLock { state -> Result<Output, any Error>? in
-            if state.result == nil { state.callbacks.append(callback) }
-            return state.result
+            state.add(callback) == nil ? state.result : nil
         }
         if let result { callback(result) }
     }
+
+    /// How many completion callbacks wait for the job: those of ``onCompletion(_:)`` and one per task waiting in
+    /// ``value`` or ``result(timeout:)``.
+    package var completionCallbackCount: Int { storage.withLock { $0.callbacks.count } }
 
     /// The job started running on a worker.
     func markRunning() {
@@ -145,13 +162,13 @@ public final class JobFuture<Output: Sendable>: Sendable {
     func resolve(_ result: Result<Output, any Error>) {
         let callbacks = storage.withLock { state -> [@Sendable (Result<Output, any Error>) -> Void] in
             guard state.result == nil else { return [] }
+            defer { state.callbacks.removeAll() }
             state.result = result
             switch result {
             case .success: state.phase = .succeeded
             case .failure(let error): state.phase = error is CancellationError ? .cancelled : .failed
             }
-            defer { state.callbacks.removeAll() }
-            return state.callbacks
+            return state.callbacks.map(\.callback)
         }
         for callback in callbacks { callback(result) }
     }

@@ -95,6 +95,11 @@ public struct WaitCondition: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What ``ProcessPool/wait(_:until:timeout:)`` found.
+///
+/// ```swift
+/// let result = await pool.wait(futures, until: .firstCompleted)
+/// print(result.done.count, "done,", result.pending.count, "pending")
+/// ```
 public struct FutureWaitResult<Output: Sendable>: Sendable {
     /// The futures that have completed, in the order given.
     public var done: [JobFuture<Output>]

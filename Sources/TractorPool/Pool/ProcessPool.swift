@@ -181,6 +181,11 @@ public final class ProcessPool: Sendable {
     }
 
     /// The pool's counters at one moment.
+    ///
+    /// ```swift
+    /// let stats = pool.statistics
+    /// print(stats.jobsCompleted, stats.workerCrashes)
+    /// ```
     public struct Statistics: Sendable, Hashable {
         /// Jobs that ran to their end in a worker (returning or throwing).
         public var jobsCompleted: Int

@@ -34,7 +34,9 @@
 /// - Returns: The body's result.
 /// - Throws: The body's error; ``TractorError`` `.invalidArgument` when a setting of `configuration` is out of its
 ///   range (no worker, a window or a quota below 1, …); `.systemCallFailed` when the machine's topology cannot be read;
-///   `.notBootstrapped` in a process started as an actor that has not called `Tractor.bootstrap(jobs:)`.
+///   `.notBootstrapped` in a process started as an actor that has not called `Tractor.bootstrap(jobs:)`;
+///   `.runtimeUnavailable` when the runtime of this process cannot start
+///   (see ``TractorError/Code/runtimeUnavailable``).
 public func withProcessPool<Value: Sendable>(
     configuration: ProcessPoolConfiguration = ProcessPoolConfiguration(),
     isolation: isolated (any Actor)? = #isolation,

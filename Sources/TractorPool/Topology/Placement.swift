@@ -7,13 +7,14 @@
 /// unbound workers, or explicit CPU sets.
 ///
 /// A struct with static members rather than an enum, so that new placements are not a breaking change. A placement
-/// is a request; ``plan(for:)`` turns it into a ``PlacementPlan`` for one ``Topology``, within the CPUs the process
-/// may use.
+/// is a request: the pool works it out on this machine's ``Topology``, within the CPUs the process may use, and
+/// reports what it could not do as asked in ``ProcessPool/warnings``.
 ///
 /// ```swift
-/// let topology = try Topology.current()
-/// let plan = Placement.perNUMANode.plan(for: topology)
-/// print("\(plan.workers.count) workers, one per NUMA node")
+/// try await withProcessPool(placement: .perNUMANode) { pool in
+///     print("\(pool.workerCount) workers, one per NUMA node")
+///     for warning in pool.warnings { print("warning:", warning) }
+/// }
 /// ```
 public struct Placement: Sendable, Hashable, CustomStringConvertible {
     enum Kind: Sendable, Hashable {
@@ -43,7 +44,7 @@ public struct Placement: Sendable, Hashable, CustomStringConvertible {
     /// `count` workers left unbound: the operating system schedules them.
     ///
     /// ```swift
-    /// let plan = Placement.workers(8).plan(for: topology)   // 8 unbound workers
+    /// try await withProcessPool(placement: .workers(8)) { pool in ... }   // 8 unbound workers
     /// ```
     ///
     /// - Parameter count: The number of workers; a count below 1 plans one worker, with a warning.
@@ -55,7 +56,7 @@ public struct Placement: Sendable, Hashable, CustomStringConvertible {
     /// sets than allowed cores, every worker runs unbound, with a warning.
     ///
     /// ```swift
-    /// let plan = Placement.explicit([CPUSet(0...1), CPUSet(2...3)]).plan(for: topology)
+    /// try await withProcessPool(placement: .explicit([CPUSet(0...1), CPUSet(2...3)])) { pool in ... }
     /// ```
     ///
     /// - Parameter cpuSets: The CPUs of each worker, in worker order.
@@ -86,7 +87,7 @@ public struct Placement: Sendable, Hashable, CustomStringConvertible {
     ///
     /// - Parameter topology: The machine, as the process may use it.
     /// - Returns: The workers and the warnings.
-    public func plan(for topology: Topology) -> PlacementPlan {
+    package func plan(for topology: Topology) -> PlacementPlan {
         var warnings: [String] = []
         var workers: [PlacementPlan.Worker]
         switch kind {

@@ -16,17 +16,17 @@
 ///     print(worker.index, worker.cpus.map(\.description) ?? "unbound", worker.numaNode ?? -1)
 /// }
 /// ```
-public struct PlacementPlan: Sendable, Hashable, Codable {
+package struct PlacementPlan: Sendable, Hashable, Codable {
     /// Where one worker runs.
-    public struct Worker: Sendable, Hashable, Codable {
+    package struct Worker: Sendable, Hashable, Codable {
         /// The worker's position in the plan: 0, 1, ….
-        public var index: Int
+        package var index: Int
         /// The CPUs the worker binds itself to, or `nil` to run wherever the operating system puts it.
-        public var cpus: CPUSet?
+        package var cpus: CPUSet?
         /// The NUMA node (OS index) of the worker's CPUs when they lie in one node; `nil` when unbound or spread.
-        public var numaNode: Int?
+        package var numaNode: Int?
         /// Whether the worker binds its memory to ``numaNode``.
-        public var bindsMemory: Bool
+        package var bindsMemory: Bool
 
         /// Creates a worker entry.
         ///
@@ -35,7 +35,7 @@ public struct PlacementPlan: Sendable, Hashable, Codable {
         ///   - cpus: Its CPUs, or `nil` for unbound.
         ///   - numaNode: Its NUMA node, if its CPUs lie in one.
         ///   - bindsMemory: Whether it binds its memory to `numaNode`.
-        public init(index: Int, cpus: CPUSet?, numaNode: Int? = nil, bindsMemory: Bool = false) {
+        package init(index: Int, cpus: CPUSet?, numaNode: Int? = nil, bindsMemory: Bool = false) {
             self.index = index
             self.cpus = cpus
             self.numaNode = numaNode
@@ -47,7 +47,7 @@ public struct PlacementPlan: Sendable, Hashable, Codable {
         /// ```swift
         /// try ProcessBinding.apply(cpus: worker.cpus, memoryNode: worker.memoryNode)
         /// ```
-        public var memoryNode: Int? { bindsMemory ? numaNode : nil }
+        package var memoryNode: Int? { bindsMemory ? numaNode : nil }
 
         /// The binding in the form a spawn spec carries it to the worker process.
         ///
@@ -55,23 +55,23 @@ public struct PlacementPlan: Sendable, Hashable, Codable {
         /// let spec = SpawnSpec(jobs: [], binding: worker.bindingSpec, registryAddress: nil, logLevel: "info",
         ///                      teardown: teardown, parent: me)
         /// ```
-        public var bindingSpec: BindingSpec? {
+        package var bindingSpec: BindingSpec? {
             guard cpus != nil || memoryNode != nil else { return nil }
             return BindingSpec(cpus: (cpus ?? CPUSet()).map { UInt32($0) }, memoryNode: memoryNode.map { Int32($0) })
         }
     }
 
     /// The workers, in index order.
-    public var workers: [Worker]
+    package var workers: [Worker]
     /// What the plan could not do as asked, in words, such as a CPU set outside the allowed CPUs.
-    public var warnings: [String]
+    package var warnings: [String]
 
     /// Creates a plan.
     ///
     /// - Parameters:
     ///   - workers: The workers, in index order.
     ///   - warnings: What could not be done as asked.
-    public init(workers: [Worker], warnings: [String] = []) {
+    package init(workers: [Worker], warnings: [String] = []) {
         self.workers = workers
         self.warnings = warnings
     }

@@ -57,7 +57,8 @@ public struct ProcessBinding: Sendable, Hashable, Codable, CustomStringConvertib
     ///
     /// ```swift
     /// // First statement of the worker's main, before it starts tasks or allocates its buffers:
-    /// try ProcessBinding.apply(cpus: plan.workers[0].cpus, memoryNode: plan.workers[0].numaNode)
+    /// let node = try Topology.current().numaNodes[0]
+    /// try ProcessBinding.apply(cpus: node.cpus, memoryNode: node.osIndex)
     /// ```
     ///
     /// The corresponding C functions are `set_mempolicy` (`MPOL_BIND`) and `sched_setaffinity`, made by the
@@ -89,7 +90,7 @@ public struct ProcessBinding: Sendable, Hashable, Codable, CustomStringConvertib
     /// - Parameter spec: The binding to apply.
     /// - Throws: ``TractorError``, as ``apply(cpus:memoryNode:)`` does, and with code `.invalidArgument` for a CPU
     ///   number at or above ``CPUSet/indexLimit``.
-    public static func apply(_ spec: BindingSpec) throws(TractorError) {
+    package static func apply(_ spec: BindingSpec) throws(TractorError) {
         try ProcessBinder.apply(spec)
     }
 

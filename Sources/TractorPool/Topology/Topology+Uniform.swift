@@ -8,12 +8,12 @@ extension Topology {
     ///
     /// The machine is numbered the way hwloc numbers it: packages, NUMA nodes and cores in order, and the PUs of
     /// core `c` are the CPUs `c * pusPerCore ..< (c + 1) * pusPerCore`. Each core has a 48 KiB L1d and a 2 MiB L2
-    /// cache, each package a 32 MiB L3. Use it to test placements and reports on machines you do not have.
+    /// cache, each package a 32 MiB L3. Use it to test binding reports and topology code on machines you do not have.
     ///
     /// ```swift
     /// // Two sockets, two NUMA nodes each, four cores per node, two hardware threads per core: 32 CPUs.
     /// let server = Topology.uniform(packages: 2, numaNodesPerPackage: 2, coresPerNUMANode: 4, pusPerCore: 2)
-    /// print(Placement.perNUMANode.plan(for: server).workers.compactMap(\.cpus))   // [0-7, 8-15, 16-23, 24-31]
+    /// print(server.numaNodes.map(\.cpus))   // [0-7, 8-15, 16-23, 24-31]
     /// ```
     ///
     /// - Parameters:

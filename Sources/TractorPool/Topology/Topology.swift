@@ -152,8 +152,7 @@ public struct Topology: Sendable, Hashable, Codable {
     ///
     /// ```swift
     /// let topology = try Topology.current()
-    /// let plan = Placement.perCore.plan(for: topology)
-    /// print("\(plan.workers.count) workers")
+    /// print("\(topology.cores.count) cores, allowed CPUs \(topology.allowedCPUs)")
     /// ```
     ///
     /// The corresponding C functions are `hwloc_topology_init`, `hwloc_topology_load` and `sched_getaffinity`.

@@ -46,7 +46,7 @@ public struct ContextJob<
     }
 
     /// The type-erased form the runtime serves.
-    public var _erased: ErasedJob {
+    package var _erased: ErasedJob {
         ErasedJob(name: name, kind: .context) { [body] payload, endpoint in
             guard let endpoint else { throw TractorError(.protocolViolation, "a context job needs a stream") }
             let input = try MessagePackDecoder().decode(Input.self, from: payload)

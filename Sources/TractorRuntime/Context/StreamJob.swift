@@ -52,7 +52,7 @@ public struct StreamJob<Input: Codable & Sendable, Element: Codable & Sendable>:
     }
 
     /// The type-erased form the runtime serves.
-    public var _erased: ErasedJob {
+    package var _erased: ErasedJob {
         ErasedJob(name: name, kind: .stream) { [body] payload, endpoint in
             guard let endpoint else { throw TractorError(.protocolViolation, "a stream job needs a stream") }
             let input = try MessagePackDecoder().decode(Input.self, from: payload)

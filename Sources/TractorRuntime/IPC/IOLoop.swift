@@ -21,13 +21,19 @@ package protocol IOHandler: AnyObject, Sendable {
 /// descriptor is never reused while a handler for its old owner could still run.
 package final class IOLoop: Sendable {
     /// The loop of this process, started on first use.
-    package static let shared: IOLoop = {
-        do {
-            return try IOLoop()
-        } catch {
-            fatalError("Tractor cannot start its I/O thread: \(error)")
-        }
-    }()
+    ///
+    /// Check ``startupError`` before relying on it: the runtime's entry points do (see
+    /// `ActorRuntime.requireRunning()`), and throw it.
+    package static let shared = IOLoop()
+
+    /// Why the loop could not start (no epoll instance, eventfd or timerfd: the process is out of descriptors, say),
+    /// or `nil` when it runs.
+    ///
+    /// A loop that could not start has no thread. It never traps and never leaves work waiting:
+    /// ``register(_:events:handler:)`` throws this error, and work handed to ``execute(_:)`` or
+    /// ``execute(after:_:)`` runs at once on the caller's thread, so whatever it would have started fails there and
+    /// then.
+    package let startupError: TractorError?
 
     private let epollFD: CInt
     private let wakeFD: CInt
@@ -53,13 +59,31 @@ package final class IOLoop: Sendable {
     /// The buffer channels read into; used on the loop thread only, one read at a time.
     nonisolated(unsafe) package let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
 
-    private init() throws(TractorError) {
-        epollFD = try sys_epoll_create()
-        wakeFD = try sys_eventfd()
-        try sys_epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, events: EPOLLIN.rawValue)
-        timerFD = ctractor_timerfd_create()
-        guard timerFD >= 0 else { throw TractorError(.systemCallFailed, "timerfd_create failed: errno \(errno)") }
-        try sys_epoll_ctl(epollFD, EPOLL_CTL_ADD, timerFD, events: EPOLLIN.rawValue)
+    private init() {
+        var descriptors: [CInt] = []
+        do throws(TractorError) {
+            descriptors.append(try sys_epoll_create())
+            descriptors.append(try sys_eventfd())
+            try sys_epoll_ctl(descriptors[0], EPOLL_CTL_ADD, descriptors[1], events: EPOLLIN.rawValue)
+            let timer = ctractor_timerfd_create()
+            guard timer >= 0 else { throw TractorError(.systemCallFailed, "timerfd_create failed: errno \(errno)") }
+            descriptors.append(timer)
+            try sys_epoll_ctl(descriptors[0], EPOLL_CTL_ADD, timer, events: EPOLLIN.rawValue)
+            startupError = nil
+        } catch {
+            for fd in descriptors { sys_close(fd) }
+            descriptors = []
+            startupError = TractorError(
+                .runtimeUnavailable,
+                "Tractor cannot start its I/O thread: \(error.message); raise the process's descriptor limit "
+                    + "(ulimit -n) and start the program again",
+                cause: error
+            )
+        }
+        epollFD = descriptors.first ?? -1
+        wakeFD = descriptors.count > 1 ? descriptors[1] : -1
+        timerFD = descriptors.count > 2 ? descriptors[2] : -1
+        guard startupError == nil else { return }
         let thread = Thread { [self] in self.run() }
         thread.name = "tractor-io"
         thread.start()
@@ -76,6 +100,7 @@ package final class IOLoop: Sendable {
 
     /// Runs `work` on the loop thread, soon.
     package func execute(_ work: @escaping @Sendable () -> Void) {
+        guard startupError == nil else { return work() }
         let mustWake = queue.withLock { queue in
             queue.work.append(work)
             defer { queue.asleep = false }
@@ -86,6 +111,7 @@ package final class IOLoop: Sendable {
 
     /// Runs `work` on the loop thread once `delay` has passed (give or take the timer's resolution, microseconds).
     package func execute(after delay: Duration, _ work: @escaping @Sendable () -> Void) {
+        guard startupError == nil else { return work() }
         let deadline = sys_monotonic_nanoseconds() &+ UInt64(max(0, delay.nanosecondsClamped))
         queue.withLock { queue in
             queue.timers.append((deadline, work))
@@ -129,6 +155,7 @@ package final class IOLoop: Sendable {
 
     /// Watches `fd` for `events`, calling `handler` on the loop thread. Call on the loop thread.
     package func register(_ fd: CInt, events: UInt32, handler: any IOHandler) throws(TractorError) {
+        if let startupError { throw startupError }
         handlers.withLock { $0[fd] = handler }
         do {
             try sys_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, events: events)

@@ -102,7 +102,7 @@ public final class ActorNursery: Sendable {
             defer { supervisor.runnerFinished(for: child) }
             do {
                 let output = try await portal.run(job, input)
-                Task { await child.tearDown() }
+                supervisor.beginTearDown(child)
                 return output
             } catch {
                 supervisor.failed(child.id, error)
@@ -208,7 +208,7 @@ public final class ActorNursery: Sendable {
         } catch {
             process.signal(SIGKILL)
             // Reaped before this returns, even when the calling task is cancelled (which ended the wait above).
-            await Task { _ = await process.waitForExit(timeout: nil) }.value
+            await process.waitUntilReaped()
             throw error
         }
         let spec = SpawnSpec(
@@ -223,9 +223,10 @@ public final class ActorNursery: Sendable {
         var events = PeerConnection.Events()
         let supervisor = self.supervisor
         events.closed = { connection, reason in
-            // The exit status names the cause better than the closed channel; wait for it a little.
-            Task {
-                if await process.waitForExit(timeout: .seconds(1)) == nil {
+            // The exit status names the cause better than the closed channel: give it a second to arrive (the exit
+            // then fails the calls), and fail them with the closed channel only if it has not.
+            IOLoop.shared.execute(after: .seconds(1)) {
+                if process.status == nil {
                     connection.failCalls(with: TractorError(.channelClosed, "lost the connection to actor \(id): \(reason.message)"))
                 }
             }
@@ -239,7 +240,7 @@ public final class ActorNursery: Sendable {
         } catch {
             channel.close()
             process.signal(SIGKILL)
-            await Task { _ = await process.waitForExit(timeout: nil) }.value
+            await process.waitUntilReaped()
             throw error
         }
         let connection = PeerConnection(

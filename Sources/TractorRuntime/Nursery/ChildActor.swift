@@ -32,15 +32,29 @@ package final class ChildActor: Sendable {
     /// reap. Runs in its own task, so cancelling the caller does not cut it short.
     @discardableResult
     package func tearDown() async -> TeardownOutcome {
-        let task = state.withLock { state -> Task<TeardownOutcome, Never> in
-            if let task = state.teardown { return task }
+        await beginTearDown().task.value
+    }
+
+    /// Starts the ladder unless it has started, without waiting for it.
+    ///
+    /// The ladder runs in a task of its own (an uncancelled one: a cancelled caller must not cut it short) whose
+    /// handle this actor keeps: ``tearDown()`` awaits it, and a nursery awaits the teardown of every actor it began
+    /// to tear down before it closes (see `NurserySupervisor.beginTearDown(_:)`).
+    ///
+    /// - Parameter finished: Called at the end of the ladder's task, if this call starts it.
+    /// - Returns: The ladder's task, and whether this call started it.
+    package func beginTearDown(
+        finished: (@Sendable () -> Void)? = nil
+    ) -> (task: Task<TeardownOutcome, Never>, started: Bool) {
+        state.withLock { state in
+            if let task = state.teardown { return (task, false) }
             let task = Task { [process, connection, policy] in
-                await Self.runLadder(process: process, connection: connection, policy: policy)
+                defer { finished?() }
+                return await Self.runLadder(process: process, connection: connection, policy: policy)
             }
             state.teardown = task
-            return task
+            return (task, true)
         }
-        return await task.value
     }
 
     private static func runLadder(

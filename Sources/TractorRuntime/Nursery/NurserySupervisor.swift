@@ -17,6 +17,8 @@ final class NurserySupervisor: Sendable {
 
     private let machine: Mutex<Machine>
     private let unexpectedExitHandler: (@Sendable (ActorID, TerminationStatus) -> Void)?
+    /// The teardown ladders begun without a waiter and still running, by actor (see ``beginTearDown(_:)``).
+    private let teardowns = Mutex<[ObjectIdentifier: Task<TeardownOutcome, Never>]>([:])
 
     /// - Parameter local: This process's actor, the parent of the nursery's actors.
     init(local: ActorID, unexpectedExitHandler: (@Sendable (ActorID, TerminationStatus) -> Void)? = nil) {
@@ -97,9 +99,20 @@ final class NurserySupervisor: Sendable {
         machine.withLock { $0.failed(error, actor: actor.uid) }
     }
 
-    /// Cancels everything after the nursery's first failure, from a task of its own.
+    /// Cancels everything after the nursery's first failure, without waiting (see ``beginCancellingAll(failing:)``).
     private func cancelAllFailing() {
-        Task { await cancelAll(failing: true) }
+        beginCancellingAll(failing: true)
+    }
+
+    /// Starts `child`'s teardown without waiting for it. Its ladder's task is kept until it ends, and
+    /// ``close(cancelling:)`` awaits every one still running, so that no ladder outlives the nursery.
+    func beginTearDown(_ child: ChildActor) {
+        let key = ObjectIdentifier(child)
+        let (task, started) = child.beginTearDown { [self] in
+            _ = teardowns.withLock { $0.removeValue(forKey: key) }
+        }
+        // A ladder that ended before this line leaves its task here; `close` then awaits a finished task.
+        if started { teardowns.withLock { $0[key] = task } }
     }
 
     /// An error an actor of this nursery sent: recorded as the failure of the child it came from (its source, or the
@@ -136,18 +149,25 @@ final class NurserySupervisor: Sendable {
     ///
     /// - Parameter failing: Whether a failure caused it (the scope's body is then cancelled too).
     func cancelAll(failing: Bool) async {
+        for child in beginCancellingAll(failing: failing) {
+            await child.tearDown()
+            // The jobs this side served to the child end with its connection: wait for them too.
+            await child.connection.waitForServed()
+        }
+    }
+
+    /// Cancels every job and starts tearing every actor down (all at once), without waiting; ``close(cancelling:)``
+    /// awaits the ladders.
+    ///
+    /// - Parameter failing: Whether a failure caused it (the scope's body is then cancelled too).
+    /// - Returns: The actors being torn down.
+    @discardableResult
+    func beginCancellingAll(failing: Bool) -> [ChildActor] {
         let cancellation = machine.withLock { $0.cancelAll(failing: failing) }
         cancellation.failureWaiter?.resume()
         for runner in cancellation.runners { runner.cancel() }
-        await withTaskGroup(of: Void.self) { group in
-            for child in cancellation.children {
-                group.addTask {
-                    await child.tearDown()
-                    // The jobs this side served to the child end with its connection: wait for them too.
-                    await child.connection.waitForServed()
-                }
-            }
-        }
+        for child in cancellation.children { beginTearDown(child) }
+        return cancellation.children
     }
 
     /// Returns when the nursery fails (or the waiting task is cancelled).
@@ -178,6 +198,7 @@ final class NurserySupervisor: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             machine.withLock { $0.waitUntilEmpty(continuation) }?.resume()
         }
+        for task in teardowns.withLock({ Array($0.values) }) { _ = await task.value }
         machine.withLock { $0.finish() }
     }
 }

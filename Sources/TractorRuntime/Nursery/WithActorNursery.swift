@@ -32,7 +32,8 @@
 /// - Returns: The body's result.
 /// - Throws: The body's error, the actors' errors, or `CancellationError` when the scope's task was cancelled;
 ///   ``TractorError`` `.notBootstrapped` in a process started as an actor that has not called
-///   ``Tractor/bootstrap(jobs:configuration:)``.
+///   ``Tractor/bootstrap(jobs:configuration:)``; `.runtimeUnavailable` when the runtime of this process cannot start
+///   (`TMPDIR` names a directory that is missing or not writable, or the process is out of descriptors).
 public func withActorNursery<Result: Sendable>(
     configuration: ActorNurseryConfiguration = ActorNurseryConfiguration(),
     isolation: isolated (any Actor)? = #isolation,
@@ -62,7 +63,7 @@ public func withActorNursery<Result: Sendable>(
                 case .failed:
                     if bodyOutcome == nil {
                         group.cancelAll()
-                        Task { await supervisor.cancelAll(failing: false) }
+                        supervisor.beginCancellingAll(failing: false)
                     }
                 }
             }

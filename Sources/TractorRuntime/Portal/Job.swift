@@ -48,7 +48,7 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
     }
 
     /// The type-erased form the runtime serves.
-    public var _erased: ErasedJob {
+    package var _erased: ErasedJob {
         ErasedJob(
             name: name,
             kind: .call,
@@ -74,6 +74,11 @@ extension Job where Input == NoInput {
 }
 
 /// The input of a job that takes none.
+///
+/// ```swift
+/// let question = Job("question") { "What is the answer?" }   // a Job<NoInput, String>
+/// print(try await frank.run(question))
+/// ```
 public struct NoInput: Codable, Sendable, Hashable {
     /// The empty input.
     public init() {}
@@ -81,16 +86,45 @@ public struct NoInput: Codable, Sendable, Hashable {
 
 /// A job of any input and output type, as listed in ``Tractor/bootstrap(jobs:configuration:)``.
 ///
-/// ``Job`` conforms; so do the streaming and context jobs. Conform no other types: the requirement is not API.
+/// ``Job``, ``StreamJob`` and ``ContextJob`` conform, and only they can be served: a list that holds a value of any
+/// other conforming type is refused with ``TractorError`` `.invalidArgument`.
+///
+/// ```swift
+/// let jobs: [any JobDefinition] = [isPrime, ticker, echo]
+/// try await Tractor.bootstrap(jobs: jobs)
+/// ```
 public protocol JobDefinition: Sendable {
     /// The job's registered name.
     var name: String { get }
-    /// The type-erased form the runtime serves. Not API.
+}
+
+/// A job the runtime can serve: one of ``Job``, ``StreamJob`` and ``ContextJob``.
+package protocol ErasableJob: JobDefinition {
+    /// The type-erased form the runtime serves.
     var _erased: ErasedJob { get }
 }
 
-/// A job with its types erased: decodes the payload, runs, encodes the result. Not API.
-public struct ErasedJob: Sendable {
+extension Job: ErasableJob {}
+extension StreamJob: ErasableJob {}
+extension ContextJob: ErasableJob {}
+
+extension JobDefinition {
+    /// The type-erased form the runtime serves.
+    ///
+    /// - Throws: ``TractorError`` `.invalidArgument` for a type other than ``Job``, ``StreamJob`` and ``ContextJob``.
+    package func erased() throws(TractorError) -> ErasedJob {
+        guard let job = self as? any ErasableJob else {
+            throw TractorError(
+                .invalidArgument,
+                "'\(name)' is a \(type(of: self)); only Job, StreamJob and ContextJob values can be served"
+            )
+        }
+        return job._erased
+    }
+}
+
+/// A job with its types erased: decodes the payload, runs, encodes the result.
+package struct ErasedJob: Sendable {
     let name: String
     let kind: CallKind
     /// Runs the job: decodes the input from the payload, streams through the endpoint (stream and context jobs),

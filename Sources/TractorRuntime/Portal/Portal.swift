@@ -100,6 +100,11 @@ public struct ResultPortal<Output: Sendable>: Sendable {
     /// Waits for the job's output.
     ///
     /// - Throws: The job's error as ``RemoteActorError``, or ``TractorError`` `.actorCrashed` if the actor died.
+    ///
+    /// ```swift
+    /// let linguist = try await nursery.runInActor(cellarDoor, name: "linguist")
+    /// print(try await linguist.result())
+    /// ```
     public func result() async throws -> Output {
         try await task.value
     }

@@ -22,10 +22,10 @@ import Foundation
 /// ```
 public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
     /// What crossed the wire.
-    public let info: RemoteErrorInfo
+    package let info: RemoteErrorInfo
 
     /// Wraps an error description received from another actor.
-    public init(_ info: RemoteErrorInfo) {
+    package init(_ info: RemoteErrorInfo) {
         self.info = info
     }
 
@@ -47,6 +47,10 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
     public var nested: [RemoteActorError] { info.nested.map(RemoteActorError.init) }
 
     /// Whether the original error had the given type name, such as `"MyApp.ParseError"` or just `"ParseError"`.
+    ///
+    /// ```swift
+    /// catch let error as RemoteActorError where error.isRemote("ParseError") { ... }
+    /// ```
     public func isRemote(_ typeName: String) -> Bool {
         info.typeName == typeName || info.typeName.hasSuffix("." + typeName)
     }

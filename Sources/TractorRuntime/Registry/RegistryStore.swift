@@ -6,6 +6,10 @@
 import Synchronization
 
 /// One actor as the registry knows it: who it is and where its listener is.
+///
+/// ```swift
+/// for entry in try await Tractor.registeredActors(named: "frank") { print(entry.actor, entry.address) }
+/// ```
 public struct RegistryEntry: Sendable, Hashable, Codable {
     /// The actor.
     public var actor: ActorID

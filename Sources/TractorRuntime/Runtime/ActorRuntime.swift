@@ -23,12 +23,17 @@ package final class ActorRuntime: Sendable {
     package let registry: RegistryStore
     /// Bounds how many children this process starts at once (``TractorConfiguration/maximumConcurrentSpawns``).
     package let spawnLimiter: SpawnLimiter
+    /// Why this runtime cannot work (the root could not make its socket directory), or `nil`; see
+    /// ``requireRunning()``.
+    private let startupError: TractorError?
     private let state: Mutex<State>
 
     private struct State: ~Copyable {
         var configuration = TractorConfiguration()
         var jobs: [String: ErasedJob] = [:]
         var listener: Listener?
+        /// Runs the handshakes of the connections the listener accepts; made with it.
+        var handshakes: HandshakeGroup?
         var pendingSpawns: [[UInt8]: SpawnSlot] = [:]
         /// Cookies of children given up on (timed out, exited, cancelled), newest last, so that one connecting late is
         /// recognised as such rather than taken for an intruder. Bounded by `abandonedCookieLimit`.
@@ -50,6 +55,7 @@ package final class ActorRuntime: Sendable {
         if let marker {
             identity = ActorID(name: marker.name, uid: marker.uid, pid: pid)
             socketDirectory = marker.socketDirectory
+            startupError = nil
             treeSecret = marker.treeSecret
             unsetenv(SpawnMarker.variable)
             // Bind before anything else runs, so that every thread the runtime starts inherits the memory policy.
@@ -57,10 +63,19 @@ package final class ActorRuntime: Sendable {
         } else {
             identity = ActorID(name: "root", uid: Hex.encode(sys_random_bytes(8)), pid: pid)
             let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+            let template = (base.count < 40 ? base : "/tmp") + "/tractor-XXXXXX"
             do {
-                socketDirectory = try sys_mkdtemp((base.count < 40 ? base : "/tmp") + "/tractor-XXXXXX")
+                socketDirectory = try sys_mkdtemp(template)
+                startupError = nil
             } catch {
-                fatalError("Tractor cannot create its private socket directory: \(error)")
+                // Reported by the first call that needs the runtime (see `requireRunning()`), never a trap.
+                socketDirectory = ""
+                startupError = TractorError(
+                    .runtimeUnavailable,
+                    "Tractor cannot create its private socket directory \(template): \(error.message); "
+                        + "point TMPDIR at a writable directory (or unset it for /tmp) and start the program again",
+                    cause: error
+                )
             }
             treeSecret = sys_random_bytes(32)
         }
@@ -71,7 +86,7 @@ package final class ActorRuntime: Sendable {
         logger[metadataKey: "actor"] = "\(identity.name)[\(pid)]"
         let registryAddress = marker.map { $0.registryAddress.isEmpty ? nil : $0.registryAddress } ?? listenerPath
         state = Mutex(State(registryAddress: registryAddress, logger: logger))
-        registerExitCleanup()
+        if startupError == nil { registerExitCleanup() }
         if marker == nil {
             try? configure(TractorConfiguration(), jobs: [])
             registry.register(RegistryEntry(actor: identity, address: listenerPath), owner: nil)
@@ -91,10 +106,22 @@ package final class ActorRuntime: Sendable {
         state.withLock { $0.bootstrapped = true }
     }
 
+    /// Throws why the runtime of this process cannot work, if it cannot: its socket directory could not be made, or
+    /// its I/O thread could not start. Every entry point calls it (through ``requireBootstrap()`` or directly), so
+    /// that such a failure reaches the caller as an error, never as a trap.
+    ///
+    /// - Throws: ``TractorError`` `.runtimeUnavailable`, saying what failed and what to do.
+    package func requireRunning() throws(TractorError) {
+        if let error = startupError ?? IOLoop.shared.startupError { throw error }
+    }
+
     /// Throws unless this process may act as a parent: a root always may; a process started as an actor only once
     /// `Tractor.bootstrap` has run (otherwise it is a program re-executed for an actor that runs its `main` again
     /// and would spawn copies of itself without end).
+    ///
+    /// - Throws: ``TractorError`` `.runtimeUnavailable` (see ``requireRunning()``), `.notBootstrapped`.
     package func requireBootstrap() throws(TractorError) {
+        try requireRunning()
         guard let marker, !state.withLock({ $0.bootstrapped }) else { return }
         throw TractorError(
             .notBootstrapped,
@@ -110,11 +137,11 @@ package final class ActorRuntime: Sendable {
             guard table[job.name] == nil else {
                 throw TractorError(.invalidArgument, "two jobs are named '\(job.name)'; job names must be unique")
             }
-            table[job.name] = job._erased
+            table[job.name] = try job.erased()
         }
         if isRoot {
             for job in RegistryStore.jobs(for: self) {
-                table[job.name] = job._erased
+                table[job.name] = try job.erased()
             }
         }
         // Every actor runs pool chunks of its own jobs and reports its binding.
@@ -172,19 +199,30 @@ package final class ActorRuntime: Sendable {
         // A parent holds a socket and a pidfd for each child: 1,024 descriptors (a common soft limit) would stop a
         // pool near 500 workers. The children inherit the raised limit.
         sys_raise_open_file_limit()
-        let listener = try Listener(
-            path: listenerPath,
-            maximumFrameSize: configuration.maximumFrameSize,
-            onRefusal: { [self] error in failPendingSpawns(error) }
-        ) { [self] channel in
-            Task { await self.handshake(accepted: channel) }
+        let handshakes = HandshakeGroup { [self] channel in await handshake(accepted: channel) }
+        let listener: Listener
+        do {
+            listener = try Listener(
+                path: listenerPath,
+                maximumFrameSize: configuration.maximumFrameSize,
+                onRefusal: { [self] error in failPendingSpawns(error) }
+            ) { channel in
+                handshakes.accept(channel)
+            }
+        } catch {
+            handshakes.close()
+            throw error
         }
         let duplicate = state.withLock { state -> Bool in
             if state.listener != nil { return true }
             state.listener = listener
+            state.handshakes = handshakes
             return false
         }
-        if duplicate { listener.close() }
+        if duplicate {
+            listener.close()
+            handshakes.close()
+        }
     }
 
     /// Runs the accepting side of a handshake: a child connecting back, or a peer of the tree.
@@ -280,7 +318,7 @@ package final class ActorRuntime: Sendable {
         return PendingSpawn(runtime: self, cookie: cookie)
     }
 
-    fileprivate func waitForPendingSpawn(
+    func waitForPendingSpawn(
         cookie: [UInt8],
         _ continuation: CheckedContinuation<(Channel, Hello), any Error>
     ) {
@@ -322,7 +360,7 @@ package final class ActorRuntime: Sendable {
 
     /// Ends the wait for the child holding `cookie` with `error`. A spawn not waiting yet finds the error when it
     /// starts to wait; with `forget`, nothing is kept for it (the spawn will not wait).
-    fileprivate func cancelPendingSpawn(cookie: [UInt8], with error: TractorError, forget: Bool = false) {
+    func cancelPendingSpawn(cookie: [UInt8], with error: TractorError, forget: Bool = false) {
         let slot = state.withLock { state -> SpawnSlot? in
             let slot = state.pendingSpawns.removeValue(forKey: cookie)
             if case .expected? = slot, !forget { state.pendingSpawns[cookie] = .failed(error) }
@@ -343,6 +381,7 @@ package final class ActorRuntime: Sendable {
 
     /// Connects to another actor of the tree at `address`, waiting at most `handshakeTimeout` for its hello.
     package func connect(to address: String, handshakeTimeout: Duration = .seconds(10)) async throws -> PeerConnection {
+        try requireRunning()
         let channel = try Channel.connect(to: address, maximumFrameSize: configuration.maximumFrameSize)
         do {
             try channel.send(.hello(Hello(actor: identity, cookie: treeSecret)))
@@ -367,32 +406,6 @@ package final class ActorRuntime: Sendable {
         }
     }
 
-    // MARK: Exit
-
-    private func registerExitCleanup() {
-        exitCleanupPaths.withLock { $0 = (listenerPath, isRoot ? socketDirectory : nil) }
-        atexit {
-            let (socket, directory) = exitCleanupPaths.withLock { $0 }
-            if let socket { sys_unlink(socket) }
-            if let directory { removeSocketDirectory(directory) }
-        }
-    }
-}
-
-/// What the exit handler removes: this actor's socket, and (in the root) the whole socket directory.
-private let exitCleanupPaths = Mutex<(String?, String?)>((nil, nil))
-
-private func removeSocketDirectory(_ path: String) {
-    if let directory = opendir(path) {
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { sys_unlink(path + "/" + name) }
-        }
-        closedir(directory)
-    }
-    sys_rmdir(path)
 }
 
 /// Where a child expected to connect back stands.
@@ -418,51 +431,3 @@ private enum ExpectedChild {
 
 /// How many cookies of abandoned spawns an actor remembers.
 private let abandonedCookieLimit = 4096
-
-/// Compares secrets without leaking, through timing, how long a matching prefix is.
-package func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for index in a.indices { difference |= a[index] ^ b[index] }
-    return difference == 0
-}
-
-/// A child expected to connect back with a given cookie.
-package struct PendingSpawn: Sendable {
-    let runtime: ActorRuntime
-    let cookie: [UInt8]
-
-    /// Waits for the child's connection and hello, at most `timeout`; `abandon(_:)` ends the wait early.
-    ///
-    /// - Parameter child: Names the child in the error, such as `actor 'worker-3' (/usr/bin/app)`.
-    /// - Throws: ``TractorError`` `.spawnFailed` when the time is up (saying so, once) or the spawn was abandoned
-    ///   (with the abandoning error); `CancellationError` when the calling task is cancelled.
-    package func wait(timeout: Duration, child: String) async throws -> (Channel, Hello) {
-        let expired = TractorError(
-            .spawnFailed,
-            "\(child) did not connect back within \(timeout) (TractorConfiguration.spawnTimeout)"
-        )
-        do {
-            return try await withTimeout(timeout) {
-                try await withCheckedThrowingContinuation { continuation in
-                    runtime.waitForPendingSpawn(cookie: cookie, continuation)
-                }
-            } onTimeout: {
-                runtime.cancelPendingSpawn(cookie: cookie, with: expired, forget: true)
-            }
-        } catch let error as TractorError where error.code == .timedOut {
-            throw expired
-        }
-    }
-
-    /// Ends the wait with `error` (the child exited before connecting, say); a wait that has not begun yet fails
-    /// with it when it begins.
-    package func abandon(_ error: TractorError) {
-        runtime.cancelPendingSpawn(cookie: cookie, with: error)
-    }
-
-    /// Gives the child up for a spawn that will not wait for it (its launch failed).
-    package func forget(_ error: TractorError) {
-        runtime.cancelPendingSpawn(cookie: cookie, with: error, forget: true)
-    }
-}

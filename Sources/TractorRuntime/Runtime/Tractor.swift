@@ -44,13 +44,16 @@ public enum Tractor {
     /// - Parameters:
     ///   - jobs: The jobs this program's actors may run. Names must be unique.
     ///   - configuration: Frame size limit, log level, teardown policy.
-    /// - Throws: ``TractorError`` `.invalidArgument` for duplicate job names; in a spawned child, a failed handshake
-    ///   ends the process instead (there is no one to throw to).
+    /// - Throws: ``TractorError`` `.invalidArgument` for duplicate job names or a job that is not a ``Job``,
+    ///   ``StreamJob`` or ``ContextJob``; `.runtimeUnavailable` when the runtime cannot start (`TMPDIR` names a
+    ///   directory that is missing or not writable, or the process is out of descriptors). In a spawned child, a
+    ///   failed handshake ends the process instead (there is no one to throw to).
     public static func bootstrap(
         jobs: [any JobDefinition],
         configuration: TractorConfiguration = TractorConfiguration()
     ) async throws {
         let runtime = ActorRuntime.shared
+        try runtime.requireRunning()
         try runtime.configure(configuration, jobs: jobs)
         runtime.markBootstrapped()
         guard let marker = runtime.marker else { return }

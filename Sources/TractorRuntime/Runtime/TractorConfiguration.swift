@@ -96,6 +96,11 @@ public struct TeardownPolicy: Sendable, Hashable {
 }
 
 /// How far the cancellation ladder went for one actor, and how the process ended.
+///
+/// ```swift
+/// let outcome = try await frank.cancelActor()
+/// print(outcome)   // e.g. "cancelled: exited with status 0"
+/// ```
 public struct TeardownOutcome: Sendable, Hashable, CustomStringConvertible {
     /// The last step taken.
     public struct Step: Sendable, Hashable, CustomStringConvertible {

@@ -64,6 +64,10 @@ extension TractorError {
     /// Identifies the kind of a ``TractorError``.
     ///
     /// A struct rather than an enum, so that adding codes is not a breaking change: match with `==`.
+    ///
+    /// ```swift
+    /// catch let error as TractorError where error.code == .spawnFailed { print(error.message) }
+    /// ```
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: String, Hashable, Sendable {
             // Wire
@@ -82,6 +86,7 @@ extension TractorError {
             case handshakeFailed
             case actorCrashed
             case notBootstrapped
+            case runtimeUnavailable
             // Calls
             case unknownJob
             case unknownActor
@@ -126,6 +131,11 @@ extension TractorError {
         /// A process started as an actor reached for a nursery, a pool or a spawn without having called
         /// ``Tractor/bootstrap(jobs:configuration:)`` first: call it as the first statement of `main`.
         public static var notBootstrapped: Self { .init(.notBootstrapped) }
+        /// The runtime of this process could not start: its private socket directory could not be made (`TMPDIR`
+        /// names a directory that is missing or not writable) or its I/O thread could not (the process is out of
+        /// descriptors). The message says which; the cause is the system call's error. Nothing in this process can
+        /// start or reach an actor; fix the environment and start the program again.
+        public static var runtimeUnavailable: Self { .init(.runtimeUnavailable) }
         /// The actor does not enable a job of that name.
         public static var unknownJob: Self { .init(.unknownJob) }
         /// No actor of that name is registered.

@@ -45,6 +45,15 @@ package final class ChildProcess: IOHandler {
         if let status { handler(status) }
     }
 
+    /// Waits until the process has exited and been reaped, whatever happens to the calling task: for the paths that
+    /// must never return while a child is left unreaped, even when their task is cancelled.
+    @discardableResult
+    package func waitUntilReaped() async -> TerminationStatus {
+        await withCheckedContinuation { continuation in
+            onExit { status in continuation.resume(returning: status) }
+        }
+    }
+
     /// Sends `signal` unless the process has already been reaped (so a recycled pid is never signalled).
     package func signal(_ signal: CInt) {
         state.withLock { state in

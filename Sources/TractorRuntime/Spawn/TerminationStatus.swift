@@ -50,6 +50,10 @@ public struct TerminationStatus: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The conventional name of a signal number, such as `"SIGSEGV"`.
+    ///
+    /// ```swift
+    /// TerminationStatus.signalName(SIGKILL)   // "SIGKILL"
+    /// ```
     public static func signalName(_ signal: Int32) -> String {
         switch signal {
         case SIGHUP: "SIGHUP"

@@ -22,7 +22,10 @@
 ///
 /// Consumed bytes are dropped in bulk once they make up half the buffer, so many small frames arriving in one chunk
 /// cost linear time.
-public struct FrameDecoder: Sendable {
+///
+/// Not API: the runtime frames every message itself. It is `@_spi(Benchmarks)` so that the benchmark package can
+/// time the codec.
+@_spi(Benchmarks) public struct FrameDecoder: Sendable {
     /// The default maximum payload size: 64 MiB.
     public static let defaultMaximumFrameSize = 64 << 20
 

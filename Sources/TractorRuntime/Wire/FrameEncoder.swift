@@ -11,29 +11,29 @@
 /// var output: [UInt8] = []
 /// try FrameEncoder().encode([0x01, 0x02], into: &output)   // output == [0, 0, 0, 2, 0x01, 0x02]
 /// ```
-public struct FrameEncoder: Sendable {
+package struct FrameEncoder: Sendable {
     /// The largest payload, in bytes, that ``encode(_:into:)-([UInt8],_)`` accepts. 64 MiB by default;
     /// at most 2^32 - 1, the largest length the header can hold.
-    public var maximumFrameSize: Int
+    package var maximumFrameSize: Int
 
     /// Creates a frame encoder.
     ///
     /// - Parameter maximumFrameSize: The largest payload accepted, in bytes; clamped to 0...2^32 - 1.
-    public init(maximumFrameSize: Int = FrameDecoder.defaultMaximumFrameSize) {
+    package init(maximumFrameSize: Int = FrameDecoder.defaultMaximumFrameSize) {
         self.maximumFrameSize = min(max(maximumFrameSize, 0), Int(UInt32.max))
     }
 
     /// Appends a frame holding `payload` to `buffer`.
     ///
     /// - Throws: `frameTooLarge` when the payload is longer than ``maximumFrameSize``; `buffer` is then unchanged.
-    public func encode(_ payload: [UInt8], into buffer: inout [UInt8]) throws(TractorError) {
+    package func encode(_ payload: [UInt8], into buffer: inout [UInt8]) throws(TractorError) {
         try payload.withUnsafeBytes { raw in
             Result { () throws(TractorError) in try encode(raw, into: &buffer) }
         }.get()
     }
 
     /// Appends a frame holding `payload` to `buffer`; see ``encode(_:into:)-([UInt8],_)``.
-    public func encode(_ payload: UnsafeRawBufferPointer, into buffer: inout [UInt8]) throws(TractorError) {
+    package func encode(_ payload: UnsafeRawBufferPointer, into buffer: inout [UInt8]) throws(TractorError) {
         try checkSize(payload.count)
         buffer.reserveCapacity(buffer.count + 4 + payload.count)
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: payload.count).bigEndian) { buffer.append(contentsOf: $0) }
@@ -55,7 +55,7 @@ public struct FrameEncoder: Sendable {
     ///   - buffer: The buffer to append to. On any error it is restored to its previous length.
     ///   - body: Appends the payload; it must not remove what `buffer` held before.
     /// - Throws: `frameTooLarge` when the payload is longer than ``maximumFrameSize``, or the error `body` threw.
-    public func encodeFrame(into buffer: inout [UInt8], _ body: (inout [UInt8]) throws -> Void) throws {
+    package func encodeFrame(into buffer: inout [UInt8], _ body: (inout [UInt8]) throws -> Void) throws {
         let start = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: 4))
         do {

@@ -6,6 +6,10 @@
 // The field types of ``Message``. Their byte layout lives with the enum, in WireCodec.swift.
 
 /// The identity of one actor: its name, a unique id, and its process id.
+///
+/// ```swift
+/// print(Tractor.currentActor.name, Tractor.currentActor.pid)
+/// ```
 public struct ActorID: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The name it was started with, such as `"frank"`; not necessarily unique.
     public var name: String
@@ -26,16 +30,16 @@ public struct ActorID: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// The first message on every connection, in both directions.
-public struct Hello: Sendable, Hashable {
+package struct Hello: Sendable, Hashable {
     /// Who is speaking.
-    public var actor: ActorID
+    package var actor: ActorID
     /// The speaker's ``tractorWireVersion``.
-    public var version: UInt32
+    package var version: UInt32
     /// The one-time cookie the parent gave the child; the parent answers with the same bytes.
-    public var cookie: [UInt8]
+    package var cookie: [UInt8]
 
     /// Creates a hello message.
-    public init(actor: ActorID, version: UInt32 = tractorWireVersion, cookie: [UInt8]) {
+    package init(actor: ActorID, version: UInt32 = tractorWireVersion, cookie: [UInt8]) {
         self.actor = actor
         self.version = version
         self.cookie = cookie
@@ -43,22 +47,22 @@ public struct Hello: Sendable, Hashable {
 }
 
 /// What a parent tells a new child right after the handshake.
-public struct SpawnSpec: Sendable, Hashable {
+package struct SpawnSpec: Sendable, Hashable {
     /// The names of the jobs the child may serve; a subset of those it was built with. Empty means all of them.
-    public var jobs: [String]
+    package var jobs: [String]
     /// CPU and memory binding to apply before the child allocates, if any.
-    public var binding: BindingSpec?
+    package var binding: BindingSpec?
     /// The Unix-socket path of the registry (the root actor's listener), if the tree has one.
-    public var registryAddress: String?
+    package var registryAddress: String?
     /// The child's log level, as swift-log names it (`"info"`, `"debug"`, …).
-    public var logLevel: String
+    package var logLevel: String
     /// How the child tears down its own children.
-    public var teardown: TeardownSpec
+    package var teardown: TeardownSpec
     /// The child's parent.
-    public var parent: ActorID
+    package var parent: ActorID
 
     /// Creates a spawn spec.
-    public init(
+    package init(
         jobs: [String],
         binding: BindingSpec?,
         registryAddress: String?,
@@ -76,35 +80,35 @@ public struct SpawnSpec: Sendable, Hashable {
 }
 
 /// Where a child should run: the CPUs it may use and the NUMA node its memory should come from.
-public struct BindingSpec: Sendable, Hashable {
+package struct BindingSpec: Sendable, Hashable {
     /// Logical CPU (PU) numbers, as the operating system numbers them. Empty means unbound.
-    public var cpus: [UInt32]
+    package var cpus: [UInt32]
     /// The NUMA node to bind memory to, or `nil` to leave the memory policy alone.
-    public var memoryNode: Int32?
+    package var memoryNode: Int32?
 
     /// Creates a binding spec.
-    public init(cpus: [UInt32], memoryNode: Int32?) {
+    package init(cpus: [UInt32], memoryNode: Int32?) {
         self.cpus = cpus
         self.memoryNode = memoryNode
     }
 }
 
 /// The timing of the cancellation ladder, as it travels to children (in milliseconds).
-public struct TeardownSpec: Sendable, Hashable {
+package struct TeardownSpec: Sendable, Hashable {
     /// How long to wait for `cancelAck` before SIGTERM.
-    public var cancelGraceMilliseconds: UInt32
+    package var cancelGraceMilliseconds: UInt32
     /// How long to wait after SIGTERM before SIGKILL.
-    public var terminateGraceMilliseconds: UInt32
+    package var terminateGraceMilliseconds: UInt32
 
     /// Creates a teardown spec.
-    public init(cancelGraceMilliseconds: UInt32, terminateGraceMilliseconds: UInt32) {
+    package init(cancelGraceMilliseconds: UInt32, terminateGraceMilliseconds: UInt32) {
         self.cancelGraceMilliseconds = cancelGraceMilliseconds
         self.terminateGraceMilliseconds = terminateGraceMilliseconds
     }
 }
 
 /// How the caller will talk to a job it starts.
-public enum CallKind: UInt8, Sendable, Hashable {
+package enum CallKind: UInt8, Sendable, Hashable {
     /// One input, one result.
     case call = 0
     /// One input, a stream of results, then a result.
@@ -114,18 +118,18 @@ public enum CallKind: UInt8, Sendable, Hashable {
 }
 
 /// The `start` message: begins job `job` as call `cid`.
-public struct Start: Sendable, Hashable {
+package struct Start: Sendable, Hashable {
     /// The call id, chosen by the caller, unique among its calls in flight on this channel.
-    public var cid: UInt64
+    package var cid: UInt64
     /// The job's registered name.
-    public var job: String
+    package var job: String
     /// Call, stream or context.
-    public var kind: CallKind
+    package var kind: CallKind
     /// The job's input, MessagePack-encoded.
-    public var payload: [UInt8]
+    package var payload: [UInt8]
 
     /// Creates a start message.
-    public init(cid: UInt64, job: String, kind: CallKind, payload: [UInt8]) {
+    package init(cid: UInt64, job: String, kind: CallKind, payload: [UInt8]) {
         self.cid = cid
         self.job = job
         self.kind = kind
@@ -134,26 +138,26 @@ public struct Start: Sendable, Hashable {
 }
 
 /// An error as it crosses the wire: enough to re-raise it as ``RemoteActorError`` on the other side.
-public struct RemoteErrorInfo: Sendable, Hashable {
+package struct RemoteErrorInfo: Sendable, Hashable {
     /// The actor where the error was first raised.
-    public var source: ActorID
+    package var source: ActorID
     /// The Swift type name of the original error, such as `"MyApp.ParseError"`.
-    public var typeName: String
+    package var typeName: String
     /// The original error's description.
-    public var message: String
+    package var message: String
     /// A backtrace of the failing task, when the runtime could take one.
-    public var backtrace: String?
+    package var backtrace: String?
     /// The job that failed, when the error came from a job.
-    public var job: String?
+    package var job: String?
     /// The `TractorError.Code` name when the original was a `TractorError`, such as `"unknownJob"`.
-    public var code: String?
+    package var code: String?
     /// The actors the error passed through on its way here, nearest the source first.
-    public var relayPath: [ActorID]
+    package var relayPath: [ActorID]
     /// Errors gathered together with this one (several children of one nursery failing at once).
-    public var nested: [RemoteErrorInfo]
+    package var nested: [RemoteErrorInfo]
 
     /// Creates an error description.
-    public init(
+    package init(
         source: ActorID,
         typeName: String,
         message: String,

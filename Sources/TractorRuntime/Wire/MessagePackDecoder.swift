@@ -20,7 +20,10 @@
 ///
 /// The decoder never traps on bad input: every length is checked against the bytes that remain before anything is
 /// allocated for it, strings are validated as UTF-8, and nesting is limited by ``maximumDepth``.
-public struct MessagePackDecoder: Sendable {
+///
+/// Not API: the runtime decodes every payload into the job's `Codable` types. It is `@_spi(Benchmarks)` so that the
+/// benchmark package can time it.
+@_spi(Benchmarks) public struct MessagePackDecoder: Sendable {
     /// Values the decoded types can read from `Decoder.userInfo`. Empty by default.
     public var userInfo: [CodingUserInfoKey: any Sendable]
 

@@ -27,7 +27,10 @@ import Foundation
 /// nested containers, but it must finish writing one before it writes to a container opened earlier; writing to a
 /// container after a later sibling has been opened throws `encodingFailed` rather than produce wrong bytes.
 /// (Synthesized `Codable` conformances always write in order.)
-public struct MessagePackEncoder: Sendable {
+///
+/// Not API: job inputs, outputs and stream elements are `Codable`, and the runtime encodes them; no caller needs the
+/// codec to send its own payloads. It is `@_spi(Benchmarks)` so that the benchmark package can time it.
+@_spi(Benchmarks) public struct MessagePackEncoder: Sendable {
     /// Values the encoded types can read from `Encoder.userInfo`. Empty by default.
     public var userInfo: [CodingUserInfoKey: any Sendable]
 

@@ -15,21 +15,21 @@ extension MessagePackValue {
     ///   - maximumDepth: How deeply arrays and maps may nest; deeper input is rejected. 512 by default.
     /// - Throws: A ``TractorError``: `truncatedData` when the bytes end early, `malformedData` for invalid bytes,
     ///   nesting deeper than `maximumDepth` or bytes left after the value.
-    public init(decoding bytes: [UInt8], maximumDepth: Int = 512) throws(TractorError) {
+    package init(decoding bytes: [UInt8], maximumDepth: Int = 512) throws(TractorError) {
         self = try bytes.withUnsafeBytes { raw in
             Result { () throws(TractorError) in try MessagePackValue(decoding: raw, maximumDepth: maximumDepth) }
         }.get()
     }
 
     /// Decodes one value that fills `bytes` exactly; see ``init(decoding:maximumDepth:)-([UInt8],_)``.
-    public init(decoding bytes: ArraySlice<UInt8>, maximumDepth: Int = 512) throws(TractorError) {
+    package init(decoding bytes: ArraySlice<UInt8>, maximumDepth: Int = 512) throws(TractorError) {
         self = try bytes.withUnsafeBytes { raw in
             Result { () throws(TractorError) in try MessagePackValue(decoding: raw, maximumDepth: maximumDepth) }
         }.get()
     }
 
     /// Decodes one value that fills `bytes` exactly; see ``init(decoding:maximumDepth:)-([UInt8],_)``.
-    public init(decoding bytes: UnsafeRawBufferPointer, maximumDepth: Int = 512) throws(TractorError) {
+    package init(decoding bytes: UnsafeRawBufferPointer, maximumDepth: Int = 512) throws(TractorError) {
         var reader = MessagePackReader(bytes)
         self = try Self.read(from: &reader, depthLeft: maximumDepth)
         guard reader.isAtEnd else {
@@ -47,14 +47,14 @@ extension MessagePackValue {
     /// ```
     ///
     /// - Throws: `encodingFailed` when a length exceeds 2^32 - 1 or a timestamp has a billion nanoseconds or more.
-    public func encoded() throws(TractorError) -> [UInt8] {
+    package func encoded() throws(TractorError) -> [UInt8] {
         var bytes: [UInt8] = []
         try encode(into: &bytes)
         return bytes
     }
 
     /// Appends the MessagePack bytes of this value to `buffer`; see ``encoded()``.
-    public func encode(into buffer: inout [UInt8]) throws(TractorError) {
+    package func encode(into buffer: inout [UInt8]) throws(TractorError) {
         try ByteArraySink.withSink(appendingTo: &buffer) { (sink) throws(TractorError) in
             try write(to: sink)
         }
@@ -160,7 +160,7 @@ extension MessagePackValue: Codable {
     ///
     /// Other encoders get the nearest plain Codable shape: maps need string keys there, and extension values and
     /// timestamps cannot be encoded (`EncodingError.invalidValue`).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         if let encoder = encoder as? MessagePackEncoderImpl {
             var container = encoder.singleValueContainer()
             try container.encode(self)
@@ -209,7 +209,7 @@ extension MessagePackValue: Codable {
     ///
     /// Other decoders are asked, in turn, for nil, a boolean, an integer, a double, a string, an array and a map
     /// with string keys.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         if let decoder = decoder as? MessagePackDecoderImpl {
             self = try decoder.decodeDynamicValue()
             return

@@ -19,7 +19,7 @@
 /// cases as numbers, so `.int(1) == .uint(1)`. A `Float` and a `Double` are different values even when equal as
 /// numbers, because they have different encodings; NaN equals NaN so that the type is a lawful `Hashable`.
 /// Map pairs keep their order on the wire, and equality compares them in order.
-public enum MessagePackValue: Sendable, Hashable {
+package enum MessagePackValue: Sendable, Hashable {
     /// The nil value.
     case `nil`
     /// A boolean.
@@ -46,7 +46,7 @@ public enum MessagePackValue: Sendable, Hashable {
     case timestamp(seconds: Int64, nanoseconds: UInt32)
 
     /// Compares two values: integers as numbers, floats with NaN equal to NaN, maps pair by pair in order.
-    public static func == (lhs: MessagePackValue, rhs: MessagePackValue) -> Bool {
+    package static func == (lhs: MessagePackValue, rhs: MessagePackValue) -> Bool {
         switch (lhs, rhs) {
         case (.nil, .nil): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -67,7 +67,7 @@ public enum MessagePackValue: Sendable, Hashable {
     }
 
     /// Hashes the value consistently with ``==(_:_:)``.
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         switch self {
         case .nil:
             hasher.combine(0)
@@ -118,7 +118,7 @@ public enum MessagePackValue: Sendable, Hashable {
 
 extension MessagePackValue: CustomStringConvertible {
     /// A compact, JSON-like rendering for logs and test failures, such as `[1, "a", {"k": nil}]`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .nil: return "nil"
         case .bool(let value): return String(value)
@@ -141,19 +141,19 @@ extension MessagePackValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
     /// Creates ``nil``.
-    public init(nilLiteral: ()) { self = .nil }
+    package init(nilLiteral: ()) { self = .nil }
     /// Creates ``bool(_:)``.
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
     /// Creates ``int(_:)``.
-    public init(integerLiteral value: Int64) { self = .int(value) }
+    package init(integerLiteral value: Int64) { self = .int(value) }
     /// Creates ``double(_:)``.
-    public init(floatLiteral value: Double) { self = .double(value) }
+    package init(floatLiteral value: Double) { self = .double(value) }
     /// Creates ``string(_:)``.
-    public init(stringLiteral value: String) { self = .string(value) }
+    package init(stringLiteral value: String) { self = .string(value) }
     /// Creates ``array(_:)``.
-    public init(arrayLiteral elements: MessagePackValue...) { self = .array(elements) }
+    package init(arrayLiteral elements: MessagePackValue...) { self = .array(elements) }
     /// Creates ``map(_:)`` with the pairs in the order written.
-    public init(dictionaryLiteral elements: (MessagePackValue, MessagePackValue)...) {
+    package init(dictionaryLiteral elements: (MessagePackValue, MessagePackValue)...) {
         self = .map(elements.map { (key: $0.0, value: $0.1) })
     }
 }

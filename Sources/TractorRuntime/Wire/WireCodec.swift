@@ -13,7 +13,7 @@
 /// The conversation is: `hello` both ways, then `spawnSpec` from parent to a new child; then any number of calls,
 /// each identified by a call id (`cid`) chosen by the caller: `start` → (`started`) → `yield`/`credit`/`stop`…
 /// → `return` or `error`; `cancel`/`cancelAck` for one call (`cid`) or the whole actor (`cid == nil`).
-public enum Message: Sendable, Hashable {
+package enum Message: Sendable, Hashable {
     /// Handshake, sent first by each side of a new connection.
     case hello(Hello)
     /// Parent → new child: what the child is allowed and asked to do.
@@ -39,7 +39,7 @@ public enum Message: Sendable, Hashable {
 }
 
 /// The version of the wire protocol this build speaks; sent in ``Hello``. Peers with another version are refused.
-public let tractorWireVersion: UInt32 = 1
+package let tractorWireVersion: UInt32 = 1
 
 // MARK: - Byte layout
 
@@ -95,7 +95,7 @@ extension Message {
     ///
     /// - Throws: `encodingFailed` when a string, payload or list is longer than 2^32 - 1; `buffer` then holds
     ///   what it held before.
-    public func encode(into buffer: inout [UInt8]) throws(TractorError) {
+    package func encode(into buffer: inout [UInt8]) throws(TractorError) {
         let start = buffer.count
         do {
             try ByteArraySink.withSink(appendingTo: &buffer) { (sink) throws(TractorError) in try write(to: sink) }
@@ -119,7 +119,7 @@ extension Message {
     ///   - maximumFrameSize: The largest message accepted, in bytes. 64 MiB by default.
     /// - Throws: `frameTooLarge` when the message is longer than `maximumFrameSize`; otherwise as
     ///   ``encode(into:)``.
-    public func encodeFrame(
+    package func encodeFrame(
         into buffer: inout [UInt8],
         maximumFrameSize: Int = FrameDecoder.defaultMaximumFrameSize
     ) throws(TractorError) {
@@ -322,17 +322,17 @@ extension Message {
     ///   truncated MessagePack, an unknown tag, a field of the wrong type, the wrong number of fields, or bytes
     ///   after the message. The message says which message and field, and at which offset; the reader's own error
     ///   is the `cause`.
-    public static func decode(from bytes: [UInt8]) throws(TractorError) -> Message {
+    package static func decode(from bytes: [UInt8]) throws(TractorError) -> Message {
         try bytes.withUnsafeBytes { raw in Result { () throws(TractorError) in try decode(from: raw) } }.get()
     }
 
     /// Decodes one message that fills `bytes` exactly; see `decode(from:)`.
-    public static func decode(from bytes: ArraySlice<UInt8>) throws(TractorError) -> Message {
+    package static func decode(from bytes: ArraySlice<UInt8>) throws(TractorError) -> Message {
         try bytes.withUnsafeBytes { raw in Result { () throws(TractorError) in try decode(from: raw) } }.get()
     }
 
     /// Decodes one message that fills `bytes` exactly; see `decode(from:)`.
-    public static func decode(from bytes: UnsafeRawBufferPointer) throws(TractorError) -> Message {
+    package static func decode(from bytes: UnsafeRawBufferPointer) throws(TractorError) -> Message {
         var fields = MessageFieldReader(reader: MessagePackReader(bytes))
         let count = try fields.field("header") { (reader) throws(TractorError) in try reader.readArrayCount() }
         guard count >= 1 else {

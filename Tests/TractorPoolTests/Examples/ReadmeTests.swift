@@ -50,9 +50,7 @@ struct ReadmeTests {
         #expect(outcome.exited && outcome.status == 0, "tour failed: \(outcome.error)")
         let lines = outcome.output.split(separator: "\n").map(String.init)
         let topology = try Topology.current()
-        let numaLines = Placement.perNUMANode.plan(for: topology).workers.map { worker in
-            "NUMA worker \(worker.index): CPUs \(worker.cpus!), memory on node \(worker.memoryNode ?? -1)"
-        }
+        let numaLines = topology.numaNodes.map { node in "NUMA node \(node.osIndex): CPUs \(node.cpus)" }
         let perCore = Placement.perCore.plan(for: topology).workers
         let expected =
             [

@@ -4,7 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Testing
-@testable import TractorRuntime
+@_spi(Benchmarks) @testable import TractorRuntime
 
 /// Pool chunks on the wire: the direct encoders and decoder agree with the Codable ones byte for byte.
 @Suite struct ChunkWireTests {

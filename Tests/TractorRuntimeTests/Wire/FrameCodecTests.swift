@@ -5,7 +5,7 @@
 
 import Testing
 import TractorTestSupport
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 @Suite struct FrameCodecTests {
     static let payloads: [[UInt8]] = [

@@ -5,7 +5,7 @@
 
 import Foundation
 import Testing
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 import TractorTestSupport
 
 /// The fuzz target's own checks (`Sources/tractor-fuzz/FuzzChecks.swift`), run by every `swift test` over a seeded

@@ -6,7 +6,7 @@
 import Foundation
 import Testing
 import TractorTestSupport
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 /// Bad input never traps: every malformed byte sequence is a ``TractorError`` with the expected code.
 @Suite struct MessagePackBadInputTests {

@@ -5,7 +5,7 @@
 
 import Foundation
 import Testing
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 @Suite struct MessagePackCodableTests {
     enum Color: String, Codable, Equatable { case red, green }

@@ -5,7 +5,7 @@
 
 import Foundation
 import Testing
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 /// Round trips with Python's `msgspec`: what Swift encodes, Python decodes to the expected values, and what Python
 /// encodes, Swift decodes. `make test` installs msgspec; without it these tests fail and say so.

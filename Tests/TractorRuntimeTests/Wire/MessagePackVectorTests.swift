@@ -5,7 +5,7 @@
 
 import Foundation
 import Testing
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 /// The official MessagePack test vectors: every listed encoding decodes to the value, and encoding the value gives
 /// the first listed encoding (the smallest form).

@@ -4,7 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Testing
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 @Suite struct WireCodecTests {
     static let frank = ActorID(name: "frank", uid: "3f2a-uid", pid: 4_242)

@@ -8,9 +8,10 @@
 ///
 /// Nothing happens until iteration starts. Then the input is read in chunks, at most the pool's read-ahead of chunks
 /// beyond the outputs consumed: a `Sequence` by the iterating task itself, an `AsyncSequence` by a task of its own
-/// (so that waiting for the next input never holds back outputs already computed). Outputs come in input order (or,
-/// from `mapUnordered`, as chunks complete). The first error ends the sequence and cancels the chunks still out; so
-/// does leaving the loop early, cancelling the iterating task, or the map's deadline passing.
+/// (so that waiting for the next input never holds back outputs already computed; the map ends that task with itself,
+/// and the pool's scope awaits it). Outputs come in input order (or, from `mapUnordered`, as chunks complete). The
+/// first error ends the sequence and cancels the chunks still out; so does leaving the loop early, cancelling the
+/// iterating task, or the map's deadline passing.
 ///
 /// ```swift
 /// let squares: PoolMapSequence<Int, Int> = pool.map(square, over: 0..<1_000)

@@ -4,23 +4,24 @@
 //===----------------------------------------------------------------------===//
 
 /// The consuming side of one `map`: submits chunks within the read-ahead (reading a `Sequence` input itself, or
-/// starting the reader of an `AsyncSequence` input), and hands outputs out in batches, in order or as they come.
-/// Used by the one task that iterates; never shared.
+/// starting the reader of an `AsyncSequence` input, which it owns), and hands outputs out in batches, in order or as
+/// they come. Used by the one task that iterates; never shared.
 @usableFromInline
 final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     private let shared: MapShared<Input, Output>
     private let dispatcher: PoolDispatcher
+    private let readers: MapReaders
     private var source: PoolMapSequence<Input, Output>.Source?
     /// Reads up to n elements of a `Sequence` input; `nil` once it has ended (or for an `AsyncSequence` input).
     private var readBatch: ((Int) -> [Input])?
+    /// The task reading an `AsyncSequence` input: cancelled when the map ends, and awaited then.
     private var reader: Task<Void, Never>?
     private let chunkSize: Int?
     private let timeout: Duration?
     private let deadline: ContinuousClock.Instant?
-    private let ordered: Bool
     private let readAhead: Int
-    /// The chunk number an ordered map hands out next.
-    private var nextToTake = 0
+    /// A chunk id for the partial chunk of an asynchronous input, should the consumer have to send it.
+    private var spareID: ChunkID?
     /// A chunk with failed items, handed out up to ``pendingIndex``.
     private var pending: ChunkOutputs<Output>?
     private var pendingIndex = 0
@@ -29,11 +30,13 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     private var failure: TractorError?
 
     init(
-        job: Job<Input, Output>, dispatcher: PoolDispatcher, source: PoolMapSequence<Input, Output>.Source,
-        chunkSize: Int?, timeout: Duration?, deadline: ContinuousClock.Instant?, ordered: Bool
+        job: Job<Input, Output>, dispatcher: PoolDispatcher, readers: MapReaders,
+        source: PoolMapSequence<Input, Output>.Source, chunkSize: Int?, timeout: Duration?,
+        deadline: ContinuousClock.Instant?, ordered: Bool
     ) {
         self.shared = MapShared(job: job, dispatcher: dispatcher, ordered: ordered)
         self.dispatcher = dispatcher
+        self.readers = readers
         self.source = source
         self.chunkSize = chunkSize
         if let chunkSize, chunkSize < 1 {
@@ -41,13 +44,14 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
         }
         self.timeout = timeout
         self.deadline = deadline
-        self.ordered = ordered
         self.readAhead = dispatcher.mapReadAhead
     }
 
+    /// A dropped iterator cannot wait: its reader ends (the map is cancelled, and so is its task), and the pool's
+    /// scope awaits it.
     deinit {
-        reader?.cancel()
         shared.cancel()
+        reader?.cancel()
     }
 
     /// The next outputs: a non-empty run of them, or `nil` at the end. The error of a failed item is thrown after
@@ -56,15 +60,15 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
     func nextBatch(isolation actor: isolated (any Actor)?) async throws -> [Output]? {
         if let failure { throw failure }
         while !finished {
-            if let pending {
-                if let batch = try takePending(pending) { return batch }
-                continue
-            }
             do {
+                if let pending {
+                    if let batch = try takePending(pending) { return batch }
+                    continue
+                }
                 start()
                 try await topUp(isolation: actor)
                 guard let outputs = try await takeOutputs(isolation: actor) else {
-                    finish()
+                    await finish(isolation: actor)
                     return nil
                 }
                 switch outputs {
@@ -75,14 +79,14 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
                     pendingIndex = 0
                 }
             } catch {
-                finish()
+                await finish(isolation: actor)
                 throw error
             }
         }
         return nil
     }
 
-    /// The successes at the head of a chunk with failures, or its next failure (thrown, ending the map).
+    /// The successes at the head of a chunk with failures, or its next failure (thrown).
     private func takePending(_ outputs: ChunkOutputs<Output>) throws -> [Output]? {
         var batch: [Output] = []
         while pendingIndex < outputs.count {
@@ -92,7 +96,6 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
                 pendingIndex += 1
             case .failure(let error):
                 if !batch.isEmpty { return batch }
-                finish()
                 throw error
             }
         }
@@ -107,8 +110,10 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
         switch source {
         case .sequence(let makeReader):
             readBatch = makeReader()
-        case .asyncSequence(let startReader):
-            reader = startReader(shared, chunkSize, readAhead)
+        case .asyncSequence(let read):
+            let (shared, chunkSize, readAhead) = (shared, chunkSize, readAhead)
+            reader = readers.start { await read(shared, chunkSize, readAhead) }
+            if reader == nil { shared.inputFailed(PoolDispatcher.scopeEnded) }
         }
     }
 
@@ -121,76 +126,64 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
             // Once per top-up: the read-ahead follows the measured job time, which moves slowly.
             let readAhead = limit ?? dispatcher.mapReadAhead(job: shared.job.name, itemCount: size)
             limit = readAhead
-            guard shared.state.withLock({ $0.outstanding.count }) < readAhead else { break }
+            guard shared.mayRead(readAhead: readAhead) else { break }
             let inputs = read(size)
-            if inputs.count < size {
-                readBatch = nil
-                shared.state.withLock { $0.inputEnded = true }
-            }
-            if !inputs.isEmpty { await shared.submit(inputs) }
+            let last = inputs.count < size
+            if last { readBatch = nil }
+            await shared.submit(inputs, last: last)
             try Task.checkCancellation()
         }
-    }
-
-    private enum Take {
-        case outputs(MapShared<Input, Output>.Completed)
-        case exhausted
-        case failed(any Error)
-        case flush
-        case wait
     }
 
     /// Waits for the next chunk's outputs: the next in input order, or (unordered) whichever is done first; `nil`
     /// once every input has been delivered.
     private func takeOutputs(isolation actor: isolated (any Actor)?) async throws -> ChunkOutputs<Output>? {
+        var step = shared.next(id: chunkID())
         while true {
-            let take = shared.state.withLock { state -> Take in
-                state.awaited = nil
-                let sequence = ordered ? nextToTake : state.arrivals.first
-                if let sequence, let completed = state.done.removeValue(forKey: sequence) {
-                    state.outstanding[sequence] = nil
-                    if !ordered { state.arrivals.removeFirst() }
-                    return .outputs(completed)
-                }
-                let submittedAhead = ordered ? state.nextSequence > nextToTake : !state.outstanding.isEmpty
-                if !submittedAhead {
-                    if !state.partial.isEmpty { return .flush }
-                    if state.inputEnded { return state.inputError.map { .failed($0) } ?? .exhausted }
-                }
-                if ordered, submittedAhead { state.awaited = nextToTake }
-                return .wait
-            }
-            switch take {
+            switch step {
             case .outputs(let completed):
-                if ordered { nextToTake += 1 }
-                shared.readerWakeUp.signal()
                 return ChunkOutputs(completed.result, count: completed.count, job: shared.job.name)
-            case .exhausted:
+            case .send(let chunk):
+                spareID = nil
+                await shared.send(chunk)
+                step = shared.next(id: chunkID())
+            case .ended:
                 return nil
             case .failed(let error):
                 throw error
-            case .flush:
-                await shared.flushPartial()
-                continue
-            case .wait:
-                break
+            case .suspend:
+                try Task.checkCancellation()
+                if let deadline, ContinuousClock.now >= deadline {
+                    throw TractorError(
+                        .timedOut,
+                        "map of job '\(shared.job.name)' did not complete within \(timeout ?? .zero); the rest is cancelled"
+                    )
+                }
+                step = await shared.waitForNext(id: chunkID(), until: deadline)
+            case .interrupted:
+                step = shared.next(id: chunkID())
             }
-            try Task.checkCancellation()
-            if let deadline, ContinuousClock.now >= deadline {
-                throw TractorError(
-                    .timedOut,
-                    "map of job '\(shared.job.name)' did not complete within \(timeout ?? .zero); the rest is cancelled"
-                )
-            }
-            await shared.consumerWakeUp.wait(until: deadline)
         }
     }
 
-    private func finish() {
+    /// The id the partial chunk would take, kept until it does.
+    private func chunkID() -> ChunkID {
+        if let spareID { return spareID }
+        let id = dispatcher.makeChunkID()
+        spareID = id
+        return id
+    }
+
+    /// Ends the map: the chunks still out are cancelled, and the reader ends and is awaited.
+    private func finish(isolation actor: isolated (any Actor)?) async {
         finished = true
         readBatch = nil
         pending = nil
-        reader?.cancel()
         shared.cancel()
+        if let reader {
+            self.reader = nil
+            reader.cancel()
+            await reader.value
+        }
     }
 }

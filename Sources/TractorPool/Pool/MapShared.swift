@@ -5,22 +5,20 @@
 
 import Synchronization
 
-/// The state one `map` shares between its consumer (the iterating task), the tasks that deliver chunk results, and
-/// (for an `AsyncSequence` input) the task that reads the input.
-///
-/// Chunks are numbered as they are submitted; their results wait here, by number, until the consumer takes them.
-/// For an asynchronous input, the inputs read but not yet submitted wait in a partial chunk, which the reader
-/// submits when it is full and the consumer submits when it has nothing else to wait for.
+/// The shell around one map's ``MapStateMachine``: one lock over the machine, which holds the parked consumer and
+/// reader; the consumer (the iterating task), the tasks that deliver chunk results, and (for an `AsyncSequence`
+/// input) the task that reads the input each make a transition under the lock and act on its answer outside it.
 @usableFromInline
 final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Sendable {
+    typealias Step = MapConsumerStep<Input, Completed>
+    typealias Machine = MapStateMachine<
+        Input, Completed, CheckedContinuation<Step, Never>, CheckedContinuation<MapReaderStep, Never>
+    >
+    typealias Chunk = MapChunk<Input>
+
     let job: Job<Input, Output>
     let dispatcher: PoolDispatcher
-    let ordered: Bool
-    /// Wakes the consumer: results arrived, or the reader submitted, filled or finished.
-    let consumerWakeUp = WakeUp()
-    /// Wakes the reader: the consumer took results, so there is room in the read-ahead.
-    let readerWakeUp = WakeUp()
-    let state = Mutex(State())
+    let state: Mutex<Machine>
 
     /// How a chunk came back, with its item count; decoded by the consumer, off the thread that delivered it.
     struct Completed: Sendable {
@@ -28,149 +26,114 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
         var count: Int
     }
 
-    struct State: Sendable {
-        var done: [Int: Completed] = [:]
-        /// The chunk an ordered map's consumer waits for, while it waits: only its arrival wakes the consumer.
-        var awaited: Int?
-        /// Unordered maps: completed chunk numbers, first first.
-        var arrivals: [Int] = []
-        var nextSequence = 0
-        /// Chunks submitted and not taken by the consumer, by number.
-        var outstanding: [Int: ChunkID] = [:]
-        var partial: [Input] = []
-        var inputEnded = false
-        var inputError: (any Error)?
-        var cancelled = false
-    }
-
     init(job: Job<Input, Output>, dispatcher: PoolDispatcher, ordered: Bool) {
         self.job = job
         self.dispatcher = dispatcher
-        self.ordered = ordered
+        self.state = Mutex(Machine(ordered: ordered))
     }
 
-    /// A chunk numbered and recorded as outstanding, ready to send.
-    struct Numbered: Sendable {
-        var sequence: Int
-        var id: ChunkID
-        var inputs: [Input]
+    // MARK: Consumer
+
+    /// What the consumer does next; `id` numbers the partial chunk if it is the consumer's to send.
+    func next(id: ChunkID) -> Step {
+        let action = state.withLock { $0.next(id: id) }
+        if let (reader, step) = action.reader { reader.resume(returning: step) }
+        return action.step
     }
 
-    /// Numbers a chunk, under the lock, so that chunks are numbered in input order whoever submits them.
-    static func number(_ inputs: [Input], id: ChunkID, in state: inout State) -> Numbered? {
-        guard !state.cancelled, !inputs.isEmpty else { return nil }
-        defer { state.nextSequence += 1 }
-        state.outstanding[state.nextSequence] = id
-        return Numbered(sequence: state.nextSequence, id: id, inputs: inputs)
+    /// Parks the consumer until there is something for it, `deadline` passes, or the task is cancelled (then it is
+    /// resumed with `.interrupted`).
+    nonisolated(nonsending) func waitForNext(id: ChunkID, until deadline: ContinuousClock.Instant?) async -> Step {
+        guard let deadline else { return await waitForNext(id: id) }
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                if !Task.isCancelled { self.interruptConsumer() }
+            }
+            let step = await waitForNext(id: id)
+            group.cancelAll()
+            return step
+        }
     }
 
-    /// Numbers and submits one chunk of inputs read by the consumer itself (a `Sequence` input).
-    nonisolated(nonsending) func submit(_ inputs: [Input]) async {
+    private nonisolated(nonsending) func waitForNext(id: ChunkID) async -> Step {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Step, Never>) in
+                guard let action = state.withLock({ $0.consumerSuspended(continuation, id: id) }) else { return }
+                if let (reader, step) = action.reader { reader.resume(returning: step) }
+                continuation.resume(returning: action.step)
+            }
+        } onCancel: {
+            interruptConsumer()
+        }
+    }
+
+    private func interruptConsumer() {
+        state.withLock { $0.interruptConsumer() }?.resume(returning: .interrupted)
+    }
+
+    /// Whether the consumer of a `Sequence` input may read another chunk.
+    func mayRead(readAhead: Int) -> Bool {
+        state.withLock { $0.mayRead(readAhead: readAhead) }
+    }
+
+    /// Numbers and sends one chunk of inputs read by the consumer itself (a `Sequence` input); `last` when the
+    /// input has ended.
+    nonisolated(nonsending) func submit(_ inputs: [Input], last: Bool) async {
         let id = dispatcher.makeChunkID()
-        guard let chunk = state.withLock({ Self.number(inputs, id: id, in: &$0) }) else { return }
+        guard let chunk = state.withLock({ $0.submit(inputs, id: id, last: last) }) else { return }
         await send(chunk)
     }
 
-    /// Submits the partial chunk of an asynchronous input, if there is one (the consumer has nothing else to wait
-    /// for).
-    nonisolated(nonsending) func flushPartial() async {
-        let id = dispatcher.makeChunkID()
-        let chunk = state.withLock { state -> Numbered? in
-            defer { state.partial.removeAll() }
-            return Self.number(state.partial, id: id, in: &state)
-        }
-        if let chunk { await send(chunk) }
-    }
+    // MARK: Sending and delivering
 
     /// Sends a numbered chunk to the pool; a chunk that cannot be sent (the pool is shut down) fails its items.
-    nonisolated(nonsending) func send(_ chunk: Numbered) async {
+    nonisolated(nonsending) func send(_ chunk: Chunk) async {
         let count = chunk.inputs.count
         let sequence = chunk.sequence
         do {
-            let request: [UInt8]
-            do {
-                request = try ChunkRequest(job: job.name, inputs: chunk.inputs).encoded()
-            } catch {
-                throw TractorError(.encodingFailed, "could not encode the inputs of job '\(job.name)'", cause: error)
-            }
             let payload = ChunkPayload(
-                request: request,
-                deliver: { [self] result in store(sequence, Completed(result: result, count: count)) },
+                request: try encodeRequest(chunk.inputs),
+                deliver: { [self] result in complete(sequence, Completed(result: result, count: count)) },
                 started: nil
             )
             try await dispatcher.enqueue(
                 .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, groupable: true)
             )
         } catch {
-            store(sequence, Completed(result: .failure(error), count: count))
+            complete(sequence, Completed(result: .failure(error), count: count))
         }
     }
 
-    /// Keeps a chunk's results for the consumer, and wakes it if it waits for them (an ordered map's consumer waits
-    /// for one chunk; chunks that come back before it only wait).
-    func store(_ sequence: Int, _ completed: Completed) {
-        let wake = state.withLock { state -> Bool in
-            state.done[sequence] = completed
-            if !ordered { state.arrivals.append(sequence) }
-            return state.awaited == nil || state.awaited == sequence
+    /// The request that runs the job on `inputs`.
+    private func encodeRequest(_ inputs: [Input]) throws -> [UInt8] {
+        do {
+            return try ChunkRequest(job: job.name, inputs: inputs).encoded()
+        } catch {
+            throw TractorError(.encodingFailed, "could not encode the inputs of job '\(job.name)'", cause: error)
         }
-        if wake { consumerWakeUp.signal() }
     }
+
+    /// A chunk came back: it goes to the consumer if the consumer waits for it, or waits for the consumer.
+    func complete(_ sequence: Int, _ completed: Completed) {
+        let action = state.withLock { $0.chunkCompleted(sequence, completed) }
+        if let (consumer, step) = action.consumer { consumer.resume(returning: step) }
+        if let (reader, step) = action.reader { reader.resume(returning: step) }
+    }
+
+    // MARK: Ending
 
     /// Ends the map: no more submissions, and every chunk still out is cancelled.
     func cancel() {
-        let ids = state.withLock { state -> [ChunkID] in
-            state.cancelled = true
-            state.partial.removeAll()
-            defer { state.outstanding.removeAll() }
-            return Array(state.outstanding.values)
-        }
-        for id in ids { _ = dispatcher.cancel(id) }
-        readerWakeUp.signal()
+        let action = state.withLock { $0.cancel() }
+        for id in action.chunks { _ = dispatcher.cancel(id) }
+        if let (consumer, step) = action.consumer { consumer.resume(returning: step) }
+        if let (reader, step) = action.reader { reader.resume(returning: step) }
     }
 
-    /// Reads an asynchronous input into chunks until it ends, the map is cancelled, or the read-ahead is full
-    /// (then waits for room). Runs in a task of its own.
-    func read<Inputs: AsyncSequence>(_ inputs: Inputs, chunkSize: Int?, readAhead: Int) async
-    where Inputs.Element == Input {
-        var iterator = inputs.makeAsyncIterator()
-        var target = 1
-        do {
-            while true {
-                while state.withLock({
-                    $0.outstanding.count + ($0.partial.isEmpty ? 0 : 1) >= readAhead && !$0.cancelled
-                }) {
-                    await readerWakeUp.wait()
-                    try Task.checkCancellation()
-                }
-                try Task.checkCancellation()
-                guard let element = try await iterator.next() else { break }
-                let id = dispatcher.makeChunkID()
-                let (full, first, cancelled) = state.withLock { state -> (Numbered?, Bool, Bool) in
-                    guard !state.cancelled else { return (nil, false, true) }
-                    state.partial.append(element)
-                    guard state.partial.count >= target else { return (nil, state.partial.count == 1, false) }
-                    defer { state.partial.removeAll() }
-                    return (Self.number(state.partial, id: id, in: &state), false, false)
-                }
-                if cancelled { return }
-                if first { consumerWakeUp.signal() }
-                if let full {
-                    await send(full)
-                    target = chunkSize.map { dispatcher.mapChunkSize(for: job.name, chunkSize: $0) }
-                        ?? dispatcher.chunkSize(for: job.name)
-                }
-            }
-            await flushPartial()
-            state.withLock { $0.inputEnded = true }
-        } catch {
-            // The items read before the error are delivered before it.
-            await flushPartial()
-            state.withLock { state in
-                state.inputEnded = true
-                state.inputError = error
-            }
-        }
-        consumerWakeUp.signal()
+    /// Ends the input with `error`, when its reader could not start.
+    func inputFailed(_ error: any Error) {
+        let action = state.withLock { $0.readerFinished(error: error, id: dispatcher.makeChunkID()) }
+        if let (consumer, step) = action.resume { consumer.resume(returning: step) }
     }
 }

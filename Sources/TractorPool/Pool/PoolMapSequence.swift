@@ -8,9 +8,10 @@
 ///
 /// Nothing happens until iteration starts. Then the input is read in chunks, at most the pool's read-ahead of chunks
 /// beyond the outputs consumed: a `Sequence` by the iterating task itself, an `AsyncSequence` by a task of its own
-/// (so that waiting for the next input never holds back outputs already computed). Outputs come in input order (or,
-/// from `mapUnordered`, as chunks complete). The first error ends the sequence and cancels the chunks still out; so
-/// does leaving the loop early, cancelling the iterating task, or the map's deadline passing.
+/// (so that waiting for the next input never holds back outputs already computed; the map ends that task with itself,
+/// and the pool's scope awaits it). Outputs come in input order (or, from `mapUnordered`, as chunks complete). The
+/// first error ends the sequence and cancels the chunks still out; so does leaving the loop early, cancelling the
+/// iterating task, or the map's deadline passing.
 ///
 /// ```swift
 /// let squares: PoolMapSequence<Int, Int> = pool.map(square, over: 0..<1_000)
@@ -29,12 +30,13 @@ public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Senda
     enum Source {
         /// A `Sequence`: makes the function that reads up to n of its next elements.
         case sequence(() -> (Int) -> [Input])
-        /// An `AsyncSequence`: starts the task that reads it into the shared state.
-        case asyncSequence(@Sendable (MapShared<Input, Output>, Int?, Int) -> Task<Void, Never>)
+        /// An `AsyncSequence`: reads it into the shared state (the body of the map's reader task).
+        case asyncSequence(@Sendable (MapShared<Input, Output>, Int?, Int) async -> Void)
     }
 
     let job: Job<Input, Output>
     let dispatcher: PoolDispatcher
+    let readers: MapReaders
     let source: Source
     let chunkSize: Int?
     let timeout: Duration?
@@ -42,11 +44,12 @@ public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Senda
     let ordered: Bool
 
     init(
-        job: Job<Input, Output>, dispatcher: PoolDispatcher, source: Source, chunkSize: Int?, timeout: Duration?,
-        deadline: ContinuousClock.Instant?, ordered: Bool
+        job: Job<Input, Output>, dispatcher: PoolDispatcher, readers: MapReaders, source: Source, chunkSize: Int?,
+        timeout: Duration?, deadline: ContinuousClock.Instant?, ordered: Bool
     ) {
         self.job = job
         self.dispatcher = dispatcher
+        self.readers = readers
         self.source = source
         self.chunkSize = chunkSize
         self.timeout = timeout
@@ -58,8 +61,8 @@ public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Senda
     public func makeAsyncIterator() -> Iterator {
         Iterator(
             engine: MapEngine(
-                job: job, dispatcher: dispatcher, source: source, chunkSize: chunkSize, timeout: timeout,
-                deadline: deadline, ordered: ordered
+                job: job, dispatcher: dispatcher, readers: readers, source: source, chunkSize: chunkSize,
+                timeout: timeout, deadline: deadline, ordered: ordered
             )
         )
     }

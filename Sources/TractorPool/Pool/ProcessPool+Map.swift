@@ -102,6 +102,7 @@ extension ProcessPool {
         PoolMapSequence(
             job: job,
             dispatcher: dispatcher,
+            readers: mapReaders,
             source: source,
             chunkSize: chunkSize,
             timeout: timeout,
@@ -130,7 +131,7 @@ extension ProcessPool {
         _ inputs: Inputs
     ) -> PoolMapSequence<Inputs.Element, Output>.Source where Inputs.Element: Codable & Sendable {
         .asyncSequence { shared, chunkSize, readAhead in
-            Task { await shared.read(inputs, chunkSize: chunkSize, readAhead: readAhead) }
+            await shared.read(inputs, chunkSize: chunkSize, readAhead: readAhead)
         }
     }
 }

@@ -20,6 +20,8 @@
 ///   closure returns; calls on it then throw ``TractorError`` `.scopeClosed`.
 public final class ProcessPool: Sendable {
     let dispatcher: PoolDispatcher
+    /// The tasks reading the asynchronous inputs of maps; the pool's scope awaits them.
+    let mapReaders = MapReaders()
 
     init(dispatcher: PoolDispatcher) {
         self.dispatcher = dispatcher

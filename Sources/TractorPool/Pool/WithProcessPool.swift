@@ -70,6 +70,8 @@ public func withProcessPool<Value: Sendable>(
             } catch {
                 outcome = .failure(error)
             }
+            // No map reads its input past the body: the readers still running end, and are awaited.
+            await pool.mapReaders.close()
             if case .success = outcome, !Task.isCancelled {
                 dispatcher.shutdown(cancelPending: false)
             } else {

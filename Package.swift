@@ -61,11 +61,21 @@ let package = Package(
         ),
 
         // The generic worker executable and CLI.
+        // What the package's command lines share: one spelling of placements, one wording of bad numbers.
+        .target(
+            name: "TractorCommandLine",
+            dependencies: [
+                "TractorPool",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .executableTarget(
             name: "pool-worker",
             dependencies: [
                 "TractorPool",
                 "PoolWorkerJobs",
+                "TractorCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +85,7 @@ let package = Package(
             name: "primes",
             dependencies: [
                 "TractorPool",
+                "TractorCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "examples/primes"

@@ -41,7 +41,7 @@ struct PoolWorker: AsyncParsableCommand {
             Examples:
               pool-worker topology
               pool-worker topology --json
-              pool-worker report-bindings --placement perNUMANode
+              pool-worker report-bindings --placement per-numa-node
               pool-worker jobs
             """,
         version: "0.1.0",

@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Foundation
+import TractorCommandLine
 import TractorPool
 
 /// `pool-worker report-bindings`: opens a pool of `pool-worker`s with a placement, and prints where each worker
@@ -21,13 +22,24 @@ struct ReportBindingsCommand: AsyncParsableCommand {
 
             Examples:
               pool-worker report-bindings
-              pool-worker report-bindings --placement perNUMANode --json
+              pool-worker report-bindings --placement per-numa-node --json
+              pool-worker report-bindings --placement none --workers 8
               taskset -c 0 pool-worker report-bindings   # one allowed CPU: one worker
             """
     )
 
-    @Option(help: "perCore, perNUMANode, perPU, or a number of unbound workers.")
-    var placement = "perCore"
+    @Option(help: PlacementOption.help)
+    var placement: PlacementOption?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Start this many workers: the first k slots of a pinned placement, or k unbound workers with "
+                + "--placement none. Default: one per slot of the placement.",
+            valueName: "k"
+        )
+    )
+    var workers: Int?
 
     @Flag(help: "Print machine-readable JSON (sorted keys) instead of text.")
     var json = false
@@ -47,18 +59,12 @@ struct ReportBindingsCommand: AsyncParsableCommand {
         var report: String
     }
 
+    func validate() throws {
+        try CountCheck.atLeast(1, workers, "--workers")
+    }
+
     func run() async throws {
-        let chosen: Placement
-        switch placement {
-        case "perCore": chosen = .perCore
-        case "perNUMANode": chosen = .perNUMANode
-        case "perPU": chosen = .perPU
-        default:
-            guard let count = Int(placement), count > 0 else {
-                throw ValidationError("unknown placement '\(placement)': use perCore, perNUMANode, perPU or a number")
-            }
-            chosen = .workers(count)
-        }
+        let chosen = try (placement ?? .default(workers: workers)).placement(workers: workers)
         let output = try await withProcessPool(placement: chosen) { pool in
             let bindings = try await pool.bindings
             let workers = try bindings.map { binding in
@@ -72,7 +78,7 @@ struct ReportBindingsCommand: AsyncParsableCommand {
                 )
             }
             return Output(
-                placement: chosen.description, workers: workers, warnings: pool.warnings,
+                placement: (placement ?? .default(workers: self.workers)).rawValue, workers: workers, warnings: pool.warnings,
                 report: try await pool.bindingReport
             )
         }
@@ -81,7 +87,7 @@ struct ReportBindingsCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
         } else {
-            for warning in output.warnings { print("warning: \(warning)") }
+            // The placement's warnings are not repeated here: the pool logs them on standard error as it opens.
             print(output.report)
         }
     }

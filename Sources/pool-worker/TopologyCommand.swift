@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Foundation
+import TractorCommandLine
 import TractorPool
 
 /// `pool-worker topology`: prints the machine as hwloc sees it and the placement each policy would produce.
@@ -15,19 +16,19 @@ struct TopologyCommand: ParsableCommand {
         discussion: """
             Shows the packages, NUMA nodes, cores with their hardware threads (PUs), caches and the CPUs this \
             process may use, as hwloc sees them, limited to the allowed CPUs (the affinity mask and the cgroup \
-            cpuset), and the workers that the perCore, perNUMANode and perPU placements would start here.
+            cpuset), and the workers that the per-core, per-numa-node and per-pu placements would start here.
 
             Examples:
               pool-worker topology
-              pool-worker topology --json | jq .placements.perCore
+              pool-worker topology --json | jq '.placements["per-core"]'
               taskset -c 0 pool-worker topology     # as a process pinned to CPU 0 sees it
             """
     )
 
     /// The placements the command shows, in order.
-    static let placements: [(name: String, placement: Placement)] = [
-        ("perCore", .perCore), ("perNUMANode", .perNUMANode), ("perPU", .perPU),
-    ]
+    static let placements: [(name: String, placement: Placement)] = PlacementOption.allCases.compactMap { option in
+        option.pinned.map { (option.rawValue, $0) }
+    }
 
     @Flag(help: "Print machine-readable JSON (sorted keys) instead of text.")
     var json = false
@@ -69,6 +70,7 @@ struct TopologyCommand: ParsableCommand {
             out += "  \(cache.name) \(bytes(cache.sizeBytes)), line \(cache.lineSizeBytes) B: CPUs \(cache.cpus)\n"
         }
         out += "\nPlacements\n"
+        let nameWidth = (placements.map(\.name.count).max() ?? 0) + 2
         for (name, placement) in placements {
             let plan = placement.plan(for: topology)
             let workers = plan.workers.map { worker in
@@ -78,7 +80,7 @@ struct TopologyCommand: ParsableCommand {
                 }
                 return text
             }
-            out += "  \(name.padding(toLength: 12, withPad: " ", startingAt: 0))"
+            out += "  \(name)" + String(repeating: " ", count: nameWidth - name.count)
             out += "\(count(plan.workers.count, "worker")): \(workers.joined(separator: " "))\n"
             for warning in plan.warnings {
                 out += "    warning: \(warning)\n"

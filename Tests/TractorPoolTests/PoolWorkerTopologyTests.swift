@@ -61,9 +61,9 @@ import TractorPool
         #expect(report.allowedCPUs == allowed.description)
         #expect(report.cores.count == (try LinuxFacts.physicalCores(of: allowed)).count)
         #expect(CPUSet(report.cores.flatMap(\.pus)) == allowed)
-        #expect(report.placements["perCore"]?.count == report.cores.count)
-        #expect(report.placements["perPU"] == allowed.map { "\($0)" })
-        #expect(report.placements["perNUMANode"]?.count == report.numaNodes.filter { !$0.cpus.isEmpty }.count)
+        #expect(report.placements["per-core"]?.count == report.cores.count)
+        #expect(report.placements["per-pu"] == allowed.map { "\($0)" })
+        #expect(report.placements["per-numa-node"]?.count == report.numaNodes.filter { !$0.cpus.isEmpty }.count)
         #expect(!report.caches.isEmpty || !FileManager.default.fileExists(atPath: "/sys/devices/system/cpu/cpu0/cache"))
         #expect(report.hostname == (try LinuxFacts.hostname()))
         #expect(report.packages.count == Set(try LinuxFacts.physicalCores(of: allowed).map(\.package)).count)
@@ -77,9 +77,9 @@ import TractorPool
         #expect(report.allowedCPUs == "\(cpu)")
         #expect(report.cores.count == 1)
         #expect(report.cores.first?.pus == [cpu])
-        #expect(report.placements["perCore"] == ["\(cpu)"])
-        #expect(report.placements["perPU"] == ["\(cpu)"])
-        #expect(report.placements["perNUMANode"] == ["\(cpu)"])
+        #expect(report.placements["per-core"] == ["\(cpu)"])
+        #expect(report.placements["per-pu"] == ["\(cpu)"])
+        #expect(report.placements["per-numa-node"] == ["\(cpu)"])
         #expect(report.caches.allSatisfy { $0.cpus == "\(cpu)" })
     }
 
@@ -89,7 +89,7 @@ import TractorPool
         #expect(result.status == 0)
         let allowed = try LinuxFacts.allowedCPUsOfThisProcess()
         #expect(result.output.contains("allowed CPUs \(allowed)"))
-        for section in ["Packages", "NUMA nodes", "Cores", "Caches", "Placements", "perCore", "perNUMANode", "perPU"] {
+        for section in ["Packages", "NUMA nodes", "Cores", "Caches", "Placements", "per-core", "per-numa-node", "per-pu"] {
             #expect(result.output.contains(section), "no \(section) in:\n\(result.output)")
         }
         let help = try LinuxFacts.run(try LinuxFacts.poolWorkerPath(), ["topology", "--help"])
@@ -179,11 +179,11 @@ import TractorPool
         }
 
         // Placements: where memory binding is supported, a per-NUMA-node worker binds its memory to its node.
-        #expect(report.placementMemoryNodes["perCore"]?.allSatisfy { $0 == nil } == true)
-        #expect(report.placementMemoryNodes["perPU"]?.allSatisfy { $0 == nil } == true)
+        #expect(report.placementMemoryNodes["per-core"]?.allSatisfy { $0 == nil } == true)
+        #expect(report.placementMemoryNodes["per-pu"]?.allSatisfy { $0 == nil } == true)
         let nodes = report.numaNodes.filter { !$0.cpus.isEmpty }.map(\.osIndex)
-        #expect(report.placementMemoryNodes["perNUMANode"] == nodes.map { report.supportsMemoryBinding ? $0 : nil })
-        #expect(report.placements["perNUMANode"] == report.numaNodes.filter { !$0.cpus.isEmpty }.map(\.cpus))
+        #expect(report.placementMemoryNodes["per-numa-node"] == nodes.map { report.supportsMemoryBinding ? $0 : nil })
+        #expect(report.placements["per-numa-node"] == report.numaNodes.filter { !$0.cpus.isEmpty }.map(\.cpus))
     }
 
     @Test(.timeLimit(.minutes(1)))

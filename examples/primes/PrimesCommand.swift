@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Foundation
+import TractorCommandLine
 import TractorPool
 
 /// The `primes` command line: the six-number scene by default, or `--below N` to count primes.
@@ -31,6 +32,7 @@ struct PrimesCommand: AsyncParsableCommand {
               primes
               primes --below 10000000
               primes --below 100000000 --placement per-pu --chunk-size 250000
+              primes --below 1000000 --placement per-numa-node
               primes --below 1000000 --workers 8 --placement none
               taskset -c 0 primes --below 1000000   # one allowed CPU: one worker
             """
@@ -42,10 +44,11 @@ struct PrimesCommand: AsyncParsableCommand {
         115_280_095_190_773, 115_797_848_077_099, 1_099_726_899_285_419,
     ]
 
-    @Option(help: ArgumentHelp("Count the primes below this number (0 or more).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Count the primes below this number (0 or more).", valueName: "n"))
     var below: Int?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Run this many workers: the first k slots of a pinned placement, or k unbound workers with "
                 + "--placement none. Default: one per slot of the placement.",
@@ -54,15 +57,11 @@ struct PrimesCommand: AsyncParsableCommand {
     )
     var workers: Int?
 
-    @Option(
-        help: ArgumentHelp(
-            "Where the workers run. Default: per-core, or none when --workers is given.",
-            valueName: "placement"
-        )
-    )
-    var placement: PlacementChoice?
+    @Option(help: PlacementOption.help)
+    var placement: PlacementOption?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Numbers per job with --below: [0, n) is cut into ranges of this size. Default: about 64 ranges per "
                 + "worker, and at least 1000 numbers each.",
@@ -72,24 +71,16 @@ struct PrimesCommand: AsyncParsableCommand {
     var chunkSize: Int?
 
     func validate() throws {
-        if let below, below < 0 {
-            throw ValidationError("--below must be 0 or more, not \(below).")
-        }
-        if let workers, workers < 1 {
-            throw ValidationError("--workers must be at least 1, not \(workers).")
-        }
-        if let chunkSize {
-            guard below != nil else {
-                throw ValidationError("--chunk-size applies to counting: give --below <n> too.")
-            }
-            guard chunkSize >= 1 else {
-                throw ValidationError("--chunk-size must be at least 1, not \(chunkSize).")
-            }
+        try CountCheck.atLeast(0, below, "--below")
+        try CountCheck.atLeast(1, workers, "--workers")
+        try CountCheck.atLeast(1, chunkSize, "--chunk-size")
+        if chunkSize != nil, below == nil {
+            throw ValidationError("--chunk-size applies to counting: give --below <n> too.")
         }
     }
 
     func run() async throws {
-        let choice = placement ?? (workers == nil ? .perCore : .none)
+        let choice = placement ?? .default(workers: workers)
         let configuration = ProcessPoolConfiguration(placement: try choice.placement(workers: workers))
         let below = self.below
         let chunkSize = self.chunkSize
@@ -182,37 +173,5 @@ struct PrimesCommand: AsyncParsableCommand {
         let milliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
         let fraction = String(milliseconds % 1_000)
         return "\(milliseconds / 1_000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
-    }
-}
-
-/// The `--placement` choices.
-enum PlacementChoice: String, CaseIterable, ExpressibleByArgument {
-    case perCore = "per-core"
-    case perNUMA = "per-numa"
-    case perPU = "per-pu"
-    case none
-
-    /// The pool placement, with `workers` workers if given.
-    ///
-    /// Pinned placements with fewer workers than slots keep the CPU sets of their first slots; more workers than
-    /// slots is an error (oversubscribed workers cannot all be pinned). `none` runs `workers` unbound workers, one
-    /// per allowed core by default.
-    func placement(workers: Int?) throws -> Placement {
-        let pinned: Placement
-        switch self {
-        case .perCore: pinned = .perCore
-        case .perNUMA: pinned = .perNUMANode
-        case .perPU: pinned = .perPU
-        case .none: return .workers(try workers ?? Topology.current().cores.count)
-        }
-        guard let workers else { return pinned }
-        let slots = pinned.plan(for: try Topology.current()).workers.compactMap(\.cpus)
-        guard workers <= slots.count else {
-            throw ValidationError(
-                "--workers \(workers) is more than the \(slots.count) \(rawValue) slot\(slots.count == 1 ? "" : "s") "
-                    + "of this machine; add --placement none to run \(workers) unbound workers."
-            )
-        }
-        return .explicit(Array(slots.prefix(workers)))
     }
 }

@@ -17,7 +17,7 @@ extension PoolSpawningTests {
             let path = try CommandRunner.executable("pool-worker")
             let started = ContinuousClock.now
             let outcome = try await CommandRunner.run(
-                path, ["report-bindings", "--placement", "\(count)", "--json"], timeout: .seconds(240)
+                path, ["report-bindings", "--placement", "none", "--workers", "\(count)", "--json"], timeout: .seconds(240)
             )
             let elapsed = ContinuousClock.now - started
             print("\(count) workers: report-bindings took \(elapsed)")
@@ -38,7 +38,7 @@ extension PoolSpawningTests {
             // its soft limit to the hard one.
             let path = try CommandRunner.executable("pool-worker")
             let outcome = try await CommandRunner.run(
-                "/bin/sh", ["-c", "ulimit -S -n 1024 && exec \"$0\" report-bindings --placement 700 --json", path],
+                "/bin/sh", ["-c", "ulimit -S -n 1024 && exec \"$0\" report-bindings --placement none --workers 700 --json", path],
                 timeout: .seconds(240)
             )
             #expect(outcome.exited && outcome.status == 0, "\(outcome.error.suffix(2_000))")
@@ -52,7 +52,7 @@ extension PoolSpawningTests {
             let path = try CommandRunner.executable("pool-worker")
             let started = ContinuousClock.now
             let outcome = try await CommandRunner.run(
-                "/bin/sh", ["-c", "ulimit -n 300 && exec \"$0\" report-bindings --placement 400", path],
+                "/bin/sh", ["-c", "ulimit -n 300 && exec \"$0\" report-bindings --placement none --workers 400", path],
                 timeout: .seconds(240)
             )
             let elapsed = ContinuousClock.now - started

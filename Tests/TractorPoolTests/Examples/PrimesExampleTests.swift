@@ -82,6 +82,11 @@ struct PrimesExampleTests {
     @Test(arguments: [
         (["--workers", "0"], "--workers must be at least 1, not 0."),
         (["--below=-5"], "--below must be 0 or more, not -5."),
+        // A negative number after its option is that option's value, not an unknown option.
+        (["--below", "-5"], "--below must be 0 or more, not -5."),
+        (["--below", "10", "--chunk-size", "-3"], "--chunk-size must be at least 1, not -3."),
+        (["--workers", "-2"], "--workers must be at least 1, not -2."),
+        (["--placement", "perCore"], "The value 'perCore' is invalid for '--placement <placement>'. Please provide one of 'per-core', 'per-numa-node', 'per-pu' or 'none'"),
         (["--below", "10", "--chunk-size", "0"], "--chunk-size must be at least 1, not 0."),
         (["--chunk-size", "10"], "--chunk-size applies to counting: give --below <n> too."),
         (["--placement", "everywhere"], "The value 'everywhere' is invalid for '--placement <placement>'"),

@@ -52,7 +52,7 @@ struct InMemoryPeers {
         }
         let table = JobTable(
             actor: serverID,
-            jobs: Dictionary(jobs.map { ($0.name, $0._erased) }, uniquingKeysWith: { first, _ in first })
+            jobs: Dictionary(try jobs.map { ($0.name, try $0.erased()) }, uniquingKeysWith: { first, _ in first })
         )
         let server = PeerConnection(
             channel: serverChannel, local: serverID, remote: hello.actor, initiator: false, server: table,

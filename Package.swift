@@ -21,7 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // C libraries, one system-library module each (STYLE.md rule 13).
+        // C libraries, one system-library module each.
         .systemLibrary(
             name: "CHwloc",
             pkgConfig: "hwloc",

@@ -16,7 +16,7 @@ package protocol IOHandler: AnyObject, Sendable {
 
 /// The process's one I/O thread: an epoll loop over every socket, listener, pidfd and wake-up descriptor.
 ///
-/// Blocking never happens on the cooperative pool (STYLE.md rule 12): tasks hand work to this thread with
+/// Blocking never happens on the cooperative pool: tasks hand work to this thread with
 /// ``execute(_:)`` and are resumed from it. Registration, deregistration and `close` all run on the loop thread, so a
 /// descriptor is never reused while a handler for its old owner could still run.
 package final class IOLoop: Sendable {

@@ -7,7 +7,7 @@ import Foundation
 
 /// An error raised in another actor process, carried here with its origin.
 ///
-/// Remote failures are boxed, never re-created as local types (STYLE.md rule 5): match on ``typeName`` and read
+/// Remote failures are boxed, never re-created as local types: match on ``typeName`` and read
 /// ``message``, ``source`` and ``relayPath``. When a tree of nurseries passes the error up, every actor it crosses is
 /// appended to ``relayPath``, nearest the source first.
 ///

@@ -7,7 +7,7 @@
 import CTractorLinux
 import Glibc
 
-// The one layer through which the runtime makes system calls (STYLE.md rule 14): each wrapper retries EINTR and
+// The one layer through which the runtime makes system calls: each wrapper retries EINTR and
 // turns errno into a `TractorError` with code `.systemCallFailed` that names the call.
 
 /// The errno value of a failed system call, with its name.

@@ -89,7 +89,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
         do {
             let request: [UInt8]
             do {
-                request = try ChunkRequest(job: job.name, inputs: chunk.inputs).encoded()
+                request = try MessagePackEncoder().encode(chunk.inputs)
             } catch {
                 throw TractorError(.encodingFailed, "could not encode the inputs of job '\(job.name)'", cause: error)
             }
@@ -99,7 +99,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
                 started: nil
             )
             try await dispatcher.enqueue(
-                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, groupable: true)
+                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, ofMap: true)
             )
         } catch {
             store(sequence, Completed(result: .failure(error), count: count))

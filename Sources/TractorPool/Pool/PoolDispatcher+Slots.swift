@@ -33,74 +33,40 @@ extension PoolDispatcher {
 
     private func slotLoop(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
         while !Task.isCancelled, let chunk = await nextChunk(for: slot, of: worker) {
-            let group = takeGroup(after: chunk, slot: slot, of: worker)
-            if group.isEmpty {
-                chunk.payload.started?()
-                let result: Result<[UInt8], any Error>
-                do {
-                    result = .success(try await portal.call(job: ChunkJob.name, payload: chunk.payload.request))
-                } catch {
-                    result = .failure(error)
-                }
-                if finish(chunk, with: result) == .workerLost { return }
-            } else if await runGroup([chunk] + group, on: portal) == .workerLost {
-                return
+            chunk.payload.started?()
+            let result: Result<BatchResults, any Error>
+            do {
+                result = .success(try await portal.call(job: chunk.job, batch: chunk.payload.request))
+            } catch {
+                result = .failure(error)
             }
+            if finish(chunk, with: result) == .workerLost { return }
         }
     }
 
-    /// Takes the chunks that travel with `chunk` in one call, if any (see `takeGroup(after:on:now:)`).
-    private func takeGroup(after chunk: Chunk, slot: SlotID, of worker: WorkerRef) -> [Chunk] {
-        guard chunk.groupable else { return [] }
-        return transition { state in
-            let (group, actions) = state.machine.takeGroup(after: chunk, on: worker, now: .now)
-            for member in group { state.slotOfChunk[member.id] = slot }
-            return (group, actions)
-        }
-    }
-
-    /// Runs several chunks as one `tractor.chunks` call; each ends with its own reply or error.
-    private func runGroup(_ chunks: [Chunk], on portal: Portal) async -> SlotOutcome {
-        for chunk in chunks { chunk.payload.started?() }
-        let results: [Result<[UInt8], any Error>]
-        do {
-            let request = try ChunkGroupJob.request(chunks.map(\.payload.request))
-            let reply = try await portal.call(job: ChunkGroupJob.name, payload: request)
-            results = try ChunkGroupJob.replies(reply, count: chunks.count).map { $0.mapError { $0 } }
-        } catch {
-            results = Array(repeating: .failure(error), count: chunks.count)
-        }
-        return finish(Array(zip(chunks, results)))
-    }
-
-    /// Reports how each chunk of a call (one, or a group) ended, in one transition, and delivers their results,
-    /// except those that wait for the worker's exit status.
-    private func finish(_ outcomes: [(Chunk, Result<[UInt8], any Error>)]) -> SlotOutcome {
+    /// Reports how a chunk's call ended, and delivers its results unless they wait for the worker's exit status.
+    private func finish(_ chunk: Chunk, with result: Result<BatchResults, any Error>) -> SlotOutcome {
         var workerLost = false
-        let (ended, effects) = state.withLock { state -> ([(Machine.Ended, [UInt8]?)], [Effect]) in
-            var ended: [(Machine.Ended, [UInt8]?)] = []
-            var actions: [Machine.Action] = []
-            for (chunk, result) in outcomes {
-                state.slotOfChunk[chunk.id] = nil
-                let (end, more): (Machine.Ended?, [Machine.Action])
-                switch result {
-                case .success(let reply):
-                    (end, more) = state.machine.chunkReturned(chunk.id, elapsed: ChunkJob.elapsed(ofReply: reply))
-                    if let end { ended.append((end, reply)) }
-                case .failure(let error):
-                    let failure = Self.classify(error)
-                    if case .workerLost = failure { workerLost = true }
-                    (end, more) = state.machine.chunkFailed(chunk.id, failure)
-                    if let end { ended.append((end, nil)) }
-                }
-                actions += more
+        let (ended, effects) = state.withLock { state -> (Machine.Ended?, [Effect]) in
+            state.slotOfChunk[chunk.id] = nil
+            let (end, actions): (Machine.Ended?, [Machine.Action])
+            switch result {
+            case .success(let results):
+                let elapsed = Duration.nanoseconds(Int64(clamping: results.elapsedNanoseconds))
+                (end, actions) = state.machine.chunkReturned(chunk.id, elapsed: elapsed)
+            case .failure(let error):
+                let failure = Self.classify(error)
+                if case .workerLost = failure { workerLost = true }
+                (end, actions) = state.machine.chunkFailed(chunk.id, failure)
             }
-            state.pendingResolutions += ended.count
-            return (ended, state.effects(of: actions))
+            if end != nil { state.pendingResolutions += 1 }
+            return (end, state.effects(of: actions))
         }
-        // These chunks' futures are resolved before anyone waiting for the pool to finish is woken.
-        for (end, reply) in ended { deliver(end.chunk, end.delivery, reply: reply) }
-        if !ended.isEmpty { resolved(ended.count) }
+        // The chunk's futures are resolved before anyone waiting for the pool to finish is woken.
+        if let ended {
+            deliver(ended.chunk, ended.delivery, reply: try? result.get())
+            resolved(1)
+        }
         perform(effects)
         return workerLost ? .workerLost : .goOn
     }
@@ -140,11 +106,6 @@ extension PoolDispatcher {
     }
 
     private enum SlotOutcome { case goOn, workerLost }
-
-    /// Reports how a chunk's call ended and delivers its results, unless they wait for the worker's exit status.
-    private func finish(_ chunk: Chunk, with result: Result<[UInt8], any Error>) -> SlotOutcome {
-        finish([(chunk, result)])
-    }
 
     /// What a call's error says about its chunk.
     static func classify(_ error: any Error) -> Machine.CallFailure {

@@ -11,7 +11,7 @@ import Synchronization
 /// A class: chunks are copied in and out of the machine's queue and tables at every step, and one reference is
 /// cheaper to copy than the three it holds.
 final class ChunkPayload: Sendable {
-    /// The `tractor.chunk` request, encoded.
+    /// The chunk's inputs, encoded as one array: a `batch` call's inputs.
     let request: [UInt8]
     /// Resolves the chunk's futures (or its part of a `map`); called once, usually on the I/O thread, so it does
     /// little: a `map` leaves its outputs for its consumer to decode.
@@ -28,8 +28,8 @@ final class ChunkPayload: Sendable {
 
 /// How a chunk came back.
 enum ChunkResult: Sendable {
-    /// The worker's reply, to decode.
-    case reply([UInt8])
+    /// The worker's results, to decode.
+    case reply(BatchResults)
     /// Every item of the chunk fails with this error.
     case failure(any Error)
 }
@@ -113,11 +113,10 @@ final class PoolDispatcher: Sendable {
     }
 
     /// How many chunks of `itemCount` items of `job` a `map` keeps submitted ahead of its consumer: twice what the
-    /// workers may have in flight, which is more for chunks short enough to travel in groups.
+    /// workers may have in flight.
     func mapReadAhead(job: String, itemCount: Int) -> Int {
         if let configured = configuration.mapReadAhead { return Swift.max(1, configured) }
-        let inFlight = state.withLock { $0.machine.windowLimit(job: job, itemCount: itemCount, groupable: true) }
-        return 2 * plan.workers.count * Swift.max(window, inFlight)
+        return 2 * plan.workers.count * window
     }
 
     // MARK: Transitions
@@ -160,11 +159,11 @@ final class PoolDispatcher: Sendable {
     }
 
     /// Hands a chunk's results over.
-    func deliver(_ chunk: Chunk, _ delivery: Machine.Delivery, reply: [UInt8]?) {
+    func deliver(_ chunk: Chunk, _ delivery: Machine.Delivery, reply: BatchResults?) {
         let result: ChunkResult
         switch delivery {
         case .completed:
-            result = .reply(reply ?? [])
+            result = .reply(reply ?? BatchResults(elapsedNanoseconds: 0, outputs: [], failures: []))
         case .failed(let error):
             result = .failure(error)
         case .cancelled:

@@ -38,7 +38,7 @@ struct PoolDispatcherStateMachine<Payload> {
         var maximumRestartDelay: Duration = .seconds(1)
     }
 
-    /// One chunk: items of one job, sent to a worker in one call.
+    /// One chunk: items of one job, sent to a worker in one `batch` call.
     struct Chunk {
         var id: ChunkID
         var job: String
@@ -46,10 +46,9 @@ struct PoolDispatcherStateMachine<Payload> {
         /// How long the chunk may run once started; `nil`: no limit.
         var timeout: Duration?
         var payload: Payload
-        /// Whether the chunk may travel in one call with the chunks queued right after it (see
-        /// ``takeGroup(after:on:now:)``): true for the chunks of a `map`, which end and are cancelled together, and
-        /// never for a chunk with a timeout of its own or a future that can be cancelled alone.
-        var groupable = false
+        /// Whether the chunk is one of a `map`'s, which come in a stream: a worker may hold one more of its long ones
+        /// (see ``windowLimit(for:)``).
+        var ofMap = false
     }
 
     /// How a chunk's items end.
@@ -170,12 +169,13 @@ struct PoolDispatcherStateMachine<Payload> {
         configuration.maximumJobsPerWorker.map { Swift.min(size, $0) } ?? size
     }
 
-    /// How many items a `map` that asked for chunks of `chunkSize` items of `job` sends in one request.
+    /// How many items a `map` that asked for chunks of `chunkSize` items of `job` puts in one chunk, and so sends in
+    /// one call: the pool's one coalescing decision.
     ///
     /// `chunkSize`, unless the job is measured so short that such a chunk is a *short* one (under a fiftieth of the
-    /// target duration): then up to ``coalescingLimit`` consecutive chunks go as one, as many as stay short. Each
-    /// item keeps its own result and error, in input order; only the number of requests changes. Never more than
-    /// the recycling quota.
+    /// target duration): then up to ``coalescingLimit`` consecutive chunks go as one, as many as stay short, so that
+    /// tiny items travel many per call whatever size was asked. Each item keeps its own result and error, in input
+    /// order; only the number of calls changes. Never more than the recycling quota.
     func mapChunkSize(for job: String, chunkSize: Int) -> Int {
         let asked = Swift.max(1, chunkSize)
         var size = asked
@@ -193,8 +193,8 @@ struct PoolDispatcherStateMachine<Payload> {
     /// Chunks expected to take less than the target duration divided by this are short ones: a worker gets its
     /// whole window of them, and a `map` coalesces them.
     static var shortChunkFraction: Double { 50 }
-    /// How many of a `map`'s chunks one request carries at most.
-    static var coalescingLimit: Int { 32 }
+    /// How many of a `map`'s chunks one call carries at most.
+    static var coalescingLimit: Int { 1_024 }
 
     // MARK: Submitting
 
@@ -284,30 +284,25 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     /// How many chunks a worker may have in flight when the next is `chunk`: the whole window for short chunks, so
-    /// that sending overlaps running (more for the tiniest, which travel in groups); three for a `map`'s longer ones,
+    /// that sending overlaps running; three for a `map`'s longer ones,
     /// so that the next is there when one ends even if the reply that asks for another waits a while for a CPU (every
     /// core computes, and the pool's I/O thread must take its turn on one); two for a future's, whose own latency
     /// counts (a worker runs what it holds at once, so each one more in flight delays the others' results); one for a
     /// job not measured yet, which may be long and so never waits behind another on a busy worker while another
     /// worker could take it. ``mayStart(_:on:)`` keeps those extra ones from holding back the end of a batch.
     func windowLimit(for chunk: Chunk) -> Int {
-        windowLimit(job: chunk.job, itemCount: chunk.itemCount, groupable: chunk.groupable)
-    }
-
-    /// As ``windowLimit(for:)``, for a chunk of `itemCount` items of `job`.
-    func windowLimit(job: String, itemCount: Int, groupable: Bool) -> Int {
-        windowLimit(expected: tuner.nanosecondsPerItem(of: job).map { $0 * Double(itemCount) }, groupable: groupable)
+        windowLimit(
+            expected: tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) },
+            ofMap: chunk.ofMap
+        )
     }
 
     /// As ``windowLimit(for:)``, for a chunk expected to take `expected` nanoseconds (`nil`: not measured yet).
-    private func windowLimit(expected: Double?, groupable: Bool) -> Int {
+    private func windowLimit(expected: Double?, ofMap: Bool) -> Int {
         // In nanoseconds as a Double: this runs for every chunk handed out, and Duration arithmetic is 128-bit.
         // A job not measured yet may be long: it never waits behind another on a busy worker.
         guard let expected else { return 1 }
-        if expected >= shortChunkNanoseconds { return Swift.min(groupable ? 3 : 2, configuration.window) }
-        if groupable, expected < targetNanoseconds / Double(Self.groupingThreshold) {
-            return configuration.window * Self.groupSize
-        }
+        if expected >= shortChunkNanoseconds { return Swift.min(ofMap ? 3 : 2, configuration.window) }
         return configuration.window
     }
 
@@ -320,7 +315,7 @@ struct PoolDispatcherStateMachine<Payload> {
     func mayStart(_ chunk: Chunk, on worker: WorkerRef) -> Bool {
         let state = workers[worker.index]
         let expected = tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) }
-        guard state.inFlight < windowLimit(expected: expected, groupable: chunk.groupable) else { return false }
+        guard state.inFlight < windowLimit(expected: expected, ofMap: chunk.ofMap) else { return false }
         guard state.inFlight > 0, let expected else { return true }
         if expected < shortChunkNanoseconds { return true }
         return chunk.timeout == nil && state.timedInFlight == 0 && queue.count >= state.inFlight * workers.count
@@ -329,32 +324,6 @@ struct PoolDispatcherStateMachine<Payload> {
     private var targetNanoseconds: Double { configuration.targetChunkDuration.nanoseconds }
     /// The line under which a chunk is short (see ``shortChunkFraction``), in nanoseconds.
     private var shortChunkNanoseconds: Double { targetNanoseconds / Self.shortChunkFraction }
-
-    /// Chunks this much shorter than the target duration travel in groups.
-    static var groupingThreshold: Int64 { 500 }
-    /// How many such chunks one call carries at most (and so how many more of them a worker may have in flight).
-    static var groupSize: Int { 32 }
-
-    /// Adds to `first`, which a slot of `worker` was just given, the groupable chunks queued right after it that fit
-    /// the worker's window and quota, and starts them: one call carries them all. Each still ends on its own.
-    mutating func takeGroup(after first: Chunk, on worker: WorkerRef, now: Instant) -> ([Chunk], [Action]) {
-        guard first.groupable, first.timeout == nil else { return ([], []) }
-        let limit = Swift.min(Self.groupSize, Swift.max(1, windowLimit(for: first) / configuration.window)) - 1
-        var group: [Chunk] = []
-        var actions: [Action] = []
-        while group.count < limit, let head = queue.first, head.groupable, head.job == first.job,
-            head.timeout == nil, mayStart(head, on: worker), fitsQuota(head, worker)
-        {
-            _ = queue.popFirst()
-            actions += start(head, on: worker, now: now)
-            if let submitter = waitingSubmitters.first {
-                waitingSubmitters.removeFirst()
-                actions.append(.resumeSubmitter(submitter))
-            }
-            group.append(head)
-        }
-        return (group, actions)
-    }
 
     func fitsQuota(_ chunk: Chunk, _ worker: WorkerRef) -> Bool {
         guard let maximum = configuration.maximumJobsPerWorker else { return true }

@@ -58,7 +58,7 @@ public final class ProcessPool: Sendable {
     ) async throws -> JobFuture<Output> {
         let request: [UInt8]
         do {
-            request = try ChunkRequest(job: job.name, inputs: [input]).encoded()
+            request = try MessagePackEncoder().encode([input])
         } catch {
             throw TractorError(.encodingFailed, "could not encode the input of job '\(job.name)'", cause: error)
         }
@@ -74,7 +74,7 @@ public final class ProcessPool: Sendable {
                 }
                 // Usually on the pool's I/O thread: a large output is decoded elsewhere, so that the other workers'
                 // replies are not held up meanwhile.
-                if case .reply(let bytes) = result, bytes.count > Self.largeOutput {
+                if case .reply(let results) = result, results.outputs.count > Self.largeOutput {
                     dispatcher.resolveLater(resolve)
                 } else {
                     resolve()

@@ -56,9 +56,17 @@ package final class PeerConnection: Sendable {
     }
 
     private struct CallWaiter {
-        var continuation: CheckedContinuation<[UInt8], any Error>
+        var continuation: CheckedContinuation<Reply, any Error>
         var job: String
         var cancelRequested = false
+    }
+
+    /// How a call this side started was answered.
+    private enum Reply {
+        /// `return`: the output of a call, stream or context.
+        case value([UInt8])
+        /// `batchReturn`: the results of a batch.
+        case batch(BatchResults)
     }
 
     private struct ServedCall {
@@ -105,6 +113,17 @@ package final class PeerConnection: Sendable {
         try await call(job: job, kind: .call, payload: payload, cid: nextCallID(), endpoint: nil)
     }
 
+    /// Runs call job `job` in the peer once for each of `inputs` (one encoded array), one after another, in one
+    /// `batch` call, and returns the results of each. Cancelling the calling task sends `cancel`, as for a call.
+    package func callBatch(job: String, inputs: [UInt8]) async throws -> BatchResults {
+        let cid = nextCallID()
+        let reply = try await exchange(.batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job)
+        guard case .batch(let results) = reply else {
+            throw TractorError(.protocolViolation, "\(remote) answered a batch of job '\(job)' with a return")
+        }
+        return results
+    }
+
     /// A fresh call id for a call this side starts.
     package func nextCallID() -> UInt64 {
         state.withLock { state -> UInt64 in
@@ -141,8 +160,22 @@ package final class PeerConnection: Sendable {
         defer {
             if endpoint != nil { _ = state.withLock { $0.streams.removeValue(forKey: cid) } }
         }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
+        let start = Message.start(Start(cid: cid, job: job, kind: kind, payload: payload))
+        guard case .value(let output) = try await exchange(start, cid: cid, job: job, endpoint: endpoint) else {
+            throw TractorError(.protocolViolation, "\(remote) answered a call of job '\(job)' with a batch's results")
+        }
+        return output
+    }
+
+    /// Sends `request` (a `start` or a `batch`) as call `cid` and waits for its answer.
+    private func exchange(
+        _ request: Message,
+        cid: UInt64,
+        job: String,
+        endpoint: StreamEndpoint? = nil
+    ) async throws -> Reply {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
                 let failure = state.withLock { state -> (any Error)? in
                     if let failure = state.failure { return failure }
                     state.calls[cid] = CallWaiter(continuation: continuation, job: job)
@@ -153,7 +186,7 @@ package final class PeerConnection: Sendable {
                     return
                 }
                 do {
-                    try channel.send(.start(Start(cid: cid, job: job, kind: kind, payload: payload)))
+                    try channel.send(request)
                     try endpoint?.grantInitialWindow()
                 } catch {
                     if let waiter = state.withLock({ $0.calls.removeValue(forKey: cid) }) {
@@ -208,10 +241,16 @@ package final class PeerConnection: Sendable {
                 return state.serving[cid]?.task
             }
             task?.cancel()
+        case .batch(let batch):
+            serve(batch)
         case .return(let cid, let payload):
             let (waiter, stream) = takeCall(cid)
             stream?.callEnded()
-            waiter?.continuation.resume(returning: payload)
+            waiter?.continuation.resume(returning: .value(payload))
+        case .batchReturn(let cid, let results):
+            let (waiter, stream) = takeCall(cid)
+            stream?.callEnded()
+            waiter?.continuation.resume(returning: .batch(results))
         case .error(let cid?, let info):
             let (waiter, stream) = takeCall(cid)
             let error: any Error
@@ -274,12 +313,7 @@ package final class PeerConnection: Sendable {
 
     private func serve(_ start: Start) {
         guard let server, let job = server.jobs[start.job] else {
-            let reason = TractorError(
-                .unknownJob,
-                "actor \(local) does not serve a job named '\(start.job)'"
-                    + (server.map { "; it serves: " + $0.jobs.keys.sorted().joined(separator: ", ") } ?? "")
-            )
-            try? channel.send(.error(cid: start.cid, .describing(reason, in: local, job: start.job)))
+            refuse(cid: start.cid, job: start.job)
             return
         }
         guard job.kind == start.kind else {
@@ -291,8 +325,54 @@ package final class PeerConnection: Sendable {
             return
         }
         let cid = start.cid
-        let actor = server.actor
         let endpoint = job.kind == .call ? nil : StreamEndpoint(cid: cid, channel: channel, window: StreamWindow.default)
+        run(cid: cid, job: job.name, actor: server.actor, endpoint: endpoint) { [self] in
+            let output = try await ServingContext.$connection.withValue(self) {
+                try await job.invoke(start.payload, endpoint)
+            }
+            endpoint?.finish()
+            if let misuse = endpoint?.misuse {
+                // The job misused its context and went on (it ignored the error): the caller hears of it anyway.
+                return .error(cid: cid, .describing(misuse, in: server.actor, job: job.name))
+            }
+            return .return(cid: cid, payload: output)
+        }
+    }
+
+    private func serve(_ batch: Batch) {
+        guard let server, let job = server.jobs[batch.job], let invokeBatch = job.invokeBatch else {
+            refuse(cid: batch.cid, job: batch.job, batch: true)
+            return
+        }
+        let cid = batch.cid
+        run(cid: cid, job: job.name, actor: server.actor, endpoint: nil) { [self] in
+            let results = try await ServingContext.$connection.withValue(self) {
+                try await invokeBatch(batch.inputs, server.actor)
+            }
+            return .batchReturn(cid: cid, results)
+        }
+    }
+
+    /// Answers call `cid` of job `job`, which this side does not serve (as a batch: not as a call job), with an error.
+    private func refuse(cid: UInt64, job: String, batch: Bool = false) {
+        let served = server?.jobs.filter { !batch || $0.value.invokeBatch != nil }.keys.sorted()
+        let reason = TractorError(
+            .unknownJob,
+            "actor \(local) does not serve \(batch ? "batches of " : "")a job named '\(job)'"
+                + (served.map { "; it serves: " + $0.joined(separator: ", ") } ?? "")
+        )
+        try? channel.send(.error(cid: cid, .describing(reason, in: local, job: job)))
+    }
+
+    /// Runs served call `cid` in a task of its own, which `cancel` cancels, and sends the answer `body` returns; a
+    /// failure is answered with `error`, a cancellation asked by the peer with `cancelAck`.
+    private func run(
+        cid: UInt64,
+        job: String,
+        actor: ActorID,
+        endpoint: StreamEndpoint?,
+        _ body: @escaping @Sendable () async throws -> Message
+    ) {
         state.withLock { table in
             table.serving[cid] = ServedCall()
             if let endpoint { table.streams[cid] = endpoint }
@@ -302,20 +382,11 @@ package final class PeerConnection: Sendable {
         let task = Task { [self] in
             let reply: Message
             do {
-                let output = try await ServingContext.$connection.withValue(self) {
-                    try await job.invoke(start.payload, endpoint)
-                }
-                endpoint?.finish()
-                if let misuse = endpoint?.misuse {
-                    // The job misused its context and went on (it ignored the error): the caller hears of it anyway.
-                    reply = .error(cid: cid, .describing(misuse, in: actor, job: job.name))
-                } else {
-                    reply = .return(cid: cid, payload: output)
-                }
+                reply = try await body()
             } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
                 reply = .cancelAck(cid: cid)
             } catch {
-                reply = .error(cid: cid, .describing(error, in: actor, job: job.name))
+                reply = .error(cid: cid, .describing(error, in: actor, job: job))
             }
             // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
             // not exit between a job's end and its reply.
@@ -352,29 +423,9 @@ package final class PeerConnection: Sendable {
         }
     }
 
-
     /// Sends an actor-level message (`cancel(nil)`, `cancelAck(nil)`, `error(nil, …)`).
     package func sendActorMessage(_ message: Message) throws(TractorError) {
         if case .cancel(nil) = message { state.withLock { $0.peerCancelRequested = true } }
         try channel.send(message)
-    }
-}
-
-extension Message {
-    /// The case's name, for error messages.
-    var kindName: String {
-        switch self {
-        case .hello: "hello"
-        case .spawnSpec: "spawnSpec"
-        case .start: "start"
-        case .started: "started"
-        case .yield: "yield"
-        case .credit: "credit"
-        case .stop: "stop"
-        case .return: "return"
-        case .error: "error"
-        case .cancel: "cancel"
-        case .cancelAck: "cancelAck"
-        }
     }
 }

@@ -133,7 +133,7 @@ struct DispatcherModel {
             id: ChunkID(rawValue: id), job: ["a", "b"].randomElement(using: &random)!,
             itemCount: Int.random(in: 1...3, using: &random),
             timeout: Bool.random(using: &random) ? nil : .milliseconds(300), payload: id,
-            groupable: Bool.random(using: &random)
+            ofMap: Bool.random(using: &random)
         )
         switch machine.enqueue(chunk, now: now) {
         case .run(let slot, let chunk, let actions):
@@ -170,9 +170,7 @@ struct DispatcherModel {
         switch decision {
         case .run(let chunk):
             runningOn[chunk.payload] = (slot, worker)
-            let (group, more) = machine.takeGroup(after: chunk, on: worker, now: now)
-            for member in group { runningOn[member.payload] = (slot, worker) }
-            perform(actions + more)
+            perform(actions)
         case .wait:
             waiting[slot] = worker
             perform(actions)
@@ -181,7 +179,7 @@ struct DispatcherModel {
         }
     }
 
-    /// The call of a random slot returns (every chunk it carried at once); the slot asks again.
+    /// The call of a random slot returns; the slot asks again.
     mutating func returnChunk() {
         guard let id = runningOn.keys.randomElement(using: &random), let (slot, worker) = runningOn[id] else { return }
         let call = runningOn.filter { $0.value.slot == slot }.keys.sorted()

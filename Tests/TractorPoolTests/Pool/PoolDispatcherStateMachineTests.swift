@@ -39,7 +39,7 @@ import Testing
     ) -> Machine.Chunk {
         .init(
             id: ChunkID(rawValue: id), job: job, itemCount: items, timeout: timeout, payload: "chunk \(id)",
-            groupable: ofAMap
+            ofMap: ofAMap
         )
     }
 

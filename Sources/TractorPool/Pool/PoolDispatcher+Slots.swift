@@ -3,42 +3,27 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-// A slot is one place in a worker's in-flight window: a task that takes a chunk, runs it as one call on the worker,
-// reports how it ended, and takes the next, until the machine tells it to stop. Cancelling a running chunk cancels
-// its slot's task (the call relays the cancellation to the worker); that slot then ends, and its worker's loop
-// starts another.
+// A slot is one place in a worker's in-flight window: a task that takes a chunk, sends it to the worker as one batch
+// call, reports how it ended, and takes the next, until the machine tells it to stop. Cancelling a running chunk
+// cancels its call by call id (the worker acknowledges, and the slot goes on with the next chunk).
 
 extension PoolDispatcher {
-    /// Starts slot `slot` of `worker` as a task of its own, whose handle cancels the chunk it runs; returns when the
-    /// slot has ended (told to stop, its worker dead, its chunk or the calling task cancelled).
-    ///
-    /// - Returns: Whether the slot ended because its chunk was cancelled (its worker may need another slot).
-    func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async -> Bool {
-        // On the I/O thread: a slot only moves chunks between the machine and its worker's connection, and there a
-        // reply resumes it without waking another thread.
-        let task = Task(executorPreference: IOLoop.shared) { await self.slotLoop(slot, of: worker, portal: portal) }
-        let cancelNow = state.withLock { state -> Bool in
-            state.slotTasks[slot] = task
-            return state.slotsCancelledEarly.remove(slot) != nil
-        }
-        if cancelNow { task.cancel() }
-        await withTaskCancellationHandler {
-            await task.value
-        } onCancel: {
-            task.cancel()
-        }
-        state.withLock { _ = $0.slotTasks.removeValue(forKey: slot) }
-        return task.isCancelled && !Task.isCancelled
-    }
-
-    private func slotLoop(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
+    /// Runs slot `slot` of `worker` until it is told to stop, its worker is lost, or the task is cancelled.
+    func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
         while !Task.isCancelled, let chunk = await nextChunk(for: slot, of: worker) {
             chunk.payload.started?()
+            let call = portal.reserveCallID()
             let result: Result<BatchResults, any Error>
-            do {
-                result = .success(try await portal.call(job: chunk.job, batch: chunk.payload.request))
-            } catch {
-                result = .failure(error)
+            if state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) {
+                do {
+                    result = .success(try await portal.call(job: chunk.job, batch: chunk.payload.request, callID: call))
+                } catch {
+                    result = .failure(error)
+                }
+            } else {
+                // Cancelled (or timed out) before its call started: it never starts.
+                portal.releaseCallID(call)
+                result = .failure(CancellationError())
             }
             if finish(chunk, with: result) == .workerLost { return }
         }
@@ -48,7 +33,6 @@ extension PoolDispatcher {
     private func finish(_ chunk: Chunk, with result: Result<BatchResults, any Error>) -> SlotOutcome {
         var workerLost = false
         let (ended, effects) = state.withLock { state -> (Machine.Ended?, [Effect]) in
-            state.slotOfChunk[chunk.id] = nil
             let (end, actions): (Machine.Ended?, [Machine.Action])
             switch result {
             case .success(let results):
@@ -71,12 +55,10 @@ extension PoolDispatcher {
         return workerLost ? .workerLost : .goOn
     }
 
+    /// The slot's next chunk, waiting for one if need be; `nil` when the slot should end.
     private func nextChunk(for slot: SlotID, of worker: WorkerRef) async -> Chunk? {
-        let decision = transition { state in
-            let (decision, actions) = state.machine.nextChunk(for: slot, of: worker, now: .now)
-            if case .run(let chunk) = decision { state.slotOfChunk[chunk.id] = slot }
-            return (decision, actions)
-        }
+        // Most slots find a chunk at once: no continuation is made for them.
+        let decision = transition { state in state.machine.nextChunk(for: slot, of: worker, now: .now, parking: nil) }
         switch decision {
         case .run(let chunk): return chunk
         case .stop: return nil
@@ -84,22 +66,18 @@ extension PoolDispatcher {
         }
         let resumed = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Machine.SlotDecision, Never>) in
-                let early = state.withLock { state -> Machine.SlotDecision? in
-                    if let decision = state.earlySlotDecisions.removeValue(forKey: slot) { return decision }
-                    state.slotWaiters[slot] = continuation
-                    return nil
+                // Decided and parked in one transition: no decision for the slot can come before its waiter.
+                let decision = transition { state -> (Machine.SlotDecision, [Machine.Action]) in
+                    if Task.isCancelled { return (.stop, []) }
+                    let waiter = SlotWaiter(continuation: continuation)
+                    return state.machine.nextChunk(for: slot, of: worker, now: .now, parking: waiter)
                 }
-                if let early { continuation.resume(returning: early) }
+                if case .wait = decision { return }
+                continuation.resume(returning: decision)
             }
         } onCancel: {
-            // Not here: a slot given a chunk is still in this scope until it wakes, and cancelling that chunk
-            // cancels this task from inside a transition, whose lock is held.
-            Task { [self] in
-                transition { state in
-                    if state.machine.slotCancelled(slot) { return ((), [.stopSlot(slot)]) }
-                    return ((), [])
-                }
-            }
+            // No lock of this shell is held where a slot's task is cancelled (chunks are cancelled by call id).
+            state.withLock { $0.machine.slotCancelled(slot) }?.continuation.resume(returning: .stop)
         }
         if case .run(let chunk) = resumed { return chunk }
         return nil

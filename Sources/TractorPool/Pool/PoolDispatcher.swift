@@ -26,6 +26,11 @@ final class ChunkPayload: Sendable {
     }
 }
 
+/// What parks a slot in the dispatcher's machine: its task's continuation, resumed with its next decision.
+struct SlotWaiter: Sendable {
+    let continuation: CheckedContinuation<PoolDispatcher.Machine.SlotDecision, Never>
+}
+
 /// How a chunk came back.
 enum ChunkResult: Sendable {
     /// The worker's results, to decode.
@@ -38,7 +43,7 @@ enum ChunkResult: Sendable {
 /// the worker processes, the slots that run chunks, and the timer. Transitions happen under the lock; their effects
 /// (resuming tasks, delivering results, cancelling calls, killing a worker) happen outside it.
 final class PoolDispatcher: Sendable {
-    typealias Machine = PoolDispatcherStateMachine<ChunkPayload>
+    typealias Machine = PoolDispatcherStateMachine<ChunkPayload, SlotWaiter>
     typealias Chunk = Machine.Chunk
 
     let configuration: ProcessPoolConfiguration
@@ -51,17 +56,8 @@ final class PoolDispatcher: Sendable {
     struct State: Sendable {
         var machine: Machine
         var nextID: UInt64 = 1
-        var slotWaiters: [SlotID: CheckedContinuation<Machine.SlotDecision, Never>] = [:]
-        /// Decisions for slots whose continuation was not stored yet.
-        var earlySlotDecisions: [SlotID: Machine.SlotDecision] = [:]
         var submitterWaiters = WaiterList<Void>()
         var submitterIDs: [SubmitterID: Int] = [:]
-        /// The task of every slot, to cancel the chunk it runs (a cancelled slot ends after its chunk).
-        var slotTasks: [SlotID: Task<Void, Never>] = [:]
-        /// Slots cancelled before their task was registered.
-        var slotsCancelledEarly: Set<SlotID> = []
-        /// The slot running each running chunk.
-        var slotOfChunk: [ChunkID: SlotID] = [:]
         var portals: [WorkerRef: Portal] = [:]
         var workersByUID: [String: WorkerRef] = [:]
         /// Exits reported before the worker's portal was registered.
@@ -81,7 +77,8 @@ final class PoolDispatcher: Sendable {
 
     /// What performing actions comes down to, outside the lock.
     enum Effect: Sendable {
-        case resumeSlot(CheckedContinuation<Machine.SlotDecision, Never>, Machine.SlotDecision)
+        case resumeSlot(SlotWaiter, Machine.SlotDecision)
+        case cancelCall(Portal, UInt64)
         case deliver(Chunk, Machine.Delivery)
         case cancelTimer(Task<Void, Never>)
         case signal(Portal, Int32)
@@ -136,7 +133,8 @@ final class PoolDispatcher: Sendable {
         var delivered = 0
         for effect in effects {
             switch effect {
-            case .resumeSlot(let continuation, let decision): continuation.resume(returning: decision)
+            case .resumeSlot(let waiter, let decision): waiter.continuation.resume(returning: decision)
+            case .cancelCall(let portal, let call): portal.cancelCall(call)
             case .deliver(let chunk, let delivery):
                 deliver(chunk, delivery, reply: nil)
                 delivered += 1
@@ -207,7 +205,7 @@ final class PoolDispatcher: Sendable {
             let outcome = transition { state -> (Outcome, [Machine.Action]) in
                 if state.closed { return (.rejected(Self.scopeEnded), []) }
                 switch state.machine.enqueue(chunk, now: .now) {
-                case .run(let slot, let chunk, let actions): return (.done, [.run(slot, chunk)] + actions)
+                case .run(let waiter, let chunk, let actions): return (.done, [.run(waiter, chunk)] + actions)
                 case .queued: return (.done, [])
                 case .suspend: return (.suspend, [])
                 case .reject(.shutDown): return (.rejected(Self.shutDown), [])
@@ -375,22 +373,19 @@ extension PoolDispatcher.State {
         var effects: [PoolDispatcher.Effect] = []
         for action in actions {
             switch action {
-            case .run(let slot, let chunk):
-                slotOfChunk[chunk.id] = slot
-                resumeSlot(slot, .run(chunk), into: &effects)
-            case .stopSlot(let slot):
-                resumeSlot(slot, .stop, into: &effects)
+            case .run(let waiter, let chunk):
+                effects.append(.resumeSlot(waiter, .run(chunk)))
+            case .stopSlot(let waiter):
+                effects.append(.resumeSlot(waiter, .stop))
             case .deliver(let chunk, let delivery):
-                slotOfChunk[chunk.id] = nil
                 // Counted until it is made, outside the lock: the pool has not finished before its futures resolve.
                 pendingResolutions += 1
                 effects.append(.deliver(chunk, delivery))
             case .cancelCall(let id):
-                // Under the lock, so that the slot cannot have moved on to another chunk. Its task's cancellation
-                // handlers (the portal call's, and that of a slot just handed a chunk but not yet awake) take no lock
-                // of this shell. A slot waiting for its next chunk runs none: cancelling it would end it for nothing.
-                if let slot = slotOfChunk[id], machine.waitingSlots[slot] == nil {
-                    if let task = slotTasks[slot] { task.cancel() } else { slotsCancelledEarly.insert(slot) }
+                // By call id: the message reaches that call alone, whatever its slot does meanwhile. A chunk whose
+                // call id is not known yet never starts its call (see `callStarting`).
+                if let entry = machine.running[id], let call = entry.call, let portal = portals[entry.worker] {
+                    effects.append(.cancelCall(portal, call))
                 }
             case .signal(let worker, let signal):
                 if let portal = portals[worker] { effects.append(.signal(portal, signal)) }
@@ -414,14 +409,5 @@ extension PoolDispatcher.State {
             effects += settledWaiters.removeAll().map { .resume($0) }
         }
         return effects
-    }
-
-    mutating func resumeSlot(_ slot: SlotID, _ decision: PoolDispatcher.Machine.SlotDecision,
-                             into effects: inout [PoolDispatcher.Effect]) {
-        if let continuation = slotWaiters.removeValue(forKey: slot) {
-            effects.append(.resumeSlot(continuation, decision))
-        } else {
-            earlySlotDecisions[slot] = decision
-        }
     }
 }

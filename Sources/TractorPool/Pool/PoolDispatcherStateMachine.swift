@@ -7,13 +7,14 @@
 /// recycling after `maxJobsPerWorker`, cancellation, deadlines, and what a worker's death means for its chunks.
 ///
 /// Each worker runs a fixed number of *slots* (its in-flight window); a slot asks for a chunk with
-/// ``nextChunk(for:of:now:)``, runs it, reports how it ended, and asks again. The machine answers with decisions and
-/// ``Action``s that the shell (``PoolDispatcher``) performs outside its lock. Time is an argument, so tests drive
-/// deadlines by hand.
+/// ``nextChunk(for:of:now:parking:)``, runs it, reports how it ended, and asks again. A slot with nothing to do parks
+/// its `Waiter` here, in the same transition that decided it must wait, and an ``Action`` hands it its next decision:
+/// no decision can come before its waiter. The machine answers with decisions and ``Action``s that the shell
+/// (``PoolDispatcher``) performs outside its lock. Time is an argument, so tests drive deadlines by hand.
 ///
-/// `Payload` is whatever the shell attaches to a chunk (its encoded request and how to deliver its results); the
-/// machine never looks inside it.
-struct PoolDispatcherStateMachine<Payload> {
+/// `Payload` is whatever the shell attaches to a chunk (its encoded request and how to deliver its results), `Waiter`
+/// what resumes a parked slot (a continuation); the machine never looks inside either.
+struct PoolDispatcherStateMachine<Payload, Waiter> {
     typealias Instant = ContinuousClock.Instant
 
     struct Configuration: Sendable {
@@ -67,13 +68,14 @@ struct PoolDispatcherStateMachine<Payload> {
 
     /// Side effects for the shell to perform, in order, outside its lock.
     enum Action {
-        /// Resume a waiting slot with a chunk to run.
-        case run(SlotID, Chunk)
-        /// Resume a waiting slot and end it: its worker is going away, or the pool has finished.
-        case stopSlot(SlotID)
+        /// Resume a parked slot with a chunk to run.
+        case run(Waiter, Chunk)
+        /// Resume a parked slot and end it: its worker is going away, or the pool has finished.
+        case stopSlot(Waiter)
         /// Resolve a chunk's results.
         case deliver(Chunk, Delivery)
-        /// Cancel the call that runs this chunk (which sends `cancel` to the worker).
+        /// Cancel the call that runs this chunk (send `cancel` for its call id to the worker), if it has started; a
+        /// chunk whose call has not started yet never starts it (see ``callStarting(_:call:)``).
         case cancelCall(ChunkID)
         /// Send a signal to the worker's process: SIGKILL when a cancelled chunk ignored its cancellation past the
         /// grace period or its connection failed; SIGTERM or SIGKILL when the pool's workers are terminated.
@@ -106,6 +108,8 @@ struct PoolDispatcherStateMachine<Payload> {
 
         var chunk: Chunk
         var worker: WorkerRef
+        /// The id of the call that runs the chunk, once the slot has one (see ``callStarting(_:call:)``).
+        var call: UInt64?
         var stop: Stop?
         var timeoutDeadline: Instant?
         var graceDeadline: Instant?
@@ -127,8 +131,8 @@ struct PoolDispatcherStateMachine<Payload> {
     var workers: [WorkerLifecycle]
     var queue = ChunkQueue<Chunk>()
     var running: [ChunkID: Running] = [:]
-    /// Slots waiting for a chunk, with their worker.
-    var waitingSlots: [SlotID: WorkerRef] = [:]
+    /// Slots parked until there is a chunk for them, with their worker and waiter.
+    var waitingSlots: [SlotID: (worker: WorkerRef, waiter: Waiter)] = [:]
     /// Submitters waiting for room in the queue, first first.
     var waitingSubmitters: [SubmitterID] = []
     var tuner: ChunkSizeTuner
@@ -199,8 +203,8 @@ struct PoolDispatcherStateMachine<Payload> {
     // MARK: Submitting
 
     enum EnqueueAction {
-        /// A slot was waiting: resume it with the chunk.
-        case run(SlotID, Chunk, [Action])
+        /// A slot was parked: resume it with the chunk.
+        case run(Waiter, Chunk, [Action])
         /// The chunk waits in the queue.
         case queued
         /// The queue is full: suspend, and try again when resumed.
@@ -216,9 +220,9 @@ struct PoolDispatcherStateMachine<Payload> {
         // `mayStart`) may be waiting for this one to make the queue long enough.
         if let head = queue.first, let slot = waitingSlot(for: head) {
             _ = queue.popFirst()
-            let worker = waitingSlots.removeValue(forKey: slot)!
-            let actions = start(head, on: worker, now: now)
-            return .run(slot, head, actions)
+            let parked = waitingSlots.removeValue(forKey: slot)!
+            let actions = start(head, on: parked.worker, now: now)
+            return .run(parked.waiter, head, actions)
         }
         return .queued
     }
@@ -249,12 +253,21 @@ struct PoolDispatcherStateMachine<Payload> {
 
     enum SlotDecision {
         case run(Chunk)
-        /// Nothing to do yet: the slot waits until an action resumes it.
+        /// Nothing to do yet: the slot is parked until an action resumes it (or, asked without a waiter, should park
+        /// one).
         case wait
         case stop
     }
 
-    mutating func nextChunk(for slot: SlotID, of worker: WorkerRef, now: Instant) -> (SlotDecision, [Action]) {
+    /// Decides what slot `slot` of `worker` does next. When it must wait, `waiter` is parked, to be resumed by an
+    /// action; without a waiter nothing is recorded, and the shell asks again with one (the shell's fast path: most
+    /// slots find a chunk at once and never make a waiter).
+    mutating func nextChunk(
+        for slot: SlotID,
+        of worker: WorkerRef,
+        now: Instant,
+        parking waiter: Waiter?
+    ) -> (SlotDecision, [Action]) {
         guard workers[worker.index].isCurrent(worker), workers[worker.index].takesChunks else {
             return (.stop, [])
         }
@@ -274,13 +287,23 @@ struct PoolDispatcherStateMachine<Payload> {
         if let maximum = configuration.maximumJobsPerWorker, workers[worker.index].accepted >= maximum {
             return (.stop, retire(worker))
         }
-        waitingSlots[slot] = worker
+        if let waiter { waitingSlots[slot] = (worker, waiter) }
         return (.wait, [])
     }
 
-    /// A waiting slot's task was cancelled; `true` if it was still waiting.
-    mutating func slotCancelled(_ slot: SlotID) -> Bool {
-        waitingSlots.removeValue(forKey: slot) != nil
+    /// A parked slot's task was cancelled: returns its waiter, to resume with ``SlotDecision/stop``, if it was still
+    /// parked.
+    mutating func slotCancelled(_ slot: SlotID) -> Waiter? {
+        waitingSlots.removeValue(forKey: slot)?.waiter
+    }
+
+    /// The slot running chunk `id` is about to send it as call `call`: records the call id, so that cancelling the
+    /// chunk cancels that call. Returns `false` when the chunk was cancelled or timed out before its call started:
+    /// the slot then does not call, and reports the chunk failed with ``CallFailure/cancelled``.
+    mutating func callStarting(_ id: ChunkID, call: UInt64) -> Bool {
+        guard running[id]?.stop == nil, running[id] != nil else { return false }
+        running[id]?.call = call
+        return true
     }
 
     /// How many chunks a worker may have in flight when the next is `chunk`: the whole window for short chunks, so
@@ -333,7 +356,8 @@ struct PoolDispatcherStateMachine<Payload> {
     /// The waiting slot to give `chunk` to: one on the ready worker with the fewest chunks in flight.
     private func waitingSlot(for chunk: Chunk) -> SlotID? {
         var best: (slot: SlotID, inFlight: Int)?
-        for (slot, worker) in waitingSlots {
+        for (slot, parked) in waitingSlots {
+            let worker = parked.worker
             let state = workers[worker.index]
             guard state.isCurrent(worker), state.takesChunks, fitsQuota(chunk, worker),
                 mayStart(chunk, on: worker)
@@ -361,9 +385,8 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     mutating func stopWaitingSlots(where matches: (WorkerRef) -> Bool) -> [Action] {
-        let slots = waitingSlots.filter { matches($0.value) }.map(\.key)
-        for slot in slots { waitingSlots.removeValue(forKey: slot) }
-        return slots.map { .stopSlot($0) }
+        let slots = waitingSlots.filter { matches($0.value.worker) }.map(\.key)
+        return slots.compactMap { waitingSlots.removeValue(forKey: $0).map { .stopSlot($0.waiter) } }
     }
 
     /// Gives queued chunks to waiting slots, as far as both go.
@@ -371,9 +394,9 @@ struct PoolDispatcherStateMachine<Payload> {
         var actions: [Action] = []
         while let head = queue.first, let slot = waitingSlot(for: head) {
             _ = queue.popFirst()
-            let worker = waitingSlots.removeValue(forKey: slot)!
-            actions += start(head, on: worker, now: now)
-            actions.append(.run(slot, head))
+            let parked = waitingSlots.removeValue(forKey: slot)!
+            actions += start(head, on: parked.worker, now: now)
+            actions.append(.run(parked.waiter, head))
         }
         return actions
     }
@@ -390,11 +413,11 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 }
 
-extension PoolDispatcherStateMachine: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine: Sendable where Payload: Sendable, Waiter: Sendable {}
 extension PoolDispatcherStateMachine.Chunk: Sendable where Payload: Sendable {}
 extension PoolDispatcherStateMachine.Running: Sendable where Payload: Sendable {}
 extension PoolDispatcherStateMachine.Delivery: Sendable where Payload: Sendable {}
-extension PoolDispatcherStateMachine.Action: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine.Action: Sendable where Payload: Sendable, Waiter: Sendable {}
 extension PoolDispatcherStateMachine.SlotDecision: Sendable where Payload: Sendable {}
 
 /// Identifies a chunk within its pool.

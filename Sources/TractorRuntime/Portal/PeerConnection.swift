@@ -5,17 +5,6 @@
 
 import Synchronization
 
-/// The jobs one side of a connection serves, and who serves them.
-package struct JobTable: Sendable {
-    package var actor: ActorID
-    package var jobs: [String: ErasedJob]
-
-    package init(actor: ActorID, jobs: [String: ErasedJob]) {
-        self.actor = actor
-        self.jobs = jobs
-    }
-}
-
 /// A handshaken connection between two actors: calls in both directions, multiplexed by call id.
 ///
 /// Each side may start calls (`start`) and serve the other's. Call ids are odd for calls started by the side that
@@ -46,6 +35,9 @@ package final class PeerConnection: Sendable {
     private struct State: ~Copyable {
         var nextCid: UInt64
         var calls: [UInt64: CallWaiter] = [:]
+        /// Call ids handed out by `reserveCallID()` whose call has not started: `true` once asked to cancel, so
+        /// that the call is cancelled as soon as it starts.
+        var reserved: [UInt64: Bool] = [:]
         var serving: [UInt64: ServedCall] = [:]
         var streams: [UInt64: StreamEndpoint] = [:]
         /// Every served job was cancelled (the actor is stopping); jobs whose task is made later start cancelled.
@@ -115,8 +107,8 @@ package final class PeerConnection: Sendable {
 
     /// Runs call job `job` in the peer once for each of `inputs` (one encoded array), one after another, in one
     /// `batch` call, and returns the results of each. Cancelling the calling task sends `cancel`, as for a call.
-    package func callBatch(job: String, inputs: [UInt8]) async throws -> BatchResults {
-        let cid = nextCallID()
+    package func callBatch(job: String, inputs: [UInt8], cid: UInt64? = nil) async throws -> BatchResults {
+        let cid = cid ?? nextCallID()
         let reply = try await exchange(.batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job)
         guard case .batch(let results) = reply else {
             throw TractorError(.protocolViolation, "\(remote) answered a batch of job '\(job)' with a return")
@@ -130,6 +122,31 @@ package final class PeerConnection: Sendable {
             defer { state.nextCid &+= 2 }
             return state.nextCid
         }
+    }
+
+    /// A fresh call id for a call this side will start, which ``cancelCall(_:)`` may cancel before the call has
+    /// started; give it to the call, or to ``releaseCallID(_:)``.
+    package func reserveCallID() -> UInt64 {
+        state.withLock { state -> UInt64 in
+            defer { state.nextCid &+= 2 }
+            state.reserved[state.nextCid] = false
+            return state.nextCid
+        }
+    }
+
+    /// Forgets a reserved call id that no call will use.
+    package func releaseCallID(_ cid: UInt64) {
+        _ = state.withLock { $0.reserved.removeValue(forKey: cid) }
+    }
+
+    /// Asks the peer to cancel call `cid`, which this side started or has reserved the id of (then the call is
+    /// cancelled as it starts); does nothing for a call that has ended. The call ends with the peer's answer.
+    package func cancelCall(_ cid: UInt64) {
+        let started = state.withLock { state -> Bool in
+            if state.reserved[cid] != nil { state.reserved[cid] = true }
+            return state.calls[cid] != nil
+        }
+        if started { requestCancel(cid) }
     }
 
     /// Makes the endpoint of a stream or context call this side is about to start as `cid`.
@@ -176,10 +193,11 @@ package final class PeerConnection: Sendable {
     ) async throws -> Reply {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
-                let failure = state.withLock { state -> (any Error)? in
-                    if let failure = state.failure { return failure }
+                let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
+                    let cancelled = state.reserved.removeValue(forKey: cid) ?? false
+                    if let failure = state.failure { return (failure, cancelled) }
                     state.calls[cid] = CallWaiter(continuation: continuation, job: job)
-                    return nil
+                    return (nil, cancelled)
                 }
                 if let failure {
                     continuation.resume(throwing: failure)
@@ -194,7 +212,7 @@ package final class PeerConnection: Sendable {
                     }
                     return
                 }
-                if Task.isCancelled { requestCancel(cid) }
+                if cancelled || Task.isCancelled { requestCancel(cid) }
             }
         } onCancel: {
             requestCancel(cid)

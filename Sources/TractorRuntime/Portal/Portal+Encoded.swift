@@ -22,8 +22,25 @@ extension Portal {
     /// and decoding. Not API.
     ///
     /// - Throws: As ``run(_:batch:)``.
-    package func call(job: String, batch inputs: [UInt8]) async throws -> BatchResults {
-        try await connection.callBatch(job: job, inputs: inputs)
+    package func call(job: String, batch inputs: [UInt8], callID: UInt64? = nil) async throws -> BatchResults {
+        try await connection.callBatch(job: job, inputs: inputs, cid: callID)
+    }
+
+    /// A fresh call id, for a call that ``cancelCall(_:)`` may cancel from anywhere, even before it has started; give
+    /// it to the call, or to ``releaseCallID(_:)``. Not API.
+    package func reserveCallID() -> UInt64 {
+        connection.reserveCallID()
+    }
+
+    /// Forgets a reserved call id that no call will use. Not API.
+    package func releaseCallID(_ id: UInt64) {
+        connection.releaseCallID(id)
+    }
+
+    /// Asks the actor to cancel call `id` (see ``reserveCallID()``); the call then ends with the actor's answer, as
+    /// when its task is cancelled. Does nothing for a call that has ended. Not API.
+    package func cancelCall(_ id: UInt64) {
+        connection.cancelCall(id)
     }
 
     /// Sends `signal` to the actor's process, unless it has already been reaped. Does nothing for an actor that is

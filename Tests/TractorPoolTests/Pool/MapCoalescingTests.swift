@@ -10,7 +10,7 @@ import Testing
 /// A `map` puts short items many to a chunk, and every chunk travels in a call of its own: the pool's one
 /// coalescing decision is the size of a map's chunks.
 @Suite struct MapCoalescingTests {
-    typealias Machine = PoolDispatcherStateMachine<String>
+    typealias Machine = PoolDispatcherStateMachine<String, SlotID>
 
     let t0 = ContinuousClock.now
 

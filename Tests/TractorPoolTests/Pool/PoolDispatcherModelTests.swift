@@ -12,7 +12,7 @@ import TractorTestSupport
 /// The dispatcher's state machine under seeded random sequences of every event in every phase, with its invariants
 /// checked after each step: a failure prints its seed, and `TRACTOR_MODEL_SEED=<seed>` replays it alone.
 @Suite struct PoolDispatcherModelTests {
-    typealias Machine = PoolDispatcherStateMachine<UInt64>
+    typealias Machine = PoolDispatcherStateMachine<UInt64, SlotID>
 
     @Test func randomEventSequencesKeepTheInvariants() throws {
         let seeds: [UInt64] = ProcessInfo.processInfo.environment["TRACTOR_MODEL_SEED"].flatMap(UInt64.init).map { [$0] }
@@ -30,7 +30,7 @@ import TractorTestSupport
 
 /// A shell written for the model: slots, workers and deliveries as plain values, driven by a seeded generator.
 struct DispatcherModel {
-    typealias Machine = PoolDispatcherStateMachine<UInt64>
+    typealias Machine = PoolDispatcherStateMachine<UInt64, SlotID>
 
     var machine: Machine
     var random: SplitMix64
@@ -323,7 +323,7 @@ struct DispatcherModel {
         }
         // No worker that takes chunks sits with a waiting slot while the head of the queue could start on it.
         if let head = machine.queue.first {
-            for (slot, worker) in machine.waitingSlots where machine.workers[worker.index].isCurrent(worker)
+            for (slot, worker) in machine.waitingSlots.mapValues(\.worker) where machine.workers[worker.index].isCurrent(worker)
                 && machine.workers[worker.index].takesChunks && machine.mayStart(head, on: worker)
                 && machine.workers[worker.index].inFlight == 0 && machine.fitsQuota(head, worker)
             {

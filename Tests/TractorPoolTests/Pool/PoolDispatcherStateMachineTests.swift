@@ -9,7 +9,7 @@ import Testing
 
 /// The dispatcher's scheduling, driven by hand: no process, no task, no clock but the one passed in.
 @Suite struct PoolDispatcherStateMachineTests {
-    typealias Machine = PoolDispatcherStateMachine<String>
+    typealias Machine = PoolDispatcherStateMachine<String, SlotID>
 
     let t0 = ContinuousClock.now
 

@@ -65,9 +65,15 @@ final class PoolDispatcher: Sendable {
         var bindings: [Int: WorkerBinding] = [:]
         var settledWaiters = WaiterList<Void>()
         var finishWaiters = WaiterList<Void>()
-        /// The timer's current sleep, cancelled to make it look at the deadlines again.
-        var timerSleep: Task<Void, Never>?
+        /// The timer, while it waits for the next deadline; resumed to make it look at the deadlines again.
+        var timerWaiter: CheckedContinuation<Void, Never>?
+        /// Counts the timer's waits, so that the loop's alarm for an earlier wait does nothing.
+        var timerWait: UInt64 = 0
         var timerWakePending = false
+        /// Resolutions handed to the resolver (see ``PoolDispatcher/resolveLater(_:)``), and the resolver while it
+        /// waits for one.
+        var resolutions: [@Sendable () -> Void] = []
+        var resolverWaiter: CheckedContinuation<Void, Never>?
         /// Whether the pool's scope has ended.
         var closed = false
         /// Deliveries decided and not yet made (they are made outside the lock), and futures being resolved off the
@@ -80,7 +86,6 @@ final class PoolDispatcher: Sendable {
         case resumeSlot(SlotWaiter, Machine.SlotDecision)
         case cancelCall(Portal, UInt64)
         case deliver(Chunk, Machine.Delivery)
-        case cancelTimer(Task<Void, Never>)
         case signal(Portal, Int32)
         case resume(CheckedContinuation<Void, Never>)
     }
@@ -138,7 +143,6 @@ final class PoolDispatcher: Sendable {
             case .deliver(let chunk, let delivery):
                 deliver(chunk, delivery, reply: nil)
                 delivered += 1
-            case .cancelTimer(let task): task.cancel()
             case .signal(let portal, let signal): portal.signal(signal)
             case .resume(let continuation): continuation.resume()
             }
@@ -174,16 +178,6 @@ final class PoolDispatcher: Sendable {
             result = .failure(crash)
         }
         chunk.payload.deliver(result)
-    }
-
-    /// Runs `resolve` (which resolves futures from a large output) in a task of its own, so that the I/O thread goes
-    /// on meanwhile; the pool counts as finished only once it has run.
-    func resolveLater(_ resolve: @escaping @Sendable () -> Void) {
-        state.withLock { $0.pendingResolutions += 1 }
-        Task {
-            resolve()
-            resolved(1)
-        }
     }
 
     func makeChunkID() -> ChunkID {
@@ -322,7 +316,8 @@ final class PoolDispatcher: Sendable {
             state.closed = true
             var effects = state.effects(of: state.machine.cancelAll(now: .now))
             let waiters = state.finishWaiters.removeAll() + state.settledWaiters.removeAll()
-                + state.submitterWaiters.removeAll()
+                + state.submitterWaiters.removeAll() + [state.resolverWaiter].compactMap { $0 }
+            state.resolverWaiter = nil
             effects += waiters.map { .resume($0) }
             return effects
         }
@@ -394,9 +389,9 @@ extension PoolDispatcher.State {
                     effects.append(.resume(continuation))
                 }
             case .wakeTimer:
-                if let sleep = timerSleep {
-                    timerSleep = nil
-                    effects.append(.cancelTimer(sleep))
+                if let waiter = timerWaiter {
+                    timerWaiter = nil
+                    effects.append(.resume(waiter))
                 } else {
                     timerWakePending = true
                 }

@@ -50,8 +50,8 @@ import Testing
         for id in 1...10 { _ = machine.enqueue(chunk(UInt64(id)), now: t0) }
         var started: [UInt64] = []
         for slot in 1...10 {
-            guard case (.run(let chunk), _) = machine.nextChunk(for: SlotID(rawValue: UInt64(slot)), of: worker, now: t0)
-            else { break }
+            let (decision, _) = machine.nextChunk(for: SlotID(rawValue: UInt64(slot)), of: worker, now: t0)
+            guard case .run(let chunk) = decision else { break }
             started.append(chunk.id.rawValue)
         }
         #expect(started == [1, 2, 3, 4])

@@ -323,7 +323,8 @@ struct DispatcherModel {
         }
         // No worker that takes chunks sits with a waiting slot while the head of the queue could start on it.
         if let head = machine.queue.first {
-            for (slot, worker) in machine.waitingSlots.mapValues(\.worker) where machine.workers[worker.index].isCurrent(worker)
+            let parked = machine.waitingSlots.mapValues(\.worker)
+            for (slot, worker) in parked where machine.workers[worker.index].isCurrent(worker)
                 && machine.workers[worker.index].takesChunks && machine.mayStart(head, on: worker)
                 && machine.workers[worker.index].inFlight == 0 && machine.fitsQuota(head, worker)
             {

@@ -29,7 +29,8 @@ extension PoolDispatcher {
                         return
                     }
                     if let deadline {
-                        IOLoop.shared.execute(after: deadline - .now) { [self] in alarm(wait) }
+                        // Weakly: an alarm outliving the pool (a long timeout) does not keep it.
+                        IOLoop.shared.execute(after: deadline - .now) { [weak self] in self?.alarm(wait) }
                     }
                 }
             } onCancel: {

@@ -102,6 +102,12 @@ public enum TestJobs {
     public static let pid = Job("pid") { Int32(getpid()) }
     public static let fail = Job("fail") { (message: String) -> Int in throw TestJobError(message) }
 
+    /// Squares its input; a negative input fails with ``TestJobError``.
+    public static let squareUnlessNegative = Job("squareUnlessNegative") { (x: Int) -> Int in
+        guard x >= 0 else { throw TestJobError("\(x) is negative") }
+        return x * x
+    }
+
     /// Sleeps, honouring cancellation; returns the milliseconds slept.
     public static let sleep = Job("sleep") { (milliseconds: Int) -> Int in
         try await Task.sleep(for: .milliseconds(milliseconds))
@@ -242,5 +248,6 @@ public enum TestJobs {
     public static let all: [any JobDefinition] = [
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
         holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
+        squareUnlessNegative,
     ] + StreamTestJobs.all
 }

@@ -38,25 +38,16 @@ extension ChunkOutputs where Output: Decodable {
         switch result {
         case .failure(let error):
             self = .failed(error, count: count)
-        case .reply(let bytes):
+        case .reply(let results):
             do {
-                let reply = try ChunkReply<Output>.decode(from: bytes)
-                guard reply.values.count + reply.failures.count == count else {
-                    throw TractorError(
-                        .protocolViolation,
-                        "a chunk of \(count) items came back with \(reply.values.count + reply.failures.count) results"
-                    )
-                }
-                if reply.failures.isEmpty {
-                    self = .values(reply.values)
+                let values = try results.decodeOutputs(Output.self, count: count, job: job)
+                if results.failures.isEmpty {
+                    self = .values(values)
                 } else {
-                    self = .mixed(reply.results.map { $0.mapError { $0 } })
+                    self = .mixed(results.merging(values).map { $0.mapError { $0 } })
                 }
             } catch {
-                let failure = TractorError(
-                    .decodingFailed, "could not decode the outputs of job '\(job)' as \(Output.self)", cause: error
-                )
-                self = .failed(failure, count: count)
+                self = .failed(error, count: count)
             }
         }
     }

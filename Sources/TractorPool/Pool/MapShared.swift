@@ -98,7 +98,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
                 started: nil
             )
             try await dispatcher.enqueue(
-                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, groupable: true)
+                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, ofMap: true)
             )
         } catch {
             complete(sequence, Completed(result: .failure(error), count: count))
@@ -107,11 +107,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
 
     /// The request that runs the job on `inputs`.
     private func encodeRequest(_ inputs: [Input]) throws -> [UInt8] {
-        do {
-            return try ChunkRequest(job: job.name, inputs: inputs).encoded()
-        } catch {
-            throw TractorError(.encodingFailed, "could not encode the inputs of job '\(job.name)'", cause: error)
-        }
+        try Portal.encodeBatch(inputs, of: job.name)
     }
 
     /// A chunk came back: it goes to the consumer if the consumer waits for it, or waits for the consumer.

@@ -3,114 +3,62 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-// A slot is one place in a worker's in-flight window: a task that takes a chunk, runs it as one call on the worker,
-// reports how it ended, and takes the next, until the machine tells it to stop. Cancelling a running chunk cancels
-// its slot's task (the call relays the cancellation to the worker); that slot then ends, and its worker's loop
-// starts another.
+// A slot is one place in a worker's in-flight window: a task that takes a chunk, sends it to the worker as one batch
+// call, reports how it ended, and takes the next, until the machine tells it to stop. Cancelling a running chunk
+// cancels its call by call id (the worker acknowledges, and the slot goes on with the next chunk).
 
 extension PoolDispatcher {
-    /// Starts slot `slot` of `worker` as a task of its own, whose handle cancels the chunk it runs; returns when the
-    /// slot has ended (told to stop, its worker dead, its chunk or the calling task cancelled).
-    ///
-    /// - Returns: Whether the slot ended because its chunk was cancelled (its worker may need another slot).
-    func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async -> Bool {
-        // On the I/O thread: a slot only moves chunks between the machine and its worker's connection, and there a
-        // reply resumes it without waking another thread.
-        let task = Task(executorPreference: IOLoop.shared) { await self.slotLoop(slot, of: worker, portal: portal) }
-        let cancelNow = state.withLock { state -> Bool in
-            state.slotTasks[slot] = task
-            return state.slotsCancelledEarly.remove(slot) != nil
-        }
-        if cancelNow { task.cancel() }
-        await withTaskCancellationHandler {
-            await task.value
-        } onCancel: {
-            task.cancel()
-        }
-        state.withLock { _ = $0.slotTasks.removeValue(forKey: slot) }
-        return task.isCancelled && !Task.isCancelled
-    }
-
-    private func slotLoop(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
+    /// Runs slot `slot` of `worker` until it is told to stop, its worker is lost, or the task is cancelled.
+    func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
         while !Task.isCancelled, let chunk = await nextChunk(for: slot, of: worker) {
-            let group = takeGroup(after: chunk, slot: slot, of: worker)
-            if group.isEmpty {
-                chunk.payload.started?()
-                let result: Result<[UInt8], any Error>
+            chunk.payload.started?()
+            let call = portal.reserveCallID()
+            let result: Result<BatchResults, any Error>
+            if state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) {
                 do {
-                    result = .success(try await portal.call(job: ChunkJob.name, payload: chunk.payload.request))
+                    result = .success(try await portal.call(job: chunk.job, batch: chunk.payload.request, callID: call))
                 } catch {
                     result = .failure(error)
                 }
-                if finish(chunk, with: result) == .workerLost { return }
-            } else if await runGroup([chunk] + group, on: portal) == .workerLost {
-                return
+            } else {
+                // Cancelled (or timed out) before its call started: it never starts.
+                portal.releaseCallID(call)
+                result = .failure(CancellationError())
             }
+            if finish(chunk, with: result) == .workerLost { return }
         }
     }
 
-    /// Takes the chunks that travel with `chunk` in one call, if any (see `takeGroup(after:on:now:)`).
-    private func takeGroup(after chunk: Chunk, slot: SlotID, of worker: WorkerRef) -> [Chunk] {
-        guard chunk.groupable else { return [] }
-        return transition { state in
-            let (group, actions) = state.machine.takeGroup(after: chunk, on: worker, now: .now)
-            for member in group { state.slotOfChunk[member.id] = slot }
-            return (group, actions)
-        }
-    }
-
-    /// Runs several chunks as one `tractor.chunks` call; each ends with its own reply or error.
-    private func runGroup(_ chunks: [Chunk], on portal: Portal) async -> SlotOutcome {
-        for chunk in chunks { chunk.payload.started?() }
-        let results: [Result<[UInt8], any Error>]
-        do {
-            let request = try ChunkGroupJob.request(chunks.map(\.payload.request))
-            let reply = try await portal.call(job: ChunkGroupJob.name, payload: request)
-            results = try ChunkGroupJob.replies(reply, count: chunks.count).map { $0.mapError { $0 } }
-        } catch {
-            results = Array(repeating: .failure(error), count: chunks.count)
-        }
-        return finish(Array(zip(chunks, results)))
-    }
-
-    /// Reports how each chunk of a call (one, or a group) ended, in one transition, and delivers their results,
-    /// except those that wait for the worker's exit status.
-    private func finish(_ outcomes: [(Chunk, Result<[UInt8], any Error>)]) -> SlotOutcome {
+    /// Reports how a chunk's call ended, and delivers its results unless they wait for the worker's exit status.
+    private func finish(_ chunk: Chunk, with result: Result<BatchResults, any Error>) -> SlotOutcome {
         var workerLost = false
-        let (ended, effects) = state.withLock { state -> ([(Machine.Ended, [UInt8]?)], [Effect]) in
-            var ended: [(Machine.Ended, [UInt8]?)] = []
-            var actions: [Machine.Action] = []
-            for (chunk, result) in outcomes {
-                state.slotOfChunk[chunk.id] = nil
-                let (end, more): (Machine.Ended?, [Machine.Action])
-                switch result {
-                case .success(let reply):
-                    (end, more) = state.machine.chunkReturned(chunk.id, elapsed: ChunkJob.elapsed(ofReply: reply))
-                    if let end { ended.append((end, reply)) }
-                case .failure(let error):
-                    let failure = Self.classify(error)
-                    if case .workerLost = failure { workerLost = true }
-                    (end, more) = state.machine.chunkFailed(chunk.id, failure)
-                    if let end { ended.append((end, nil)) }
-                }
-                actions += more
+        let (ended, effects) = state.withLock { state -> (Machine.Ended?, [Effect]) in
+            let (end, actions): (Machine.Ended?, [Machine.Action])
+            switch result {
+            case .success(let results):
+                let elapsed = Duration.nanoseconds(Int64(clamping: results.elapsedNanoseconds))
+                (end, actions) = state.machine.chunkReturned(chunk.id, elapsed: elapsed)
+            case .failure(let error):
+                let failure = Self.classify(error)
+                if case .workerLost = failure { workerLost = true }
+                (end, actions) = state.machine.chunkFailed(chunk.id, failure)
             }
-            state.pendingResolutions += ended.count
-            return (ended, state.effects(of: actions))
+            if end != nil { state.pendingResolutions += 1 }
+            return (end, state.effects(of: actions))
         }
-        // These chunks' futures are resolved before anyone waiting for the pool to finish is woken.
-        for (end, reply) in ended { deliver(end.chunk, end.delivery, reply: reply) }
-        if !ended.isEmpty { resolved(ended.count) }
+        // The chunk's futures are resolved before anyone waiting for the pool to finish is woken.
+        if let ended {
+            deliver(ended.chunk, ended.delivery, reply: try? result.get())
+            resolved(1)
+        }
         perform(effects)
         return workerLost ? .workerLost : .goOn
     }
 
+    /// The slot's next chunk, waiting for one if need be; `nil` when the slot should end.
     private func nextChunk(for slot: SlotID, of worker: WorkerRef) async -> Chunk? {
-        let decision = transition { state in
-            let (decision, actions) = state.machine.nextChunk(for: slot, of: worker, now: .now)
-            if case .run(let chunk) = decision { state.slotOfChunk[chunk.id] = slot }
-            return (decision, actions)
-        }
+        // Most slots find a chunk at once: no continuation is made for them.
+        let decision = transition { state in state.machine.nextChunk(for: slot, of: worker, now: .now, parking: nil) }
         switch decision {
         case .run(let chunk): return chunk
         case .stop: return nil
@@ -118,33 +66,24 @@ extension PoolDispatcher {
         }
         let resumed = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Machine.SlotDecision, Never>) in
-                let early = state.withLock { state -> Machine.SlotDecision? in
-                    if let decision = state.earlySlotDecisions.removeValue(forKey: slot) { return decision }
-                    state.slotWaiters[slot] = continuation
-                    return nil
+                // Decided and parked in one transition: no decision for the slot can come before its waiter.
+                let decision = transition { state -> (Machine.SlotDecision, [Machine.Action]) in
+                    if Task.isCancelled { return (.stop, []) }
+                    let waiter = SlotWaiter(continuation: continuation)
+                    return state.machine.nextChunk(for: slot, of: worker, now: .now, parking: waiter)
                 }
-                if let early { continuation.resume(returning: early) }
+                if case .wait = decision { return }
+                continuation.resume(returning: decision)
             }
         } onCancel: {
-            // Not here: a slot given a chunk is still in this scope until it wakes, and cancelling that chunk
-            // cancels this task from inside a transition, whose lock is held.
-            Task { [self] in
-                transition { state in
-                    if state.machine.slotCancelled(slot) { return ((), [.stopSlot(slot)]) }
-                    return ((), [])
-                }
-            }
+            // No lock of this shell is held where a slot's task is cancelled (chunks are cancelled by call id).
+            state.withLock { $0.machine.slotCancelled(slot) }?.continuation.resume(returning: .stop)
         }
         if case .run(let chunk) = resumed { return chunk }
         return nil
     }
 
     private enum SlotOutcome { case goOn, workerLost }
-
-    /// Reports how a chunk's call ended and delivers its results, unless they wait for the worker's exit status.
-    private func finish(_ chunk: Chunk, with result: Result<[UInt8], any Error>) -> SlotOutcome {
-        finish([(chunk, result)])
-    }
 
     /// What a call's error says about its chunk.
     static func classify(_ error: any Error) -> Machine.CallFailure {

@@ -33,32 +33,23 @@ extension PoolDispatcher {
             case .failed(.giveUp):
                 return
             }
-            await withTaskGroup(of: Bool.self) { group in
-                for _ in 0..<window { addSlot(of: worker, portal: portal, to: &group) }
-                // A slot whose chunk was cancelled ends: the window is refilled while the worker takes chunks.
-                while let chunkCancelled = await group.next() {
-                    if chunkCancelled, isTakingChunks(worker) { addSlot(of: worker, portal: portal, to: &group) }
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<window {
+                    let slot = state.withLock { state in
+                        defer { state.nextID += 1 }
+                        return SlotID(rawValue: state.nextID)
+                    }
+                    // On the I/O thread: a slot only moves chunks between the machine and its worker's connection,
+                    // and there a reply resumes it without waking another thread.
+                    group.addTask(executorPreference: IOLoop.shared) {
+                        await self.runSlot(slot, of: worker, portal: portal)
+                    }
                 }
             }
             // Retired or already dead (or being killed): either way the teardown ladder ends with the process reaped,
             // and it returns at once for a process that has exited.
             _ = state.withLock { $0.machine.slotsEnded(worker) }
             await stop(worker, portal: portal)
-        }
-    }
-
-    private func addSlot(of worker: WorkerRef, portal: Portal, to group: inout TaskGroup<Bool>) {
-        let slot = state.withLock { state in
-            defer { state.nextID += 1 }
-            return SlotID(rawValue: state.nextID)
-        }
-        group.addTask { await self.runSlot(slot, of: worker, portal: portal) }
-    }
-
-    private func isTakingChunks(_ worker: WorkerRef) -> Bool {
-        state.withLock { state in
-            let current = state.machine.workers[worker.index]
-            return current.isCurrent(worker) && current.takesChunks
         }
     }
 

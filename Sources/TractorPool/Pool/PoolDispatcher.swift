@@ -11,7 +11,7 @@ import Synchronization
 /// A class: chunks are copied in and out of the machine's queue and tables at every step, and one reference is
 /// cheaper to copy than the three it holds.
 final class ChunkPayload: Sendable {
-    /// The `tractor.chunk` request, encoded.
+    /// The chunk's inputs, encoded as one array: a `batch` call's inputs.
     let request: [UInt8]
     /// Resolves the chunk's futures (or its part of a `map`); called once, usually on the I/O thread, so it does
     /// little: a `map` leaves its outputs for its consumer to decode.
@@ -26,10 +26,15 @@ final class ChunkPayload: Sendable {
     }
 }
 
+/// What parks a slot in the dispatcher's machine: its task's continuation, resumed with its next decision.
+struct SlotWaiter: Sendable {
+    let continuation: CheckedContinuation<PoolDispatcher.Machine.SlotDecision, Never>
+}
+
 /// How a chunk came back.
 enum ChunkResult: Sendable {
-    /// The worker's reply, to decode.
-    case reply([UInt8])
+    /// The worker's results, to decode.
+    case reply(BatchResults)
     /// Every item of the chunk fails with this error.
     case failure(any Error)
 }
@@ -38,7 +43,7 @@ enum ChunkResult: Sendable {
 /// the worker processes, the slots that run chunks, and the timer. Transitions happen under the lock; their effects
 /// (resuming tasks, delivering results, cancelling calls, killing a worker) happen outside it.
 final class PoolDispatcher: Sendable {
-    typealias Machine = PoolDispatcherStateMachine<ChunkPayload>
+    typealias Machine = PoolDispatcherStateMachine<ChunkPayload, SlotWaiter>
     typealias Chunk = Machine.Chunk
 
     let configuration: ProcessPoolConfiguration
@@ -51,17 +56,8 @@ final class PoolDispatcher: Sendable {
     struct State: Sendable {
         var machine: Machine
         var nextID: UInt64 = 1
-        var slotWaiters: [SlotID: CheckedContinuation<Machine.SlotDecision, Never>] = [:]
-        /// Decisions for slots whose continuation was not stored yet.
-        var earlySlotDecisions: [SlotID: Machine.SlotDecision] = [:]
         var submitterWaiters = WaiterList<Void>()
         var submitterIDs: [SubmitterID: Int] = [:]
-        /// The task of every slot, to cancel the chunk it runs (a cancelled slot ends after its chunk).
-        var slotTasks: [SlotID: Task<Void, Never>] = [:]
-        /// Slots cancelled before their task was registered.
-        var slotsCancelledEarly: Set<SlotID> = []
-        /// The slot running each running chunk.
-        var slotOfChunk: [ChunkID: SlotID] = [:]
         var portals: [WorkerRef: Portal] = [:]
         var workersByUID: [String: WorkerRef] = [:]
         /// Exits reported before the worker's portal was registered.
@@ -69,9 +65,15 @@ final class PoolDispatcher: Sendable {
         var bindings: [Int: WorkerBinding] = [:]
         var settledWaiters = WaiterList<Void>()
         var finishWaiters = WaiterList<Void>()
-        /// The timer's current sleep, cancelled to make it look at the deadlines again.
-        var timerSleep: Task<Void, Never>?
+        /// The timer, while it waits for the next deadline; resumed to make it look at the deadlines again.
+        var timerWaiter: CheckedContinuation<Void, Never>?
+        /// Counts the timer's waits, so that the loop's alarm for an earlier wait does nothing.
+        var timerWait: UInt64 = 0
         var timerWakePending = false
+        /// Resolutions handed to the resolver (see ``PoolDispatcher/resolveLater(_:)``), and the resolver while it
+        /// waits for one.
+        var resolutions: [@Sendable () -> Void] = []
+        var resolverWaiter: CheckedContinuation<Void, Never>?
         /// Whether the pool's scope has ended.
         var closed = false
         /// Deliveries decided and not yet made (they are made outside the lock), and futures being resolved off the
@@ -81,9 +83,9 @@ final class PoolDispatcher: Sendable {
 
     /// What performing actions comes down to, outside the lock.
     enum Effect: Sendable {
-        case resumeSlot(CheckedContinuation<Machine.SlotDecision, Never>, Machine.SlotDecision)
+        case resumeSlot(SlotWaiter, Machine.SlotDecision)
+        case cancelCall(Portal, UInt64)
         case deliver(Chunk, Machine.Delivery)
-        case cancelTimer(Task<Void, Never>)
         case signal(Portal, Int32)
         case resume(CheckedContinuation<Void, Never>)
     }
@@ -113,11 +115,10 @@ final class PoolDispatcher: Sendable {
     }
 
     /// How many chunks of `itemCount` items of `job` a `map` keeps submitted ahead of its consumer: twice what the
-    /// workers may have in flight, which is more for chunks short enough to travel in groups.
+    /// workers may have in flight.
     func mapReadAhead(job: String, itemCount: Int) -> Int {
         if let configured = configuration.mapReadAhead { return Swift.max(1, configured) }
-        let inFlight = state.withLock { $0.machine.windowLimit(job: job, itemCount: itemCount, groupable: true) }
-        return 2 * plan.workers.count * Swift.max(window, inFlight)
+        return 2 * plan.workers.count * window
     }
 
     // MARK: Transitions
@@ -137,11 +138,11 @@ final class PoolDispatcher: Sendable {
         var delivered = 0
         for effect in effects {
             switch effect {
-            case .resumeSlot(let continuation, let decision): continuation.resume(returning: decision)
+            case .resumeSlot(let waiter, let decision): waiter.continuation.resume(returning: decision)
+            case .cancelCall(let portal, let call): portal.cancelCall(call)
             case .deliver(let chunk, let delivery):
                 deliver(chunk, delivery, reply: nil)
                 delivered += 1
-            case .cancelTimer(let task): task.cancel()
             case .signal(let portal, let signal): portal.signal(signal)
             case .resume(let continuation): continuation.resume()
             }
@@ -160,11 +161,11 @@ final class PoolDispatcher: Sendable {
     }
 
     /// Hands a chunk's results over.
-    func deliver(_ chunk: Chunk, _ delivery: Machine.Delivery, reply: [UInt8]?) {
+    func deliver(_ chunk: Chunk, _ delivery: Machine.Delivery, reply: BatchResults?) {
         let result: ChunkResult
         switch delivery {
         case .completed:
-            result = .reply(reply ?? [])
+            result = .reply(reply ?? BatchResults(elapsedNanoseconds: 0, outputs: [], failures: []))
         case .failed(let error):
             result = .failure(error)
         case .cancelled:
@@ -177,16 +178,6 @@ final class PoolDispatcher: Sendable {
             result = .failure(crash)
         }
         chunk.payload.deliver(result)
-    }
-
-    /// Runs `resolve` (which resolves futures from a large output) in a task of its own, so that the I/O thread goes
-    /// on meanwhile; the pool counts as finished only once it has run.
-    func resolveLater(_ resolve: @escaping @Sendable () -> Void) {
-        state.withLock { $0.pendingResolutions += 1 }
-        Task {
-            resolve()
-            resolved(1)
-        }
     }
 
     func makeChunkID() -> ChunkID {
@@ -208,7 +199,7 @@ final class PoolDispatcher: Sendable {
             let outcome = transition { state -> (Outcome, [Machine.Action]) in
                 if state.closed { return (.rejected(Self.scopeEnded), []) }
                 switch state.machine.enqueue(chunk, now: .now) {
-                case .run(let slot, let chunk, let actions): return (.done, [.run(slot, chunk)] + actions)
+                case .run(let waiter, let chunk, let actions): return (.done, [.run(waiter, chunk)] + actions)
                 case .queued: return (.done, [])
                 case .suspend: return (.suspend, [])
                 case .reject(.shutDown): return (.rejected(Self.shutDown), [])
@@ -325,7 +316,8 @@ final class PoolDispatcher: Sendable {
             state.closed = true
             var effects = state.effects(of: state.machine.cancelAll(now: .now))
             let waiters = state.finishWaiters.removeAll() + state.settledWaiters.removeAll()
-                + state.submitterWaiters.removeAll()
+                + state.submitterWaiters.removeAll() + [state.resolverWaiter].compactMap { $0 }
+            state.resolverWaiter = nil
             effects += waiters.map { .resume($0) }
             return effects
         }
@@ -376,22 +368,19 @@ extension PoolDispatcher.State {
         var effects: [PoolDispatcher.Effect] = []
         for action in actions {
             switch action {
-            case .run(let slot, let chunk):
-                slotOfChunk[chunk.id] = slot
-                resumeSlot(slot, .run(chunk), into: &effects)
-            case .stopSlot(let slot):
-                resumeSlot(slot, .stop, into: &effects)
+            case .run(let waiter, let chunk):
+                effects.append(.resumeSlot(waiter, .run(chunk)))
+            case .stopSlot(let waiter):
+                effects.append(.resumeSlot(waiter, .stop))
             case .deliver(let chunk, let delivery):
-                slotOfChunk[chunk.id] = nil
                 // Counted until it is made, outside the lock: the pool has not finished before its futures resolve.
                 pendingResolutions += 1
                 effects.append(.deliver(chunk, delivery))
             case .cancelCall(let id):
-                // Under the lock, so that the slot cannot have moved on to another chunk. Its task's cancellation
-                // handlers (the portal call's, and that of a slot just handed a chunk but not yet awake) take no lock
-                // of this shell. A slot waiting for its next chunk runs none: cancelling it would end it for nothing.
-                if let slot = slotOfChunk[id], machine.waitingSlots[slot] == nil {
-                    if let task = slotTasks[slot] { task.cancel() } else { slotsCancelledEarly.insert(slot) }
+                // By call id: the message reaches that call alone, whatever its slot does meanwhile. A chunk whose
+                // call id is not known yet never starts its call (see `callStarting`).
+                if let entry = machine.running[id], let call = entry.call, let portal = portals[entry.worker] {
+                    effects.append(.cancelCall(portal, call))
                 }
             case .signal(let worker, let signal):
                 if let portal = portals[worker] { effects.append(.signal(portal, signal)) }
@@ -400,9 +389,9 @@ extension PoolDispatcher.State {
                     effects.append(.resume(continuation))
                 }
             case .wakeTimer:
-                if let sleep = timerSleep {
-                    timerSleep = nil
-                    effects.append(.cancelTimer(sleep))
+                if let waiter = timerWaiter {
+                    timerWaiter = nil
+                    effects.append(.resume(waiter))
                 } else {
                     timerWakePending = true
                 }
@@ -415,14 +404,5 @@ extension PoolDispatcher.State {
             effects += settledWaiters.removeAll().map { .resume($0) }
         }
         return effects
-    }
-
-    mutating func resumeSlot(_ slot: SlotID, _ decision: PoolDispatcher.Machine.SlotDecision,
-                             into effects: inout [PoolDispatcher.Effect]) {
-        if let continuation = slotWaiters.removeValue(forKey: slot) {
-            effects.append(.resumeSlot(continuation, decision))
-        } else {
-            earlySlotDecisions[slot] = decision
-        }
     }
 }

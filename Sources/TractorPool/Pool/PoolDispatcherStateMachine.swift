@@ -7,13 +7,14 @@
 /// recycling after `maxJobsPerWorker`, cancellation, deadlines, and what a worker's death means for its chunks.
 ///
 /// Each worker runs a fixed number of *slots* (its in-flight window); a slot asks for a chunk with
-/// ``nextChunk(for:of:now:)``, runs it, reports how it ended, and asks again. The machine answers with decisions and
-/// ``Action``s that the shell (``PoolDispatcher``) performs outside its lock. Time is an argument, so tests drive
-/// deadlines by hand.
+/// ``nextChunk(for:of:now:parking:)``, runs it, reports how it ended, and asks again. A slot with nothing to do parks
+/// its `Waiter` here, in the same transition that decided it must wait, and an ``Action`` hands it its next decision:
+/// no decision can come before its waiter. The machine answers with decisions and ``Action``s that the shell
+/// (``PoolDispatcher``) performs outside its lock. Time is an argument, so tests drive deadlines by hand.
 ///
-/// `Payload` is whatever the shell attaches to a chunk (its encoded request and how to deliver its results); the
-/// machine never looks inside it.
-struct PoolDispatcherStateMachine<Payload> {
+/// `Payload` is whatever the shell attaches to a chunk (its encoded request and how to deliver its results), `Waiter`
+/// what resumes a parked slot (a continuation); the machine never looks inside either.
+struct PoolDispatcherStateMachine<Payload, Waiter> {
     typealias Instant = ContinuousClock.Instant
 
     struct Configuration: Sendable {
@@ -38,7 +39,7 @@ struct PoolDispatcherStateMachine<Payload> {
         var maximumRestartDelay: Duration = .seconds(1)
     }
 
-    /// One chunk: items of one job, sent to a worker in one call.
+    /// One chunk: items of one job, sent to a worker in one `batch` call.
     struct Chunk {
         var id: ChunkID
         var job: String
@@ -46,10 +47,9 @@ struct PoolDispatcherStateMachine<Payload> {
         /// How long the chunk may run once started; `nil`: no limit.
         var timeout: Duration?
         var payload: Payload
-        /// Whether the chunk may travel in one call with the chunks queued right after it (see
-        /// ``takeGroup(after:on:now:)``): true for the chunks of a `map`, which end and are cancelled together, and
-        /// never for a chunk with a timeout of its own or a future that can be cancelled alone.
-        var groupable = false
+        /// Whether the chunk is one of a `map`'s, which come in a stream: a worker may hold one more of its long ones
+        /// (see ``windowLimit(for:)``).
+        var ofMap = false
     }
 
     /// How a chunk's items end.
@@ -68,13 +68,14 @@ struct PoolDispatcherStateMachine<Payload> {
 
     /// Side effects for the shell to perform, in order, outside its lock.
     enum Action {
-        /// Resume a waiting slot with a chunk to run.
-        case run(SlotID, Chunk)
-        /// Resume a waiting slot and end it: its worker is going away, or the pool has finished.
-        case stopSlot(SlotID)
+        /// Resume a parked slot with a chunk to run.
+        case run(Waiter, Chunk)
+        /// Resume a parked slot and end it: its worker is going away, or the pool has finished.
+        case stopSlot(Waiter)
         /// Resolve a chunk's results.
         case deliver(Chunk, Delivery)
-        /// Cancel the call that runs this chunk (which sends `cancel` to the worker).
+        /// Cancel the call that runs this chunk (send `cancel` for its call id to the worker), if it has started; a
+        /// chunk whose call has not started yet never starts it (see ``callStarting(_:call:)``).
         case cancelCall(ChunkID)
         /// Send a signal to the worker's process: SIGKILL when a cancelled chunk ignored its cancellation past the
         /// grace period or its connection failed; SIGTERM or SIGKILL when the pool's workers are terminated.
@@ -107,6 +108,8 @@ struct PoolDispatcherStateMachine<Payload> {
 
         var chunk: Chunk
         var worker: WorkerRef
+        /// The id of the call that runs the chunk, once the slot has one (see ``callStarting(_:call:)``).
+        var call: UInt64?
         var stop: Stop?
         var timeoutDeadline: Instant?
         var graceDeadline: Instant?
@@ -128,8 +131,8 @@ struct PoolDispatcherStateMachine<Payload> {
     var workers: [WorkerLifecycle]
     var queue = ChunkQueue<Chunk>()
     var running: [ChunkID: Running] = [:]
-    /// Slots waiting for a chunk, with their worker.
-    var waitingSlots: [SlotID: WorkerRef] = [:]
+    /// Slots parked until there is a chunk for them, with their worker and waiter.
+    var waitingSlots: [SlotID: (worker: WorkerRef, waiter: Waiter)] = [:]
     /// Submitters waiting for room in the queue, first first.
     var waitingSubmitters: [SubmitterID] = []
     var tuner: ChunkSizeTuner
@@ -170,12 +173,13 @@ struct PoolDispatcherStateMachine<Payload> {
         configuration.maximumJobsPerWorker.map { Swift.min(size, $0) } ?? size
     }
 
-    /// How many items a `map` that asked for chunks of `chunkSize` items of `job` sends in one request.
+    /// How many items a `map` that asked for chunks of `chunkSize` items of `job` puts in one chunk, and so sends in
+    /// one call: the pool's one coalescing decision.
     ///
     /// `chunkSize`, unless the job is measured so short that such a chunk is a *short* one (under a fiftieth of the
-    /// target duration): then up to ``coalescingLimit`` consecutive chunks go as one, as many as stay short. Each
-    /// item keeps its own result and error, in input order; only the number of requests changes. Never more than
-    /// the recycling quota.
+    /// target duration): then up to ``coalescingLimit`` consecutive chunks go as one, as many as stay short, so that
+    /// tiny items travel many per call whatever size was asked. Each item keeps its own result and error, in input
+    /// order; only the number of calls changes. Never more than the recycling quota.
     func mapChunkSize(for job: String, chunkSize: Int) -> Int {
         let asked = Swift.max(1, chunkSize)
         var size = asked
@@ -193,14 +197,14 @@ struct PoolDispatcherStateMachine<Payload> {
     /// Chunks expected to take less than the target duration divided by this are short ones: a worker gets its
     /// whole window of them, and a `map` coalesces them.
     static var shortChunkFraction: Double { 50 }
-    /// How many of a `map`'s chunks one request carries at most.
-    static var coalescingLimit: Int { 32 }
+    /// How many of a `map`'s chunks one call carries at most.
+    static var coalescingLimit: Int { 1_024 }
 
     // MARK: Submitting
 
     enum EnqueueAction {
-        /// A slot was waiting: resume it with the chunk.
-        case run(SlotID, Chunk, [Action])
+        /// A slot was parked: resume it with the chunk.
+        case run(Waiter, Chunk, [Action])
         /// The chunk waits in the queue.
         case queued
         /// The queue is full: suspend, and try again when resumed.
@@ -216,9 +220,9 @@ struct PoolDispatcherStateMachine<Payload> {
         // `mayStart`) may be waiting for this one to make the queue long enough.
         if let head = queue.first, let slot = waitingSlot(for: head) {
             _ = queue.popFirst()
-            let worker = waitingSlots.removeValue(forKey: slot)!
-            let actions = start(head, on: worker, now: now)
-            return .run(slot, head, actions)
+            let parked = waitingSlots.removeValue(forKey: slot)!
+            let actions = start(head, on: parked.worker, now: now)
+            return .run(parked.waiter, head, actions)
         }
         return .queued
     }
@@ -249,12 +253,21 @@ struct PoolDispatcherStateMachine<Payload> {
 
     enum SlotDecision {
         case run(Chunk)
-        /// Nothing to do yet: the slot waits until an action resumes it.
+        /// Nothing to do yet: the slot is parked until an action resumes it (or, asked without a waiter, should park
+        /// one).
         case wait
         case stop
     }
 
-    mutating func nextChunk(for slot: SlotID, of worker: WorkerRef, now: Instant) -> (SlotDecision, [Action]) {
+    /// Decides what slot `slot` of `worker` does next. When it must wait, `waiter` is parked, to be resumed by an
+    /// action; without a waiter nothing is recorded, and the shell asks again with one (the shell's fast path: most
+    /// slots find a chunk at once and never make a waiter).
+    mutating func nextChunk(
+        for slot: SlotID,
+        of worker: WorkerRef,
+        now: Instant,
+        parking waiter: Waiter?
+    ) -> (SlotDecision, [Action]) {
         guard workers[worker.index].isCurrent(worker), workers[worker.index].takesChunks else {
             return (.stop, [])
         }
@@ -274,40 +287,45 @@ struct PoolDispatcherStateMachine<Payload> {
         if let maximum = configuration.maximumJobsPerWorker, workers[worker.index].accepted >= maximum {
             return (.stop, retire(worker))
         }
-        waitingSlots[slot] = worker
+        if let waiter { waitingSlots[slot] = (worker, waiter) }
         return (.wait, [])
     }
 
-    /// A waiting slot's task was cancelled; `true` if it was still waiting.
-    mutating func slotCancelled(_ slot: SlotID) -> Bool {
-        waitingSlots.removeValue(forKey: slot) != nil
+    /// A parked slot's task was cancelled: returns its waiter, to resume with ``SlotDecision/stop``, if it was still
+    /// parked.
+    mutating func slotCancelled(_ slot: SlotID) -> Waiter? {
+        waitingSlots.removeValue(forKey: slot)?.waiter
+    }
+
+    /// The slot running chunk `id` is about to send it as call `call`: records the call id, so that cancelling the
+    /// chunk cancels that call. Returns `false` when the chunk was cancelled or timed out before its call started:
+    /// the slot then does not call, and reports the chunk failed with ``CallFailure/cancelled``.
+    mutating func callStarting(_ id: ChunkID, call: UInt64) -> Bool {
+        guard running[id]?.stop == nil, running[id] != nil else { return false }
+        running[id]?.call = call
+        return true
     }
 
     /// How many chunks a worker may have in flight when the next is `chunk`: the whole window for short chunks, so
-    /// that sending overlaps running (more for the tiniest, which travel in groups); three for a `map`'s longer ones,
+    /// that sending overlaps running; three for a `map`'s longer ones,
     /// so that the next is there when one ends even if the reply that asks for another waits a while for a CPU (every
     /// core computes, and the pool's I/O thread must take its turn on one); two for a future's, whose own latency
     /// counts (a worker runs what it holds at once, so each one more in flight delays the others' results); one for a
     /// job not measured yet, which may be long and so never waits behind another on a busy worker while another
     /// worker could take it. ``mayStart(_:on:)`` keeps those extra ones from holding back the end of a batch.
     func windowLimit(for chunk: Chunk) -> Int {
-        windowLimit(job: chunk.job, itemCount: chunk.itemCount, groupable: chunk.groupable)
-    }
-
-    /// As ``windowLimit(for:)``, for a chunk of `itemCount` items of `job`.
-    func windowLimit(job: String, itemCount: Int, groupable: Bool) -> Int {
-        windowLimit(expected: tuner.nanosecondsPerItem(of: job).map { $0 * Double(itemCount) }, groupable: groupable)
+        windowLimit(
+            expected: tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) },
+            ofMap: chunk.ofMap
+        )
     }
 
     /// As ``windowLimit(for:)``, for a chunk expected to take `expected` nanoseconds (`nil`: not measured yet).
-    private func windowLimit(expected: Double?, groupable: Bool) -> Int {
+    private func windowLimit(expected: Double?, ofMap: Bool) -> Int {
         // In nanoseconds as a Double: this runs for every chunk handed out, and Duration arithmetic is 128-bit.
         // A job not measured yet may be long: it never waits behind another on a busy worker.
         guard let expected else { return 1 }
-        if expected >= shortChunkNanoseconds { return Swift.min(groupable ? 3 : 2, configuration.window) }
-        if groupable, expected < targetNanoseconds / Double(Self.groupingThreshold) {
-            return configuration.window * Self.groupSize
-        }
+        if expected >= shortChunkNanoseconds { return Swift.min(ofMap ? 3 : 2, configuration.window) }
         return configuration.window
     }
 
@@ -320,7 +338,7 @@ struct PoolDispatcherStateMachine<Payload> {
     func mayStart(_ chunk: Chunk, on worker: WorkerRef) -> Bool {
         let state = workers[worker.index]
         let expected = tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) }
-        guard state.inFlight < windowLimit(expected: expected, groupable: chunk.groupable) else { return false }
+        guard state.inFlight < windowLimit(expected: expected, ofMap: chunk.ofMap) else { return false }
         guard state.inFlight > 0, let expected else { return true }
         if expected < shortChunkNanoseconds { return true }
         return chunk.timeout == nil && state.timedInFlight == 0 && queue.count >= state.inFlight * workers.count
@@ -330,32 +348,6 @@ struct PoolDispatcherStateMachine<Payload> {
     /// The line under which a chunk is short (see ``shortChunkFraction``), in nanoseconds.
     private var shortChunkNanoseconds: Double { targetNanoseconds / Self.shortChunkFraction }
 
-    /// Chunks this much shorter than the target duration travel in groups.
-    static var groupingThreshold: Int64 { 500 }
-    /// How many such chunks one call carries at most (and so how many more of them a worker may have in flight).
-    static var groupSize: Int { 32 }
-
-    /// Adds to `first`, which a slot of `worker` was just given, the groupable chunks queued right after it that fit
-    /// the worker's window and quota, and starts them: one call carries them all. Each still ends on its own.
-    mutating func takeGroup(after first: Chunk, on worker: WorkerRef, now: Instant) -> ([Chunk], [Action]) {
-        guard first.groupable, first.timeout == nil else { return ([], []) }
-        let limit = Swift.min(Self.groupSize, Swift.max(1, windowLimit(for: first) / configuration.window)) - 1
-        var group: [Chunk] = []
-        var actions: [Action] = []
-        while group.count < limit, let head = queue.first, head.groupable, head.job == first.job,
-            head.timeout == nil, mayStart(head, on: worker), fitsQuota(head, worker)
-        {
-            _ = queue.popFirst()
-            actions += start(head, on: worker, now: now)
-            if let submitter = waitingSubmitters.first {
-                waitingSubmitters.removeFirst()
-                actions.append(.resumeSubmitter(submitter))
-            }
-            group.append(head)
-        }
-        return (group, actions)
-    }
-
     func fitsQuota(_ chunk: Chunk, _ worker: WorkerRef) -> Bool {
         guard let maximum = configuration.maximumJobsPerWorker else { return true }
         return workers[worker.index].accepted + chunk.itemCount <= maximum
@@ -364,7 +356,8 @@ struct PoolDispatcherStateMachine<Payload> {
     /// The waiting slot to give `chunk` to: one on the ready worker with the fewest chunks in flight.
     private func waitingSlot(for chunk: Chunk) -> SlotID? {
         var best: (slot: SlotID, inFlight: Int)?
-        for (slot, worker) in waitingSlots {
+        for (slot, parked) in waitingSlots {
+            let worker = parked.worker
             let state = workers[worker.index]
             guard state.isCurrent(worker), state.takesChunks, fitsQuota(chunk, worker),
                 mayStart(chunk, on: worker)
@@ -392,9 +385,8 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 
     mutating func stopWaitingSlots(where matches: (WorkerRef) -> Bool) -> [Action] {
-        let slots = waitingSlots.filter { matches($0.value) }.map(\.key)
-        for slot in slots { waitingSlots.removeValue(forKey: slot) }
-        return slots.map { .stopSlot($0) }
+        let slots = waitingSlots.filter { matches($0.value.worker) }.map(\.key)
+        return slots.compactMap { waitingSlots.removeValue(forKey: $0).map { .stopSlot($0.waiter) } }
     }
 
     /// Gives queued chunks to waiting slots, as far as both go.
@@ -402,9 +394,9 @@ struct PoolDispatcherStateMachine<Payload> {
         var actions: [Action] = []
         while let head = queue.first, let slot = waitingSlot(for: head) {
             _ = queue.popFirst()
-            let worker = waitingSlots.removeValue(forKey: slot)!
-            actions += start(head, on: worker, now: now)
-            actions.append(.run(slot, head))
+            let parked = waitingSlots.removeValue(forKey: slot)!
+            actions += start(head, on: parked.worker, now: now)
+            actions.append(.run(parked.waiter, head))
         }
         return actions
     }
@@ -421,11 +413,11 @@ struct PoolDispatcherStateMachine<Payload> {
     }
 }
 
-extension PoolDispatcherStateMachine: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine: Sendable where Payload: Sendable, Waiter: Sendable {}
 extension PoolDispatcherStateMachine.Chunk: Sendable where Payload: Sendable {}
 extension PoolDispatcherStateMachine.Running: Sendable where Payload: Sendable {}
 extension PoolDispatcherStateMachine.Delivery: Sendable where Payload: Sendable {}
-extension PoolDispatcherStateMachine.Action: Sendable where Payload: Sendable {}
+extension PoolDispatcherStateMachine.Action: Sendable where Payload: Sendable, Waiter: Sendable {}
 extension PoolDispatcherStateMachine.SlotDecision: Sendable where Payload: Sendable {}
 
 /// Identifies a chunk within its pool.

@@ -58,12 +58,7 @@ public final class ProcessPool: Sendable {
         _ input: Input,
         timeout: Duration? = nil
     ) async throws -> JobFuture<Output> {
-        let request: [UInt8]
-        do {
-            request = try ChunkRequest(job: job.name, inputs: [input]).encoded()
-        } catch {
-            throw TractorError(.encodingFailed, "could not encode the input of job '\(job.name)'", cause: error)
-        }
+        let request = try Portal.encodeBatch([input], of: job.name)
         let dispatcher = self.dispatcher
         let id = dispatcher.makeChunkID()
         let future = JobFuture<Output>(jobName: job.name) { dispatcher.cancel(id) }
@@ -76,7 +71,7 @@ public final class ProcessPool: Sendable {
                 }
                 // Usually on the pool's I/O thread: a large output is decoded elsewhere, so that the other workers'
                 // replies are not held up meanwhile.
-                if case .reply(let bytes) = result, bytes.count > Self.largeOutput {
+                if case .reply(let results) = result, results.outputs.count > Self.largeOutput {
                     dispatcher.resolveLater(resolve)
                 } else {
                     resolve()

@@ -38,8 +38,8 @@ public struct ProcessPoolConfiguration: Sendable {
     /// Default 4. Chunks measured to take more than a fiftieth of ``targetChunkDuration`` get three at most for a
     /// `map` (so that the next is there even when the reply asking for it waits a while for a CPU) and two for
     /// futures (whose results come later the more a worker holds), a worker with `k` in flight getting another only
-    /// while the queue holds `k` for every worker (so that the end of a batch is not held back); the shortest travel
-    /// in groups of up to 32, and get 32 times as many.
+    /// while the queue holds `k` for every worker (so that the end of a batch is not held back). Each chunk is one
+    /// call.
     public var inFlightChunksPerWorker: Int = 4
 
     /// How many submitted chunks may wait for a worker; beyond it, `submit` (and `map`'s reading) suspends until
@@ -52,7 +52,8 @@ public struct ProcessPoolConfiguration: Sendable {
 
     /// How long a chunk should take in a worker when `map` sizes chunks itself. Default 5 ms: long enough for a
     /// round trip to cost little, short enough to spread work evenly. A fiftieth of it is the line under which a
-    /// chunk is *short*: a `map` given a `chunkSize` sends up to 32 such chunks as one request.
+    /// chunk is *short*: a `map` given a `chunkSize` puts as many such chunks in one (so in one call) as stay short,
+    /// up to 1,024.
     public var targetChunkDuration: Duration = .milliseconds(5)
 
     /// The largest chunk `map` makes when it sizes chunks itself. Default 4,096 items.

@@ -64,6 +64,7 @@ public func withProcessPool<Value: Sendable>(
         await withTaskGroup(of: Void.self, returning: Result<Value, any Error>.self, isolation: isolation) { group in
             group.addTask { await dispatcher.runWorkers(in: nursery) }
             group.addTask { await dispatcher.runTimer() }
+            group.addTask { await dispatcher.runResolutions() }
             let outcome: Result<Value, any Error>
             do {
                 outcome = .success(try await body(pool))
@@ -77,7 +78,8 @@ public func withProcessPool<Value: Sendable>(
             } else {
                 dispatcher.cancelAll()
             }
-            // The workers end first (the timer runs until cancelled): the pool has finished, every worker is reaped.
+            // The workers end first (the timer runs until cancelled, the resolver until the pool is closed): the pool
+            // has finished, every worker is reaped.
             _ = await group.next()
             dispatcher.close()
             group.cancelAll()

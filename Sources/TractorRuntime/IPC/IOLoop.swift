@@ -180,7 +180,7 @@ package final class IOLoop: Sendable {
     private func run() {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         // A short time slice: woken by a reply while every core computes, the loop preempts a computing thread
-        // instead of waiting out its slice (up to a few ms), which would leave a worker without its next chunk.
+        // instead of waiting out its slice (up to a few ms), which would leave a worker without its next job.
         _ = ctractor_request_time_slice(IOLoop.timeSlice)
         let capacity = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)

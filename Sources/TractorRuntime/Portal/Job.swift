@@ -57,7 +57,7 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
                 let output = try await body(input)
                 return try MessagePackEncoder().encode(output)
             },
-            invokeChunk: chunkInvoker
+            invokeBatch: batchInvoker
         )
     }
 }
@@ -130,18 +130,19 @@ package struct ErasedJob: Sendable {
     /// Runs the job: decodes the input from the payload, streams through the endpoint (stream and context jobs),
     /// and returns the encoded output.
     let invoke: @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8]
-    /// Runs a pool chunk of the job's items (see `ChunkJob`); `nil` for jobs that cannot be chunked.
-    let invokeChunk: (@Sendable (ArraySlice<UInt8>) async throws -> [UInt8])?
+    /// Runs a batch of the job's inputs for the actor `ActorID` (see ``Batch``); `nil` for jobs that are not call
+    /// jobs.
+    let invokeBatch: (@Sendable ([UInt8], ActorID) async throws -> BatchResults)?
 
     init(
         name: String,
         kind: CallKind,
         invoke: @escaping @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8],
-        invokeChunk: (@Sendable (ArraySlice<UInt8>) async throws -> [UInt8])? = nil
+        invokeBatch: (@Sendable ([UInt8], ActorID) async throws -> BatchResults)? = nil
     ) {
         self.name = name
         self.kind = kind
         self.invoke = invoke
-        self.invokeChunk = invokeChunk
+        self.invokeBatch = invokeBatch
     }
 }

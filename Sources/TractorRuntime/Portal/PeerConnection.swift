@@ -5,17 +5,6 @@
 
 import Synchronization
 
-/// The jobs one side of a connection serves, and who serves them.
-package struct JobTable: Sendable {
-    package var actor: ActorID
-    package var jobs: [String: ErasedJob]
-
-    package init(actor: ActorID, jobs: [String: ErasedJob]) {
-        self.actor = actor
-        self.jobs = jobs
-    }
-}
-
 /// A handshaken connection between two actors: calls in both directions, multiplexed by call id.
 ///
 /// Each side may start calls (`start`) and serve the other's. Call ids are odd for calls started by the side that
@@ -25,7 +14,7 @@ package final class PeerConnection: Sendable {
     package let channel: Channel
     package let local: ActorID
     package let remote: ActorID
-    private let server: JobTable?
+    let server: JobTable?
     private let state: Mutex<State>
     private let events: Events
     /// The stream the last small element went to; touched on the loop thread only (see `receivedYield`).
@@ -46,6 +35,9 @@ package final class PeerConnection: Sendable {
     private struct State: ~Copyable {
         var nextCid: UInt64
         var calls: [UInt64: CallWaiter] = [:]
+        /// Call ids handed out by `reserveCallID()` whose call has not started: `true` once asked to cancel, so
+        /// that the call is cancelled as soon as it starts.
+        var reserved: [UInt64: Bool] = [:]
         var serving: [UInt64: ServedCall] = [:]
         var streams: [UInt64: StreamEndpoint] = [:]
         /// Every served job was cancelled (the actor is stopping); jobs whose task is made later start cancelled.
@@ -56,9 +48,17 @@ package final class PeerConnection: Sendable {
     }
 
     private struct CallWaiter {
-        var continuation: CheckedContinuation<[UInt8], any Error>
+        var continuation: CheckedContinuation<Reply, any Error>
         var job: String
         var cancelRequested = false
+    }
+
+    /// How a call this side started was answered.
+    enum Reply {
+        /// `return`: the output of a call, stream or context.
+        case value([UInt8])
+        /// `batchReturn`: the results of a batch.
+        case batch(BatchResults)
     }
 
     private struct ServedCall {
@@ -113,6 +113,31 @@ package final class PeerConnection: Sendable {
         }
     }
 
+    /// A fresh call id for a call this side will start, which ``cancelCall(_:)`` may cancel before the call has
+    /// started; give it to the call, or to ``releaseCallID(_:)``.
+    package func reserveCallID() -> UInt64 {
+        state.withLock { state -> UInt64 in
+            defer { state.nextCid &+= 2 }
+            state.reserved[state.nextCid] = false
+            return state.nextCid
+        }
+    }
+
+    /// Forgets a reserved call id that no call will use.
+    package func releaseCallID(_ cid: UInt64) {
+        _ = state.withLock { $0.reserved.removeValue(forKey: cid) }
+    }
+
+    /// Asks the peer to cancel call `cid`, which this side started or has reserved the id of (then the call is
+    /// cancelled as it starts); does nothing for a call that has ended. The call ends with the peer's answer.
+    package func cancelCall(_ cid: UInt64) {
+        let started = state.withLock { state -> Bool in
+            if state.reserved[cid] != nil { state.reserved[cid] = true }
+            return state.calls[cid] != nil
+        }
+        if started { requestCancel(cid) }
+    }
+
     /// Makes the endpoint of a stream or context call this side is about to start as `cid`.
     package func makeEndpoint(cid: UInt64, window: Int) -> StreamEndpoint {
         StreamEndpoint(cid: cid, channel: channel, window: window)
@@ -141,19 +166,34 @@ package final class PeerConnection: Sendable {
         defer {
             if endpoint != nil { _ = state.withLock { $0.streams.removeValue(forKey: cid) } }
         }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
-                let failure = state.withLock { state -> (any Error)? in
-                    if let failure = state.failure { return failure }
+        let start = Message.start(Start(cid: cid, job: job, kind: kind, payload: payload))
+        guard case .value(let output) = try await exchange(start, cid: cid, job: job, endpoint: endpoint) else {
+            throw TractorError(.protocolViolation, "\(remote) answered a call of job '\(job)' with a batch's results")
+        }
+        return output
+    }
+
+    /// Sends `request` (a `start` or a `batch`) as call `cid` and waits for its answer.
+    func exchange(
+        _ request: Message,
+        cid: UInt64,
+        job: String,
+        endpoint: StreamEndpoint? = nil
+    ) async throws -> Reply {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
+                let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
+                    let cancelled = state.reserved.removeValue(forKey: cid) ?? false
+                    if let failure = state.failure { return (failure, cancelled) }
                     state.calls[cid] = CallWaiter(continuation: continuation, job: job)
-                    return nil
+                    return (nil, cancelled)
                 }
                 if let failure {
                     continuation.resume(throwing: failure)
                     return
                 }
                 do {
-                    try channel.send(.start(Start(cid: cid, job: job, kind: kind, payload: payload)))
+                    try channel.send(request)
                     try endpoint?.grantInitialWindow()
                 } catch {
                     if let waiter = state.withLock({ $0.calls.removeValue(forKey: cid) }) {
@@ -161,7 +201,7 @@ package final class PeerConnection: Sendable {
                     }
                     return
                 }
-                if Task.isCancelled { requestCancel(cid) }
+                if cancelled || Task.isCancelled { requestCancel(cid) }
             }
         } onCancel: {
             requestCancel(cid)
@@ -208,10 +248,16 @@ package final class PeerConnection: Sendable {
                 return state.serving[cid]?.task
             }
             task?.cancel()
+        case .batch(let batch):
+            serve(batch)
         case .return(let cid, let payload):
             let (waiter, stream) = takeCall(cid)
             stream?.callEnded()
-            waiter?.continuation.resume(returning: payload)
+            waiter?.continuation.resume(returning: .value(payload))
+        case .batchReturn(let cid, let results):
+            let (waiter, stream) = takeCall(cid)
+            stream?.callEnded()
+            waiter?.continuation.resume(returning: .batch(results))
         case .error(let cid?, let info):
             let (waiter, stream) = takeCall(cid)
             let error: any Error
@@ -274,12 +320,7 @@ package final class PeerConnection: Sendable {
 
     private func serve(_ start: Start) {
         guard let server, let job = server.jobs[start.job] else {
-            let reason = TractorError(
-                .unknownJob,
-                "actor \(local) does not serve a job named '\(start.job)'"
-                    + (server.map { "; it serves: " + $0.jobs.keys.sorted().joined(separator: ", ") } ?? "")
-            )
-            try? channel.send(.error(cid: start.cid, .describing(reason, in: local, job: start.job)))
+            refuse(cid: start.cid, job: start.job)
             return
         }
         guard job.kind == start.kind else {
@@ -291,8 +332,40 @@ package final class PeerConnection: Sendable {
             return
         }
         let cid = start.cid
-        let actor = server.actor
         let endpoint = job.kind == .call ? nil : StreamEndpoint(cid: cid, channel: channel, window: StreamWindow.default)
+        run(cid: cid, job: job.name, actor: server.actor, endpoint: endpoint) { [self] in
+            let output = try await ServingContext.$connection.withValue(self) {
+                try await job.invoke(start.payload, endpoint)
+            }
+            endpoint?.finish()
+            if let misuse = endpoint?.misuse {
+                // The job misused its context and went on (it ignored the error): the caller hears of it anyway.
+                return .error(cid: cid, .describing(misuse, in: server.actor, job: job.name))
+            }
+            return .return(cid: cid, payload: output)
+        }
+    }
+
+    /// Answers call `cid` of job `job`, which this side does not serve (as a batch: not as a call job), with an error.
+    func refuse(cid: UInt64, job: String, batch: Bool = false) {
+        let served = server?.jobs.filter { !batch || $0.value.invokeBatch != nil }.keys.sorted()
+        let reason = TractorError(
+            .unknownJob,
+            "actor \(local) does not serve \(batch ? "batches of " : "")a job named '\(job)'"
+                + (served.map { "; it serves: " + $0.joined(separator: ", ") } ?? "")
+        )
+        try? channel.send(.error(cid: cid, .describing(reason, in: local, job: job)))
+    }
+
+    /// Runs served call `cid` in a task of its own, which `cancel` cancels, and sends the answer `body` returns; a
+    /// failure is answered with `error`, a cancellation asked by the peer with `cancelAck`.
+    func run(
+        cid: UInt64,
+        job: String,
+        actor: ActorID,
+        endpoint: StreamEndpoint?,
+        _ body: @escaping @Sendable () async throws -> Message
+    ) {
         state.withLock { table in
             table.serving[cid] = ServedCall()
             if let endpoint { table.streams[cid] = endpoint }
@@ -306,20 +379,11 @@ package final class PeerConnection: Sendable {
         let task = Task { [self] in
             let reply: Message
             do {
-                let output = try await ServingContext.$connection.withValue(self) {
-                    try await job.invoke(start.payload, endpoint)
-                }
-                endpoint?.finish()
-                if let misuse = endpoint?.misuse {
-                    // The job misused its context and went on (it ignored the error): the caller hears of it anyway.
-                    reply = .error(cid: cid, .describing(misuse, in: actor, job: job.name))
-                } else {
-                    reply = .return(cid: cid, payload: output)
-                }
+                reply = try await body()
             } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
                 reply = .cancelAck(cid: cid)
             } catch {
-                reply = .error(cid: cid, .describing(error, in: actor, job: job.name))
+                reply = .error(cid: cid, .describing(error, in: actor, job: job))
             }
             // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
             // not exit between a job's end and its reply.
@@ -357,29 +421,9 @@ package final class PeerConnection: Sendable {
         }
     }
 
-
     /// Sends an actor-level message (`cancel(nil)`, `cancelAck(nil)`, `error(nil, …)`).
     package func sendActorMessage(_ message: Message) throws(TractorError) {
         if case .cancel(nil) = message { state.withLock { $0.peerCancelRequested = true } }
         try channel.send(message)
-    }
-}
-
-extension Message {
-    /// The case's name, for error messages.
-    var kindName: String {
-        switch self {
-        case .hello: "hello"
-        case .spawnSpec: "spawnSpec"
-        case .start: "start"
-        case .started: "started"
-        case .yield: "yield"
-        case .credit: "credit"
-        case .stop: "stop"
-        case .return: "return"
-        case .error: "error"
-        case .cancel: "cancel"
-        case .cancelAck: "cancelAck"
-        }
     }
 }

@@ -144,9 +144,7 @@ package final class ActorRuntime: Sendable {
                 table[job.name] = try job.erased()
             }
         }
-        // Every actor runs pool chunks of its own jobs and reports its binding.
-        table[ChunkJob.name] = ChunkJob.erased(runtime: self)
-        table[ChunkGroupJob.name] = ChunkGroupJob.erased(runtime: self)
+        // Every actor reports its binding.
         table[BindingReadback.job.name] = BindingReadback.job._erased
         state.withLock { state in
             state.configuration = configuration

@@ -137,6 +137,59 @@ package struct Start: Sendable, Hashable {
     }
 }
 
+/// The `batch` message: runs many inputs of call job `job`, one after another, as call `cid`.
+///
+/// The actor answers with one `batchReturn` holding a result or an error for each input, or with `error` when the
+/// batch as a whole cannot run (an unknown job, inputs that do not decode), or `cancelAck` when it was cancelled.
+package struct Batch: Sendable, Hashable {
+    /// The call id, chosen by the caller, unique among its calls in flight on this channel.
+    package var cid: UInt64
+    /// The registered name of a call job.
+    package var job: String
+    /// The inputs: one MessagePack array whose elements are the inputs as the job's codec encodes them.
+    package var inputs: [UInt8]
+
+    /// Creates a batch message.
+    package init(cid: UInt64, job: String, inputs: [UInt8]) {
+        self.cid = cid
+        self.job = job
+        self.inputs = inputs
+    }
+}
+
+/// The answer to a ``Batch``: the outputs of the inputs that succeeded, the errors of the others, and the actor's
+/// time.
+package struct BatchResults: Sendable, Hashable {
+    /// The time the actor spent running the inputs, in nanoseconds.
+    package var elapsedNanoseconds: UInt64
+    /// The outputs of the inputs that succeeded, in input order: one MessagePack array whose elements are the outputs
+    /// as the job's codec encodes them.
+    package var outputs: [UInt8]
+    /// The inputs that failed, by increasing index.
+    package var failures: [BatchFailure]
+
+    /// Creates the results of a batch.
+    package init(elapsedNanoseconds: UInt64, outputs: [UInt8], failures: [BatchFailure]) {
+        self.elapsedNanoseconds = elapsedNanoseconds
+        self.outputs = outputs
+        self.failures = failures
+    }
+}
+
+/// One input of a batch that failed: its position among the batch's inputs, and its error.
+package struct BatchFailure: Sendable, Hashable {
+    /// The input's position in the batch, from 0.
+    package var index: UInt32
+    /// Its error.
+    package var error: RemoteErrorInfo
+
+    /// Creates the failure of one input.
+    package init(index: UInt32, error: RemoteErrorInfo) {
+        self.index = index
+        self.error = error
+    }
+}
+
 /// An error as it crosses the wire: enough to re-raise it as ``RemoteActorError`` on the other side.
 package struct RemoteErrorInfo: Sendable, Hashable {
     /// The actor where the error was first raised.

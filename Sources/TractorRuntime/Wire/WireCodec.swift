@@ -12,7 +12,8 @@
 ///
 /// The conversation is: `hello` both ways, then `spawnSpec` from parent to a new child; then any number of calls,
 /// each identified by a call id (`cid`) chosen by the caller: `start` → (`started`) → `yield`/`credit`/`stop`…
-/// → `return` or `error`; `cancel`/`cancelAck` for one call (`cid`) or the whole actor (`cid == nil`).
+/// → `return` or `error`; `cancel`/`cancelAck` for one call (`cid`) or the whole actor (`cid == nil`). A `batch` is a
+/// call of many inputs of one call job, answered by one `batchReturn` (or `error`, or `cancelAck`).
 package enum Message: Sendable, Hashable {
     /// Handshake, sent first by each side of a new connection.
     case hello(Hello)
@@ -36,10 +37,16 @@ package enum Message: Sendable, Hashable {
     case cancel(cid: UInt64?)
     /// Acknowledges a `cancel`: the call (or actor) has stopped.
     case cancelAck(cid: UInt64?)
+    /// Runs many inputs of one call job in the receiving actor, one after another.
+    case batch(Batch)
+    /// The results of a `batch`, one per input; ends the call.
+    case batchReturn(cid: UInt64, BatchResults)
 }
 
 /// The version of the wire protocol this build speaks; sent in ``Hello``. Peers with another version are refused.
-package let tractorWireVersion: UInt32 = 1
+///
+/// Version 2 added `batch` and `batchReturn`.
+package let tractorWireVersion: UInt32 = 2
 
 // MARK: - Byte layout
 
@@ -59,16 +66,24 @@ package let tractorWireVersion: UInt32 = 1
 //                                                                code?, [relay actor], [nested info]]
 //   cancel     [9, cid?]
 //   cancelAck  [10, cid?]
+//   batch        [11, cid, job, inputs]                inputs  = bin: one array of the encoded inputs
+//   batchReturn  [12, cid, elapsedNs, outputs, [[index, info]]]
+//                                                    outputs = bin: one array of the encoded outputs of the
+//                                                              inputs that succeeded, in input order; each failed
+//                                                              input by its index, with its error as in `error`
 
 extension Message {
     /// The tag that starts each message's array on the wire.
     fileprivate enum Tag: UInt8 {
         case hello = 0
-        case spawnSpec, start, started, yield, credit, stop, `return`, error, cancel, cancelAck
+        case spawnSpec, start, started, yield, credit, stop, `return`, error, cancel, cancelAck, batch, batchReturn
     }
 
     /// How deeply ``RemoteErrorInfo/nested`` errors may nest in a decoded message.
     static let maximumErrorNesting = 32
+
+    /// The case's name, for error messages.
+    var kindName: String { "\(tag)" }
 
     private var tag: Tag {
         switch self {
@@ -83,6 +98,8 @@ extension Message {
         case .error: .error
         case .cancel: .cancel
         case .cancelAck: .cancelAck
+        case .batch: .batch
+        case .batchReturn: .batchReturn
         }
     }
 
@@ -268,6 +285,24 @@ extension Message {
             try sink.writeArrayHeader(count: 2)
             sink.writeUInt(UInt64(tag.rawValue))
             Self.writeOptional(cid, to: sink)
+        case .batch(let batch):
+            try sink.writeArrayHeader(count: 4)
+            sink.writeUInt(UInt64(tag.rawValue))
+            sink.writeUInt(batch.cid)
+            try sink.writeString(batch.job)
+            try sink.writeBinary(batch.inputs)
+        case .batchReturn(let cid, let results):
+            try sink.writeArrayHeader(count: 5)
+            sink.writeUInt(UInt64(tag.rawValue))
+            sink.writeUInt(cid)
+            sink.writeUInt(results.elapsedNanoseconds)
+            try sink.writeBinary(results.outputs)
+            try sink.writeArrayHeader(count: results.failures.count)
+            for failure in results.failures {
+                try sink.writeArrayHeader(count: 2)
+                sink.writeUInt(UInt64(failure.index))
+                try Self.write(failure.error, to: sink)
+            }
         }
     }
 
@@ -420,6 +455,23 @@ extension Message {
             return .cancel(cid: try fields.nilIfPresent("cid") ? nil : try fields.integer("cid", as: UInt64.self))
         case .cancelAck:
             return .cancelAck(cid: try fields.nilIfPresent("cid") ? nil : try fields.integer("cid", as: UInt64.self))
+        case .batch:
+            let cid = try fields.integer("cid", as: UInt64.self)
+            let job = try fields.string("job")
+            return .batch(Batch(cid: cid, job: job, inputs: try fields.bytes("inputs")))
+        case .batchReturn:
+            let cid = try fields.integer("cid", as: UInt64.self)
+            let elapsed = try fields.integer("elapsedNs", as: UInt64.self)
+            let outputs = try fields.bytes("outputs")
+            let failures = try fields.list("failures") { (fields) throws(TractorError) in
+                try fields.array("failures", count: 2)
+                let index = try fields.integer("failures.index", as: UInt32.self)
+                return BatchFailure(index: index, error: try fields.errorInfo("failures.error", depth: 0))
+            }
+            return .batchReturn(
+                cid: cid,
+                BatchResults(elapsedNanoseconds: elapsed, outputs: outputs, failures: failures)
+            )
         }
     }
 }
@@ -430,7 +482,8 @@ extension Message.Tag {
         switch self {
         case .hello: 3
         case .spawnSpec: 6
-        case .start: 4
+        case .start, .batchReturn: 4
+        case .batch: 3
         case .started, .yield, .credit, .return, .error: 2
         case .stop, .cancel, .cancelAck: 1
         }

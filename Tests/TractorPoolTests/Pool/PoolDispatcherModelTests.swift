@@ -12,7 +12,7 @@ import TractorTestSupport
 /// The dispatcher's state machine under seeded random sequences of every event in every phase, with its invariants
 /// checked after each step: a failure prints its seed, and `TRACTOR_MODEL_SEED=<seed>` replays it alone.
 @Suite struct PoolDispatcherModelTests {
-    typealias Machine = PoolDispatcherStateMachine<UInt64>
+    typealias Machine = PoolDispatcherStateMachine<UInt64, SlotID>
 
     @Test func randomEventSequencesKeepTheInvariants() throws {
         let seeds: [UInt64] = ProcessInfo.processInfo.environment["TRACTOR_MODEL_SEED"].flatMap(UInt64.init).map { [$0] }
@@ -30,7 +30,7 @@ import TractorTestSupport
 
 /// A shell written for the model: slots, workers and deliveries as plain values, driven by a seeded generator.
 struct DispatcherModel {
-    typealias Machine = PoolDispatcherStateMachine<UInt64>
+    typealias Machine = PoolDispatcherStateMachine<UInt64, SlotID>
 
     var machine: Machine
     var random: SplitMix64
@@ -133,7 +133,7 @@ struct DispatcherModel {
             id: ChunkID(rawValue: id), job: ["a", "b"].randomElement(using: &random)!,
             itemCount: Int.random(in: 1...3, using: &random),
             timeout: Bool.random(using: &random) ? nil : .milliseconds(300), payload: id,
-            groupable: Bool.random(using: &random)
+            ofMap: Bool.random(using: &random)
         )
         switch machine.enqueue(chunk, now: now) {
         case .run(let slot, let chunk, let actions):
@@ -170,9 +170,7 @@ struct DispatcherModel {
         switch decision {
         case .run(let chunk):
             runningOn[chunk.payload] = (slot, worker)
-            let (group, more) = machine.takeGroup(after: chunk, on: worker, now: now)
-            for member in group { runningOn[member.payload] = (slot, worker) }
-            perform(actions + more)
+            perform(actions)
         case .wait:
             waiting[slot] = worker
             perform(actions)
@@ -181,7 +179,7 @@ struct DispatcherModel {
         }
     }
 
-    /// The call of a random slot returns (every chunk it carried at once); the slot asks again.
+    /// The call of a random slot returns; the slot asks again.
     mutating func returnChunk() {
         guard let id = runningOn.keys.randomElement(using: &random), let (slot, worker) = runningOn[id] else { return }
         let call = runningOn.filter { $0.value.slot == slot }.keys.sorted()
@@ -325,7 +323,8 @@ struct DispatcherModel {
         }
         // No worker that takes chunks sits with a waiting slot while the head of the queue could start on it.
         if let head = machine.queue.first {
-            for (slot, worker) in machine.waitingSlots where machine.workers[worker.index].isCurrent(worker)
+            let parked = machine.waitingSlots.mapValues(\.worker)
+            for (slot, worker) in parked where machine.workers[worker.index].isCurrent(worker)
                 && machine.workers[worker.index].takesChunks && machine.mayStart(head, on: worker)
                 && machine.workers[worker.index].inFlight == 0 && machine.fitsQuota(head, worker)
             {

@@ -9,7 +9,7 @@ import Testing
 
 /// The dispatcher's scheduling, driven by hand: no process, no task, no clock but the one passed in.
 @Suite struct PoolDispatcherStateMachineTests {
-    typealias Machine = PoolDispatcherStateMachine<String>
+    typealias Machine = PoolDispatcherStateMachine<String, SlotID>
 
     let t0 = ContinuousClock.now
 
@@ -39,7 +39,7 @@ import Testing
     ) -> Machine.Chunk {
         .init(
             id: ChunkID(rawValue: id), job: job, itemCount: items, timeout: timeout, payload: "chunk \(id)",
-            groupable: ofAMap
+            ofMap: ofAMap
         )
     }
 

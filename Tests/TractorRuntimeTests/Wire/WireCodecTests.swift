@@ -69,6 +69,17 @@ import Testing
         .cancel(cid: nil),
         .cancelAck(cid: 9),
         .cancelAck(cid: nil),
+        .batch(Batch(cid: 10, job: "is_prime", inputs: [0x93, 0x01, 0x02, 0x03])),
+        .batch(Batch(cid: .max, job: "", inputs: [])),
+        .batchReturn(cid: 11, BatchResults(elapsedNanoseconds: 1_234, outputs: [0x92, 0xc3, 0xc2], failures: [])),
+        .batchReturn(
+            cid: 12,
+            BatchResults(
+                elapsedNanoseconds: .max,
+                outputs: [0x91, 0x07],
+                failures: [BatchFailure(index: 0, error: errorInfo), BatchFailure(index: .max, error: errorInfo)]
+            )
+        ),
     ]
 
     @Test func everyMessageRoundTrips() throws {
@@ -101,6 +112,22 @@ import Testing
             try bytes(.start(Start(cid: 2, job: "j", kind: .stream, payload: [])))
                 == [0x95, 0x02, 0x02, 0xa1, 0x6a, 0x01, 0xc4, 0x00]
         )
+        #expect(
+            try bytes(.batch(Batch(cid: 3, job: "j", inputs: [0x91, 0x01])))
+                == [0x94, 0x0b, 0x03, 0xa1, 0x6a, 0xc4, 0x02, 0x91, 0x01]
+        )
+        #expect(
+            try bytes(.batchReturn(cid: 3, BatchResults(elapsedNanoseconds: 5, outputs: [0x90], failures: [])))
+                == [0x95, 0x0c, 0x03, 0x05, 0xc4, 0x01, 0x90, 0x90]
+        )
+        // A failed input is its index and its error, encoded as an `error` message encodes its own.
+        let failure = RemoteErrorInfo(source: Self.root, typeName: "T", message: "m")
+        var errorBytes: [UInt8] = []
+        try Message.error(cid: nil, failure).encode(into: &errorBytes)
+        let results = BatchResults(elapsedNanoseconds: 5, outputs: [0x90], failures: [.init(index: 0, error: failure)])
+        let failed = try bytes(.batchReturn(cid: 3, results))
+        #expect(failed.prefix(7) == [0x95, 0x0c, 0x03, 0x05, 0xc4, 0x01, 0x90])
+        #expect(Array(failed.dropFirst(7)) == [0x91, 0x92, 0x00] + errorBytes.dropFirst(3))
         #expect(
             try MessagePackValue(decoding: bytes(.hello(Hello(actor: Self.frank, cookie: [1]))))
                 == [0, ["frank", "3f2a-uid", 4_242], .int(Int64(tractorWireVersion)), .binary([1])]

@@ -1,0 +1,35 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+// Batch calls over a connection: one request of many inputs of one call job, one `batchReturn` of a result or an
+// error per input.
+
+extension PeerConnection {
+    /// Runs call job `job` in the peer once for each of `inputs` (one encoded array), one after another, in one
+    /// `batch` call, and returns the results of each. Cancelling the calling task sends `cancel`, as for a call.
+    package func callBatch(job: String, inputs: [UInt8], cid: UInt64? = nil) async throws -> BatchResults {
+        let cid = cid ?? nextCallID()
+        let reply = try await exchange(.batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job)
+        guard case .batch(let results) = reply else {
+            throw TractorError(.protocolViolation, "\(remote) answered a batch of job '\(job)' with a return")
+        }
+        return results
+    }
+
+    /// Serves a `batch`: runs its inputs with the job's batch invoker, in a task of its own as a call is run.
+    func serve(_ batch: Batch) {
+        guard let server, let job = server.jobs[batch.job], let invokeBatch = job.invokeBatch else {
+            refuse(cid: batch.cid, job: batch.job, batch: true)
+            return
+        }
+        let cid = batch.cid
+        run(cid: cid, job: job.name, actor: server.actor, endpoint: nil) { [self] in
+            let results = try await ServingContext.$connection.withValue(self) {
+                try await invokeBatch(batch.inputs, server.actor)
+            }
+            return .batchReturn(cid: cid, results)
+        }
+    }
+}

@@ -61,7 +61,7 @@ def worker_count():
     """The Swift pool's default worker count: one per physical core of the allowed CPUs."""
     report = json.loads(run([os.path.join(BENCHMARKS, ".build", "release", "pool-worker"), "topology", "--json"],
                             capture=True))
-    return len(report["placements"]["perCore"])
+    return len(report["placements"]["per-core"])
 
 
 def run_swift_suites():

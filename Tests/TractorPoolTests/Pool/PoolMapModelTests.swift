@@ -41,13 +41,7 @@ extension PoolSpawningTests {
                         ? pool.map(BuiltinJobs.failOnNegative, over: inputs, chunkSize: chunkSize)
                         : pool.mapUnordered(BuiltinJobs.failOnNegative, over: inputs, chunkSize: chunkSize)
                     var iterator = sequence.makeAsyncIterator()
-                    var outputs: [Int] = []
-                    var failure: (any Error)?
-                    do {
-                        while let output = try await iterator.next() { outputs.append(output) }
-                    } catch {
-                        failure = error
-                    }
+                    let (outputs, failure) = await PoolSpawningTests.drain(&iterator)
                     for _ in 0..<2 {
                         let after = try await iterator.next()
                         #expect(after == nil, "\(context): after its end")
@@ -68,5 +62,16 @@ extension PoolSpawningTests {
                 }
             }
         }
+    }
+
+    /// Reads a map to its end or its first error: the outputs before it, and the error.
+    static func drain(_ iterator: inout PoolMapSequence<Int, Int>.Iterator) async -> ([Int], (any Error)?) {
+        var outputs: [Int] = []
+        do {
+            while let output = try await iterator.next() { outputs.append(output) }
+        } catch {
+            return (outputs, error)
+        }
+        return (outputs, nil)
     }
 }

@@ -151,13 +151,7 @@ extension PoolSpawningTests {
                         ? pool.map(BuiltinJobs.failOnNegative, over: input, chunkSize: chunkSize)
                         : pool.mapUnordered(BuiltinJobs.failOnNegative, over: input, chunkSize: chunkSize)
                     var iterator = sequence.makeAsyncIterator()
-                    var outputs: [Int] = []
-                    var failure: (any Error)?
-                    do {
-                        while let output = try await iterator.next() { outputs.append(output) }
-                    } catch {
-                        failure = error
-                    }
+                    let (outputs, failure) = await PoolSpawningTests.drain(&iterator)
                     // The map has ended: its reader has ended too, and was awaited.
                     #expect(probe.released.withLock { $0 }, "\(context)")
                     let after = try await iterator.next()

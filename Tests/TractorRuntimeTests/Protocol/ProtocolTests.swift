@@ -142,16 +142,7 @@ struct ProtocolTests {
 
     @Test func cancellingACallCancelsTheServedJob() async throws {
         let events = Recorder<String>()
-        let sleeper = Job("sleeper") { (_: Int) -> Int in
-            events.record("started")
-            do {
-                try await Task.sleep(for: .seconds(3_600))
-            } catch {
-                events.record("cancelled")
-                throw error
-            }
-            return 0
-        }
+        let sleeper = Self.sleeper(recordingTo: events)
         let peers = try await InMemoryPeers.connect(serving: [sleeper, Self.echo])
         let call = Task { try await peers.portal.run(sleeper, 0) }
         #expect(await events.value(at: 0) == "started")
@@ -165,16 +156,7 @@ struct ProtocolTests {
 
     @Test func peerClosingMidCallFailsTheCallAndCancelsWhatItServed() async throws {
         let events = Recorder<String>()
-        let sleeper = Job("sleeper") { (_: Int) -> Int in
-            events.record("started")
-            do {
-                try await Task.sleep(for: .seconds(3_600))
-            } catch {
-                events.record("cancelled")
-                throw error
-            }
-            return 0
-        }
+        let sleeper = Self.sleeper(recordingTo: events)
         let peers = try await InMemoryPeers.connect(serving: [sleeper])
         let call = Task { try await peers.portal.run(sleeper, 0) }
         #expect(await events.value(at: 0) == "started")
@@ -205,5 +187,19 @@ struct ProtocolTests {
         #expect(try await bystander.portal.run(Self.echo, 9) == 9)
         await peers.close()
         await bystander.close()
+    }
+
+    /// A job that sleeps for an hour, recording "started" and, when cancelled, "cancelled".
+    static func sleeper(recordingTo events: Recorder<String>) -> Job<Int, Int> {
+        Job("sleeper") { (_: Int) -> Int in
+            events.record("started")
+            do {
+                try await Task.sleep(for: .seconds(3_600))
+            } catch {
+                events.record("cancelled")
+                throw error
+            }
+            return 0
+        }
     }
 }

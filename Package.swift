@@ -61,7 +61,8 @@ let package = Package(
         ),
 
         // The generic worker executable and CLI.
-        // What the package's command lines share: one spelling of placements, one wording of bad numbers.
+        // What the package's command lines share: one spelling of placements, one wording of bad numbers, one JSON
+        // writer.
         .target(
             name: "TractorCommandLine",
             dependencies: [
@@ -143,9 +144,11 @@ let package = Package(
             name: "TractorPoolTests",
             // pool-worker: the tests run the built executable (`pool-worker topology --json`) as a subprocess, and
             // pools of it serve the jobs of PoolWorkerJobs. primes and tour: the examples, run as the README says.
-            // tractor-test-worker: the Ctrl-C test runs primes below its child-subreaper mode.
+            // tractor-test-worker: the Ctrl-C test runs primes below its child-subreaper mode. TractorCommandLine: the
+            // commands' JSON writer is checked against Foundation's.
             dependencies: [
                 "TractorPool", "PoolWorkerJobs", "TractorTestSupport", "pool-worker", "primes", "tour", "tractor-test-worker",
+                "TractorCommandLine",
             ]
         ),
     ]

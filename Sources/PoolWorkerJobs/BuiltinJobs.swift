@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Foundation
+import Glibc
 import Synchronization
 import TractorRuntime
 
@@ -118,11 +118,11 @@ public enum BuiltinJobs {
     /// find mid-run. If it sees its cancellation (a `CancellationError` from the sleep), it records that too, as a
     /// file named `<pid>.cancelled`, before it rethrows.
     public static let recordPIDAndSleep = Job("record-pid-and-sleep") { (input: RecordAndSleep) -> Int32 in
-        _ = FileManager.default.createFile(atPath: input.directory + "/\(getpid())", contents: nil)
+        touch(input.directory + "/\(getpid())")
         do {
             try await Task.sleep(for: .milliseconds(input.milliseconds))
         } catch let cancellation as CancellationError {
-            _ = FileManager.default.createFile(atPath: input.directory + "/\(getpid()).cancelled", contents: nil)
+            touch(input.directory + "/\(getpid()).cancelled")
             throw cancellation
         }
         return getpid()
@@ -131,7 +131,7 @@ public enum BuiltinJobs {
     /// Records this worker's pid as a file in a directory, then blocks its thread (ignoring cancellation): a job a
     /// test can find mid-run and that only killing its worker stops.
     public static let recordPIDAndBlock = Job("record-pid-and-block") { (input: RecordAndSleep) -> Int32 in
-        _ = FileManager.default.createFile(atPath: input.directory + "/\(getpid())", contents: nil)
+        touch(input.directory + "/\(getpid())")
         usleep(UInt32(clamping: input.milliseconds * 1_000))
         return getpid()
     }
@@ -195,6 +195,13 @@ private func isPrime(_ n: Int) -> Bool {
         divisor += 2
     }
     return true
+}
+
+/// Creates an empty file at `path` (or empties the one there), readable by everyone; a failure is ignored, as the
+/// file only tells a test that the job ran.
+private func touch(_ path: String) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    if fd >= 0 { close(fd) }
 }
 
 /// The system's monotonic clock, in nanoseconds (`CLOCK_MONOTONIC`, shared by every process of the machine).

@@ -4,7 +4,8 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Foundation
+import Glibc
+import TractorCommandLine
 import TractorPool
 
 /// `pool-worker binding-check`: binds this process as a pool worker would, reads the binding back, and prints it as
@@ -47,7 +48,7 @@ struct BindingCheckCommand: ParsableCommand {
         let topology = try Topology.current()
         try ProcessBinding.apply(cpus: requested, memoryNode: memoryNode)
         let binding = try ProcessBinding.current()
-        let pid = ProcessInfo.processInfo.processIdentifier
+        let pid = getpid()
         let allowed = try ProcessBinding.allowedCPUs(ofProcess: pid)
         let worker = WorkerBinding(
             workerID: 0,
@@ -61,8 +62,6 @@ struct BindingCheckCommand: ParsableCommand {
             cpusAllowedList: allowed.description,
             report: BindingReport.render([worker], topology: topology)
         )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        print(try JSONOutputEncoder().encode(output))
     }
 }

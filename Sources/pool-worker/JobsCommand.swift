@@ -4,8 +4,8 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Foundation
 import PoolWorkerJobs
+import TractorCommandLine
 
 /// `pool-worker jobs`: lists the built-in jobs a pool of `pool-worker`s can run.
 struct JobsCommand: ParsableCommand {
@@ -77,14 +77,12 @@ struct JobsCommand: ParsableCommand {
 
     func run() throws {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Self.entries), as: UTF8.self))
+            print(try JSONOutputEncoder().encode(Self.entries))
         } else {
             let width = Self.entries.map(\.name.count).max() ?? 0
             for entry in Self.entries {
-                let name = entry.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
-                print("\(name)\(entry.summary) (input: \(entry.input))")
+                let padding = String(repeating: " ", count: width + 2 - entry.name.count)
+                print("\(entry.name)\(padding)\(entry.summary) (input: \(entry.input))")
             }
         }
     }

@@ -4,7 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Foundation
+import Glibc
 import PoolWorkerJobs
 import TractorPool
 
@@ -19,7 +19,8 @@ enum PoolWorkerMain {
             do {
                 try await Tractor.bootstrap(jobs: BuiltinJobs.all)
             } catch {
-                FileHandle.standardError.write(Data("pool-worker: cannot serve: \(error)\n".utf8))
+                var message = "pool-worker: cannot serve: \(error)\n"
+                message.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
                 exit(70)
             }
         }

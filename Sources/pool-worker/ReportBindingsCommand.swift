@@ -4,7 +4,6 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Foundation
 import TractorCommandLine
 import TractorPool
 
@@ -83,9 +82,7 @@ struct ReportBindingsCommand: AsyncParsableCommand {
             )
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+            print(try JSONOutputEncoder().encode(output))
         } else {
             // The placement's warnings are not repeated here: the pool logs them on standard error as it opens.
             print(output.report)

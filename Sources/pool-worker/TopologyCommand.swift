@@ -4,7 +4,6 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Foundation
 import TractorCommandLine
 import TractorPool
 
@@ -36,10 +35,7 @@ struct TopologyCommand: ParsableCommand {
     func run() throws {
         let topology = try Topology.current()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            let data = try encoder.encode(TopologyReport(topology, placements: Self.placements))
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONOutputEncoder().encode(TopologyReport(topology, placements: Self.placements)))
         } else {
             print(TopologyCommand.text(for: topology), terminator: "")
         }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #ifdef __linux__
+#include <execinfo.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>

@@ -3,7 +3,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Foundation
 import CTractorLinux
 import Glibc
 import Synchronization
@@ -69,6 +68,8 @@ package final class IOLoop: Sendable {
             guard timer >= 0 else { throw TractorError(.systemCallFailed, "timerfd_create failed: errno \(errno)") }
             descriptors.append(timer)
             try sys_epoll_ctl(descriptors[0], EPOLL_CTL_ADD, timer, events: EPOLLIN.rawValue)
+            // The thread's first read of `shared` waits until this initializer has returned.
+            try sys_thread_start(name: "tractor-io") { IOLoop.shared.run() }
             startupError = nil
         } catch {
             for fd in descriptors { sys_close(fd) }
@@ -76,17 +77,13 @@ package final class IOLoop: Sendable {
             startupError = TractorError(
                 .runtimeUnavailable,
                 "Tractor cannot start its I/O thread: \(error.message); raise the process's descriptor limit "
-                    + "(ulimit -n) and start the program again",
+                    + "(ulimit -n) or thread limit (ulimit -u) and start the program again",
                 cause: error
             )
         }
         epollFD = descriptors.first ?? -1
         wakeFD = descriptors.count > 1 ? descriptors[1] : -1
         timerFD = descriptors.count > 2 ? descriptors[2] : -1
-        guard startupError == nil else { return }
-        let thread = Thread { [self] in self.run() }
-        thread.name = "tractor-io"
-        thread.start()
     }
 
     /// The time slice the loop thread asks the scheduler for, in nanoseconds: the shortest Linux grants. The loop's

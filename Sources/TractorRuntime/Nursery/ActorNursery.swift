@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Foundation
+import Glibc
 import Synchronization
 
 /// The handle of an actor nursery: starts actor processes that cannot outlive the nursery's scope.
@@ -179,7 +179,7 @@ public final class ActorNursery: Sendable {
             socketDirectory: runtime.socketDirectory,
             registryAddress: runtime.registryAddress ?? ""
         )
-        var environment = ProcessInfo.processInfo.environment
+        var environment = sys_environment()
         environment[SpawnMarker.variable] = marker.encoded
         environment[ProcessBinder.environmentVariable] = binding?.environmentValue
         let process: ChildProcess

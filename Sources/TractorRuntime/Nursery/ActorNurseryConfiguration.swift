@@ -3,8 +3,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Foundation
-
 /// Settings of one actor nursery.
 ///
 /// ```swift
@@ -42,7 +40,7 @@ public struct ActorExecutable: Sendable, Hashable {
 
     /// This binary, re-executed with the same arguments (the default).
     public static var current: ActorExecutable {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let path = sys_readlink("/proc/self/exe") ?? CommandLine.arguments[0]
         return ActorExecutable(path: path, arguments: Array(CommandLine.arguments.dropFirst()))
     }
 

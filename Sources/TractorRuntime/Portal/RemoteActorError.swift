@@ -3,8 +3,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Foundation
-
 /// An error raised in another actor process, carried here with its origin.
 ///
 /// Remote failures are boxed, never re-created as local types: match on ``typeName`` and read
@@ -98,7 +96,7 @@ extension RemoteErrorInfo {
                 source: actor,
                 typeName: String(reflecting: type(of: error)),
                 message: String(describing: error),
-                backtrace: Thread.callStackSymbols.dropFirst().joined(separator: "\n"),
+                backtrace: sys_call_stack_symbols().dropFirst().joined(separator: "\n"),
                 job: job
             )
         }

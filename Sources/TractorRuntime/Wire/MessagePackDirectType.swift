@@ -3,11 +3,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+// `Data` and `Date` have native forms (binary data, the timestamp extension) that other MessagePack implementations
+// read as bytes and times. FoundationEssentials defines both without loading Foundation or ICU; the codec is the
+// only part of the runtime that imports it.
+internal import FoundationEssentials
 
 /// The types the coders read and write themselves rather than through their `Codable` conformance: the ones the
 /// format has a native form for, and the arrays it handles in bulk.

@@ -3,11 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+internal import FoundationEssentials
 
 /// The `Encoder` that ``MessagePackEncoder`` hands to `encode(to:)`.
 ///

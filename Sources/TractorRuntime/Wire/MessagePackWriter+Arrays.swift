@@ -3,11 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+internal import FoundationEssentials
 
 /// Bulk writers for the arrays the encoder recognises, and for the values with a format of their own.
 extension MessagePackWriter {

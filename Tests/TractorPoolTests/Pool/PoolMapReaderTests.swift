@@ -61,13 +61,16 @@ extension PoolSpawningTests {
         @Test func aDroppedIteratorsReaderEndsAndThePoolsScopeAwaitsIt() async throws {
             var configuration = PoolTesting.configuration()
             configuration.mapReadAhead = 3
-            let probe = Tracked<AsyncStream<Int>>.Probe()
-            let (stream, continuation) = AsyncStream<Int>.makeStream()
-            for value in 0..<1_000 { continuation.yield(value) }
+            // Items of half a millisecond each: chunks of two are never short enough for the pool to coalesce them
+            // into larger ones, so the read-ahead is 3 chunks of 2 items.
+            let probe = Tracked<AsyncStream<[Int]>>.Probe()
+            let (stream, continuation) = AsyncStream<[Int]>.makeStream()
+            for value in 0..<1_000 { continuation.yield([value, 500]) }
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: configuration) { pool in
                     var outputs: [Int] = []
-                    for try await square in pool.map(BuiltinJobs.square, over: Tracked(base: stream, probe: probe), chunkSize: 2) {
+                    let input = Tracked(base: stream, probe: probe)
+                    for try await square in pool.map(BuiltinJobs.squareSlowly, over: input, chunkSize: 2) {
                         outputs.append(square)
                         if outputs.count == 5 { break }
                     }

@@ -129,9 +129,9 @@ __attribute__((constructor)) static void ctractor_spawned_process_init(void) {
     /* The parent died before the line above: no signal will come, so go now. */
     if (parent != 0 && getppid() != parent) _exit(70);
     close_inherited_descriptors();
-    /* The command name the parent chose (ProcessTitle.name), set on the main thread before any other thread starts,
-       so that every thread of the process inherits it; then the variable leaves the environment, so that no process
-       this one starts inherits it. */
+    /* The command name the parent chose (ProcessTitle.name), set on the main thread before any other thread starts
+       (the threads it starts inherit it, unless they name themselves); then the variable leaves the environment, so
+       that no process this one starts inherits it. */
     const char *name = getenv(ctractor_process_name_variable);
     if (name != NULL) {
         if (name[0] != '\0') (void)prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);

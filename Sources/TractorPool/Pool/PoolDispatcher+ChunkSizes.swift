@@ -21,10 +21,8 @@ extension PoolDispatcher {
             return (size, state.machine.tuner.nanosecondsPerItem(of: job), state.loggedChunkSizes[key] != size)
         }
         if changed {
-            logger.debug(
-                "a map of job '\(job)' in chunks of \(chunkSize) sends \(size) items per call"
-                    + Self.measured(perItem, target: configuration.targetChunkDuration)
-            )
+            let target = configuration.targetChunkDuration
+            logger.debug("map of '\(job)' in chunks of \(chunkSize): \(size) per call\(Self.measured(perItem, target))")
         }
         return size
     }
@@ -41,16 +39,14 @@ extension PoolDispatcher {
             return (size, state.machine.tuner.nanosecondsPerItem(of: job), state.loggedChunkSizes[job] != size)
         }
         if changed {
-            logger.debug(
-                "chunks of job '\(job)' now hold \(size) items"
-                    + Self.measured(perItem, target: configuration.targetChunkDuration)
-            )
+            let target = configuration.targetChunkDuration
+            logger.debug("chunks of job '\(job)' now hold \(size) items\(Self.measured(perItem, target))")
         }
         return size
     }
 
     /// What a size was decided from, for a log line.
-    private static func measured(_ nanosecondsPerItem: Double?, target: Duration) -> String {
+    private static func measured(_ nanosecondsPerItem: Double?, _ target: Duration) -> String {
         guard let nanosecondsPerItem else { return " (not measured yet)" }
         let perItem = Duration.nanoseconds(Int64(Swift.min(nanosecondsPerItem, 1e18).rounded()))
         return " (measured \(perItem) per item; target \(target) per chunk)"

@@ -119,10 +119,7 @@ extension PoolDispatcher {
                 return (true, [])
             }
             if accepted {
-                logger.debug(
-                    "pool \(worker) is up as pid \(portal.actor.pid): \(binding.cpus.map { "CPUs \($0)" } ?? "unbound")"
-                        + (binding.numaNode.map { ", NUMA node \($0)" } ?? "")
-                )
+                logger.debug("pool \(worker) is up as pid \(portal.actor.pid): \(Self.describe(binding))")
                 return .started(portal)
             }
             // Terminated, or dead, while it started: no slot runs on it.
@@ -138,6 +135,11 @@ extension PoolDispatcher {
             let permanent = initializing && error is RemoteActorError
             return .failed(startFailed(worker, failure, permanent: permanent))
         }
+    }
+
+    /// A worker's binding for a log line: its CPUs and NUMA node, or `unbound`.
+    static func describe(_ binding: WorkerBinding) -> String {
+        (binding.cpus.map { "CPUs \($0)" } ?? "unbound") + (binding.numaNode.map { ", NUMA node \($0)" } ?? "")
     }
 
     /// Whether `error`, or an error that caused it, is the system refusing a resource: descriptors (`EMFILE`,

@@ -51,10 +51,8 @@ public func withProcessPool<Value: Sendable>(
     for warning in plan.warnings {
         logger.warning("process pool placement \(configuration.placement): \(warning)")
     }
-    logger.debug(
-        "opening a process pool: placement \(configuration.placement), \(plan.workers.count) workers running "
-            + configuration.executable.path
-    )
+    let (placement, executable) = (configuration.placement, configuration.executable.path)
+    logger.debug("opening a process pool: placement \(placement), \(plan.workers.count) workers running \(executable)")
     let dispatcher = PoolDispatcher(configuration: configuration, plan: plan, topology: topology)
     var nurseryConfiguration = ActorNurseryConfiguration()
     nurseryConfiguration.executable = configuration.executable

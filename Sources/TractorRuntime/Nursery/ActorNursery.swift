@@ -209,10 +209,8 @@ public final class ActorNursery: Sendable {
             throw error
         }
         let started = ContinuousClock.now
-        logger.debug(
-            "spawned actor '\(name)' as pid \(process.pid): \(executable.path), \(Self.describe(binding)), "
-                + "titled '\(title.role)'"
-        )
+        let path = executable.path
+        logger.debug("spawned actor '\(name)' as pid \(process.pid): \(path), \(Self.describe(binding)), \(title.role)")
         // Until it joins (or is reaped), the nursery cannot end; a cancelled nursery kills it.
         supervisor.startedProcess(uid) { process.signal(SIGKILL) }
         defer { supervisor.finishedStarting(uid) }
@@ -275,7 +273,7 @@ public final class ActorNursery: Sendable {
         )
         joined = true
         logger.debug(
-            "actor \(id) connected back and has its spawn spec, \(ContinuousClock.now - started) after its start"
+            "actor \(id) connected back, \(ContinuousClock.now - started) after its start, and was sent its spawn spec"
         )
         do {
             try supervisor.add(actor)
@@ -301,7 +299,7 @@ public final class ActorNursery: Sendable {
         let cpus = binding.cpus.sorted()
         while index < cpus.count {
             var end = index
-            while end + 1 < cpus.count, cpus[end + 1] == cpus[end] + 1 { end += 1 }
+            while end + 1 < cpus.count, cpus[end + 1] &- cpus[end] == 1 { end += 1 }
             ranges.append(end == index ? "\(cpus[index])" : "\(cpus[index])-\(cpus[end])")
             index = end + 1
         }

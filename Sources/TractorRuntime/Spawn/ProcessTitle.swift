@@ -12,8 +12,7 @@ import CTractorLinux
 /// and `ps -f` name the role while `/proc/PID/exe` still names the program. The arguments after `argv[0]` are the
 /// ones the program was started with, unchanged. The short ``name`` (at most 15 bytes, the kernel's limit) becomes
 /// the process's command name (`/proc/PID/comm`, what `top` and `ps -e` show): the runtime's C library sets it
-/// (`PR_SET_NAME`) before `main` runs, from the ``environmentVariable`` the parent passes, so every thread the process
-/// starts carries it.
+/// (`PR_SET_NAME`) on the main thread before `main` runs, from the ``environmentVariable`` the parent passes.
 package struct ProcessTitle: Sendable, Hashable {
     /// The role after the program's name in `argv[0]`, such as `pool-worker 0 of 2`.
     package var role: String

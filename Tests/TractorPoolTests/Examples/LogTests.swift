@@ -36,7 +36,7 @@ struct LogTests {
             "opening a process pool",  // the pool and its plan
             "spawned actor 'pool-worker-0' as pid",  // spawn: pid, executable, binding
             "joined parent",  // the worker's side of the handshake
-            "connected back and has its spawn spec",  // the parent's side
+            "and was sent its spawn spec",  // the parent's side
             "is up as pid",  // the worker's binding read back
             "chunks of job",  // chunk sizing
             "started for",  // a job starts in a worker

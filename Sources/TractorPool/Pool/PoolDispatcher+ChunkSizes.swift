@@ -40,7 +40,7 @@ extension PoolDispatcher {
         }
         if changed {
             let target = configuration.targetChunkDuration
-            logger.debug("chunks of job '\(job)' now hold \(size) items\(Self.measured(perItem, target))")
+            logger.debug("chunks of job '\(job)' now hold \(size) item\(size == 1 ? "" : "s")\(Self.measured(perItem, target))")
         }
         return size
     }

@@ -40,7 +40,8 @@ extension PoolDispatcher {
         }
         if changed {
             let target = configuration.targetChunkDuration
-            logger.debug("chunks of job '\(job)' now hold \(size) item\(size == 1 ? "" : "s")\(Self.measured(perItem, target))")
+            let items = size == 1 ? "1 item" : "\(size) items"
+            logger.debug("chunks of job '\(job)' now hold \(items)\(Self.measured(perItem, target))")
         }
         return size
     }

@@ -129,7 +129,11 @@ let package = Package(
         ),
 
         // What the spawning tests of both libraries look at in /proc (children, descriptors, waiting on a condition).
-        .target(name: "TractorTestSupport", path: "Tests/TractorTestSupport"),
+        .target(
+            name: "TractorTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/TractorTestSupport"
+        ),
         .testTarget(
             name: "TractorRuntimeTests",
             // tractor-forgetful: a program that skips Tractor.bootstrap; tractor-fuzz: the tests replay seeded inputs

@@ -43,6 +43,7 @@ int ctractor_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions
 }
 
 const char *const ctractor_spawn_marker_variable = "TRACTOR_SPAWN";
+const char *const ctractor_process_name_variable = "TRACTOR_PROCESS_NAME";
 
 #ifdef __linux__
 #include <dirent.h>
@@ -128,6 +129,14 @@ __attribute__((constructor)) static void ctractor_spawned_process_init(void) {
     /* The parent died before the line above: no signal will come, so go now. */
     if (parent != 0 && getppid() != parent) _exit(70);
     close_inherited_descriptors();
+    /* The command name the parent chose (ProcessTitle.name), set on the main thread before any other thread starts
+       (the threads it starts inherit it, unless they name themselves); then the variable leaves the environment, so
+       that no process this one starts inherits it. */
+    const char *name = getenv(ctractor_process_name_variable);
+    if (name != NULL) {
+        if (name[0] != '\0') (void)prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
+        unsetenv(ctractor_process_name_variable);
+    }
 }
 
 int ctractor_pidfd_open(pid_t pid) {

@@ -244,10 +244,15 @@ public enum TestJobs {
         }
     }
 
+    /// The value of the environment variable named by the input in the actor's process, or `""` if it is not set.
+    public static let environmentVariable = Job("environmentVariable") { (name: String) -> String in
+        getenv(name).map { String(cString: $0) } ?? ""
+    }
+
     /// Every job above, and the streaming ones.
     public static let all: [any JobDefinition] = [
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
         holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
-        squareUnlessNegative,
+        squareUnlessNegative, environmentVariable,
     ] + StreamTestJobs.all
 }

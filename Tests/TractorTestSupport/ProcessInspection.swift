@@ -29,21 +29,49 @@ public enum ProcessInspection {
         }
     }
 
-    /// The processes, alive or zombie, whose parent is `pid` and, given a prefix, whose command name starts with it.
+    /// The processes, alive or zombie, whose parent is `pid` and, given a prefix, whose command name or (alive)
+    /// executable's file name starts with it. An actor's command name is its title (`pool-worker 0`, an actor's
+    /// name), not its program's, so the executable is looked at too.
     public static func children(of pid: Int32 = getpid(), named prefix: String? = nil) -> [Int32] {
         allProcesses().filter { child in
             guard let stat = stat(of: child), stat.parent == pid else { return false }
-            return prefix.map { stat.command.hasPrefix($0) } ?? true
+            guard let prefix else { return true }
+            return stat.command.hasPrefix(prefix) || (executableName(of: child)?.hasPrefix(prefix) ?? false)
         }
     }
 
-    /// The children named with `prefix` that the runtime spawned as actors (alive or zombie): those whose
-    /// environment carries the spawn marker, and zombies, whose environment can no longer be read. Other children
-    /// with the same name (a command-line run of the same executable by a test of another suite) are left out.
+    /// The children that the runtime spawned as actors running the program named with `prefix`, and every zombie
+    /// child: live ones whose environment carries the spawn marker (other children with the same name, a
+    /// command-line run of the same executable by a test of another suite, are left out), and any child left
+    /// unreaped, whatever its name (a zombie's executable can no longer be read, and an actor's command name is its
+    /// title; the programs the tests run themselves are reaped as soon as they exit).
     public static func actorChildren(of pid: Int32 = getpid(), named prefix: String) -> [Int32] {
-        children(of: pid, named: prefix).filter { child in
-            guard isAlive(child) else { return stat(of: child) != nil }
+        allProcesses().filter { child in
+            guard let stat = stat(of: child), stat.parent == pid else { return false }
+            guard stat.state != "Z", stat.state != "X" else { return true }
+            guard stat.command.hasPrefix(prefix) || (executableName(of: child)?.hasPrefix(prefix) ?? false) else {
+                return false
+            }
             return isSpawnedActor(child) ?? true
+        }
+    }
+
+    /// The file name of the executable `pid` runs (`/proc/PID/exe`); `nil` for a zombie or a process that is gone.
+    public static func executableName(of pid: Int32) -> String? {
+        let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+        return path.map { URL(fileURLWithPath: $0).lastPathComponent }
+    }
+
+    /// The command name of `pid` (`/proc/PID/comm`, at most 15 bytes); `nil` once it is reaped.
+    public static func commandName(of pid: Int32) -> String? {
+        stat(of: pid).map { String($0.command) }
+    }
+
+    /// The arguments `pid` was started with, `argv[0]` first (`/proc/PID/cmdline`); empty for a zombie.
+    public static func commandLine(of pid: Int32) -> [String] {
+        guard let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return [] }
+        return bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map {
+            String(decoding: $0, as: UTF8.self)
         }
     }
 

@@ -30,6 +30,12 @@ int ctractor_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions
 /// or not, runs holding a parent's pipe or file.
 extern const char *const ctractor_spawn_marker_variable;
 
+/// The name of the environment variable that carries a spawned actor's command name (`TRACTOR_PROCESS_NAME`). In a
+/// process that carries the spawn marker, the same constructor sets the calling (main) thread's name to its value
+/// (PR_SET_NAME: `/proc/PID/comm`, what `top` and `ps -e` show; the kernel keeps 15 bytes), before any other thread
+/// exists, so that the threads it starts inherit it, and removes the variable from the environment.
+extern const char *const ctractor_process_name_variable;
+
 /// How many inherited descriptors the constructor closed in this process (0 in a process without the marker).
 int ctractor_inherited_descriptors_closed(void);
 

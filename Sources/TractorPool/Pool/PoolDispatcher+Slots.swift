@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Logging
+
 // A slot is one place in a worker's in-flight window: a task that takes a chunk, sends it to the worker as one batch
 // call, reports how it ended, and takes the next, until the machine tells it to stop. Cancelling a running chunk
 // cancels its call by call id (the worker acknowledges, and the slot goes on with the next chunk).
@@ -15,11 +17,13 @@ extension PoolDispatcher {
             let call = portal.reserveCallID()
             let result: Result<BatchResults, any Error>
             if state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) {
+                let trace = ChunkTrace.begin(chunk.id, job: chunk.job, items: chunk.itemCount, on: worker, logger)
                 do {
                     result = .success(try await portal.call(job: chunk.job, batch: chunk.payload.request, callID: call))
                 } catch {
                     result = .failure(error)
                 }
+                trace?.end(result)
             } else {
                 // Cancelled (or timed out) before its call started: it never starts.
                 portal.releaseCallID(call)
@@ -104,6 +108,32 @@ extension PoolDispatcher {
             return .cancelled
         default:
             return .error(error)
+        }
+    }
+}
+
+/// The `trace` log lines of one chunk a slot runs: sent to its worker, and back with how long the call took and how
+/// long the worker spent on it. Made only at `trace` level.
+private struct ChunkTrace {
+    let logger: Logger
+    let text: String
+    let started: ContinuousClock.Instant
+
+    static func begin(_ id: ChunkID, job: String, items: Int, on worker: WorkerRef, _ logger: Logger) -> ChunkTrace? {
+        guard logger.logLevel <= .trace else { return nil }
+        let text = "\(id) of job '\(job)' (\(items) items) on \(worker)"
+        logger.trace("\(text): sent")
+        return ChunkTrace(logger: logger, text: text, started: .now)
+    }
+
+    func end(_ result: Result<BatchResults, any Error>) {
+        let elapsed = ContinuousClock.now - started
+        switch result {
+        case .success(let results):
+            let worked = Duration.nanoseconds(Int64(clamping: results.elapsedNanoseconds))
+            logger.trace("\(text): back after \(elapsed), \(worked) of it in the job")
+        case .failure(let error):
+            logger.trace("\(text): failed after \(elapsed): \(error)")
         }
     }
 }

@@ -67,7 +67,8 @@ extension PoolDispatcher {
                 "pool-worker-\(worker.index)",
                 jobs: [],
                 executable: configuration.executable,
-                binding: placement.bindingSpec
+                binding: placement.bindingSpec,
+                title: .poolWorker(worker.index, of: plan.workers.count)
             )
         } catch {
             // Out of descriptors, processes or memory while the pool first starts: more attempts would only fail
@@ -117,7 +118,10 @@ extension PoolDispatcher {
                 state.bindings[worker.index] = binding
                 return (true, [])
             }
-            if accepted { return .started(portal) }
+            if accepted {
+                logger.debug("pool \(worker) is up as pid \(portal.actor.pid): \(Self.describe(binding))")
+                return .started(portal)
+            }
             // Terminated, or dead, while it started: no slot runs on it.
             await stop(worker, portal: portal)
             return .failed(.retry(after: .zero))
@@ -131,6 +135,11 @@ extension PoolDispatcher {
             let permanent = initializing && error is RemoteActorError
             return .failed(startFailed(worker, failure, permanent: permanent))
         }
+    }
+
+    /// A worker's binding for a log line: its CPUs and NUMA node, or `unbound`.
+    static func describe(_ binding: WorkerBinding) -> String {
+        (binding.cpus.map { "CPUs \($0)" } ?? "unbound") + (binding.numaNode.map { ", NUMA node \($0)" } ?? "")
     }
 
     /// Whether `error`, or an error that caused it, is the system refusing a resource: descriptors (`EMFILE`,
@@ -168,10 +177,10 @@ extension PoolDispatcher {
         guard !Task.isCancelled else { return decision }
         switch decision {
         case .retry(let delay):
-            ActorRuntime.shared.logger.warning("\(failure); starting it again in \(delay)")
+            logger.warning("\(failure); starting it again in \(delay)")
         case .giveUp:
             // Said once, by the failure that broke the pool; the others that follow say nothing new.
-            if brokeNow { ActorRuntime.shared.logger.error("\(failure); the pool is broken") }
+            if brokeNow { logger.error("\(failure); the pool is broken") }
         }
         return decision
     }
@@ -213,7 +222,9 @@ extension PoolDispatcher {
             return (unasked, state.machine.workerExited(worker, status: status, now: .now))
         }
         if unasked {
-            ActorRuntime.shared.logger.warning("pool worker \(worker.index) \(status); replacing it")
+            logger.warning("pool worker \(worker.index) \(status); replacing it")
+        } else {
+            logger.debug("pool \(worker) \(status)")
         }
     }
 

@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Glibc
+import Logging
 import Synchronization
 
 /// What the shell attaches to a chunk: its encoded request, and how to hand its results over.
@@ -79,6 +80,8 @@ final class PoolDispatcher: Sendable {
         /// Deliveries decided and not yet made (they are made outside the lock), and futures being resolved off the
         /// I/O thread (see ``PoolDispatcher/resolveLater(_:)``): the pool has not finished until they are done.
         var pendingResolutions = 0
+        /// The chunk size last logged for each job (a `map` that asked for a size: the job and that size).
+        var loggedChunkSizes: [String: Int] = [:]
     }
 
     /// What performing actions comes down to, outside the lock.
@@ -108,6 +111,9 @@ final class PoolDispatcher: Sendable {
         )
         self.state = Mutex(State(machine: machine))
     }
+
+    /// The logger the pool reports on: its configuration's, or the process's.
+    var logger: Logger { configuration.logger ?? ActorRuntime.shared.logger }
 
     /// How many chunks `map` keeps submitted ahead of its consumer.
     var mapReadAhead: Int {
@@ -249,16 +255,6 @@ final class PoolDispatcher: Sendable {
     /// Cancels a chunk; `false` if it had already ended.
     func cancel(_ id: ChunkID) -> Bool {
         transition { state in state.machine.cancel(id, now: .now) }
-    }
-
-    /// How many items a `map` of `job` with chunks of `chunkSize` items sends in one request.
-    func mapChunkSize(for job: String, chunkSize: Int) -> Int {
-        state.withLock { $0.machine.mapChunkSize(for: job, chunkSize: chunkSize) }
-    }
-
-    /// How many items the next `map` chunk of `job` should hold.
-    func chunkSize(for job: String) -> Int {
-        state.withLock { $0.machine.chunkSize(for: job) }
     }
 
     /// The error that broke the pool, if it is broken.

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Logging
+
 /// Settings of one process pool, given to ``withProcessPool(configuration:isolation:_:)``.
 ///
 /// Every setting has a default that suits CPU-bound work on one machine; most programs change only the placement,
@@ -69,6 +71,22 @@ public struct ProcessPoolConfiguration: Sendable {
 
     /// How long a worker may take to start and connect back. Default 60 seconds.
     public var spawnTimeout: Duration = .seconds(60)
+
+    /// The logger the pool reports on, whose level is also its workers' log level; `nil`, the default, for
+    /// ``Tractor/logger`` (at ``TractorConfiguration/logLevel``).
+    ///
+    /// At `warning` level the pool reports what it recovers from by itself: a worker that crashed and was replaced, a
+    /// worker that could not start and is started again, a placement that puts more workers than CPUs. At `debug`
+    /// level it adds each spawn (pid, executable, binding), handshake, chunk size decision and teardown step; at
+    /// `trace` level, each chunk and job with its time.
+    ///
+    /// ```swift
+    /// var configuration = ProcessPoolConfiguration()
+    /// var logger = Logger(label: "hashing")
+    /// logger.logLevel = .debug
+    /// configuration.logger = logger
+    /// ```
+    public var logger: Logger?
 
     /// The default configuration.
     public init() {}

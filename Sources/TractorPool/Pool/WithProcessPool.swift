@@ -47,14 +47,18 @@ public func withProcessPool<Value: Sendable>(
     try configuration.validate()
     let topology = try Topology.current()
     let plan = configuration.placement.plan(for: topology)
+    let logger = configuration.logger ?? ActorRuntime.shared.logger
     for warning in plan.warnings {
-        ActorRuntime.shared.logger.warning("process pool placement \(configuration.placement): \(warning)")
+        logger.warning("process pool placement \(configuration.placement): \(warning)")
     }
+    let (placement, executable) = (configuration.placement, configuration.executable.path)
+    logger.debug("opening a process pool: placement \(placement), \(plan.workers.count) workers running \(executable)")
     let dispatcher = PoolDispatcher(configuration: configuration, plan: plan, topology: topology)
     var nurseryConfiguration = ActorNurseryConfiguration()
     nurseryConfiguration.executable = configuration.executable
     nurseryConfiguration.teardown = configuration.teardown
     nurseryConfiguration.spawnTimeout = configuration.spawnTimeout
+    nurseryConfiguration.logger = configuration.logger
     nurseryConfiguration.unexpectedExitHandler = { actor, status in
         dispatcher.actorExited(actor, status: status)
     }
@@ -74,13 +78,16 @@ public func withProcessPool<Value: Sendable>(
             // No map reads its input past the body: the readers still running end, and are awaited.
             await pool.mapReaders.close()
             if case .success = outcome, !Task.isCancelled {
+                logger.debug("closing the process pool: its body returned; waiting for the jobs queued and running")
                 dispatcher.shutdown(cancelPending: false)
             } else {
+                logger.debug("closing the process pool: its body threw or was cancelled; cancelling every job")
                 dispatcher.cancelAll()
             }
             // The workers end first (the timer runs until cancelled, the resolver until the pool is closed): the pool
             // has finished, every worker is reaped.
             _ = await group.next()
+            logger.debug("closed the process pool: every worker has exited and been reaped")
             dispatcher.close()
             group.cancelAll()
             return outcome

@@ -57,21 +57,27 @@ public final class ActorNursery: Sendable {
         executable: ActorExecutable? = nil
     ) async throws -> Portal {
         let child = try await start(name) {
-            try await spawn(name: name, jobs: jobs.map(\.name), executable: executable ?? configuration.executable)
+            try await spawn(
+                name: name, jobs: jobs.map(\.name), executable: executable ?? configuration.executable,
+                title: .actor(name)
+            )
         }
         return Portal(connection: child.connection, child: child)
     }
 
-    /// Starts a daemon actor bound to CPUs and a memory node (the pool's workers). Not API.
+    /// Starts a daemon actor bound to CPUs and a memory node (the pool's workers), titled `title` in `ps` (default
+    /// `actor NAME`). Not API.
     package func startActor(
         _ name: String,
         jobs: [String],
         executable: ActorExecutable?,
-        binding: BindingSpec?
+        binding: BindingSpec?,
+        title: ProcessTitle? = nil
     ) async throws -> Portal {
         let child = try await start(name) {
             try await spawn(
-                name: name, jobs: jobs, executable: executable ?? configuration.executable, binding: binding
+                name: name, jobs: jobs, executable: executable ?? configuration.executable,
+                title: title ?? .actor(name), binding: binding
             )
         }
         return Portal(connection: child.connection, child: child)
@@ -94,7 +100,9 @@ public final class ActorNursery: Sendable {
         executable: ActorExecutable? = nil
     ) async throws -> ResultPortal<Output> {
         let child = try await start(name) {
-            try await spawn(name: name, jobs: [job.name], executable: executable ?? configuration.executable)
+            try await spawn(
+                name: name, jobs: [job.name], executable: executable ?? configuration.executable, title: .actor(name)
+            )
         }
         let portal = Portal(connection: child.connection, child: child)
         let supervisor = self.supervisor
@@ -156,6 +164,7 @@ public final class ActorNursery: Sendable {
         name: String,
         jobs: [String],
         executable: ActorExecutable,
+        title: ProcessTitle,
         binding: BindingSpec? = nil
     ) async throws -> ChildActor {
         try supervisor.checkOpen()
@@ -182,15 +191,26 @@ public final class ActorNursery: Sendable {
         var environment = sys_environment()
         environment[SpawnMarker.variable] = marker.encoded
         environment[ProcessBinder.environmentVariable] = binding?.environmentValue
+        environment[ProcessTitle.environmentVariable] = title.name
+        let logger = configuration.logger ?? runtime.logger
         let process: ChildProcess
         do {
             process = try await Spawner.spawn(
-                SpawnCommand(executable: executable.path, arguments: executable.arguments, environment: environment)
+                SpawnCommand(
+                    executable: executable.path,
+                    arguments: executable.arguments,
+                    environment: environment,
+                    firstArgument: title.commandLine(program: ProcessTitle.programName)
+                )
             )
         } catch {
             pending.forget(TractorError(.spawnFailed, "actor '\(name)' could not be started"))
+            logger.debug("could not start actor '\(name)' (\(executable.path)): \(error)")
             throw error
         }
+        let started = ContinuousClock.now
+        let path = executable.path
+        logger.debug("spawned actor '\(name)' as pid \(process.pid): \(path), \(Self.describe(binding)), \(title.role)")
         // Until it joins (or is reaped), the nursery cannot end; a cancelled nursery kills it.
         supervisor.startedProcess(uid) { process.signal(SIGKILL) }
         defer { supervisor.finishedStarting(uid) }
@@ -206,6 +226,7 @@ public final class ActorNursery: Sendable {
         do {
             (channel, hello) = try await pending.wait(timeout: configuration.spawnTimeout, child: child)
         } catch {
+            logger.debug("actor '\(name)' (pid \(process.pid)) did not complete its handshake: \(error); killing it")
             process.signal(SIGKILL)
             // Reaped before this returns, even when the calling task is cancelled (which ended the wait above).
             await process.waitUntilReaped()
@@ -215,7 +236,7 @@ public final class ActorNursery: Sendable {
             jobs: jobs,
             binding: binding,
             registryAddress: runtime.registryAddress,
-            logLevel: runtime.configuration.logLevel.rawValue,
+            logLevel: logger.logLevel.rawValue,
             teardown: configuration.teardown.wire,
             parent: runtime.identity
         )
@@ -247,8 +268,13 @@ public final class ActorNursery: Sendable {
             channel: channel, local: runtime.identity, remote: hello.actor, initiator: false,
             server: runtime.jobTable, events: events
         )
-        let actor = ChildActor(id: id, process: process, connection: connection, policy: configuration.teardown)
+        let actor = ChildActor(
+            id: id, process: process, connection: connection, policy: configuration.teardown, logger: logger
+        )
         joined = true
+        logger.debug(
+            "actor \(id) connected back, \(ContinuousClock.now - started) after its start, and was sent its spawn spec"
+        )
         do {
             try supervisor.add(actor)
         } catch {
@@ -263,5 +289,21 @@ public final class ActorNursery: Sendable {
             }
         }
         return actor
+    }
+
+    /// A binding for a log line: `unbound`, or its CPUs (as ranges) and memory node.
+    static func describe(_ binding: BindingSpec?) -> String {
+        guard let binding, !binding.cpus.isEmpty || binding.memoryNode != nil else { return "unbound" }
+        var ranges: [String] = []
+        var index = 0
+        let cpus = binding.cpus.sorted()
+        while index < cpus.count {
+            var end = index
+            while end + 1 < cpus.count, cpus[end + 1] &- cpus[end] == 1 { end += 1 }
+            ranges.append(end == index ? "\(cpus[index])" : "\(cpus[index])-\(cpus[end])")
+            index = end + 1
+        }
+        let cpuText = cpus.isEmpty ? "any CPU" : "CPUs " + ranges.joined(separator: ",")
+        return cpuText + (binding.memoryNode.map { ", memory on node \($0)" } ?? "")
     }
 }

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Logging
+
 /// Settings of one actor nursery.
 ///
 /// ```swift
@@ -18,6 +20,16 @@ public struct ActorNurseryConfiguration: Sendable {
     public var teardown: TeardownPolicy = ActorRuntime.shared.configuration.teardown
     /// How long a new actor may take to connect back. Default: the process's ``TractorConfiguration/spawnTimeout``.
     public var spawnTimeout: Duration = ActorRuntime.shared.configuration.spawnTimeout
+    /// The logger the nursery reports on (at `debug` level: each spawn, handshake and teardown step), whose level is
+    /// also the log level of the actors it starts; `nil`, the default, for ``Tractor/logger``.
+    ///
+    /// ```swift
+    /// var configuration = ActorNurseryConfiguration()
+    /// var logger = Tractor.logger
+    /// logger.logLevel = .debug
+    /// configuration.logger = logger
+    /// ```
+    public var logger: Logger?
 
     /// Called (on the I/O thread) when an actor dies unasked, *instead of* failing the nursery; its calls in flight
     /// still fail with `.actorCrashed`. The pool sets it to replace crashed workers. Not API.

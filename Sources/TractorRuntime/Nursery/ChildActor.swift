@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Glibc
+import Logging
 import Synchronization
 
 /// One actor process started by a nursery: the process, its connection, and its cancellation ladder.
@@ -12,17 +13,26 @@ package final class ChildActor: Sendable {
     package let process: ChildProcess
     package let connection: PeerConnection
     private let policy: TeardownPolicy
+    /// The logger of the nursery that started it.
+    package let logger: Logger
     private let state = Mutex(State())
 
     private struct State: ~Copyable {
         var teardown: Task<TeardownOutcome, Never>?
     }
 
-    package init(id: ActorID, process: ChildProcess, connection: PeerConnection, policy: TeardownPolicy) {
+    package init(
+        id: ActorID,
+        process: ChildProcess,
+        connection: PeerConnection,
+        policy: TeardownPolicy,
+        logger: Logger
+    ) {
         self.id = id
         self.process = process
         self.connection = connection
         self.policy = policy
+        self.logger = logger
     }
 
     /// Whether someone asked this actor to stop (its exit is then expected).
@@ -48,9 +58,13 @@ package final class ChildActor: Sendable {
     ) -> (task: Task<TeardownOutcome, Never>, started: Bool) {
         state.withLock { state in
             if let task = state.teardown { return (task, false) }
-            let task = Task { [process, connection, policy] in
+            let task = Task { [id, process, connection, policy, logger] in
                 defer { finished?() }
-                return await Self.runLadder(process: process, connection: connection, policy: policy)
+                let outcome = await Self.runLadder(
+                    id: id, process: process, connection: connection, policy: policy, logger: logger
+                )
+                logger.debug("teardown of actor \(id) ended: \(outcome)")
+                return outcome
             }
             state.teardown = task
             return (task, true)
@@ -58,19 +72,26 @@ package final class ChildActor: Sendable {
     }
 
     private static func runLadder(
+        id: ActorID,
         process: ChildProcess,
         connection: PeerConnection,
-        policy: TeardownPolicy
+        policy: TeardownPolicy,
+        logger: Logger
     ) async -> TeardownOutcome {
         if let status = process.status { return TeardownOutcome(step: .alreadyExited, status: status) }
+        logger.debug("tearing down actor \(id): cancel, then up to \(policy.cancelGrace) for it to exit")
         try? connection.sendActorMessage(.cancel(cid: nil))
         if let status = await process.waitForExit(timeout: policy.cancelGrace) {
             return TeardownOutcome(step: .cancelled, status: status)
         }
+        logger.debug(
+            "actor \(id) still runs \(policy.cancelGrace) after cancel: SIGTERM, then up to \(policy.terminateGrace)"
+        )
         process.signal(SIGTERM)
         if let status = await process.waitForExit(timeout: policy.terminateGrace) {
             return TeardownOutcome(step: .terminated, status: status)
         }
+        logger.debug("actor \(id) still runs \(policy.terminateGrace) after SIGTERM: SIGKILL")
         process.signal(SIGKILL)
         let status = await process.waitForExit(timeout: nil) ?? TerminationStatus(.signaled(SIGKILL))
         return TeardownOutcome(step: .killed, status: status)

@@ -129,6 +129,7 @@ final class NurserySupervisor: Sendable {
             let jobs = child.connection.jobsInFlight
             let running = jobs.isEmpty ? "unexpectedly" : "while running job " + jobs.map { "'\($0)'" }.joined(separator: ", ")
             let error = TractorError(.actorCrashed, "actor \(child.id) \(status) \(running)")
+            child.logger.debug("\(error.message)")
             // The owner hears of the death before the calls fail, so that whoever awaited them can already tell
             // why they failed; each call fails with this same error, which the nursery counts once. The calls fail
             // before the nursery's cancellation starts, so that they fail with the death, not with the cancellation.

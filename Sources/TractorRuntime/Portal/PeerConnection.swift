@@ -377,6 +377,7 @@ package final class PeerConnection: Sendable {
         // awaited by the connection's owner through ``waitForServed()``: a child's runtime before its process
         // exits, a nursery after tearing down the child at the other end.
         let task = Task { [self] in
+            let trace = ServedCallTrace.begin(job: job, cid: cid, peer: remote)
             let reply: Message
             do {
                 reply = try await body()
@@ -389,6 +390,7 @@ package final class PeerConnection: Sendable {
             // not exit between a job's end and its reply.
             _ = state.withLock { $0.streams.removeValue(forKey: cid) }
             endpoint?.fail(CancellationError())
+            trace?.end(reply)
             try? channel.send(reply)
             _ = state.withLock { $0.serving.removeValue(forKey: cid) }
         }

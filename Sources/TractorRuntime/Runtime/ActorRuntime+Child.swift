@@ -80,6 +80,7 @@ extension ActorRuntime {
         adopt(parent)
 
         let reason = await waitForShutdown()
+        self.logger.debug("shutting down: \(reason == .cancelled ? "cancelled by the parent" : "the parent has gone")")
         for connection in connections { connection.cancelServed() }
         switch reason {
         case .cancelled:
@@ -115,6 +116,8 @@ extension ActorRuntime {
             channel.close()
         }
         try apply(spec)
+        let served = spec.jobs.isEmpty ? "every job" : spec.jobs.joined(separator: ", ")
+        logger.debug("joined parent \(hello.actor): serving \(served)")
         var events = PeerConnection.Events()
         events.actorMessage = { message in
             if case .cancel(nil) = message { requestShutdown(.cancelled) }
@@ -160,6 +163,7 @@ extension ActorRuntime {
             // Before the first job runs: every thread's CPU mask, and the memory policy of this thread and the threads
             // it creates from here on.
             try ProcessBinder.apply(binding)
+            logger.debug("bound to \(ActorNursery.describe(binding))")
         }
     }
 

@@ -235,6 +235,12 @@ package final class ActorRuntime: Sendable {
             } onTimeout: {
                 channel.close()
             }
+        } catch let error as TractorError where error.code == .channelClosed {
+            // Closed before saying anything: a child killed while it started (its spawn fails with its own error),
+            // or a probe of the socket. Nothing was refused, and there is no one to answer.
+            logger.debug("a connection closed before its handshake: \(error.message)")
+            channel.close()
+            return
         } catch {
             reject(channel, TractorError(.handshakeFailed, "handshake failed: \(error)"))
             return

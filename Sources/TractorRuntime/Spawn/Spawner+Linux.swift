@@ -7,16 +7,25 @@
 import CTractorLinux
 import Glibc
 
-/// What to start: an executable, its arguments (without `argv[0]`) and its whole environment.
+/// What to start: an executable, its arguments (without `argv[0]`), its whole environment, and its `argv[0]`.
 package struct SpawnCommand: Sendable {
     package var executable: String
     package var arguments: [String]
     package var environment: [String: String]
+    /// The child's `argv[0]` (its title in `ps -f` and `/proc/PID/cmdline`); `nil` for the executable's path. The
+    /// executable is started by its path whatever this says.
+    package var firstArgument: String?
 
-    package init(executable: String, arguments: [String], environment: [String: String]) {
+    package init(
+        executable: String,
+        arguments: [String],
+        environment: [String: String],
+        firstArgument: String? = nil
+    ) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
+        self.firstArgument = firstArgument
     }
 }
 
@@ -84,7 +93,7 @@ package enum Spawner {
             )
         }
 
-        let argv = ([command.executable] + command.arguments).map { strdup($0) }
+        let argv = ([command.firstArgument ?? command.executable] + command.arguments).map { strdup($0) }
         let envp = command.environment.map { strdup("\($0.key)=\($0.value)") }
         defer {
             for pointer in argv { free(pointer) }

@@ -58,11 +58,15 @@ enum CommandRunner {
             _ path: String,
             _ arguments: [String],
             directory: String? = nil,
-            onATerminal: Bool = false
+            onATerminal: Bool = false,
+            environment: [String: String] = [:]
         ) throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
             let base = NSTemporaryDirectory() + "tractor-command-\(UUID().uuidString)"
             outputPath = base + ".out"
@@ -120,9 +124,10 @@ enum CommandRunner {
         _ arguments: [String],
         directory: String? = nil,
         onATerminal: Bool = false,
+        environment: [String: String] = [:],
         timeout: Duration = .seconds(120)
     ) async throws -> Outcome {
-        try await Running(path, arguments, directory: directory, onATerminal: onATerminal)
+        try await Running(path, arguments, directory: directory, onATerminal: onATerminal, environment: environment)
             .waitForExit(timeout: timeout)
     }
 

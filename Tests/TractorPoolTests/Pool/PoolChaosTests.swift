@@ -92,10 +92,12 @@ extension PoolSpawningTests {
 
         @Test func shutdownUnderRandomKillsResolvesEveryFuture() async throws {
             let seed = ChaosMonkey.seed()
+            let log = LogCapture()
+            defer { PoolTesting.expectOnly(PoolTesting.crashWarnings, in: log) }
             try await PoolTesting.checkingLeaks {
                 var futures: [JobFuture<Int>] = []
                 let monkey = ChaosMonkey(seed: seed)
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2), log: log)) { pool in
                     try await monkey.killing {
                         for value in 0..<2_000 { futures.append(try await pool.submit(BuiltinJobs.sleep, value % 3)) }
                         await pool.shutdown(wait: true)
@@ -206,14 +208,16 @@ final class ChaosMonkey: Sendable {
         _ body: (ProcessPool) async throws -> ChaosOutcome
     ) async throws {
         let seed = seed()
+        let log = LogCapture()
         try await PoolTesting.checkingLeaks {
-            try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+            try await withProcessPool(configuration: PoolTesting.configuration(.workers(2), log: log)) { pool in
                 let monkey = ChaosMonkey(seed: seed)
                 let report = try await monkey.killing { try await body(pool) }
                 report.check(seed: seed, kills: monkey.kills, total: total, sourceLocation: sourceLocation)
                 try await poolStillServes(pool, sourceLocation: sourceLocation)
             }
         }
+        PoolTesting.expectOnly(PoolTesting.crashWarnings, in: log, sourceLocation: sourceLocation)
     }
 
     /// After the chaos: 100 jobs succeed.

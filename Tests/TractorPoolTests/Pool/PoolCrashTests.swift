@@ -7,6 +7,7 @@ import Foundation
 import PoolWorkerJobs
 import Testing
 import TractorPool
+import TractorTestSupport
 
 extension PoolSpawningTests {
     /// Workers that die: only their jobs fail, and the pool goes on.
@@ -14,8 +15,9 @@ extension PoolSpawningTests {
     struct PoolCrashTests {
         @Test func aWorkerKilledMidJobFailsThatJobAloneAndIsReplaced() async throws {
             let directory = PoolTesting.temporaryDirectory()
+            let log = LogCapture()
             try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2), log: log)) { pool in
                     let input = RecordAndSleep(directory: directory, milliseconds: 60_000)
                     let victim = try await pool.submit(BuiltinJobs.recordPIDAndSleep, input)
                     #expect(await PoolTesting.eventually { !PoolTesting.recordedPIDs(in: directory).isEmpty })
@@ -39,11 +41,16 @@ extension PoolSpawningTests {
                     #expect(statistics.workersStarted == 3)
                 }
             }
+            // The pool said so, once.
+            #expect(log.lines.filter { $0.message.contains("killed by signal 9 (SIGKILL); replacing it") }.count == 1)
+            PoolTesting.expectOnly(["SIGKILL); replacing it"], in: log)
         }
 
         @Test func aJobThatCrashesOrExitsItsWorkerReportsHow() async throws {
+            let log = LogCapture()
+            defer { PoolTesting.expectOnly(["(SIGSEGV); replacing it", "exited with status 3; replacing it"], in: log) }
             try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(1))) { pool in
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(1), log: log)) { pool in
                     let segfault = try await pool.submit(BuiltinJobs.crashBySignal, SIGSEGV)
                     let crash = await #expect(throws: WorkerCrashed.self) { _ = try await segfault.value }
                     #expect(crash?.signal == SIGSEGV)
@@ -61,10 +68,12 @@ extension PoolSpawningTests {
         }
 
         @Test func aCrashInAMapFailsItsChunkWhenReached() async throws {
+            let log = LogCapture()
+            defer { PoolTesting.expectOnly(["(SIGKILL); replacing it"], in: log) }
             try await PoolTesting.checkingLeaks {
                 // One worker, one chunk in flight, and no chunk short enough to travel with others in one request: the
                 // items before the crash have all ended before it starts.
-                var configuration = PoolTesting.configuration(.workers(1))
+                var configuration = PoolTesting.configuration(.workers(1), log: log)
                 configuration.inFlightChunksPerWorker = 1
                 configuration.targetChunkDuration = .microseconds(1)
                 try await withProcessPool(configuration: configuration) { pool in

@@ -224,8 +224,10 @@ extension PoolSpawningTests {
         }
 
         @Test func replacementsKilledWhileTheyStartAreStartedAgainAndThePoolGoesOn() async throws {
+            let log = LogCapture()
+            defer { PoolTesting.expectOnly(PoolTesting.crashWarnings, in: log) }
             try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2), log: log)) { pool in
                     var known = Set(try await pool.bindings.map(\.pid))
                     // Kill a worker, then kill its replacement as soon as it appears (before or while it connects
                     // back), five times over.

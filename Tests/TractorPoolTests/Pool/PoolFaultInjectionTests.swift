@@ -7,6 +7,7 @@ import Foundation
 import PoolWorkerJobs
 import Testing
 import TractorRuntime
+import TractorTestSupport
 
 @testable import TractorPool
 
@@ -24,8 +25,10 @@ extension PoolSpawningTests {
 
         @Test(arguments: [0, 1, 2, 5, 20])
         func aWriteFailingAtTheNthFrameFailsOnlyThatWorkersJobs(frame: Int) async throws {
+            let log = LogCapture()
+            defer { PoolTesting.expectOnly(PoolTesting.crashWarnings, in: log) }
             try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2))) { pool in
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(2), log: log)) { pool in
                     _ = try await pool.bindings
                     let victim = try #require(Self.portals(of: pool).first)
                     victim.channelForFaultInjection.injectWriteFailure(afterFrames: frame)
@@ -44,8 +47,10 @@ extension PoolSpawningTests {
         }
 
         @Test func aConnectionCutMidJobFailsThatJobWithWorkerCrashed() async throws {
+            let log = LogCapture()
+            defer { PoolTesting.expectOnly(PoolTesting.crashWarnings, in: log) }
             try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(1))) { pool in
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(1), log: log)) { pool in
                     let long = try await pool.submit(BuiltinJobs.sleep, 60_000)
                     #expect(await PoolTesting.eventually { long.state == .running })
                     let victim = try #require(Self.portals(of: pool).first)

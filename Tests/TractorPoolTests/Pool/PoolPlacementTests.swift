@@ -7,6 +7,7 @@ import Foundation
 import PoolWorkerJobs
 import Testing
 import TractorPool
+import TractorTestSupport
 
 extension PoolSpawningTests {
     /// Where the workers run, checked from outside: `/proc/PID/status`, sysfs, `taskset`.
@@ -102,9 +103,12 @@ extension PoolSpawningTests {
         @Test func moreWorkersThanCPUsRunUnboundWithAWarning() async throws {
             let topology = try Topology.current()
             let count = topology.allowedCPUs.count + 1
+            let log = LogCapture()
             try await PoolTesting.checkingLeaks {
-                try await withProcessPool(configuration: PoolTesting.configuration(.workers(count))) { pool in
+                try await withProcessPool(configuration: PoolTesting.configuration(.workers(count), log: log)) { pool in
                     #expect(!pool.warnings.isEmpty)
+                    // Logged once, at `warning` level.
+                    #expect(log.lines.filter { $0.message.contains("oversubscribe") }.count == 1)
                     let bindings = try await pool.bindings
                     #expect(bindings.count == count)
                     #expect(bindings.allSatisfy { $0.cpus == nil })
@@ -112,6 +116,7 @@ extension PoolSpawningTests {
                     #expect(report.contains("not bound"))
                 }
             }
+            PoolTesting.expectOnly(["oversubscribe"], in: log)
         }
     }
 }

@@ -8,6 +8,7 @@ import PoolWorkerJobs
 import Synchronization
 import Testing
 import TractorPool
+import TractorTestSupport
 
 extension PoolSpawningTests {
     /// `submit`, futures, shutdown, recycling and initializers against real workers.
@@ -152,7 +153,13 @@ extension PoolSpawningTests {
         }
 
         @Test func aThrowingInitializerMakesSubmitFailWithItsError() async throws {
-            var configuration = PoolTesting.configuration(.workers(2))
+            let log = LogCapture()
+            defer {
+                // Said once, at `error` level, by the first failure: the other worker's failure says nothing new.
+                #expect(log.lines.filter { $0.level == .error && $0.message.contains("the pool is broken") }.count == 1)
+                PoolTesting.expectOnly(["the pool is broken"], in: log)
+            }
+            var configuration = PoolTesting.configuration(.workers(2), log: log)
             configuration.initializer = .job(BuiltinJobs.fail, "cannot initialize")
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: configuration) { pool in

@@ -21,17 +21,34 @@ enum PoolTesting {
 
     static var workerPath: String { buildDirectory + "/pool-worker" }
 
-    /// A pool of `pool-worker`s with a quick teardown.
+    /// A pool of `pool-worker`s with a quick teardown; one that logs into `log` when the test provokes what the pool
+    /// warns about (see ``expectOnly(_:in:sourceLocation:)``).
     static func configuration(
         _ placement: Placement = .workers(2),
-        cancellationGrace: Duration = .seconds(2)
+        cancellationGrace: Duration = .seconds(2),
+        log: LogCapture? = nil
     ) -> ProcessPoolConfiguration {
         var configuration = ProcessPoolConfiguration(placement: placement)
         configuration.executable = .path(workerPath)
         configuration.cancellationGrace = cancellationGrace
         configuration.teardown = TeardownPolicy(cancelGrace: .seconds(2), terminateGrace: .seconds(1))
+        configuration.logger = log?.logger
         return configuration
     }
+
+    /// What a pool logged at `warning` or above, for a test that provoked it: lines that contain one of `expected`,
+    /// and no other.
+    static func expectOnly(
+        _ expected: [String],
+        in log: LogCapture,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let unexpected = log.unexpected(allowing: expected)
+        #expect(unexpected.isEmpty, "the pool logged: \(unexpected)", sourceLocation: sourceLocation)
+    }
+
+    /// What the pool logs when a worker dies unasked, or cannot start and is started again.
+    static let crashWarnings = ["; replacing it", "; starting it again in"]
 
     static func runtimeDescriptors() -> Int { ProcessInspection.runtimeDescriptors() }
 

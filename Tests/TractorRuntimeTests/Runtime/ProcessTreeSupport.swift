@@ -27,6 +27,14 @@ enum ProcessTree {
         return configuration
     }
 
+    /// The configuration of a nursery whose actors are attacked on purpose: they warn of each connection they refuse
+    /// on their standard error, as they should, so they log at `error` level only, and the nursery into `log`.
+    static func configurationUnderAttack(log: LogCapture) -> ActorNurseryConfiguration {
+        var configuration = configuration()
+        configuration.logger = log.logger
+        return configuration
+    }
+
     static func runtimeDescriptors() -> Int { ProcessInspection.runtimeDescriptors() }
 
     /// Worker processes whose parent is this process (alive or zombie).

@@ -7,6 +7,7 @@ import Foundation
 import Testing
 @testable import TractorRuntime
 import TractorTestJobs
+import TractorTestSupport
 
 extension SpawningTests {
     /// Bad peers and dead parents.
@@ -34,9 +35,12 @@ extension SpawningTests {
         }
 
         @Test func wrongCookieIsRefusedAndTheActorKeepsServing() async throws {
+            let log = LogCapture(level: .error)
             try await ProcessTree.checkingLeaks {
-                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                try await withActorNursery(configuration: ProcessTree.configurationUnderAttack(log: log)) { nursery in
                     let daemon = try await nursery.startActor("guarded")
+                    // Serving: it has its spawn spec, and the log level the nursery gave it.
+                    #expect(try await daemon.run(TestJobs.echo, "ready") == "ready")
                     let address = try #require(try await Tractor.registeredActors(named: "guarded").first?.address)
                     let intruder = try Channel.connect(to: address, maximumFrameSize: 1 << 20)
                     let stranger = ActorID(name: "stranger", uid: "0", pid: getpid())
@@ -51,12 +55,16 @@ extension SpawningTests {
                     #expect(try await daemon.run(TestJobs.echo, "still here") == "still here")
                 }
             }
+            #expect(log.lines.isEmpty, "\(log.lines)")
         }
 
         @Test func malformedFrameClosesOnlyThatConnection() async throws {
+            let log = LogCapture(level: .error)
             try await ProcessTree.checkingLeaks {
-                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                try await withActorNursery(configuration: ProcessTree.configurationUnderAttack(log: log)) { nursery in
                     let daemon = try await nursery.startActor("sturdy")
+                    // Serving: it has its spawn spec, and the log level the nursery gave it.
+                    #expect(try await daemon.run(TestJobs.add, [0, 1]) == 1)
                     let address = try #require(try await Tractor.registeredActors(named: "sturdy").first?.address)
                     for garbage: [UInt8] in [[0, 0, 0, 3, 0xc1, 0xc1, 0xc1], [0xff, 0xff, 0xff, 0xff, 1], [0, 0, 0, 1, 0x93]] {
                         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -82,6 +90,7 @@ extension SpawningTests {
                     #expect(try await daemon.run(TestJobs.add, [1, 1]) == 2)
                 }
             }
+            #expect(log.lines.isEmpty, "\(log.lines)")
         }
     }
 }

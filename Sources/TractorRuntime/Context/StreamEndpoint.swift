@@ -238,9 +238,7 @@ package final class StreamEndpoint: Sendable {
                 guard state.staged.count >= Self.stagingLimit else {
                     if state.collectionRequested { return (.sent, nil, nil) }
                     state.collectionRequested = true
-                    let busy = state.lastMoveFrames >= Self.busyFrames
-                        && sys_monotonic_nanoseconds() &- state.lastMove < Self.busyInterval
-                    return (.sent, busy ? Self.collectionDelay : .zero, nil)
+                    return (.sent, Self.delayBeforeCollection(state), nil)
                 }
                 return (.sent, nil, try moveStaged(&state))
             }
@@ -251,6 +249,13 @@ package final class StreamEndpoint: Sendable {
         // Credit bounds each stream; the watermark bounds what all the streams of a connection queue together.
         if case .sent = attempt, queued > Channel.highWatermark { return .sentAboveWatermark }
         return attempt
+    }
+
+    /// How long the next collection waits: ``collectionDelay`` for a busy sender, so that more of its frames leave
+    /// together; nothing for one that sends a frame now and then.
+    private static func delayBeforeCollection(_ state: borrowing State) -> Duration {
+        let busy = state.lastMoveFrames >= busyFrames && sys_monotonic_nanoseconds() &- state.lastMove < busyInterval
+        return busy ? collectionDelay : .zero
     }
 
     /// Has the channel's loop move the stage to the channel after `delay` (at once for `.zero`), so that a busy
@@ -264,13 +269,24 @@ package final class StreamEndpoint: Sendable {
         }
     }
 
-    /// Moves the stage to the channel, on the loop thread: queued there, it leaves with the loop's next flush.
+    /// Moves the stage to the channel, on the loop thread, which writes it at once when no other writer is at work.
+    ///
+    /// The collection stays requested until that write is done: frames staged meanwhile wait for the next
+    /// collection, scheduled here, instead of each write being chased by a collection of the few frames sent while
+    /// it ran.
     private func collectStaged() {
         let pending = state.withLock { state -> Channel.PendingWrite? in
-            state.collectionRequested = false
-            return try? moveStaged(&state)
+            try? moveStaged(&state)
         }
         if let pending { channel.complete(pending) }
+        let again = state.withLock { state -> Duration? in
+            guard !state.staged.isEmpty else {
+                state.collectionRequested = false
+                return nil
+            }
+            return Self.delayBeforeCollection(state)
+        }
+        if let again { scheduleCollection(after: again) }
     }
 
     /// Queues the staged frames, then `next` if given, in the channel; the sender finishes the write with

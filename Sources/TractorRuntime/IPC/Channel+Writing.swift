@@ -45,8 +45,9 @@ extension Channel {
     /// holding a lock of its own (which fixes the frames' order among its others) queues under it, then finishes
     /// with ``complete(_:)`` once it released the lock, so that no lock is held across a system call.
     ///
-    /// From a sending thread the frames leave at once when nothing is queued before them; on the loop thread they
-    /// leave with the loop's next flush.
+    /// The frames leave at once, from the thread that finishes with ``complete(_:)``, when nothing is queued before
+    /// them; otherwise with the writer already at work. On the loop thread too: a collection run there writes in the
+    /// same pass instead of scheduling a flush of its own.
     ///
     /// - Parameters:
     ///   - frames: Complete frames.
@@ -60,7 +61,7 @@ extension Channel {
         then next: [UInt8]? = nil,
         batched: Bool = false
     ) throws(TractorError) -> PendingWrite {
-        try enqueue(departure: batched || loop.inLoop ? .batched : .now) { (queue) throws(TractorError) in
+        try enqueue(departure: batched ? .batched : .now) { (queue) throws(TractorError) in
             try queue.appendFrames(frames)
             if let next { try queue.appendFrames(next) }
         }

@@ -40,7 +40,7 @@ import Testing
         for cid: UInt64 in 1...3 {
             try Message.yield(cid: cid, payload: [UInt8(cid)]).encodeFrame(into: &frames)
         }
-        // As a stream's staged frames are collected: queued on the loop after a delay, written by its next flush.
+        // As a stream's staged frames are collected: moved on the loop after a delay and written there at once.
         sender.loop.execute(after: .milliseconds(5)) { [frames] in
             if let pending = try? sender.enqueue(frames: frames) { sender.complete(pending) }
         }

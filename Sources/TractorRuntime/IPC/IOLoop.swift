@@ -103,7 +103,8 @@ package final class IOLoop: Sendable {
             defer { queue.asleep = false }
             return queue.asleep
         }
-        if mustWake { wake() }
+        // The loop thread itself runs its queue before it goes back to `epoll_wait`: it needs no wake-up.
+        if mustWake, !inLoop { wake() }
     }
 
     /// Runs `work` on the loop thread once `delay` has passed (give or take the timer's resolution, microseconds).

@@ -249,5 +249,5 @@ public enum TestJobs {
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
         holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
         squareUnlessNegative,
-    ] + StreamTestJobs.all
+    ] + StreamTestJobs.all + TypedErrorTestJobs.all
 }

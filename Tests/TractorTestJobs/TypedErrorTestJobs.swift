@@ -35,8 +35,9 @@ public enum TypedErrorTestJobs {
         return code
     }
 
-    /// Returns its input; throws ``PlainTypedError`` for a negative one. Declared by typed throws.
-    public static let failPlain = Job("failPlain") { (value: Int) throws(PlainTypedError) -> Int in
+    /// Returns its input; throws ``PlainTypedError`` for a negative one, from a body with typed throws.
+    public static let failPlain = Job("failPlain", throwing: PlainTypedError.self) {
+        (value: Int) throws(PlainTypedError) -> Int in
         guard value >= 0 else { throw PlainTypedError.rejected(value) }
         return value
     }

@@ -24,9 +24,9 @@
 /// Inside a job, cancellation is ordinary Swift cancellation: when the caller's task is cancelled, the job's task is
 /// cancelled (`Task.isCancelled`, `Task.checkCancellation()`, cancellable sleeps).
 ///
-/// A job's errors reach the caller as ``RemoteActorError``, unless the job declares their type: a `Codable` error
-/// type, named with `throwing:` or by a body with typed throws. Errors of that type are then rethrown in the caller as
-/// that type (``RemoteContextCarrying`` keeps where they came from).
+/// A job's errors reach the caller as ``RemoteActorError``, unless the job declares their type, a `Codable` error
+/// type, with `throwing:`: errors of that type are then rethrown in the caller as that type (``RemoteContextCarrying``
+/// keeps where they came from); the body may use typed throws.
 public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendable, JobDefinition {
     /// The job's registered name; unique within a process's job list.
     public let name: String
@@ -51,6 +51,7 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
     /// The error crosses the wire encoded with `Failure`'s `Codable` conformance, and the caller decodes it with the
     /// same type: `catch let error as BadChunk` matches in the caller, for a call, a `submit` and a `map`. Errors of
     /// other types (a `CancellationError`, a ``TractorError``) still arrive as they would without the declaration.
+    /// The body may use typed throws, `{ (chunk: [UInt8]) throws(BadChunk) -> Int in … }`.
     ///
     /// ```swift
     /// struct BadChunk: Error, Codable, RemoteContextCarrying {
@@ -66,7 +67,7 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
     /// do {
     ///     _ = try await portal.run(parse, [0x00])
     /// } catch let error as BadChunk {
-    ///     print(error.offset, error.remote?.source ?? "")   // 0 parser[4242]
+    ///     print(error.offset, error.remote?.source.name ?? "-")   // 0 parser
     /// }
     /// ```
     ///
@@ -83,27 +84,6 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
         self.name = name
         self.body = body
         self.errorCoding = ErrorCoding(failure)
-    }
-
-    /// Defines a job with typed throws: its errors, all of type `Failure`, reach the caller as `Failure`.
-    ///
-    /// The same as `Job(_:throwing:_:)` with `Failure`, for a body that declares what it throws.
-    ///
-    /// ```swift
-    /// let parse = Job("parse") { (text: String) throws(ParseFailure) -> Int in
-    ///     guard let value = Int(text) else { throw ParseFailure(text: text) }
-    ///     return value
-    /// }
-    /// ```
-    ///
-    /// - Parameters:
-    ///   - name: The name the job is called by; unique within a process's job list.
-    ///   - body: The function to run, in the actor process.
-    public init<Failure: Error & Codable>(
-        _ name: String,
-        _ body: @escaping @Sendable (Input) async throws(Failure) -> Output
-    ) {
-        self.init(name, throwing: Failure.self) { input in try await body(input) }
     }
 
     /// Runs the job's body in this process.

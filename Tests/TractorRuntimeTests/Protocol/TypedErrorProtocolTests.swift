@@ -33,7 +33,7 @@ struct TypedErrorProtocolTests {
         await peers.close()
     }
 
-    @Test func typedThrowsDeclareTheTypeToo() async throws {
+    @Test func anEnumWithoutContextFromATypedThrowsBodyCrossesAsItself() async throws {
         let job = TypedErrorTestJobs.failPlain
         let peers = try await InMemoryPeers.connect(serving: [job])
         let error = await #expect(throws: PlainTypedError.self) { try await peers.portal.run(job, -2) }

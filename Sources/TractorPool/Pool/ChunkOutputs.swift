@@ -39,7 +39,7 @@ extension ChunkOutputs where Output: Decodable {
     init(_ result: ChunkResult, count: Int, job: String, errors: ErrorCoding?, firstIndex: Int?) {
         switch result {
         case .failure(let error):
-            self = .failed(errors.error(for: error), count: count)
+            self = .failed(errors.thrown(forAny: error), count: count)
         case .reply(let results):
             do {
                 let values = try results.decodeOutputs(Output.self, count: count, job: job)

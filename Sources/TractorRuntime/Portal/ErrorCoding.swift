@@ -47,7 +47,7 @@ package struct ErrorCoding: Sendable {
 extension ErrorCoding? {
     /// The error to throw for `remote`: the declared type's value when it carries one, else `remote` itself. A
     /// `map`'s caller passes the failed input's index, which the context keeps.
-    package func error(for remote: RemoteActorError, inputIndex: Int? = nil) -> any Error {
+    package func thrown(for remote: RemoteActorError, inputIndex: Int? = nil) -> any Error {
         var remote = remote
         if let inputIndex { remote.inputIndex = inputIndex }
         return self?.decode(remote) ?? remote
@@ -55,9 +55,9 @@ extension ErrorCoding? {
 
     /// `error` as the caller should see it: a ``RemoteActorError`` decoded as the declared type where it carries one;
     /// anything else unchanged.
-    package func error(for error: any Error) -> any Error {
+    package func thrown(forAny error: any Error) -> any Error {
         guard let remote = error as? RemoteActorError else { return error }
-        return self.error(for: remote)
+        return thrown(for: remote)
     }
 }
 

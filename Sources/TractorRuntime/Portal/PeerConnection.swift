@@ -274,7 +274,7 @@ package final class PeerConnection: Sendable {
                 let askedHere = waiter?.cancelRequested == true || state.withLock { $0.peerCancelRequested }
                 error = ContextCancelled(canceller: askedHere ? local : info.source, job: info.job)
             } else {
-                error = waiter?.errors.error(for: RemoteActorError(info)) ?? RemoteActorError(info)
+                error = waiter?.errors.thrown(for: RemoteActorError(info)) ?? RemoteActorError(info)
             }
             stream?.fail(error)
             waiter?.continuation.resume(throwing: error)

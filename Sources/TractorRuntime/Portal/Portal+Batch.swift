@@ -113,7 +113,7 @@ extension BatchResults {
         for index in 0..<(values.count + failures.count) {
             if nextFailure < failures.endIndex, Int(failures[nextFailure].index) == index {
                 let remote = RemoteActorError(failures[nextFailure].error)
-                results.append(.failure(errors.error(for: remote, inputIndex: firstIndex.map { $0 + index })))
+                results.append(.failure(errors.thrown(for: remote, inputIndex: firstIndex.map { $0 + index })))
                 nextFailure += 1
             } else {
                 results.append(.success(values[nextValue]))

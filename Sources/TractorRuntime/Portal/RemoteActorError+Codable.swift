@@ -15,7 +15,7 @@ extension RemoteActorError: Codable {
     /// `Codable` conformance (see ``RemoteContextCarrying``).
     ///
     /// ```swift
-    /// let copy = try MessagePackDecoder().decode(RemoteActorError.self, from: MessagePackEncoder().encode(error))
+    /// let copy = try JSONDecoder().decode(RemoteActorError.self, from: JSONEncoder().encode(error))
     /// ```
     ///
     /// - Throws: The decoder's error when the value is not a remote error.
@@ -31,7 +31,7 @@ extension RemoteActorError: Codable {
     /// path, the nested errors, the encoded value and the input index.
     ///
     /// ```swift
-    /// let bytes = try MessagePackEncoder().encode(error)
+    /// let json = try JSONEncoder().encode(error)
     /// ```
     ///
     /// - Throws: The encoder's error.

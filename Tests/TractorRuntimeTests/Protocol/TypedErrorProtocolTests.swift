@@ -4,7 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Testing
-@testable import TractorRuntime
+@_spi(Benchmarks) @testable import TractorRuntime
 import TractorTestJobs
 
 /// Errors of a job's declared type cross the wire as themselves, over an in-memory transport pair: calls, batches,

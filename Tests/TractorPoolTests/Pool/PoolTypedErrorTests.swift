@@ -34,7 +34,8 @@ extension PoolSpawningTests {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
                     var delivered: [Int] = []
                     do {
-                        for try await value in pool.map(BuiltinJobs.rejectNegative, over: inputs, chunkSize: chunkSize) {
+                        let values = pool.map(BuiltinJobs.rejectNegative, over: inputs, chunkSize: chunkSize)
+                        for try await value in values {
                             delivered.append(value)
                         }
                         return (delivered, nil as RejectedInput?)

@@ -33,7 +33,8 @@ extension SpawningTests {
                     #expect((try? results[1].get()) == 4)
                     #expect((try? results[3].get()) == 16)
                     for (index, value) in [(0, -1), (2, -3)] {
-                        guard case .failure(let failure) = results[index], let error = failure as? RemoteActorError else {
+                        guard case .failure(let failure) = results[index], let error = failure as? RemoteActorError
+                        else {
                             Issue.record("input \(index) should have failed with a RemoteActorError")
                             continue
                         }

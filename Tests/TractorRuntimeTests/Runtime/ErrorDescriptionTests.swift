@@ -47,9 +47,14 @@ import Testing
     }
 
     @Test func aRemoteErrorSaysItsTypeOnceAndItsInput() {
-        #expect(Self.remote.description == "RemoteActorError from parser[4242] in job 'parse': MyApp.ParseError: bad digit")
+        #expect(
+            Self.remote.description == "RemoteActorError from parser[4242] in job 'parse': MyApp.ParseError: bad digit"
+        )
         let tractor = RemoteErrorInfo.describing(TractorError(.unknownJob, "no job 'x'"), in: Self.source, job: "x")
         let boxed = RemoteActorError(tractor, inputIndex: 7)
-        #expect(boxed.description == "RemoteActorError from parser[4242] in job 'x' for input 7: TractorError.unknownJob: no job 'x'")
+        #expect(
+            boxed.description
+                == "RemoteActorError from parser[4242] in job 'x' for input 7: TractorError.unknownJob: no job 'x'"
+        )
     }
 }

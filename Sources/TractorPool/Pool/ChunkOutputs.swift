@@ -38,6 +38,11 @@ extension ChunkOutputs where Output: Decodable {
     /// the map's input when the chunk's first index is given.
     init(_ result: ChunkResult, count: Int, job: String, errors: ErrorCoding?, firstIndex: Int?) {
         switch result {
+        case .failure(let error as WorkerCrashed) where firstIndex != nil:
+            // A map stops at the chunk's first item: that is the input the crash is reported for.
+            var crash = error
+            crash.inputIndex = firstIndex
+            self = .failed(crash, count: count)
         case .failure(let error):
             self = .failed(errors.thrown(forAny: error), count: count)
         case .reply(let results):

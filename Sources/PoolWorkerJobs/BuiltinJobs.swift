@@ -105,6 +105,13 @@ public enum BuiltinJobs {
     /// Throws ``BuiltinJobError`` with the given message.
     public static let fail = Job("fail") { (message: String) -> Int in throw BuiltinJobError(message) }
 
+    /// Returns its input, or throws ``RejectedInput`` for a negative input: a job that declares its error type, so
+    /// that the caller catches `RejectedInput` itself.
+    public static let rejectNegative = Job("reject-negative", throwing: RejectedInput.self) { (value: Int) -> Int in
+        guard value >= 0 else { throw RejectedInput(value: value) }
+        return value
+    }
+
     /// Keeps a text in the worker process, for later jobs to read with ``getState``: an initializer.
     public static let setState = Job("set-state") { (text: String) -> Int32 in
         workerState.withLock { $0 = text }
@@ -139,7 +146,7 @@ public enum BuiltinJobs {
     /// Every job above, as `pool-worker` bootstraps with them.
     public static let all: [any JobDefinition] = [
         noop, echo, square, squareSlowly, spinAndReport, sleep, sleepIgnoringCancellation, spin, countPrimes, crashBySignal, exitWithStatus, pid,
-        failOnNegative, fail, setState, getState, recordPIDAndSleep, recordPIDAndBlock,
+        failOnNegative, fail, rejectNegative, setState, getState, recordPIDAndSleep, recordPIDAndBlock,
     ]
 }
 
@@ -169,6 +176,22 @@ public struct BuiltinJobError: Error, CustomStringConvertible {
 
     /// The message.
     public var description: String { message }
+}
+
+/// The error ``BuiltinJobs/rejectNegative`` declares: it reaches the caller as itself, with where it came from.
+public struct RejectedInput: Error, Codable, RemoteContextCarrying, CustomStringConvertible {
+    /// The input that was rejected.
+    public var value: Int
+    /// The actor, job and (in a `map`) input index it came from; set in the caller.
+    public var remote: RemoteActorError?
+
+    /// Creates the error.
+    public init(value: Int) {
+        self.value = value
+    }
+
+    /// `rejected negative input` and the value.
+    public var description: String { "rejected negative input \(value)" }
 }
 
 /// What ``BuiltinJobs/setState`` keeps for this process.

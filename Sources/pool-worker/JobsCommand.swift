@@ -61,6 +61,7 @@ struct JobsCommand: ParsableCommand {
         Entry(name: BuiltinJobs.pid.name, input: "none", summary: "returns the worker's pid"),
         Entry(name: BuiltinJobs.failOnNegative.name, input: "Int", summary: "throws for a negative input"),
         Entry(name: BuiltinJobs.fail.name, input: "String", summary: "throws with the given message"),
+        Entry(name: BuiltinJobs.rejectNegative.name, input: "Int", summary: "throws RejectedInput, a declared type"),
         Entry(name: BuiltinJobs.setState.name, input: "String", summary: "keeps a text in the worker (an initializer)"),
         Entry(name: BuiltinJobs.getState.name, input: "none", summary: "returns the text set-state kept"),
         Entry(

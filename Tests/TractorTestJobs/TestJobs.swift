@@ -254,5 +254,5 @@ public enum TestJobs {
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
         holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
         squareUnlessNegative, environmentVariable,
-    ] + StreamTestJobs.all
+    ] + StreamTestJobs.all + TypedErrorTestJobs.all
 }

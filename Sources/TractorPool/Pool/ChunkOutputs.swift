@@ -33,18 +33,25 @@ enum ChunkOutputs<Output: Sendable>: Sendable {
 }
 
 extension ChunkOutputs where Output: Decodable {
-    /// Decodes how a chunk of `count` items of `job` came back.
-    init(_ result: ChunkResult, count: Int, job: String) {
+    /// Decodes how a chunk of `count` items of `job` came back. An item's error is decoded as the type the job
+    /// declares (`errors`) where it carries one; else it stays ``RemoteActorError``, which knows the item's index in
+    /// the map's input when the chunk's first index is given.
+    init(_ result: ChunkResult, count: Int, job: String, errors: ErrorCoding?, firstIndex: Int?) {
         switch result {
+        case .failure(let error as WorkerCrashed) where firstIndex != nil:
+            // A map stops at the chunk's first item: that is the input the crash is reported for.
+            var crash = error
+            crash.inputIndex = firstIndex
+            self = .failed(crash, count: count)
         case .failure(let error):
-            self = .failed(error, count: count)
+            self = .failed(errors.thrown(forAny: error), count: count)
         case .reply(let results):
             do {
                 let values = try results.decodeOutputs(Output.self, count: count, job: job)
                 if results.failures.isEmpty {
                     self = .values(values)
                 } else {
-                    self = .mixed(results.merging(values).map { $0.mapError { $0 } })
+                    self = .mixed(results.merging(values, errors: errors, firstIndex: firstIndex))
                 }
             } catch {
                 self = .failed(error, count: count)

@@ -64,7 +64,8 @@ public final class JobFuture<Output: Sendable>: Sendable {
     /// let primes = try await future.value
     /// ```
     ///
-    /// - Throws: The job's error as ``RemoteActorError``; ``WorkerCrashed`` when its worker died; ``TractorError``
+    /// - Throws: The job's error, as its own type when the job declares that type (`Job(_:throwing:_:)`), else as
+    ///   ``RemoteActorError``; ``WorkerCrashed`` when its worker died; ``TractorError``
     ///   `.timedOut` when it ran past its timeout; `CancellationError` when it was cancelled; the pool's error when
     ///   the pool broke before the job ran.
     nonisolated(nonsending) public var value: Output {

@@ -142,7 +142,10 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
         while true {
             switch step {
             case .outputs(let completed):
-                return ChunkOutputs(completed.result, count: completed.count, job: shared.job.name)
+                return ChunkOutputs(
+                    completed.result, count: completed.count, job: shared.job.name, errors: shared.job.errorCoding,
+                    firstIndex: completed.firstIndex
+                )
             case .send(let chunk):
                 spareID = nil
                 await shared.send(chunk)

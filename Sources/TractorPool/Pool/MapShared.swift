@@ -20,10 +20,12 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
     let dispatcher: PoolDispatcher
     let state: Mutex<Machine>
 
-    /// How a chunk came back, with its item count; decoded by the consumer, off the thread that delivered it.
+    /// How a chunk came back, with its item count and the index of its first input in the map's input; decoded by
+    /// the consumer, off the thread that delivered it.
     struct Completed: Sendable {
         var result: ChunkResult
         var count: Int
+        var firstIndex: Int
     }
 
     init(job: Job<Input, Output>, dispatcher: PoolDispatcher, ordered: Bool) {
@@ -89,19 +91,20 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
 
     /// Sends a numbered chunk to the pool; a chunk that cannot be sent (the pool is shut down) fails its items.
     nonisolated(nonsending) func send(_ chunk: Chunk) async {
-        let count = chunk.inputs.count
-        let sequence = chunk.sequence
+        let (count, sequence, firstIndex) = (chunk.inputs.count, chunk.sequence, chunk.firstIndex)
         do {
             let payload = ChunkPayload(
                 request: try encodeRequest(chunk.inputs),
-                deliver: { [self] result in complete(sequence, Completed(result: result, count: count)) },
+                deliver: { [self] result in
+                    complete(sequence, Completed(result: result, count: count, firstIndex: firstIndex))
+                },
                 started: nil
             )
             try await dispatcher.enqueue(
                 .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, ofMap: true)
             )
         } catch {
-            complete(sequence, Completed(result: .failure(error), count: count))
+            complete(sequence, Completed(result: .failure(error), count: count, firstIndex: firstIndex))
         }
     }
 

@@ -67,6 +67,8 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
     let ordered: Bool
     /// The number of the next chunk.
     private(set) var nextSequence = 0
+    /// The index in the map's input of the first input of the next chunk: how many inputs were numbered.
+    private(set) var nextInputIndex = 0
     /// How many chunks the consumer has taken; an ordered map's consumer takes chunk `taken` next.
     private(set) var taken = 0
     /// Chunks numbered and not taken, by number.
@@ -255,9 +257,12 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
     }
 
     private mutating func number(_ inputs: [Input], id: ChunkID) -> Chunk {
-        defer { nextSequence += 1 }
+        defer {
+            nextSequence += 1
+            nextInputIndex += inputs.count
+        }
         outstanding[nextSequence] = id
-        return Chunk(sequence: nextSequence, id: id, inputs: inputs)
+        return Chunk(sequence: nextSequence, id: id, inputs: inputs, firstIndex: nextInputIndex)
     }
 
     /// Numbers the partial chunk with `id`, if it holds anything.
@@ -305,6 +310,8 @@ struct MapChunk<Input> {
     var sequence: Int
     var id: ChunkID
     var inputs: [Input]
+    /// The index in the map's input of the chunk's first input.
+    var firstIndex: Int
 }
 
 /// What the consumer does next; also what a parked consumer is resumed with.

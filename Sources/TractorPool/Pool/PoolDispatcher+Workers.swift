@@ -130,9 +130,10 @@ extension PoolDispatcher {
                 .spawnFailed, "pool worker \(worker.index) (pid \(portal.actor.pid)) \(step)", cause: error
             )
             await stop(worker, portal: portal)
-            // The initializer's own error would come again: the pool is broken. Anything else (the worker died or
-            // lost its connection while starting) is tried again.
-            let permanent = initializing && error is RemoteActorError
+            // The initializer's own error (boxed, or as the type its job declares) would come again: the pool is
+            // broken. Anything else (the worker died or lost its connection while starting) is tried again.
+            let permanent =
+                initializing && !(error is TractorError || error is CancellationError || error is ContextCancelled)
             return .failed(startFailed(worker, failure, permanent: permanent))
         }
     }

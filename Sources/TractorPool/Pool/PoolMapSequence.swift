@@ -79,7 +79,8 @@ public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Senda
 
         /// The next output, or `nil` at the end.
         ///
-        /// - Throws: The error of the item reached (a ``RemoteActorError`` from the job, ``WorkerCrashed``, …),
+        /// - Throws: The error of the item reached (the job's error: as the type the job declares, else as a
+        ///   ``RemoteActorError`` whose `inputIndex` names the input; ``WorkerCrashed``, …),
         ///   ``TractorError`` `.timedOut` past the map's deadline, `CancellationError` when the task is cancelled.
         @inlinable
         public mutating func next() async throws -> Output? {

@@ -11,7 +11,9 @@ extension ProcessPool {
     /// is fine. Chunks are sized from measured job time (a few milliseconds each) unless `chunkSize` says.
     ///
     /// An item whose job throws raises its error when the iteration reaches it, after the items before it; that,
-    /// the deadline, cancelling the iterating task, or leaving the loop early cancels every chunk still out.
+    /// the deadline, cancelling the iterating task, or leaving the loop early cancels every chunk still out. The
+    /// error names the failed input's index: ``RemoteActorError``'s `inputIndex`, or, for an error of the type the
+    /// job declares, `remote?.inputIndex` (when the type keeps its remote context).
     ///
     /// ```swift
     /// var total = 0

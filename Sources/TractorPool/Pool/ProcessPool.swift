@@ -62,12 +62,13 @@ public final class ProcessPool: Sendable {
         let dispatcher = self.dispatcher
         let id = dispatcher.makeChunkID()
         let future = JobFuture<Output>(jobName: job.name) { dispatcher.cancel(id) }
-        let jobName = job.name
+        let (jobName, errors) = (job.name, job.errorCoding)
         let payload = ChunkPayload(
             request: request,
             deliver: { result in
                 let resolve: @Sendable () -> Void = {
-                    future.resolve(ChunkOutputs<Output>(result, count: 1, job: jobName).result(at: 0))
+                    let outputs = ChunkOutputs<Output>(result, count: 1, job: jobName, errors: errors, firstIndex: nil)
+                    future.resolve(outputs.result(at: 0))
                 }
                 // Usually on the pool's I/O thread: a large output is decoded elsewhere, so that the other workers'
                 // replies are not held up meanwhile.

@@ -26,6 +26,9 @@ public struct WorkerCrashed: Error, Sendable, CustomStringConvertible {
     public var status: TerminationStatus
     /// The name of the job it was running.
     public var job: String
+    /// For a `map`, the index in the map's input of the first input the crash failed (the one the iteration reached);
+    /// otherwise `nil`.
+    public var inputIndex: Int?
 
     /// Creates the error.
     ///
@@ -53,14 +56,16 @@ public struct WorkerCrashed: Error, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// What happened, such as `worker 0 (pid 4242) was killed by signal 9 (SIGKILL) while running job 'render'`.
+    /// What happened, such as `worker 0 (pid 4242) was killed by signal 9 (SIGKILL) while running job 'render'`,
+    /// with the input for a `map`.
     public var message: String {
         let how =
             switch status.kind {
             case .signaled: "was \(status)"
             case .exited: status.description
             }
-        return "worker \(workerID) (pid \(pid)) \(how) while running job '\(job)'; the pool replaced the worker"
+        let input = inputIndex.map { " (input \($0))" } ?? ""
+        return "worker \(workerID) (pid \(pid)) \(how) while running job '\(job)'\(input); the pool replaced the worker"
     }
 
     /// `WorkerCrashed: ` followed by ``message``.

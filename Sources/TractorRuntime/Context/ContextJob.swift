@@ -31,28 +31,68 @@ public struct ContextJob<
     /// The job's registered name.
     public let name: String
     private let body: @Sendable (Input, JobContext<Started, ToJob, FromJob>) async throws -> Output
+    /// How the error type the job declares crosses the wire; `nil` when it declares none.
+    package let errorCoding: ErrorCoding?
 
     /// Defines a context job.
     ///
     /// - Parameters:
     ///   - name: The name the job is called by.
-    ///   - body: Must call ``JobContext/started(_:)`` once before talking; its return value ends the context.
+    ///   - body: Must call ``JobContext/started(_:)`` once before talking; its return value ends the context. Its
+    ///     errors reach the caller as ``RemoteActorError``.
     public init(
         _ name: String,
         _ body: @escaping @Sendable (Input, JobContext<Started, ToJob, FromJob>) async throws -> Output
     ) {
         self.name = name
         self.body = body
+        self.errorCoding = nil
+    }
+
+    /// Defines a context job whose errors of type `Failure` reach the caller as `Failure`, as
+    /// `Job(_:throwing:_:)` does for a call.
+    ///
+    /// ```swift
+    /// let echo = ContextJob("strict-echo", throwing: BadMessage.self) {
+    ///     (_: NoInput, context: JobContext<Bool, String, String>) async throws -> Int in
+    ///     let stream = try await context.started(true)
+    ///     var count = 0
+    ///     for try await text in stream {
+    ///         guard !text.isEmpty else { throw BadMessage(index: count) }
+    ///         try await stream.send(text)
+    ///         count += 1
+    ///     }
+    ///     return count
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: The name the job is called by.
+    ///   - failure: The error type that reaches the caller as itself.
+    ///   - body: As for ``init(_:_:)``.
+    public init<Failure: Error & Codable>(
+        _ name: String,
+        throwing failure: Failure.Type,
+        _ body: @escaping @Sendable (Input, JobContext<Started, ToJob, FromJob>) async throws -> Output
+    ) {
+        self.name = name
+        self.body = body
+        self.errorCoding = ErrorCoding(failure)
     }
 
     /// The type-erased form the runtime serves.
     package var _erased: ErasedJob {
-        ErasedJob(name: name, kind: .context) { [body] payload, endpoint in
-            guard let endpoint else { throw TractorError(.protocolViolation, "a context job needs a stream") }
-            let input = try MessagePackDecoder().decode(Input.self, from: payload)
-            let output = try await body(input, JobContext(endpoint: endpoint))
-            return try MessagePackEncoder().encode(output)
-        }
+        ErasedJob(
+            name: name,
+            kind: .context,
+            invoke: { [body] payload, endpoint in
+                guard let endpoint else { throw TractorError(.protocolViolation, "a context job needs a stream") }
+                let input = try MessagePackDecoder().decode(Input.self, from: payload)
+                let output = try await body(input, JobContext(endpoint: endpoint))
+                return try MessagePackEncoder().encode(output)
+            },
+            errorCoding: errorCoding
+        )
     }
 }
 

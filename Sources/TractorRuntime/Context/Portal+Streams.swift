@@ -21,8 +21,10 @@ extension Portal {
     ///   - window: How many elements the job may send ahead of `body`'s reading. Default ``StreamWindow/default``.
     ///   - isolation: The actor `body` runs on; the caller's, by default.
     ///   - body: Consumes the stream; the stream is invalid after it returns.
-    /// - Throws: The job's error as ``RemoteActorError``, ``ContextCancelled`` when the actor's side cancelled it,
-    ///   ``TractorError`` `.actorCrashed` when the actor died, or `body`'s error.
+    /// - Throws: The job's error, as its own type when the job declares that type
+    ///   (``StreamJob/init(_:throwing:_:)``), else as ``RemoteActorError``; ``ContextCancelled`` when the actor's side
+    ///   cancelled it, ``TractorError`` `.actorCrashed` when the actor died, or `body`'s error. Iterating the stream
+    ///   throws the job's error the same way.
     public func openStream<Input, Element, Result: Sendable>(
         _ job: StreamJob<Input, Element>,
         _ input: Input,
@@ -30,7 +32,10 @@ extension Portal {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (RemoteStream<Element>) async throws -> Result
     ) async throws -> Result {
-        let call = try StreamingCall(connection: connection, job: job.name, kind: .stream, input: input, window: window)
+        let call = try StreamingCall(
+            connection: connection, job: job.name, kind: .stream, input: input, window: window,
+            errors: job.errorCoding
+        )
         let result: Result
         do {
             result = try await withTaskCancellationHandler {
@@ -71,7 +76,10 @@ extension Portal {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Context<ToJob, FromJob, Output>, Started) async throws -> Result
     ) async throws -> Result {
-        let call = try StreamingCall(connection: connection, job: job.name, kind: .context, input: input, window: window)
+        let call = try StreamingCall(
+            connection: connection, job: job.name, kind: .context, input: input, window: window,
+            errors: job.errorCoding
+        )
         let result: Result
         do {
             let started = try await withTaskCancellationHandler {
@@ -107,7 +115,8 @@ public struct Context<ToJob: Codable & Sendable, FromJob: Codable & Sendable, Ou
 
     /// Waits for the job's return value.
     ///
-    /// - Throws: The job's error as ``RemoteActorError``; ``ContextCancelled`` when either side cancelled it.
+    /// - Throws: The job's error, as ``Portal/openContext(_:_:window:isolation:_:)`` throws it; ``ContextCancelled``
+    ///   when either side cancelled it.
     public func result() async throws -> Output {
         let payload: [UInt8]
         do {

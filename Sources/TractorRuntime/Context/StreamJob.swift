@@ -24,15 +24,45 @@ public struct StreamJob<Input: Codable & Sendable, Element: Codable & Sendable>:
     /// The job's registered name.
     public let name: String
     private let body: @Sendable (Input, StreamWriter<Element>) async throws -> Void
+    /// How the error type the job declares crosses the wire; `nil` when it declares none.
+    package let errorCoding: ErrorCoding?
 
     /// Defines a streaming job.
     ///
     /// - Parameters:
     ///   - name: The name the job is called by.
-    ///   - body: Produces the elements; it sees Swift cancellation when the caller stops listening.
+    ///   - body: Produces the elements; it sees Swift cancellation when the caller stops listening. Its errors reach
+    ///     the caller as ``RemoteActorError``.
     public init(_ name: String, _ body: @escaping @Sendable (Input, StreamWriter<Element>) async throws -> Void) {
         self.name = name
         self.body = body
+        self.errorCoding = nil
+    }
+
+    /// Defines a streaming job whose errors of type `Failure` reach the caller as `Failure`, as
+    /// `Job(_:throwing:_:)` does for a call.
+    ///
+    /// ```swift
+    /// let lines = StreamJob("lines", throwing: BadLine.self) { (count: Int, out: StreamWriter<String>) in
+    ///     for index in 0..<count {
+    ///         if index == 3 { throw BadLine(number: index) }
+    ///         try await out.send("line \(index)")
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: The name the job is called by.
+    ///   - failure: The error type that reaches the caller as itself.
+    ///   - body: Produces the elements.
+    public init<Failure: Error & Codable>(
+        _ name: String,
+        throwing failure: Failure.Type,
+        _ body: @escaping @Sendable (Input, StreamWriter<Element>) async throws -> Void
+    ) {
+        self.name = name
+        self.body = body
+        self.errorCoding = ErrorCoding(failure)
     }
 
     /// Defines a streaming job from a function returning an `AsyncSequence` of elements.
@@ -53,12 +83,17 @@ public struct StreamJob<Input: Codable & Sendable, Element: Codable & Sendable>:
 
     /// The type-erased form the runtime serves.
     package var _erased: ErasedJob {
-        ErasedJob(name: name, kind: .stream) { [body] payload, endpoint in
-            guard let endpoint else { throw TractorError(.protocolViolation, "a stream job needs a stream") }
-            let input = try MessagePackDecoder().decode(Input.self, from: payload)
-            try await body(input, StreamWriter(endpoint: endpoint))
-            return try MessagePackEncoder().encode(NoInput())
-        }
+        ErasedJob(
+            name: name,
+            kind: .stream,
+            invoke: { [body] payload, endpoint in
+                guard let endpoint else { throw TractorError(.protocolViolation, "a stream job needs a stream") }
+                let input = try MessagePackDecoder().decode(Input.self, from: payload)
+                try await body(input, StreamWriter(endpoint: endpoint))
+                return try MessagePackEncoder().encode(NoInput())
+            },
+            errorCoding: errorCoding
+        )
     }
 }
 

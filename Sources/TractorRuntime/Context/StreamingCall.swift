@@ -23,7 +23,8 @@ final class StreamingCall: Sendable {
         job: String,
         kind: CallKind,
         input: Input,
-        window: Int
+        window: Int,
+        errors: ErrorCoding?
     ) throws {
         guard window > 0 else { throw TractorError(.invalidArgument, "a stream window must be positive, not \(window)") }
         let payload: [UInt8]
@@ -37,7 +38,9 @@ final class StreamingCall: Sendable {
         self.job = job
         self.endpoint = endpoint
         self.task = Task {
-            try await connection.call(job: job, kind: kind, payload: payload, cid: cid, endpoint: endpoint)
+            try await connection.call(
+                job: job, kind: kind, payload: payload, cid: cid, endpoint: endpoint, errors: errors
+            )
         }
     }
 

@@ -130,7 +130,9 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
     }
 
     /// Whether two errors are copies of one failure: the same ``TractorError`` (code, message and where it was
-    /// raised), the same ``RemoteActorError``, or the same ``ContextCancelled``.
+    /// raised), the same ``RemoteActorError``, the same ``ContextCancelled``, or one error a job declared, decoded
+    /// from the same remote error (``RemoteContextCarrying``) or, without its context, the same value of the same
+    /// `Codable` type.
     static func isSameFailure(_ first: any Error, _ second: any Error) -> Bool {
         switch (first, second) {
         case let (first as TractorError, second as TractorError):
@@ -140,8 +142,15 @@ struct NurseryStateMachine<Child, Runner, Waiter>: ~Copyable {
             return first.info == second.info
         case let (first as ContextCancelled, second as ContextCancelled):
             return first.canceller == second.canceller && first.job == second.job
+        case let (first as any RemoteContextCarrying, second as any RemoteContextCarrying):
+            guard let firstRemote = first.remote, let secondRemote = second.remote else { return false }
+            return firstRemote.info == secondRemote.info
         default:
-            return false
+            // A declared error type without its context: the same value of the same `Codable` type.
+            guard first is any Codable, ObjectIdentifier(type(of: first)) == ObjectIdentifier(type(of: second)) else {
+                return false
+            }
+            return String(reflecting: first) == String(reflecting: second)
         }
     }
 

@@ -8,7 +8,7 @@ extension Job {
     /// returns the outputs of those that succeeded as one encoded array, with the errors of the others. An input that
     /// throws fails alone; cancellation between or within inputs ends the batch with `CancellationError`.
     var batchInvoker: @Sendable ([UInt8], ActorID) async throws -> BatchResults {
-        { [body, name] bytes, actor in
+        { [body, name, errorCoding] bytes, actor in
             let inputs: [Input]
             do {
                 inputs = try MessagePackDecoder().decode([Input].self, from: bytes)
@@ -31,7 +31,7 @@ extension Job {
                 } catch is CancellationError where Task.isCancelled {
                     throw CancellationError()
                 } catch {
-                    let info = RemoteErrorInfo.describing(error, in: actor, job: name)
+                    let info = RemoteErrorInfo.describing(error, in: actor, job: name, errors: errorCoding)
                     failures.append(BatchFailure(index: UInt32(truncatingIfNeeded: index), error: info))
                 }
                 index += 1

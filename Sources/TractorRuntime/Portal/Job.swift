@@ -23,19 +23,67 @@
 ///
 /// Inside a job, cancellation is ordinary Swift cancellation: when the caller's task is cancelled, the job's task is
 /// cancelled (`Task.isCancelled`, `Task.checkCancellation()`, cancellable sleeps).
+///
+/// A job's errors reach the caller as ``RemoteActorError``, unless the job declares their type, a `Codable` error
+/// type, with `throwing:`: errors of that type are then rethrown in the caller as that type (``RemoteContextCarrying``
+/// keeps where they came from); the body may use typed throws.
 public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendable, JobDefinition {
     /// The job's registered name; unique within a process's job list.
     public let name: String
     let body: @Sendable (Input) async throws -> Output
+    /// How the error type the job declares crosses the wire; `nil` when it declares none.
+    package let errorCoding: ErrorCoding?
 
     /// Defines a job.
     ///
     /// - Parameters:
     ///   - name: The name the job is called by; unique within a process's job list.
-    ///   - body: The function to run. It runs in the actor process, on the Swift concurrency pool.
+    ///   - body: The function to run. It runs in the actor process, on the Swift concurrency pool. Its errors reach
+    ///     the caller as ``RemoteActorError``.
     public init(_ name: String, _ body: @escaping @Sendable (Input) async throws -> Output) {
         self.name = name
         self.body = body
+        self.errorCoding = nil
+    }
+
+    /// Defines a job whose errors of type `Failure` reach the caller as `Failure`.
+    ///
+    /// The error crosses the wire encoded with `Failure`'s `Codable` conformance, and the caller decodes it with the
+    /// same type: `catch let error as BadChunk` matches in the caller, for a call, a `submit` and a `map`. Errors of
+    /// other types (a `CancellationError`, a ``TractorError``) still arrive as they would without the declaration.
+    /// The body may use typed throws, `{ (chunk: [UInt8]) throws(BadChunk) -> Int in … }`.
+    ///
+    /// ```swift
+    /// struct BadChunk: Error, Codable, RemoteContextCarrying {
+    ///     var offset: Int
+    ///     var remote: RemoteActorError?
+    /// }
+    ///
+    /// let parse = Job("parse", throwing: BadChunk.self) { (chunk: [UInt8]) -> Int in
+    ///     guard chunk.first == 0x7b else { throw BadChunk(offset: 0) }
+    ///     return chunk.count
+    /// }
+    ///
+    /// do {
+    ///     _ = try await portal.run(parse, [0x00])
+    /// } catch let error as BadChunk {
+    ///     print(error.offset, error.remote?.source.name ?? "-")   // 0 parser
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: The name the job is called by; unique within a process's job list.
+    ///   - failure: The error type that reaches the caller as itself. A value that does not decode in the caller
+    ///     (another build of the job) arrives as ``RemoteActorError`` with the type's name.
+    ///   - body: The function to run, in the actor process.
+    public init<Failure: Error & Codable>(
+        _ name: String,
+        throwing failure: Failure.Type,
+        _ body: @escaping @Sendable (Input) async throws -> Output
+    ) {
+        self.name = name
+        self.body = body
+        self.errorCoding = ErrorCoding(failure)
     }
 
     /// Runs the job's body in this process.
@@ -57,7 +105,8 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
                 let output = try await body(input)
                 return try MessagePackEncoder().encode(output)
             },
-            invokeBatch: batchInvoker
+            invokeBatch: batchInvoker,
+            errorCoding: errorCoding
         )
     }
 }
@@ -70,6 +119,19 @@ extension Job where Input == NoInput {
     /// ```
     public init(_ name: String, _ body: @escaping @Sendable () async throws -> Output) {
         self.init(name) { (_: NoInput) in try await body() }
+    }
+
+    /// Defines a job that takes no input and whose errors of type `Failure` reach the caller as `Failure`.
+    ///
+    /// ```swift
+    /// let check = Job("check", throwing: CheckFailure.self) { try runChecks() }
+    /// ```
+    public init<Failure: Error & Codable>(
+        _ name: String,
+        throwing failure: Failure.Type,
+        _ body: @escaping @Sendable () async throws -> Output
+    ) {
+        self.init(name, throwing: failure) { (_: NoInput) in try await body() }
     }
 }
 
@@ -133,16 +195,20 @@ package struct ErasedJob: Sendable {
     /// Runs a batch of the job's inputs for the actor `ActorID` (see ``Batch``); `nil` for jobs that are not call
     /// jobs.
     let invokeBatch: (@Sendable ([UInt8], ActorID) async throws -> BatchResults)?
+    /// How the error type the job declares crosses the wire; `nil` when it declares none.
+    let errorCoding: ErrorCoding?
 
     init(
         name: String,
         kind: CallKind,
         invoke: @escaping @Sendable ([UInt8], StreamEndpoint?) async throws -> [UInt8],
-        invokeBatch: (@Sendable ([UInt8], ActorID) async throws -> BatchResults)? = nil
+        invokeBatch: (@Sendable ([UInt8], ActorID) async throws -> BatchResults)? = nil,
+        errorCoding: ErrorCoding? = nil
     ) {
         self.name = name
         self.kind = kind
         self.invoke = invoke
         self.invokeBatch = invokeBatch
+        self.errorCoding = errorCoding
     }
 }

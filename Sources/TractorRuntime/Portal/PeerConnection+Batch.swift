@@ -25,7 +25,7 @@ extension PeerConnection {
             return
         }
         let cid = batch.cid
-        run(cid: cid, job: job.name, actor: server.actor, endpoint: nil) { [self] in
+        run(cid: cid, job: job.name, actor: server.actor, endpoint: nil, errors: job.errorCoding) { [self] in
             let results = try await ServingContext.$connection.withValue(self) {
                 try await invokeBatch(batch.inputs, server.actor)
             }

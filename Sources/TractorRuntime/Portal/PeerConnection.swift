@@ -50,6 +50,8 @@ package final class PeerConnection: Sendable {
     private struct CallWaiter {
         var continuation: CheckedContinuation<Reply, any Error>
         var job: String
+        /// The error type the job declares, to decode an `error` answer with.
+        var errors: ErrorCoding?
         var cancelRequested = false
     }
 
@@ -100,9 +102,10 @@ package final class PeerConnection: Sendable {
     /// Runs job `job` in the peer with an encoded input and returns its encoded output.
     ///
     /// Cancelling the calling task sends `cancel`; the call then ends with the peer's answer: `CancellationError` on
-    /// `cancelAck`, or the result if the job finished first.
-    package func call(job: String, payload: [UInt8]) async throws -> [UInt8] {
-        try await call(job: job, kind: .call, payload: payload, cid: nextCallID(), endpoint: nil)
+    /// `cancelAck`, or the result if the job finished first. An error of the type `errors` declares is thrown as that
+    /// type.
+    package func call(job: String, payload: [UInt8], errors: ErrorCoding? = nil) async throws -> [UInt8] {
+        try await call(job: job, kind: .call, payload: payload, cid: nextCallID(), endpoint: nil, errors: errors)
     }
 
     /// A fresh call id for a call this side starts.
@@ -144,13 +147,15 @@ package final class PeerConnection: Sendable {
     }
 
     /// Starts a call of any kind and waits for its result; a stream or context call routes its stream messages to
-    /// `endpoint` meanwhile. Cancelling the calling task sends `cancel` and waits for the peer's answer.
+    /// `endpoint` meanwhile. Cancelling the calling task sends `cancel` and waits for the peer's answer. An error of
+    /// the type `errors` declares fails the call, and the stream, as that type.
     package func call(
         job: String,
         kind: CallKind,
         payload: [UInt8],
         cid: UInt64,
-        endpoint: StreamEndpoint?
+        endpoint: StreamEndpoint?,
+        errors: ErrorCoding? = nil
     ) async throws -> [UInt8] {
         if let endpoint {
             let registered = state.withLock { state -> (any Error)? in
@@ -167,7 +172,8 @@ package final class PeerConnection: Sendable {
             if endpoint != nil { _ = state.withLock { $0.streams.removeValue(forKey: cid) } }
         }
         let start = Message.start(Start(cid: cid, job: job, kind: kind, payload: payload))
-        guard case .value(let output) = try await exchange(start, cid: cid, job: job, endpoint: endpoint) else {
+        let reply = try await exchange(start, cid: cid, job: job, endpoint: endpoint, errors: errors)
+        guard case .value(let output) = reply else {
             throw TractorError(.protocolViolation, "\(remote) answered a call of job '\(job)' with a batch's results")
         }
         return output
@@ -178,14 +184,15 @@ package final class PeerConnection: Sendable {
         _ request: Message,
         cid: UInt64,
         job: String,
-        endpoint: StreamEndpoint? = nil
+        endpoint: StreamEndpoint? = nil,
+        errors: ErrorCoding? = nil
     ) async throws -> Reply {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
                 let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
                     let cancelled = state.reserved.removeValue(forKey: cid) ?? false
                     if let failure = state.failure { return (failure, cancelled) }
-                    state.calls[cid] = CallWaiter(continuation: continuation, job: job)
+                    state.calls[cid] = CallWaiter(continuation: continuation, job: job, errors: errors)
                     return (nil, cancelled)
                 }
                 if let failure {
@@ -267,7 +274,7 @@ package final class PeerConnection: Sendable {
                 let askedHere = waiter?.cancelRequested == true || state.withLock { $0.peerCancelRequested }
                 error = ContextCancelled(canceller: askedHere ? local : info.source, job: info.job)
             } else {
-                error = RemoteActorError(info)
+                error = waiter?.errors.thrown(for: RemoteActorError(info)) ?? RemoteActorError(info)
             }
             stream?.fail(error)
             waiter?.continuation.resume(throwing: error)
@@ -333,14 +340,14 @@ package final class PeerConnection: Sendable {
         }
         let cid = start.cid
         let endpoint = job.kind == .call ? nil : StreamEndpoint(cid: cid, channel: channel, window: StreamWindow.default)
-        run(cid: cid, job: job.name, actor: server.actor, endpoint: endpoint) { [self] in
+        run(cid: cid, job: job.name, actor: server.actor, endpoint: endpoint, errors: job.errorCoding) { [self] in
             let output = try await ServingContext.$connection.withValue(self) {
                 try await job.invoke(start.payload, endpoint)
             }
             endpoint?.finish()
             if let misuse = endpoint?.misuse {
                 // The job misused its context and went on (it ignored the error): the caller hears of it anyway.
-                return .error(cid: cid, .describing(misuse, in: server.actor, job: job.name))
+                return .error(cid: cid, .describing(misuse, in: server.actor, job: job.name, errors: job.errorCoding))
             }
             return .return(cid: cid, payload: output)
         }
@@ -358,12 +365,14 @@ package final class PeerConnection: Sendable {
     }
 
     /// Runs served call `cid` in a task of its own, which `cancel` cancels, and sends the answer `body` returns; a
-    /// failure is answered with `error`, a cancellation asked by the peer with `cancelAck`.
+    /// failure is answered with `error` (with its value where it is of the type `errors` declares), a cancellation
+    /// asked by the peer with `cancelAck`.
     func run(
         cid: UInt64,
         job: String,
         actor: ActorID,
         endpoint: StreamEndpoint?,
+        errors: ErrorCoding?,
         _ body: @escaping @Sendable () async throws -> Message
     ) {
         state.withLock { table in
@@ -384,7 +393,7 @@ package final class PeerConnection: Sendable {
             } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
                 reply = .cancelAck(cid: cid)
             } catch {
-                reply = .error(cid: cid, .describing(error, in: actor, job: job))
+                reply = .error(cid: cid, .describing(error, in: actor, job: job, errors: errors))
             }
             // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
             // not exit between a job's end and its reply.

@@ -26,7 +26,9 @@ extension Portal {
     /// - Parameters:
     ///   - job: A call job the actor serves.
     ///   - inputs: The inputs, in order. An empty array returns at once, without a call.
-    /// - Returns: One result per input, in input order: the output, or the input's error as ``RemoteActorError``.
+    /// - Returns: One result per input, in input order: the output, or the input's error, as its own type when the job
+    ///   declares that type (`Job(_:throwing:_:)`), else as ``RemoteActorError`` with the input's index in
+    ///   ``RemoteActorError/inputIndex``.
     /// - Throws: ``RemoteActorError`` when the batch cannot run as a whole (the actor does not serve the job: code
     ///   `"unknownJob"`; its inputs do not decode there: `"decodingFailed"`); ``TractorError`` `.encodingFailed` or
     ///   `.decodingFailed` when the inputs or outputs do not encode or decode here, `.protocolViolation` when the
@@ -35,12 +37,12 @@ extension Portal {
     public func run<Input, Output>(
         _ job: Job<Input, Output>,
         batch inputs: [Input]
-    ) async throws -> [Result<Output, RemoteActorError>] {
+    ) async throws -> [Result<Output, any Error>] {
         guard !inputs.isEmpty else { return [] }
         let encoded = try Self.encodeBatch(inputs, of: job.name)
         let results = try await call(job: job.name, batch: encoded)
         let values = try results.decodeOutputs(Output.self, count: inputs.count, job: job.name)
-        return results.merging(values)
+        return results.merging(values, errors: job.errorCoding, firstIndex: 0)
     }
 }
 
@@ -97,15 +99,21 @@ extension BatchResults {
     }
 
     /// One result per input, in input order: `values` (the decoded outputs) where inputs succeeded, the failures'
-    /// errors where they failed.
-    package func merging<Output>(_ values: [Output]) -> [Result<Output, RemoteActorError>] {
-        var results: [Result<Output, RemoteActorError>] = []
+    /// errors where they failed: decoded as the type `errors` declares where they carry one, else as
+    /// ``RemoteActorError``; with `firstIndex`, each knows its input's index, `firstIndex` plus its place in the batch.
+    package func merging<Output>(
+        _ values: [Output],
+        errors: ErrorCoding?,
+        firstIndex: Int?
+    ) -> [Result<Output, any Error>] {
+        var results: [Result<Output, any Error>] = []
         results.reserveCapacity(values.count + failures.count)
         var nextValue = values.startIndex
         var nextFailure = failures.startIndex
         for index in 0..<(values.count + failures.count) {
             if nextFailure < failures.endIndex, Int(failures[nextFailure].index) == index {
-                results.append(.failure(RemoteActorError(failures[nextFailure].error)))
+                let remote = RemoteActorError(failures[nextFailure].error)
+                results.append(.failure(errors.thrown(for: remote, inputIndex: firstIndex.map { $0 + index })))
                 nextFailure += 1
             } else {
                 results.append(.success(values[nextValue]))

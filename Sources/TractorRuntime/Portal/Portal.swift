@@ -34,7 +34,8 @@ public struct Portal: Sendable {
     /// let isPrime = try await portal.run(isPrimeJob, 1_099_726_899_285_419)
     /// ```
     ///
-    /// - Throws: ``RemoteActorError`` when the job throws (or the actor does not serve it: code `"unknownJob"`);
+    /// - Throws: The job's error: as its own type when the job declares that type (`Job(_:throwing:_:)`),
+    ///   else as ``RemoteActorError`` (so too when the actor does not serve the job: code `"unknownJob"`);
     ///   ``TractorError`` `.actorCrashed` when the actor dies during the call; `CancellationError` when the calling
     ///   task was cancelled and the actor acknowledged.
     public func run<Input, Output>(_ job: Job<Input, Output>, _ input: Input) async throws -> Output {
@@ -44,7 +45,7 @@ public struct Portal: Sendable {
         } catch {
             throw TractorError(.encodingFailed, "could not encode the input of job '\(job.name)'", cause: error)
         }
-        let output = try await connection.call(job: job.name, payload: payload)
+        let output = try await connection.call(job: job.name, payload: payload, errors: job.errorCoding)
         do {
             return try MessagePackDecoder().decode(Output.self, from: output)
         } catch {
@@ -99,7 +100,8 @@ public struct ResultPortal<Output: Sendable>: Sendable {
 
     /// Waits for the job's output.
     ///
-    /// - Throws: The job's error as ``RemoteActorError``, or ``TractorError`` `.actorCrashed` if the actor died.
+    /// - Throws: The job's error (as ``Portal/run(_:_:)`` throws it), or ``TractorError`` `.actorCrashed` if the actor
+    ///   died.
     ///
     /// ```swift
     /// let linguist = try await nursery.runInActor(cellarDoor, name: "linguist")

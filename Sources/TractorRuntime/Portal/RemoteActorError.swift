@@ -5,9 +5,10 @@
 
 /// An error raised in another actor process, carried here with its origin.
 ///
-/// Remote failures are boxed, never re-created as local types: match on ``typeName`` and read
-/// ``message``, ``source`` and ``relayPath``. When a tree of nurseries passes the error up, every actor it crosses is
-/// appended to ``relayPath``, nearest the source first.
+/// A remote failure arrives boxed, as this type: match on ``typeName`` and read ``message``, ``source`` and
+/// ``relayPath``. When a tree of nurseries passes the error up, every actor it crosses is appended to ``relayPath``,
+/// nearest the source first. The exception is an error of the type its job declares (`Job(_:throwing:_:)`):
+/// it is rethrown as that type, and this value becomes its context (``RemoteContextCarrying``).
 ///
 /// ```swift
 /// do {
@@ -22,9 +23,13 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
     /// What crossed the wire.
     package let info: RemoteErrorInfo
 
+    /// For an error of one of a `map`'s inputs, that input's index in the map's input (from 0); otherwise `nil`.
+    public package(set) var inputIndex: Int?
+
     /// Wraps an error description received from another actor.
-    package init(_ info: RemoteErrorInfo) {
+    package init(_ info: RemoteErrorInfo, inputIndex: Int? = nil) {
         self.info = info
+        self.inputIndex = inputIndex
     }
 
     /// The actor where the error was first raised.
@@ -42,7 +47,7 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
     /// The actors the error passed through on its way here, nearest the source first.
     public var relayPath: [ActorID] { info.relayPath }
     /// Further errors that failed together with this one in the remote actor's nursery.
-    public var nested: [RemoteActorError] { info.nested.map(RemoteActorError.init) }
+    public var nested: [RemoteActorError] { info.nested.map { RemoteActorError($0) } }
 
     /// Whether the original error had the given type name, such as `"MyApp.ParseError"` or just `"ParseError"`.
     ///
@@ -53,11 +58,18 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
         info.typeName == typeName || info.typeName.hasSuffix("." + typeName)
     }
 
-    /// The source actor, the job, the original type and message, and the relay path, on one line.
+    /// The source actor, the job (and input), the original type and message, and the relay path, on one line.
+    ///
+    /// The type's name is left out where the message already starts with it, as a ``TractorError``'s does.
     public var description: String {
         var text = "RemoteActorError from \(info.source)"
         if let job = info.job { text += " in job '\(job)'" }
-        text += ": \(info.typeName): \(info.message)"
+        if let inputIndex { text += " for input \(inputIndex)" }
+        let shortName = info.typeName.split(separator: ".").last.map(String.init) ?? info.typeName
+        if shortName.isEmpty || !info.message.hasPrefix(shortName) {
+            text += ": \(info.typeName)"
+        }
+        text += ": \(info.message)"
         if !info.relayPath.isEmpty {
             text += " (relayed through " + info.relayPath.map(\.description).joined(separator: " → ") + ")"
         }

@@ -50,13 +50,27 @@ public struct TractorError: Error, Sendable, CustomStringConvertible {
         self.line = line
     }
 
-    /// A one-line rendering: the code, the message and the cause.
+    /// A one-line rendering: the code, the message and the cause, each said once.
+    ///
+    /// The cause is added in parentheses only where the message does not already say it: a message such as
+    /// `"could not read: \(error)"` stands alone.
     public var description: String {
         var text = "TractorError.\(code): \(message)"
-        if let cause {
-            text += " (caused by: \(cause))"
+        if let cause, let unsaid = Self.unsaid(cause, in: message) {
+            text += " (caused by: \(unsaid))"
         }
         return text
+    }
+
+    /// What of `cause` `message` does not say already: `nil` when it says the cause's description (or, for a
+    /// ``TractorError``, its message and everything under it), else the description, or the cause's own cause.
+    private static func unsaid(_ cause: any Error, in message: String) -> String? {
+        let described = String(describing: cause)
+        if described.isEmpty || message.contains(described) { return nil }
+        if let tractor = cause as? TractorError, !tractor.message.isEmpty, message.contains(tractor.message) {
+            return tractor.cause.flatMap { unsaid($0, in: message) }
+        }
+        return described
     }
 }
 

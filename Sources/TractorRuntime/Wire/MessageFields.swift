@@ -190,8 +190,9 @@ package struct BatchFailure: Sendable, Hashable {
     }
 }
 
-/// An error as it crosses the wire: enough to re-raise it as ``RemoteActorError`` on the other side.
-package struct RemoteErrorInfo: Sendable, Hashable {
+/// An error as it crosses the wire: enough to re-raise it as ``RemoteActorError`` on the other side, or as its own
+/// type where the job declared that type (``ErrorCoding``).
+package struct RemoteErrorInfo: Sendable, Hashable, Codable {
     /// The actor where the error was first raised.
     package var source: ActorID
     /// The Swift type name of the original error, such as `"MyApp.ParseError"`.
@@ -208,6 +209,9 @@ package struct RemoteErrorInfo: Sendable, Hashable {
     package var relayPath: [ActorID]
     /// Errors gathered together with this one (several children of one nursery failing at once).
     package var nested: [RemoteErrorInfo]
+    /// The error value itself, MessagePack-encoded, when the job declared the error's type (see ``ErrorCoding``):
+    /// the caller decodes it and throws it as that type.
+    package var payload: [UInt8]?
 
     /// Creates an error description.
     package init(
@@ -218,7 +222,8 @@ package struct RemoteErrorInfo: Sendable, Hashable {
         job: String? = nil,
         code: String? = nil,
         relayPath: [ActorID] = [],
-        nested: [RemoteErrorInfo] = []
+        nested: [RemoteErrorInfo] = [],
+        payload: [UInt8]? = nil
     ) {
         self.source = source
         self.typeName = typeName
@@ -228,5 +233,6 @@ package struct RemoteErrorInfo: Sendable, Hashable {
         self.code = code
         self.relayPath = relayPath
         self.nested = nested
+        self.payload = payload
     }
 }

@@ -45,8 +45,8 @@ package enum Message: Sendable, Hashable {
 
 /// The version of the wire protocol this build speaks; sent in ``Hello``. Peers with another version are refused.
 ///
-/// Version 2 added `batch` and `batchReturn`.
-package let tractorWireVersion: UInt32 = 2
+/// Version 2 added `batch` and `batchReturn`; version 3 added an error's encoded value (the last field of `info`).
+package let tractorWireVersion: UInt32 = 3
 
 // MARK: - Byte layout
 
@@ -63,7 +63,8 @@ package let tractorWireVersion: UInt32 = 2
 //   stop       [6, cid]
 //   return     [7, cid, payload]
 //   error      [8, cid?, info]                        info    = [source, typeName, message, backtrace?, job?,
-//                                                                code?, [relay actor], [nested info]]
+//                                                                code?, [relay actor], [nested info], value?]
+//                                                    value   = bin: the error encoded by its declared type
 //   cancel     [9, cid?]
 //   cancelAck  [10, cid?]
 //   batch        [11, cid, job, inputs]                inputs  = bin: one array of the encoded inputs
@@ -314,7 +315,7 @@ extension Message {
     }
 
     private static func write(_ info: RemoteErrorInfo, to sink: ByteArraySink) throws(TractorError) {
-        try sink.writeArrayHeader(count: 8)
+        try sink.writeArrayHeader(count: 9)
         try write(info.source, to: sink)
         try sink.writeString(info.typeName)
         try sink.writeString(info.message)
@@ -329,6 +330,7 @@ extension Message {
         for nested in info.nested {
             try write(nested, to: sink)
         }
+        if let payload = info.payload { try sink.writeBinary(payload) } else { sink.writeNil() }
     }
 
     private static func writeOptional(_ value: UInt64?, to sink: ByteArraySink) {
@@ -579,7 +581,7 @@ private struct MessageFieldReader {
                 "\(context): errors nest more than \(Message.maximumErrorNesting) deep at offset \(reader.offset)"
             )
         }
-        try array(name(), count: 8)
+        try array(name(), count: 9)
         let source = try actor("\(name()).source")
         let typeName = try string("\(name()).typeName")
         let message = try string("\(name()).message")
@@ -592,6 +594,7 @@ private struct MessageFieldReader {
         let nested = try list("\(name()).nested") { (fields) throws(TractorError) in
             try fields.errorInfo("\(name()).nested", depth: depth + 1)
         }
+        let payload = try nilIfPresent("\(name()).value") ? nil : try bytes("\(name()).value")
         return RemoteErrorInfo(
             source: source,
             typeName: typeName,
@@ -600,7 +603,8 @@ private struct MessageFieldReader {
             job: job,
             code: code,
             relayPath: relayPath,
-            nested: nested
+            nested: nested,
+            payload: payload
         )
     }
 }

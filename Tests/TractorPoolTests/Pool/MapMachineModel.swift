@@ -318,6 +318,7 @@ struct MapMachineModel {
         let expected = Array(numberedElements..<numberedElements + chunk.inputs.count)
         if chunk.inputs.isEmpty || chunk.inputs != expected { fail("chunk \(chunk.inputs), expected \(expected)") }
         if ids.contains(id) { fail("chunk id \(id) used twice") }
+        if chunk.firstIndex != numberedElements { fail("chunk \(chunk.sequence) starts at \(chunk.firstIndex)") }
         numberedElements += chunk.inputs.count
         chunks.append(chunk.inputs)
         ids.append(id)

@@ -31,6 +31,7 @@ import TractorTestSupport
         var machine = Machine(ordered: true)
         let chunks = (0..<3).map { machine.submit([$0 * 10, $0 * 10 + 1], id: id(UInt64($0 + 1)), last: $0 == 2)! }
         #expect(chunks.map(\.sequence) == [0, 1, 2])
+        #expect(chunks.map(\.firstIndex) == [0, 2, 4], "each chunk knows where its inputs start in the map's input")
         guard case .suspend = machine.next(id: id(9)).step else {
             Issue.record("nothing is back: the consumer parks")
             return

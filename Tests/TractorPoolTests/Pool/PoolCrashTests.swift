@@ -87,6 +87,8 @@ extension PoolSpawningTests {
                     }
                     #expect(crash?.signal == SIGKILL)
                     #expect(crash?.job == "crash-by-signal")
+                    #expect(crash?.inputIndex == 3)
+                    #expect(crash?.message.contains("'crash-by-signal' (input 3)") == true)
                     #expect(delivered == [0, 0, 0], "every item before the crashed one, in order")
                     // The pool replaced the worker and goes on.
                     var squares: [Int] = []

@@ -33,11 +33,13 @@ extension SpawningTests {
                     #expect((try? results[1].get()) == 4)
                     #expect((try? results[3].get()) == 16)
                     for (index, value) in [(0, -1), (2, -3)] {
-                        guard case .failure(let error) = results[index] else {
-                            Issue.record("input \(index) should have failed")
+                        guard case .failure(let failure) = results[index], let error = failure as? RemoteActorError
+                        else {
+                            Issue.record("input \(index) should have failed with a RemoteActorError")
                             continue
                         }
                         #expect(error.typeName == "TractorTestJobs.TestJobError")
+                        #expect(error.inputIndex == index)
                         #expect(error.message == "\(value) is negative")
                         #expect(error.job == "squareUnlessNegative")
                         #expect(error.source == actor.actor)

@@ -18,7 +18,8 @@ import Testing
         job: "parse",
         code: "unknownJob",
         relayPath: [frank, root],
-        nested: [RemoteErrorInfo(source: root, typeName: "Swift.CancellationError", message: "")]
+        nested: [RemoteErrorInfo(source: root, typeName: "Swift.CancellationError", message: "")],
+        payload: [0x81, 0xa1, 0x78, 0x07]
     )
 
     static let everyMessage: [Message] = [

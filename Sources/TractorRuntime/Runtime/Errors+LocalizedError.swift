@@ -9,7 +9,7 @@
 // only that, and only where it exists.
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 
 extension TractorError: LocalizedError {
     /// The same text as ``description``, for `localizedDescription`.

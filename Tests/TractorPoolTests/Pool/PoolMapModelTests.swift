@@ -19,17 +19,13 @@ extension PoolSpawningTests {
     @Suite(.timeLimit(.minutes(5)))
     struct PoolMapModelTests {
         @Test func mapsAgreeWithALocalMapUnderRandomShapes() async throws {
-            let seeds: [UInt64] = ProcessInfo.processInfo.environment["TRACTOR_MODEL_SEED"]
-                .flatMap(UInt64.init).map { [$0] } ?? (1...24).map { UInt64($0) &* 0x51_7CC1 }
+            let seeds = PoolSpawningTests.modelSeeds(count: 24, spread: 0x51_7CC1)
             for seed in seeds {
                 var random = SplitMix64(seed: seed)
                 // Three workers on two CPUs are more than the CPUs: the pool says so, in the capture.
                 let log = LogCapture()
                 defer { PoolTesting.expectOnly(["oversubscribe"], in: log) }
-                let workers = Int.random(in: 1...3, using: &random)
-                var configuration = PoolTesting.configuration(.workers(workers), log: log)
-                configuration.mapReadAhead = Bool.random(using: &random) ? nil : Int.random(in: 1...8, using: &random)
-                configuration.inFlightChunksPerWorker = Int.random(in: 1...4, using: &random)
+                let configuration = PoolSpawningTests.randomMapConfiguration(using: &random, log: log)
                 let count = Int.random(in: 0...300, using: &random)
                 var inputs = (0..<count).map { $0 }
                 let failing = count > 0 && Bool.random(using: &random) ? Int.random(in: 0..<count, using: &random) : nil
@@ -77,5 +73,24 @@ extension PoolSpawningTests {
             return (outputs, error)
         }
         return (outputs, nil)
+    }
+
+    /// The seeds of a model test: `TRACTOR_MODEL_SEED` alone when set (to replay one), else `count` spread ones.
+    static func modelSeeds(count: Int, spread: UInt64) -> [UInt64] {
+        ProcessInfo.processInfo.environment["TRACTOR_MODEL_SEED"].flatMap(UInt64.init).map { [$0] }
+            ?? (1...count).map { UInt64($0) &* spread }
+    }
+
+    /// A pool of one to three unbound workers, a random read-ahead (or the default) and a random window, logging
+    /// into `log`.
+    static func randomMapConfiguration(
+        using random: inout SplitMix64,
+        log: LogCapture
+    ) -> ProcessPoolConfiguration {
+        let workers = Int.random(in: 1...3, using: &random)
+        var configuration = PoolTesting.configuration(.workers(workers), log: log)
+        configuration.mapReadAhead = Bool.random(using: &random) ? nil : Int.random(in: 1...8, using: &random)
+        configuration.inFlightChunksPerWorker = Int.random(in: 1...4, using: &random)
+        return configuration
     }
 }

@@ -126,17 +126,13 @@ extension PoolSpawningTests {
         /// Seeded random shapes, as the `Sequence` maps' model test, over an asynchronous input that gives way to
         /// other tasks now and then. `TRACTOR_MODEL_SEED=<seed>` replays one.
         @Test func asynchronousMapsAgreeWithALocalMapUnderRandomShapes() async throws {
-            let seeds: [UInt64] = ProcessInfo.processInfo.environment["TRACTOR_MODEL_SEED"]
-                .flatMap(UInt64.init).map { [$0] } ?? (1...16).map { UInt64($0) &* 0x2545_F491 }
+            let seeds = PoolSpawningTests.modelSeeds(count: 16, spread: 0x2545_F491)
             for seed in seeds {
                 var random = SplitMix64(seed: seed)
                 // Three workers on two CPUs are more than the CPUs: the pool says so, in the capture.
                 let log = LogCapture()
                 defer { PoolTesting.expectOnly(["oversubscribe"], in: log) }
-                let workers = Int.random(in: 1...3, using: &random)
-                var configuration = PoolTesting.configuration(.workers(workers), log: log)
-                configuration.mapReadAhead = Bool.random(using: &random) ? nil : Int.random(in: 1...8, using: &random)
-                configuration.inFlightChunksPerWorker = Int.random(in: 1...4, using: &random)
+                let configuration = PoolSpawningTests.randomMapConfiguration(using: &random, log: log)
                 let count = Int.random(in: 0...200, using: &random)
                 var inputs = Array(0..<count)
                 let failing = count > 0 && Bool.random(using: &random) ? Int.random(in: 0..<count, using: &random) : nil

@@ -21,12 +21,25 @@ import Synchronization
 public final class JobFuture<Output: Sendable>: Sendable {
     /// The name of the job.
     public let jobName: String
-    private let canceller: @Sendable () -> Bool
+    private let canceller: Canceller
+    /// How the job's declared error type is decoded, if it declares one.
+    let errors: ErrorCoding?
     private let storage = Mutex(State())
+
+    /// What cancels the job: its chunk in the pool's dispatcher (with no closure to allocate per job), or a
+    /// closure.
+    private enum Canceller {
+        case chunk(PoolDispatcher, ChunkID)
+        case closure(@Sendable () -> Bool)
+    }
 
     private struct State {
         var phase = JobState.pending
         var result: Result<Output, any Error>?
+        /// Tasks awaiting ``value``, the first apart so that one waiter fills no array. They stay until the future
+        /// completes: cancelling one cancels the job, and it waits on until the job has ended.
+        var awaiting: UnsafeContinuation<Void, Never>?
+        var moreAwaiting: [UnsafeContinuation<Void, Never>] = []
         /// The callbacks to call on completion, in the order they were added, each with an id that its adder can
         /// take it back by (a waiter that stops waiting does).
         var callbacks: [(id: Int, callback: @Sendable (Result<Output, any Error>) -> Void)] = []
@@ -43,7 +56,15 @@ public final class JobFuture<Output: Sendable>: Sendable {
 
     init(jobName: String, canceller: @escaping @Sendable () -> Bool) {
         self.jobName = jobName
-        self.canceller = canceller
+        self.canceller = .closure(canceller)
+        self.errors = nil
+    }
+
+    /// The future of chunk `id` of `dispatcher`, whose job's errors decode with `errors`.
+    init(jobName: String, errors: ErrorCoding?, chunk id: ChunkID, of dispatcher: PoolDispatcher) {
+        self.jobName = jobName
+        self.canceller = .chunk(dispatcher, id)
+        self.errors = errors
     }
 
     /// Where the job stands: pending, running, succeeded, failed or cancelled.
@@ -70,7 +91,26 @@ public final class JobFuture<Output: Sendable>: Sendable {
     ///   the pool broke before the job ran.
     nonisolated(nonsending) public var value: Output {
         get async throws {
-            try await outcome(until: nil)!.get()
+            if let result = storage.withLock({ $0.result }) { return try result.get() }
+            await withTaskCancellationHandler {
+                await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                    let completed = storage.withLock { state -> Bool in
+                        guard state.result == nil else { return true }
+                        if state.awaiting == nil {
+                            state.awaiting = continuation
+                        } else {
+                            state.moreAwaiting.append(continuation)
+                        }
+                        return false
+                    }
+                    if completed { continuation.resume() }
+                }
+            } onCancel: {
+                // The job ends cancelled (or as it was ending), and that completes the future, which resumes this
+                // task.
+                _ = cancel()
+            }
+            return try storage.withLock { $0.result }!.get()
         }
     }
 
@@ -128,7 +168,13 @@ public final class JobFuture<Output: Sendable>: Sendable {
         switch state {
         case .cancelled: return true
         case .succeeded, .failed: return false
-        default: return canceller() || state == .cancelled
+        default:
+            let cancelling: Bool
+            switch canceller {
+            case .chunk(let dispatcher, let id): cancelling = dispatcher.cancel(id)
+            case .closure(let cancel): cancelling = cancel()
+            }
+            return cancelling || state == .cancelled
         }
     }
 
@@ -148,9 +194,11 @@ public final class JobFuture<Output: Sendable>: Sendable {
         if let result { callback(result) }
     }
 
-    /// How many completion callbacks wait for the job: those of ``onCompletion(_:)`` and one per task waiting in
-    /// ``value`` or ``result(timeout:)``.
-    package var completionCallbackCount: Int { storage.withLock { $0.callbacks.count } }
+    /// How many completion callbacks and waiters wait for the job: those of ``onCompletion(_:)`` and one per task
+    /// waiting in ``value`` or ``result(timeout:)``.
+    package var completionCallbackCount: Int {
+        storage.withLock { $0.callbacks.count + ($0.awaiting == nil ? 0 : 1) + $0.moreAwaiting.count }
+    }
 
     /// The job started running on a worker.
     func markRunning() {
@@ -161,17 +209,31 @@ public final class JobFuture<Output: Sendable>: Sendable {
 
     /// Completes the future; later calls are ignored.
     func resolve(_ result: Result<Output, any Error>) {
-        let callbacks = storage.withLock { state -> [@Sendable (Result<Output, any Error>) -> Void] in
-            guard state.result == nil else { return [] }
-            defer { state.callbacks.removeAll() }
+        let completion = storage.withLock { state -> Completion? in
+            guard state.result == nil else { return nil }
             state.result = result
             switch result {
             case .success: state.phase = .succeeded
             case .failure(let error): state.phase = error is CancellationError ? .cancelled : .failed
             }
-            return state.callbacks.map(\.callback)
+            defer {
+                state.callbacks = []
+                state.awaiting = nil
+                state.moreAwaiting = []
+            }
+            return Completion(callbacks: state.callbacks, awaiting: state.awaiting, moreAwaiting: state.moreAwaiting)
         }
-        for callback in callbacks { callback(result) }
+        guard let completion else { return }
+        completion.awaiting?.resume()
+        for waiter in completion.moreAwaiting { waiter.resume() }
+        for entry in completion.callbacks { entry.callback(result) }
+    }
+
+    /// Who to tell once the future completes.
+    private struct Completion {
+        var callbacks: [(id: Int, callback: @Sendable (Result<Output, any Error>) -> Void)]
+        var awaiting: UnsafeContinuation<Void, Never>?
+        var moreAwaiting: [UnsafeContinuation<Void, Never>]
     }
 }
 
@@ -206,4 +268,23 @@ public struct JobState: Sendable, Hashable, CustomStringConvertible {
 
     /// `pending`, `running`, `succeeded`, `failed` or `cancelled`.
     public var description: String { storage.rawValue }
+}
+
+extension JobFuture: ChunkReceiver where Output: Decodable {
+    /// Resolves the future with its one-item chunk's result. A large output is decoded on the dispatcher's resolver
+    /// task, so that the other workers' replies are not held up meanwhile on the I/O thread.
+    func receive(_ result: ChunkResult, from dispatcher: PoolDispatcher) {
+        if case .reply(let results) = result, results.outputs.count > ProcessPool.largeOutput {
+            dispatcher.resolveLater { self.resolve(decoding: result) }
+        } else {
+            resolve(decoding: result)
+        }
+    }
+
+    func chunkStarted() { markRunning() }
+
+    private func resolve(decoding result: ChunkResult) {
+        let outputs = ChunkOutputs<Output>(result, count: 1, job: jobName, errors: errors, firstIndex: nil)
+        resolve(outputs.result(at: 0))
+    }
 }

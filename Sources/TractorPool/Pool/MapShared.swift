@@ -97,8 +97,7 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
                 request: try encodeRequest(chunk.inputs),
                 deliver: { [self] result in
                     complete(sequence, Completed(result: result, count: count, firstIndex: firstIndex))
-                },
-                started: nil
+                }
             )
             try await dispatcher.enqueue(
                 .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, ofMap: true)

@@ -13,7 +13,7 @@ extension PoolDispatcher {
     /// Runs slot `slot` of `worker` until it is told to stop, its worker is lost, or the task is cancelled.
     func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
         while !Task.isCancelled, let chunk = await nextChunk(for: slot, of: worker) {
-            chunk.payload.started?()
+            chunk.payload.receiver.chunkStarted()
             let call = portal.reserveCallID()
             let result: Result<BatchResults, any Error>
             if state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) {

@@ -7,24 +7,43 @@ import Glibc
 import Logging
 import Synchronization
 
-/// What the shell attaches to a chunk: its encoded request, and how to hand its results over.
+/// What the shell attaches to a chunk: its encoded request, and what its results are handed to.
 ///
 /// A class: chunks are copied in and out of the machine's queue and tables at every step, and one reference is
-/// cheaper to copy than the three it holds.
+/// cheaper to copy than what it holds.
 final class ChunkPayload: Sendable {
     /// The chunk's inputs, encoded as one array: a `batch` call's inputs.
     let request: [UInt8]
-    /// Resolves the chunk's futures (or its part of a `map`); called once, usually on the I/O thread, so it does
-    /// little: a `map` leaves its outputs for its consumer to decode.
-    let deliver: @Sendable (ChunkResult) -> Void
-    /// Called when the chunk starts running on a worker.
-    let started: (@Sendable () -> Void)?
+    /// What resolves the chunk's futures (or its part of a `map`).
+    let receiver: any ChunkReceiver
 
-    init(request: [UInt8], deliver: @escaping @Sendable (ChunkResult) -> Void, started: (@Sendable () -> Void)?) {
+    init(request: [UInt8], receiver: any ChunkReceiver) {
         self.request = request
-        self.deliver = deliver
-        self.started = started
+        self.receiver = receiver
     }
+
+    /// A payload whose results go to `deliver`.
+    convenience init(request: [UInt8], deliver: @escaping @Sendable (ChunkResult) -> Void) {
+        self.init(request: request, receiver: DeliveryClosure(deliver: deliver))
+    }
+}
+
+/// What a chunk's results are handed to: a submitted job's future, or a `map`'s share of the chunk.
+protocol ChunkReceiver: Sendable {
+    /// Resolves the chunk's futures (or its part of a `map`); called once, usually on the I/O thread, so it does
+    /// little: a `map` leaves its outputs for its consumer to decode, and a large output is decoded on the
+    /// dispatcher's resolver task (``PoolDispatcher/resolveLater(_:)``).
+    func receive(_ result: ChunkResult, from dispatcher: PoolDispatcher)
+    /// The chunk started running on a worker.
+    func chunkStarted()
+}
+
+/// A receiver that hands the results to a closure.
+private struct DeliveryClosure: ChunkReceiver {
+    let deliver: @Sendable (ChunkResult) -> Void
+
+    func receive(_ result: ChunkResult, from dispatcher: PoolDispatcher) { deliver(result) }
+    func chunkStarted() {}
 }
 
 /// What parks a slot in the dispatcher's machine: its task's continuation, resumed with its next decision.
@@ -183,7 +202,7 @@ final class PoolDispatcher: Sendable {
         case .crashed(let crash):
             result = .failure(crash)
         }
-        chunk.payload.deliver(result)
+        chunk.payload.receiver.receive(result, from: self)
     }
 
     func makeChunkID() -> ChunkID {
@@ -200,12 +219,14 @@ final class PoolDispatcher: Sendable {
     /// - Throws: ``TractorError`` `.scopeClosed` after shutdown or once the pool's scope has ended; the pool's
     ///   error when it is broken; `CancellationError` when the task is cancelled while suspended.
     nonisolated(nonsending) func enqueue(_ chunk: Chunk) async throws {
-        enum Outcome { case done, suspend, rejected(any Error) }
+        enum Outcome { case run(SlotWaiter, Chunk), done, suspend, rejected(any Error) }
         while true {
             let outcome = transition { state -> (Outcome, [Machine.Action]) in
                 if state.closed { return (.rejected(Self.scopeEnded), []) }
                 switch state.machine.enqueue(chunk, now: .now) {
-                case .run(let waiter, let chunk, let actions): return (.done, [.run(waiter, chunk)] + actions)
+                // The parked slot is resumed here rather than through an action: a lone submit then builds no
+                // array of actions and effects.
+                case .run(let waiter, let chunk, let actions): return (.run(waiter, chunk), actions)
                 case .queued: return (.done, [])
                 case .suspend: return (.suspend, [])
                 case .reject(.shutDown): return (.rejected(Self.shutDown), [])
@@ -213,6 +234,9 @@ final class PoolDispatcher: Sendable {
                 }
             }
             switch outcome {
+            case .run(let waiter, let chunk):
+                waiter.continuation.resume(returning: .run(chunk))
+                return
             case .done: return
             case .rejected(let error): throw error
             case .suspend: try await waitForRoom()

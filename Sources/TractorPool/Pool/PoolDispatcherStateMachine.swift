@@ -301,8 +301,11 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
     /// chunk cancels that call. Returns `false` when the chunk was cancelled or timed out before its call started:
     /// the slot then does not call, and reports the chunk failed with ``CallFailure/cancelled``.
     mutating func callStarting(_ id: ChunkID, call: UInt64) -> Bool {
-        guard running[id]?.stop == nil, running[id] != nil else { return false }
-        running[id]?.call = call
+        // Read, changed and written back whole: an in-place `running[id]?.call = call` goes through the
+        // dictionary's modify accessor, which allocates for a value this large.
+        guard var entry = running[id], entry.stop == nil else { return false }
+        entry.call = call
+        running[id] = entry
         return true
     }
 

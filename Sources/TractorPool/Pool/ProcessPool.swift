@@ -61,25 +61,8 @@ public final class ProcessPool: Sendable {
         let request = try Portal.encodeBatch([input], of: job.name)
         let dispatcher = self.dispatcher
         let id = dispatcher.makeChunkID()
-        let future = JobFuture<Output>(jobName: job.name) { dispatcher.cancel(id) }
-        let (jobName, errors) = (job.name, job.errorCoding)
-        let payload = ChunkPayload(
-            request: request,
-            deliver: { result in
-                let resolve: @Sendable () -> Void = {
-                    let outputs = ChunkOutputs<Output>(result, count: 1, job: jobName, errors: errors, firstIndex: nil)
-                    future.resolve(outputs.result(at: 0))
-                }
-                // Usually on the pool's I/O thread: a large output is decoded elsewhere, so that the other workers'
-                // replies are not held up meanwhile.
-                if case .reply(let results) = result, results.outputs.count > Self.largeOutput {
-                    dispatcher.resolveLater(resolve)
-                } else {
-                    resolve()
-                }
-            },
-            started: { future.markRunning() }
-        )
+        let future = JobFuture<Output>(jobName: job.name, errors: job.errorCoding, chunk: id, of: dispatcher)
+        let payload = ChunkPayload(request: request, receiver: future)
         try await dispatcher.enqueue(.init(id: id, job: job.name, itemCount: 1, timeout: timeout, payload: payload))
         return future
     }

@@ -69,7 +69,9 @@ extension Channel {
     private func deliver(_ bytes: UnsafeRawBufferPointer) -> TractorError? {
         // Frames are decoded straight from the decoder's buffer. Small stream elements are not made into messages:
         // their payloads are gathered into one arena per read and handed over as slices of it.
-        var items: [Inbound] = []
+        // Most reads hold one frame: it is kept apart, so that such a read fills no array.
+        var first: Inbound?
+        var rest: [Inbound] = []
         var arena: [UInt8] = []
         let failure = decoder.withLock { decoder -> TractorError? in
             decoder.append(bytes)
@@ -82,7 +84,7 @@ extension Channel {
                     }
                     return .message(try Message.decode(from: frame))
                 }) {
-                    items.append(item)
+                    if first == nil { first = item } else { rest.append(item) }
                 }
                 return nil
             } catch let error as TractorError {
@@ -91,31 +93,35 @@ extension Channel {
                 return TractorError(.malformedData, "\(error)")
             }
         }
-        let (onMessage, onYield) = state.withLock { ($0.onMessage, $0.onYield) }
+        guard let first else { return failure }
+        let handlers = state.withLock { $0.handlers }
         arena.withUnsafeBytes { arena in
-            for item in items {
-                switch item {
-                case .message(let message):
-                    if let onMessage { onMessage(message) } else { deliverToInbox(message) }
-                case .yield(let cid, let range):
-                    let payload = UnsafeRawBufferPointer(rebasing: arena[range])
-                    if let onYield {
-                        onYield(cid, payload)
-                    } else if let onMessage {
-                        onMessage(.yield(cid: cid, payload: Array(payload)))
-                    } else {
-                        deliverToInbox(.yield(cid: cid, payload: Array(payload)))
-                    }
-                }
-            }
+            hand(first, arena: arena, to: handlers)
+            for item in rest { hand(item, arena: arena, to: handlers) }
         }
         return failure
+    }
+
+    private func hand(_ item: Inbound, arena: UnsafeRawBufferPointer, to handlers: Handlers) {
+        switch item {
+        case .message(let message):
+            if let onMessage = handlers.onMessage { onMessage(message) } else { deliverToInbox(message) }
+        case .yield(let cid, let range):
+            let payload = UnsafeRawBufferPointer(rebasing: arena[range])
+            if let onYield = handlers.onYield {
+                onYield(cid, payload)
+            } else if let onMessage = handlers.onMessage {
+                onMessage(.yield(cid: cid, payload: Array(payload)))
+            } else {
+                deliverToInbox(.yield(cid: cid, payload: Array(payload)))
+            }
+        }
     }
 
     private func deliverToInbox(_ message: Message) {
         enum Route { case handler(MessageHandler), waiter(CheckedContinuation<Message, any Error>), queued }
         let route = state.withLock { state -> Route in
-            if let handler = state.onMessage { return .handler(handler) }
+            if let handler = state.handlers.onMessage { return .handler(handler) }
             if let waiter = state.inboxWaiter {
                 state.inboxWaiter = nil
                 return .waiter(waiter)

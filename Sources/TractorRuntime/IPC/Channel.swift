@@ -59,13 +59,20 @@ package final class Channel: TransportHandler {
         var framesBeforeInjectedFailure: Int?
         var inbox: [Message] = []
         var inboxWaiter: CheckedContinuation<Message, any Error>?
-        var onMessage: MessageHandler?
-        var onYield: YieldHandler?
+        var handlers = Handlers()
         var onClose: CloseHandler?
         var closeObservers: [@Sendable () -> Void] = []
         var writableWaiters: [(limit: Int, continuation: CheckedContinuation<Void, any Error>)] = []
 
         var queuedBytes: Int { outbound.byteCount + flushingBytes }
+    }
+
+    /// Where messages go once attached. Kept as one struct so that the reading thread copies both out of the lock
+    /// as they are: a tuple of closures returned through the lock's generic result would be re-wrapped, allocating
+    /// on every read.
+    struct Handlers {
+        var onMessage: MessageHandler?
+        var onYield: YieldHandler?
     }
 
     /// Frames `transport` and starts reading from it.
@@ -103,8 +110,7 @@ package final class Channel: TransportHandler {
     ) {
         loop.execute { [self] in
             let (queued, closed) = state.withLock { state -> ([Message], TractorError?) in
-                state.onMessage = onMessage
-                state.onYield = onYield
+                state.handlers = Handlers(onMessage: onMessage, onYield: onYield)
                 state.onClose = onClose
                 let queued = state.inbox
                 state.inbox.removeAll()

@@ -41,8 +41,15 @@ package final class IOLoop: Sendable {
     /// Work queued for the loop thread, and whether the thread needs waking to see it.
     private let queue = Mutex(WorkQueue())
 
+    /// One item of queued work: a closure, or a task's job run on this thread as its executor (kept apart so that
+    /// enqueuing a job allocates no closure context).
+    private enum Work {
+        case closure(@Sendable () -> Void)
+        case job(UnownedJob)
+    }
+
     private struct WorkQueue: ~Copyable {
-        var work: [@Sendable () -> Void] = []
+        var work: [Work] = []
         /// The loop thread is in (or about to enter) `epoll_wait` and nobody has woken it yet: the next work item
         /// must write the eventfd. While it is awake it runs everything queued before it sleeps again, so a burst
         /// of work costs one wake-up, not one each.
@@ -52,6 +59,9 @@ package final class IOLoop: Sendable {
         var timers: [(deadline: UInt64, work: @Sendable () -> Void)] = []
         var armedDeadline: UInt64?
     }
+    /// The queue's other buffer: the loop thread swaps it with ``WorkQueue/work`` and runs what it took, so that
+    /// neither buffer is ever shared and reusing one allocates nothing. Touched by the loop thread alone.
+    nonisolated(unsafe) private var taken: [Work] = []
     private let threadID = Atomic<UInt>(0)
     private let timerFD: CInt
 
@@ -98,6 +108,10 @@ package final class IOLoop: Sendable {
     /// Runs `work` on the loop thread, soon.
     package func execute(_ work: @escaping @Sendable () -> Void) {
         guard startupError == nil else { return work() }
+        append(.closure(work))
+    }
+
+    private func append(_ work: Work) {
         let mustWake = queue.withLock { queue in
             queue.work.append(work)
             defer { queue.asleep = false }
@@ -213,14 +227,22 @@ package final class IOLoop: Sendable {
     /// Runs the queued work until there is none, then marks the thread asleep (it goes back to `epoll_wait`).
     private func runQueued() {
         while true {
-            let work = queue.withLock { queue -> [@Sendable () -> Void] in
-                let taken = queue.work
-                queue.work.removeAll(keepingCapacity: true)
-                if taken.isEmpty { queue.asleep = true }
-                return taken
+            let empty = queue.withLock { queue -> Bool in
+                if queue.work.isEmpty {
+                    queue.asleep = true
+                    return true
+                }
+                swap(&queue.work, &taken)
+                return false
             }
-            if work.isEmpty { return }
-            for item in work { item() }
+            if empty { return }
+            for item in taken {
+                switch item {
+                case .closure(let work): work()
+                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
+            taken.removeAll(keepingCapacity: true)
         }
     }
 }
@@ -239,6 +261,7 @@ extension IOLoop: TaskExecutor {
     /// waking another. Their work must be short and never block.
     package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        guard startupError == nil else { return job.runSynchronously(on: asUnownedTaskExecutor()) }
+        append(.job(job))
     }
 }

@@ -132,6 +132,9 @@ bench-runtime: deps
 # The pool's workers run pool-worker, built first next to the benchmark binaries.
 bench-pool: deps
 	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
+	cd Benchmarks && $(SWIFT) build -c release --product pool-worker-static
+	cd Benchmarks && $(SWIFT) build -c release --product floor-peer
+	cd Benchmarks && $(SWIFT) build -c release --product floor-peer-static
 	$(BENCH) --target Pool
 
 bench: bench-workers

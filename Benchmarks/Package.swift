@@ -58,6 +58,43 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
         ),
+        // The machine's floor, without the framework: a bare two-process ping-pong, bare spawns, a bare process's
+        // memory. Its peers are `floor-peer` and `floor-peer-static`, built next to the benchmark binaries.
+        .executableTarget(
+            name: "Floor",
+            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/Floor",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
+        .target(name: "FloorPeer", path: "Sources/FloorPeer"),
+        .executableTarget(name: "floor-peer", dependencies: ["FloorPeer"], path: "Sources/floor-peer"),
+        // The same peer with the Swift standard library linked in: what `-static-stdlib` saves at start-up and in
+        // memory.
+        .executableTarget(
+            name: "floor-peer-static",
+            dependencies: ["FloorPeer"],
+            path: "Sources/floor-peer-static",
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+        ),
+        // `pool-worker`'s jobs in a worker linked with `-static-stdlib`, for the start-up and memory it saves.
+        .executableTarget(
+            name: "pool-worker-static",
+            dependencies: [
+                .product(name: "PoolWorkerJobs", package: "swift-tractor"),
+                .product(name: "TractorRuntime", package: "swift-tractor"),
+            ],
+            path: "Sources/pool-worker-static",
+            // The runtime's codec uses FoundationEssentials, whose static archive needs its two companions named.
+            // Linked by lld told not to print warnings: the C library's link-time note on `mktemp`, which that
+            // archive references, is not this package's to act on.
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-warnings"]),
+                .linkedLibrary("_FoundationCollections"),
+                .linkedLibrary("_FoundationCShims"),
+            ]
+        ),
         .target(
             name: "BenchmarkJobs",
             dependencies: [.product(name: "TractorRuntime", package: "swift-tractor")],

@@ -5,10 +5,10 @@
     make bench-compare                    # from the repository root
     python3 Benchmarks/peers/compare.py [--repeats 3] [--skip-build] [--no-write]
 
-Steps, all in one run: build bench-worker and pool-worker (release), read the worker count from `pool-worker
-topology --json` (one worker per physical core of the allowed CPUs, the Swift pool's default placement), run the
-`Pool` and `Portals` suites with package-benchmark (raw samples exported as histogramSamples, in nanoseconds), run
-Benchmarks/peers/peers.py with the same worker count, then print the table and write Benchmarks/RESULTS.md.
+Steps, all in one run: build bench-worker, pool-worker (also linked with -static-stdlib) and the floor's peers
+(release), read the worker count from `pool-worker topology --json` (one worker per physical core of the allowed
+CPUs, the Swift pool's default placement), run the `Pool`, `Portals` and `Floor` suites with package-benchmark (raw
+samples exported as histogramSamples, in nanoseconds), run Benchmarks/peers/peers.py with the same worker count, then print the table and write Benchmarks/RESULTS.md.
 
 Every figure is a median: the p50 of package-benchmark's samples for ours, the median of repeated runs (or of every
 sample, for latencies) for the peers. Every workload checks its results on both sides (preconditions in Swift,
@@ -53,7 +53,7 @@ def run(command, cwd=BENCHMARKS, capture=False):
 
 
 def build():
-    for product in ("bench-worker", "pool-worker"):
+    for product in ("bench-worker", "pool-worker", "pool-worker-static", "floor-peer", "floor-peer-static"):
         run(["swift", "build", "-c", "release", "--product", product])
 
 
@@ -69,7 +69,7 @@ def run_swift_suites():
     os.makedirs(SWIFT_OUTPUT)
     run([
         "swift", "package", "--allow-writing-to-package-directory", "benchmark",
-        "--target", "^(Pool|Portals)$",
+        "--target", "^(Pool|Portals|Floor)$",
         "--format", "histogramSamples", "--time-units", "nanoseconds",
         "--path", SWIFT_OUTPUT, "--no-progress",
     ])
@@ -174,11 +174,32 @@ def build_rows(peers, workers):
                 values[key] = None
         return values
 
+    # The machine's floor, from the same run (the Floor suite: no framework, the C library and Swift's standard
+    # library alone), and the goals stated against it.
+    floor_round_trip = p(samples("Floor", "Floor ping-pong round trip", "Round_trip_(ns)"), 0.5) / 1e3
+    floor_spawn = median_ns("Floor", "Floor spawn 2 peers to first reply, dynamic") / 1e6
+    floor_spawn_static = median_ns("Floor", "Floor spawn 2 peers to first reply, static stdlib") / 1e6
+    floor_spawn_reap = median_ns("Floor", "Floor spawn, one round trip, reap") / 1e6
+    floor_rss = p(samples("Floor", "Floor peer memory idle, dynamic", "Peer_RSS_idle_(KiB)"), 0.5) / 1024
+    floor_rss_static = p(samples("Floor", "Floor peer memory idle, static stdlib", "Peer_RSS_idle_(KiB)"), 0.5) / 1024
+    rows.append(Row("floor: blocking ping-pong round trip between two bare processes, p50", "µs", floor_round_trip,
+                    higher_is_better=False))
+    rows.append(Row("floor: spawn 2 bare Swift processes to first reply", "ms", floor_spawn, higher_is_better=False))
+    rows.append(Row("floor: the same, linked with -static-stdlib", "ms", floor_spawn_static, higher_is_better=False))
+    rows.append(Row("floor: spawn a bare process, one round trip, reap it", "ms", floor_spawn_reap,
+                    higher_is_better=False))
+    rows.append(Row("floor: idle bare Swift process RSS", "MiB", floor_rss, higher_is_better=False))
+    rows.append(Row("floor: the same, linked with -static-stdlib", "MiB", floor_rss_static, higher_is_better=False))
+
     # Start-up.
     rows.append(Row(
         f"pool start-up to first result ({workers} workers, then closed)", "ms",
         median_ns("Pool", "Pool start-up to first result") / 1e6,
-        peer_values(lambda peer: peer["startup"]["ms"]), higher_is_better=False))
+        peer_values(lambda peer: peer["startup"]["ms"]), higher_is_better=False, target=6, target_text="≤ 6 ms"))
+    rows.append(Row(
+        f"pool start-up to first result ({workers} -static-stdlib workers, then closed)", "ms",
+        median_ns("Pool", "Pool start-up to first result, static-stdlib workers") / 1e6,
+        peer_values(lambda peer: peer["startup"]["ms"]), higher_is_better=False, target=6, target_text="≤ 6 ms"))
 
     # No-op map throughput.
     targets = {"chunk 1": (200_000, "≥ 200 k/s"), "auto-chunked": (5_000_000, "≥ 5 M/s")}
@@ -197,9 +218,11 @@ def build_rows(peers, workers):
     # Submit round trips.
     submits = samples("Pool", "Pool submit round trip", "Submit_round_trip_(ns)")
     rows.append(Row("single submit round trip, p50", "µs", p(submits, 0.5) / 1e3,
-                    peer_values(lambda peer: peer["submit"]["p50_us"]), higher_is_better=False))
+                    peer_values(lambda peer: peer["submit"]["p50_us"]), higher_is_better=False,
+                    target=1.25 * floor_round_trip, target_text=f"≤ 1.25 × floor ({1.25 * floor_round_trip:.0f} µs)"))
     rows.append(Row("single submit round trip, p99", "µs", p(submits, 0.99) / 1e3,
-                    peer_values(lambda peer: peer["submit"]["p99_us"]), higher_is_better=False))
+                    peer_values(lambda peer: peer["submit"]["p99_us"]), higher_is_better=False,
+                    target=1_000, target_text="≤ 1 ms"))
 
     # Count primes.
     primes = SPEC["primes"]
@@ -239,16 +262,23 @@ def build_rows(peers, workers):
     # Idle worker memory.
     rss = p(samples("Pool", "Pool worker memory idle", "Worker_RSS_idle_(KiB)"), 0.5) / 1024
     pss = p(samples("Pool", "Pool worker memory idle", "Worker_PSS_idle_(KiB)"), 0.5) / 1024
+    rss_static = p(samples("Pool", "Pool worker memory idle, static-stdlib workers", "Worker_RSS_idle_(KiB)"),
+                   0.5) / 1024
     rows.append(Row("idle worker RSS", "MiB", rss, peer_values(lambda peer: peer["rss"]["rss_mib"]),
-                    higher_is_better=False))
+                    higher_is_better=False, target=8, target_text="≤ 8 MiB"))
+    rows.append(Row("idle worker RSS, -static-stdlib worker", "MiB", rss_static,
+                    peer_values(lambda peer: peer["rss"]["rss_mib"]), higher_is_better=False, target=8,
+                    target_text="≤ 8 MiB"))
     rows.append(Row("idle worker PSS (shared pages divided)", "MiB", pss,
                     peer_values(lambda peer: peer["rss"]["pss_mib"]), higher_is_better=False))
 
     # The runtime (no pool peer has these: the figures stand against the targets).
     rows.append(Row("spawn an actor, run one job, reap it", "ms",
-                    median_ns("Portals", "Spawn to first result") / 1e6, higher_is_better=False))
+                    median_ns("Portals", "Spawn to first result") / 1e6, higher_is_better=False, target=5,
+                    target_text="≤ 5 ms"))
     rows.append(Row("portal.run round trip (Int echo)", "µs",
-                    median_ns("Portals", "portal.run round trip") / 1e3 / 1_000, higher_is_better=False))
+                    median_ns("Portals", "portal.run round trip") / 1e3 / 1_000, higher_is_better=False,
+                    target=1.15 * floor_round_trip, target_text=f"≤ 1.15 × floor ({1.15 * floor_round_trip:.0f} µs)"))
     for streams in ("one stream", "8 streams"):
         rows.append(Row(f"stream small messages (100,000 Ints, window 4,096), {streams}", "msgs/s",
                         100_000 / (median_ns("Portals", f"Stream small messages, {streams}") / 1e9),
@@ -339,6 +369,10 @@ Benchmarks/Benchmarks/Pool):
   parent interpreter's pages copy-on-write, so their RSS counts pages the parent also holds; PSS divides shared pages
   among their holders.
 - The runtime rows (spawn, portal.run, streams) have no counterpart in these pools; they stand against the targets.
+- The floor rows are the machine's own cost, measured in the same run by the Floor suite without any framework: a
+  peer process (the C library and Swift's standard library alone) answering 8-byte messages over a Unix socket pair
+  with blocking reads and writes — one wake-up each way. The goals for round trips are ratios to that floor; a
+  blocking round trip cannot go under it.
 """
 
 

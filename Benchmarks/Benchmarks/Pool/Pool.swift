@@ -9,13 +9,17 @@ import Foundation
 import PoolWorkerJobs
 import TractorPool
 
-/// A pool of `pool-worker`s (built next to this binary), one per core unless said otherwise.
-func poolConfiguration(_ placement: Placement = .perCore) -> ProcessPoolConfiguration {
+/// A pool of `pool-worker`s (built next to this binary), one per core unless said otherwise; with `worker`, of that
+/// worker program instead (`pool-worker-static`: the same jobs, linked with `-static-stdlib`).
+func poolConfiguration(
+    _ placement: Placement = .perCore,
+    worker: String = "pool-worker"
+) -> ProcessPoolConfiguration {
     let executable =
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let directory = URL(fileURLWithPath: executable).deletingLastPathComponent().path
     var configuration = ProcessPoolConfiguration(placement: placement)
-    configuration.executable = .path(directory + "/pool-worker")
+    configuration.executable = .path(directory + "/" + worker)
     return configuration
 }
 
@@ -226,20 +230,23 @@ let benchmarks: @Sendable () -> Void = {
         precondition(counts.reduce(0, +) == primesExpected, "counted \(counts.reduce(0, +)) primes")
     }
 
-    Benchmark(
-        "Pool start-up to first result",
-        configuration: .init(
-            metrics: [.wallClock],
-            scalingFactor: .one,
-            maxIterations: 200,
-            thresholds: poolThresholds([.wallClock])
-        )
-    ) { benchmark in
-        for index in benchmark.scaledIterations {
-            let value = try await withProcessPool(configuration: poolConfiguration()) { pool in
-                try await pool.submit(BuiltinJobs.noop, index).value
+    // With the usual worker, and with the same worker linked with `-static-stdlib`.
+    for (name, worker) in [("", "pool-worker"), (", static-stdlib workers", "pool-worker-static")] {
+        Benchmark(
+            "Pool start-up to first result\(name)",
+            configuration: .init(
+                metrics: [.wallClock],
+                scalingFactor: .one,
+                maxIterations: 200,
+                thresholds: poolThresholds([.wallClock])
+            )
+        ) { benchmark in
+            for index in benchmark.scaledIterations {
+                let value = try await withProcessPool(configuration: poolConfiguration(worker: worker)) { pool in
+                    try await pool.submit(BuiltinJobs.noop, index).value
+                }
+                precondition(value == index, "the first result was \(value), not \(index)")
             }
-            precondition(value == index, "the first result was \(value), not \(index)")
         }
     }
 

@@ -6,9 +6,10 @@
 // The worker the runtime benchmarks spawn (a benchmark binary cannot be re-executed as a worker).
 
 import BenchmarkJobs
-import Foundation
+import Glibc
 import TractorRuntime
 
 try await Tractor.bootstrap(jobs: BenchmarkJobs.all)
-FileHandle.standardError.write(Data("bench-worker serves benchmark jobs only when spawned by a nursery\n".utf8))
+let message = "bench-worker serves benchmark jobs only when spawned by a nursery\n"
+_ = message.withCString { write(2, $0, strlen($0)) }
 exit(64)

@@ -244,6 +244,11 @@ public enum TestJobs {
         }
     }
 
+    /// Finds the actor named by the input through the registry and cancels it; returns how that ended.
+    public static let cancelPeer = Job("cancelPeer") { (name: String) -> String in
+        try await Tractor.waitForActor(named: name) { peer in "\(try await peer.cancelActor())" }
+    }
+
     /// The value of the environment variable named by the input in the actor's process, or `""` if it is not set.
     public static let environmentVariable = Job("environmentVariable") { (name: String) -> String in
         getenv(name).map { String(cString: $0) } ?? ""
@@ -253,6 +258,6 @@ public enum TestJobs {
     public static let all: [any JobDefinition] = [
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
         holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
-        squareUnlessNegative, environmentVariable,
+        squareUnlessNegative, environmentVariable, cancelPeer,
     ] + StreamTestJobs.all + TypedErrorTestJobs.all
 }

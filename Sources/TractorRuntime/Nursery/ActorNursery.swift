@@ -252,8 +252,14 @@ public final class ActorNursery: Sendable {
                 }
             }
         }
-        events.actorMessage = { message in
-            if case .error(nil, let info) = message { supervisor.jobFailed(RemoteActorError(info)) }
+        let cancelledByPeer = CancelledByPeer()
+        events.actorMessage = { _, message in
+            switch message {
+            case .error(nil, let info): supervisor.jobFailed(RemoteActorError(info))
+            // Unasked, it means a peer of the tree cancelled the actor: its exit is expected.
+            case .cancelAck(nil): cancelledByPeer.mark()
+            default: break
+            }
         }
         do {
             try channel.send(.hello(Hello(actor: runtime.identity, cookie: cookie)))
@@ -269,7 +275,8 @@ public final class ActorNursery: Sendable {
             server: runtime.jobTable, events: events
         )
         let actor = ChildActor(
-            id: id, process: process, connection: connection, policy: configuration.teardown, logger: logger
+            id: id, process: process, connection: connection, policy: configuration.teardown, logger: logger,
+            cancelledByPeer: cancelledByPeer
         )
         joined = true
         logger.debug(

@@ -16,6 +16,8 @@ package final class ChildActor: Sendable {
     /// The logger of the nursery that started it.
     package let logger: Logger
     private let state = Mutex(State())
+    /// Set when the actor says a peer of the tree cancelled it (an unasked `cancelAck(nil)`).
+    package let cancelledByPeer: CancelledByPeer
 
     private struct State: ~Copyable {
         var teardown: Task<TeardownOutcome, Never>?
@@ -26,14 +28,20 @@ package final class ChildActor: Sendable {
         process: ChildProcess,
         connection: PeerConnection,
         policy: TeardownPolicy,
-        logger: Logger
+        logger: Logger,
+        cancelledByPeer: CancelledByPeer = CancelledByPeer()
     ) {
         self.id = id
         self.process = process
         self.connection = connection
         self.policy = policy
         self.logger = logger
+        self.cancelledByPeer = cancelledByPeer
     }
+
+    /// Whether its exit is expected: someone asked it to stop, here or (through a peer's cancel) elsewhere in the
+    /// tree.
+    package var exitExpected: Bool { teardownRequested || cancelledByPeer.isMarked }
 
     /// Whether someone asked this actor to stop (its exit is then expected).
     package var teardownRequested: Bool { state.withLock { $0.teardown != nil } }
@@ -96,4 +104,15 @@ package final class ChildActor: Sendable {
         let status = await process.waitForExit(timeout: nil) ?? TerminationStatus(.signaled(SIGKILL))
         return TeardownOutcome(step: .killed, status: status)
     }
+}
+
+/// A flag the child's connection sets when the actor reports that a peer of the tree cancelled it.
+package final class CancelledByPeer: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    package init() {}
+
+    package func mark() { flag.store(true, ordering: .releasing) }
+
+    package var isMarked: Bool { flag.load(ordering: .acquiring) }
 }

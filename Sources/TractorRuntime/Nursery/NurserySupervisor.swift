@@ -123,7 +123,7 @@ final class NurserySupervisor: Sendable {
 
     /// An actor's process exited (and was reaped).
     func childExited(_ child: ChildActor, status: TerminationStatus) {
-        if child.teardownRequested {
+        if child.exitExpected {
             child.connection.failCalls(with: TractorError(.cancelled, "actor \(child.id) was cancelled"))
         } else {
             let jobs = child.connection.jobsInFlight

@@ -23,7 +23,7 @@ package final class PeerConnection: Sendable {
     /// What the owner of a connection hears about, on the loop thread.
     package struct Events: Sendable {
         /// A message about the whole actor: `cancel(nil)`, `cancelAck(nil)` or `error(nil, …)`.
-        package var actorMessage: @Sendable (Message) -> Void = { _ in }
+        package var actorMessage: @Sendable (PeerConnection, Message) -> Void = { _, _ in }
         /// The channel closed. The owner decides when to fail the calls in flight (see ``failCalls(with:)``).
         package var closed: @Sendable (PeerConnection, TractorError) -> Void = { connection, reason in
             connection.failCalls(with: reason)
@@ -42,6 +42,8 @@ package final class PeerConnection: Sendable {
         var streams: [UInt64: StreamEndpoint] = [:]
         /// Every served job was cancelled (the actor is stopping); jobs whose task is made later start cancelled.
         var servedCancelled = false
+        /// Who asked for that, when a peer of the tree did: named as the canceller of the jobs it ended.
+        var servedCanceller: ActorID?
         /// This side asked the peer to cancel everything (`cancel(nil)`): a cancellation it reports was asked here.
         var peerCancelRequested = false
         var failure: (any Error & Sendable)?
@@ -283,7 +285,7 @@ package final class PeerConnection: Sendable {
             stream?.fail(CancellationError())
             waiter?.continuation.resume(throwing: CancellationError())
         case .cancel(nil), .cancelAck(nil), .error(nil, _):
-            events.actorMessage(message)
+            events.actorMessage(self, message)
         case .started(let cid, let payload):
             stream(cid)?.receivedStarted(payload)
         case .yield(let cid, let payload):
@@ -393,7 +395,11 @@ package final class PeerConnection: Sendable {
             } catch is CancellationError where state.withLock({ $0.serving[cid]?.cancelRequested ?? true }) {
                 reply = .cancelAck(cid: cid)
             } catch {
-                reply = .error(cid: cid, .describing(error, in: actor, job: job, errors: errors))
+                var info = RemoteErrorInfo.describing(error, in: actor, job: job, errors: errors)
+                if error is CancellationError, let canceller = state.withLock({ $0.servedCanceller }) {
+                    info.source = canceller
+                }
+                reply = .error(cid: cid, info)
             }
             // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
             // not exit between a job's end and its reply.
@@ -411,10 +417,11 @@ package final class PeerConnection: Sendable {
         if cancelNow { task.cancel() }
     }
 
-    /// Cancels every job served to the peer.
-    package func cancelServed() {
+    /// Cancels every job served to the peer; with `canceller`, a peer of the tree that asked, named in their errors.
+    package func cancelServed(by canceller: ActorID? = nil) {
         let tasks = state.withLock { state in
             state.servedCancelled = true
+            state.servedCanceller = state.servedCanceller ?? canceller
             return state.serving.values.compactMap { call -> Task<Void, Never>? in call.task }
         }
         for task in tasks { task.cancel() }

@@ -63,23 +63,33 @@ public struct Portal: Sendable {
         try await run(job, NoInput())
     }
 
-    /// Cancels the actor — `cancel`, then SIGTERM, then SIGKILL, as the nursery's teardown policy says — and waits
-    /// until its process is reaped. Its nursery does not count this exit as a failure.
+    /// Cancels the actor.
+    ///
+    /// For a child of one of this process's nurseries: `cancel`, then SIGTERM, then SIGKILL, as the nursery's teardown
+    /// policy says, and waits until its process is reaped. Its nursery does not count this exit as a failure.
+    ///
+    /// For any other actor of the tree (one found through the registry): asks it to cancel, as its parent would. It
+    /// cancels every job it serves — each caller's ``ContextCancelled`` names this actor as the canceller — then
+    /// acknowledges and exits; its parent's nursery counts the exit as a cancellation, not a crash. This waits for the
+    /// acknowledgement at most the runtime's cancel grace (``TeardownPolicy/cancelGrace``); past that, the actor's
+    /// own parent's ladder governs it.
     ///
     /// ```swift
     /// let outcome = try await daemon.cancelActor()
     /// print(outcome)   // "cancelled: exited with status 0"
+    ///
+    /// try await Tractor.findActor(named: "indexer") { indexer in try await indexer.cancelActor() }
     /// ```
     ///
     /// - Returns: How far the ladder went and how the process ended.
-    /// - Throws: ``TractorError`` `.invalidArgument` for a portal to an actor that is not a child of one of this
-    ///   process's nurseries (one found through the registry).
+    /// - Throws: For a peer: ``RemoteActorError`` (code `invalidArgument`) from the root of a tree, which only its
+    ///   own program ends; ``TractorError`` `.timedOut` when it did not acknowledge within the grace, `.channelClosed`
+    ///   when it went away first.
     @discardableResult
     public func cancelActor() async throws -> TeardownOutcome {
-        guard let child else {
-            throw TractorError(.invalidArgument, "actor \(actor) is not a child of this process; only its parent can cancel it")
-        }
-        return await child.tearDown()
+        if let child { return await child.tearDown() }
+        let runtime = ActorRuntime.shared
+        return try await runtime.cancelPeer(over: connection, within: runtime.configuration.teardown.cancelGrace)
     }
 }
 

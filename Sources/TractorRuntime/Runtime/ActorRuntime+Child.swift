@@ -14,12 +14,21 @@ private enum ShutdownReason: Sendable {
     case cancelled
     /// The parent's channel closed: cancel everything and exit; there is no one to acknowledge to.
     case parentGone
+    /// A peer of the tree sent `cancel(nil)`: cancel everything, naming it as the canceller, acknowledge to it and
+    /// to the parent, exit.
+    case cancelledByPeer(ActorID)
 }
 
-/// The one shutdown request of a child process; the first reason wins.
-private let shutdownRequest = Mutex<(reason: ShutdownReason?, waiter: CheckedContinuation<ShutdownReason, Never>?)>(
-    (nil, nil)
-)
+/// The one shutdown request of a child process (the first reason wins), and the peers that asked it to cancel, to
+/// acknowledge to.
+private struct ShutdownRequest: ~Copyable {
+    var servingAsChild = false
+    var reason: ShutdownReason?
+    var waiter: CheckedContinuation<ShutdownReason, Never>?
+    var cancellingPeers: [PeerConnection] = []
+}
+
+private let shutdownRequest = Mutex(ShutdownRequest())
 
 private func requestShutdown(_ reason: ShutdownReason) {
     let waiter = shutdownRequest.withLock { request -> CheckedContinuation<ShutdownReason, Never>? in
@@ -35,11 +44,31 @@ private func requestShutdown(_ reason: ShutdownReason) {
 private func waitForShutdown() async -> ShutdownReason {
     await withCheckedContinuation { continuation in
         let reason = shutdownRequest.withLock { request -> ShutdownReason? in
+            request.servingAsChild = true
             if let reason = request.reason { return reason }
             request.waiter = continuation
             return nil
         }
         if let reason { continuation.resume(returning: reason) }
+    }
+}
+
+/// A peer of the tree asked this actor to cancel over `connection`. A child cancels (or, already stopping, adds the
+/// peer to those it acknowledges to); the root of a tree is not a peer's to cancel, and says so.
+func peerAskedToCancel(over connection: PeerConnection) {
+    let accepted = shutdownRequest.withLock { request -> Bool in
+        guard request.servingAsChild else { return false }
+        request.cancellingPeers.append(connection)
+        return true
+    }
+    if accepted {
+        requestShutdown(.cancelledByPeer(connection.remote))
+    } else {
+        let refusal = TractorError(
+            .invalidArgument,
+            "actor \(connection.local) is the root of its tree: only its own program ends it, not a peer's cancel"
+        )
+        try? connection.sendActorMessage(.error(cid: nil, .describing(refusal, in: connection.local, job: nil)))
     }
 }
 
@@ -80,15 +109,23 @@ extension ActorRuntime {
         adopt(parent)
 
         let reason = await waitForShutdown()
-        self.logger.debug("shutting down: \(reason == .cancelled ? "cancelled by the parent" : "the parent has gone")")
-        for connection in connections { connection.cancelServed() }
         switch reason {
-        case .cancelled:
+        case .cancelled: self.logger.debug("shutting down: cancelled by the parent")
+        case .parentGone: self.logger.debug("shutting down: the parent has gone")
+        case .cancelledByPeer(let peer): self.logger.debug("shutting down: cancelled by \(peer)")
+        }
+        var canceller: ActorID?
+        if case .cancelledByPeer(let peer) = reason { canceller = peer }
+        for connection in connections { connection.cancelServed(by: canceller) }
+        switch reason {
+        case .cancelled, .cancelledByPeer:
             // Wait for every job to finish cancelling; a job that ignores cancellation keeps us here until the parent's
             // SIGKILL, which is the ladder working as declared.
             for connection in connections { await connection.waitForServed() }
-            try? parent.sendActorMessage(.cancelAck(cid: nil))
-            try? await parent.channel.waitUntilFlushed()
+            // The parent hears of a peer's cancel as of its own: an exit it need not count as a failure.
+            let peers = shutdownRequest.withLock { $0.cancellingPeers }
+            for connection in [parent] + peers { try? connection.sendActorMessage(.cancelAck(cid: nil)) }
+            for connection in [parent] + peers { try? await connection.channel.waitUntilFlushed() }
         case .parentGone:
             let grace = configuration.teardown.cancelGrace
             _ = try? await withTimeout(grace) {
@@ -119,7 +156,7 @@ extension ActorRuntime {
         let served = spec.jobs.isEmpty ? "every job" : spec.jobs.joined(separator: ", ")
         logger.debug("joined parent \(hello.actor): serving \(served)")
         var events = PeerConnection.Events()
-        events.actorMessage = { message in
+        events.actorMessage = { _, message in
             if case .cancel(nil) = message { requestShutdown(.cancelled) }
         }
         events.closed = { connection, reason in

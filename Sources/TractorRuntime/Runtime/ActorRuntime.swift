@@ -295,7 +295,10 @@ package final class ActorRuntime: Sendable {
             channel.close()
             return
         }
-        adopt(PeerConnection(channel: channel, local: identity, remote: hello.actor, initiator: false, server: jobTable))
+        adopt(PeerConnection(
+            channel: channel, local: identity, remote: hello.actor, initiator: false, server: jobTable,
+            events: treeConnectionEvents()
+        ))
     }
 
     private func reject(_ channel: Channel, _ error: TractorError) {
@@ -395,7 +398,8 @@ package final class ActorRuntime: Sendable {
             switch reply {
             case .hello(let hello) where constantTimeEquals(hello.cookie, treeSecret):
                 let connection = PeerConnection(
-                    channel: channel, local: identity, remote: hello.actor, initiator: true, server: jobTable
+                    channel: channel, local: identity, remote: hello.actor, initiator: true, server: jobTable,
+                    events: treeConnectionEvents()
                 )
                 adopt(connection)
                 return connection

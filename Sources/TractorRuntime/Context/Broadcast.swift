@@ -130,6 +130,7 @@ extension RemoteStream {
     /// - Parameters:
     ///   - receivers: How many receivers; at least 1.
     ///   - policy: What happens when receivers read at different speeds. Default: the slowest holds the producer.
+    ///   - isolation: The actor `body` runs on; the caller's, by default.
     ///   - body: Consumes the receivers, each from one task.
     /// - Returns: What `body` returns.
     /// - Throws: ``TractorError`` `.invalidArgument` for fewer than 1 receiver or a buffer under 1; `body`'s error;

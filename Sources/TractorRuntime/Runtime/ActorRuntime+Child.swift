@@ -9,9 +9,13 @@ import Logging
 import Synchronization
 
 /// Why a child stops serving.
-private enum ShutdownReason: Sendable {
-    /// The parent sent `cancel(nil)` (or SIGTERM arrived): cancel everything, acknowledge, exit.
+private enum ShutdownReason: Sendable, Equatable {
+    /// The parent sent `cancel(nil)`: cancel everything, acknowledge, exit.
     case cancelled
+    /// SIGTERM arrived: cancel everything and exit. Nothing is acknowledged to the parent, which did not ask (or, when
+    /// its ladder sent it, is waiting for the exit anyway): an unasked acknowledgement would tell it a peer cancelled
+    /// this actor.
+    case terminated
     /// The parent's channel closed: cancel everything and exit; there is no one to acknowledge to.
     case parentGone
     /// A peer of the tree sent `cancel(nil)`: cancel everything, naming it as the canceller, acknowledge to it and
@@ -83,7 +87,7 @@ private final class TerminationSignalHandler: IOHandler {
     func handleEvents(_ events: UInt32) {
         var value: UInt64 = 0
         _ = withUnsafeMutableBytes(of: &value) { read(fd, $0.baseAddress, 8) }
-        requestShutdown(.cancelled)
+        requestShutdown(.terminated)
     }
 }
 
@@ -111,6 +115,7 @@ extension ActorRuntime {
         let reason = await waitForShutdown()
         switch reason {
         case .cancelled: self.logger.debug("shutting down: cancelled by the parent")
+        case .terminated: self.logger.debug("shutting down: SIGTERM")
         case .parentGone: self.logger.debug("shutting down: the parent has gone")
         case .cancelledByPeer(let peer): self.logger.debug("shutting down: cancelled by \(peer)")
         }
@@ -118,14 +123,15 @@ extension ActorRuntime {
         if case .cancelledByPeer(let peer) = reason { canceller = peer }
         for connection in connections { connection.cancelServed(by: canceller) }
         switch reason {
-        case .cancelled, .cancelledByPeer:
+        case .cancelled, .terminated, .cancelledByPeer:
             // Wait for every job to finish cancelling; a job that ignores cancellation keeps us here until the parent's
             // SIGKILL, which is the ladder working as declared.
             for connection in connections { await connection.waitForServed() }
             // The parent hears of a peer's cancel as of its own: an exit it need not count as a failure.
             let peers = shutdownRequest.withLock { $0.cancellingPeers }
-            for connection in [parent] + peers { try? connection.sendActorMessage(.cancelAck(cid: nil)) }
-            for connection in [parent] + peers { try? await connection.channel.waitUntilFlushed() }
+            let acknowledged = (reason == .terminated ? [] : [parent]) + peers
+            for connection in acknowledged { try? connection.sendActorMessage(.cancelAck(cid: nil)) }
+            for connection in acknowledged { try? await connection.channel.waitUntilFlushed() }
         case .parentGone:
             let grace = configuration.teardown.cancelGrace
             _ = try? await withTimeout(grace) {

@@ -10,8 +10,8 @@ extension TerminalProgressBar {
     ///
     /// With a total: `label [#########---------]  50%  5000/10000  1.2 k items/s  ETA 0:04  3 failed`; the final
     /// snapshot says `in 0:09` instead of the estimate. Without one: `label 5000 done  1.2 k items/s  0:04`. The bar
-    /// keeps its width while the figures change (at most 40 columns, at least 10, or none on a terminal too narrow);
-    /// what does not fit is cut from the end.
+    /// keeps its width while the figures change (from 10 to 40 columns, as the width allows, narrower once failures
+    /// are counted, none on a terminal too narrow); what does not fit is cut from the end.
     ///
     /// ```swift
     /// let text = TerminalProgressBar.line(for: snapshot, width: 80, configuration: .init(), color: false)
@@ -28,8 +28,10 @@ extension TerminalProgressBar {
         if !label.isEmpty { segments.append(Segment(label)) }
         let tail = tail(for: snapshot, configuration: configuration)
         if let fraction = snapshot.fractionCompleted {
-            let barWidth = Swift.min(40, columns - label.count - 2 - Self.tailReserve)
-            if barWidth >= 10 {
+            let room = columns - label.count - 2
+            let tailWidth = Swift.max(Self.tailReserve, tail.reduce(0) { $0 + $1.text.count })
+            let barWidth = Swift.max(10, Swift.min(40, room - tailWidth))
+            if room >= barWidth + 12 {
                 let filled = Swift.min(barWidth, Int(fraction * Double(barWidth)))
                 segments.append(Segment("["))
                 segments.append(Segment(String(repeating: "#", count: filled), color: .green))
@@ -40,8 +42,9 @@ extension TerminalProgressBar {
         return render(fitting(segments, into: columns), color: color)
     }
 
-    /// The columns kept for the figures after the bar, whatever they hold at the moment.
-    static var tailReserve: Int { 48 }
+    /// The columns kept for the figures after the bar, whatever they hold at the moment (more when they need more,
+    /// as when failures are counted).
+    static var tailReserve: Int { 44 }
 
     /// The figures: percentage and counts (or the count alone), rate, estimate or time taken, failures.
     private static func tail(for snapshot: PoolProgress.Snapshot, configuration: Configuration) -> [Segment] {

@@ -53,7 +53,9 @@ final class MapEngine<Input: Codable & Sendable, Output: Codable & Sendable> {
         if let chunkSize, chunkSize < 1 {
             failure = TractorError(.invalidArgument, "a map's chunkSize must be at least 1, or nil to size chunks by time, not \(chunkSize)")
         } else if let bufferSize, bufferSize < 1 {
-            failure = TractorError(.invalidArgument, "a map's bufferSize must be at least 1, or nil for the pool's read-ahead, not \(bufferSize)")
+            failure = TractorError(
+                .invalidArgument, "a map's bufferSize must be at least 1, or nil for the pool's read-ahead, not \(bufferSize)"
+            )
         }
         self.timeout = timeout
         self.deadline = deadline

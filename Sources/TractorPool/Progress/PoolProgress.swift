@@ -8,9 +8,9 @@ import Synchronization
 /// The progress of one piece of pool work, a `map` or a set of futures, as snapshots: items done, failed and in
 /// flight, the total when known, the rate and the time left.
 ///
-/// Make one, hand it to the work (the `progress:` parameter of ``ProcessPool/map(_:over:chunkSize:bufferSize:timeout:progress:)``
-/// and its relatives, or ``ProcessPool/reportProgress(of:to:)`` for futures), and either iterate it, or give it a
-/// handler:
+/// Make one, hand it to the work (the `progress:` parameter of
+/// ``ProcessPool/map(_:over:chunkSize:bufferSize:timeout:progress:)-7b4b1`` and its relatives, or
+/// ``ProcessPool/reportProgress(of:to:)`` for futures), and either iterate it, or give it a handler:
 ///
 /// ```swift
 /// // A handler, called on a task of the pool's, at most every 100 ms and once more at the end.
@@ -128,7 +128,10 @@ public final class PoolProgress: AsyncSequence, Sendable {
     /// let bar = TerminalProgressBar()
     /// let progress = PoolProgress(configuration: configuration) { bar.draw($0) }
     /// ```
-    public init(configuration: Configuration = Configuration(), onSnapshot handler: @escaping @Sendable (Snapshot) -> Void) {
+    public init(
+        configuration: Configuration = Configuration(),
+        onSnapshot handler: @escaping @Sendable (Snapshot) -> Void
+    ) {
         self.configuration = configuration
         self.handler = handler
         self.now = { .now }
@@ -183,7 +186,8 @@ public final class PoolProgress: AsyncSequence, Sendable {
             guard case .idle = state.phase else {
                 throw TractorError(
                     .invalidArgument,
-                    "a PoolProgress reports on one piece of work, and this one already reports on another: make one per map or set of futures"
+                    "a PoolProgress reports on one piece of work, and this one already reports on another: "
+                        + "make one per map or set of futures"
                 )
             }
             state.phase = .running(read: read, start: start, owner: owner)

@@ -78,10 +78,13 @@ extension PoolSpawningTests {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
                     let progress = PoolProgress()
                     let error = await #expect(throws: TractorError.self) {
-                        for try await _ in pool.mapUnordered(BuiltinJobs.square, over: inputs, bufferSize: bufferSize, progress: progress) {}
+                        let map = pool.mapUnordered(
+                            BuiltinJobs.square, over: inputs, bufferSize: bufferSize, progress: progress
+                        )
+                        for try await _ in map {}
                     }
                     #expect(error?.code == .invalidArgument)
-                    #expect(error?.message.contains("bufferSize must be at least 1") == true, "\(String(describing: error))")
+                    #expect(error?.message.contains("bufferSize must be at least 1") == true, "\(error.map { "\($0)" } ?? "")")
                     // Its reporter ends too, so that nobody waits for it.
                     var snapshots = progress.makeAsyncIterator()
                     #expect(await snapshots.next()?.isFinal == true)
@@ -118,7 +121,8 @@ extension PoolSpawningTests {
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
                     var indices: [Int] = []
-                    for try await (index, output) in pool.map(BuiltinJobs.square, over: 0..<500, bufferSize: 16).indexed() {
+                    let squares = pool.map(BuiltinJobs.square, over: 0..<500, bufferSize: 16)
+                    for try await (index, output) in squares.indexed() {
                         #expect(output == index * index)
                         indices.append(index)
                     }
@@ -126,7 +130,8 @@ extension PoolSpawningTests {
 
                     var before: [Int] = []
                     let error = await #expect(throws: RemoteActorError.self) {
-                        for try await (index, _) in pool.map(BuiltinJobs.failOnNegative, over: [0, 1, 2, -3, 4], chunkSize: 5).indexed() {
+                        let map = pool.map(BuiltinJobs.failOnNegative, over: [0, 1, 2, -3, 4], chunkSize: 5)
+                        for try await (index, _) in map.indexed() {
                             before.append(index)
                         }
                     }

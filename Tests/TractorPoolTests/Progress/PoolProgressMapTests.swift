@@ -23,18 +23,21 @@ extension PoolSpawningTests {
         }
 
         @Test(arguments: [(true, false), (false, false), (true, true), (false, true)])
-        func aMapOfTenThousandReportsMonotonicSnapshotsEndingAtTenThousandDone(ordered: Bool, async: Bool) async throws {
+        func aMapOfTenThousandReportsMonotonicSnapshotsEndingAtTenThousandDone(
+            ordered: Bool,
+            async: Bool
+        ) async throws {
             let recorder = ProgressRecorder()
             let outputs = try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
                     let progress = recorder.reporter()
+                    let square = BuiltinJobs.square
                     let map: PoolMapSequence<Int, Int>
                     switch (ordered, async) {
-                    case (true, false): map = pool.map(BuiltinJobs.square, over: Self.inputs, progress: progress)
-                    case (false, false): map = pool.mapUnordered(BuiltinJobs.square, over: Self.inputs, progress: progress)
-                    case (true, true): map = pool.map(BuiltinJobs.square, over: Self.stream(Self.inputs), progress: progress)
-                    case (false, true):
-                        map = pool.mapUnordered(BuiltinJobs.square, over: Self.stream(Self.inputs), progress: progress)
+                    case (true, false): map = pool.map(square, over: Self.inputs, progress: progress)
+                    case (false, false): map = pool.mapUnordered(square, over: Self.inputs, progress: progress)
+                    case (true, true): map = pool.map(square, over: Self.stream(Self.inputs), progress: progress)
+                    case (false, true): map = pool.mapUnordered(square, over: Self.stream(Self.inputs), progress: progress)
                     }
                     var outputs: [Int] = []
                     for try await output in map { outputs.append(output) }
@@ -84,7 +87,8 @@ extension PoolSpawningTests {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
                     var received = 0
                     // A buffer of 200: most of the input is never read.
-                    let map = pool.map(BuiltinJobs.square, over: Self.inputs, bufferSize: 200, progress: recorder.reporter())
+                    let progress = recorder.reporter()
+                    let map = pool.map(BuiltinJobs.square, over: Self.inputs, bufferSize: 200, progress: progress)
                     for try await _ in map {
                         received += 1
                         if received == 100 { break }
@@ -109,7 +113,8 @@ extension PoolSpawningTests {
                             return snapshots
                         }
                         var sum = 0
-                        for try await square in pool.mapUnordered(BuiltinJobs.square, over: Self.inputs, progress: progress) {
+                        let squares = pool.mapUnordered(BuiltinJobs.square, over: Self.inputs, progress: progress)
+                        for try await square in squares {
                             sum &+= square
                         }
                         #expect(sum == Self.inputs.reduce(0) { $0 &+ $1 * $1 })
@@ -140,7 +145,8 @@ extension PoolSpawningTests {
                     var configuration = PoolProgress.Configuration()
                     configuration.interval = .zero
                     let refused = await #expect(throws: TractorError.self) {
-                        for try await _ in pool.map(BuiltinJobs.square, over: 0..<10, progress: PoolProgress(configuration: configuration)) {}
+                        let reporter = PoolProgress(configuration: configuration)
+                        for try await _ in pool.map(BuiltinJobs.square, over: 0..<10, progress: reporter) {}
                     }
                     #expect(refused?.message.contains("interval must be positive") == true)
                 }

@@ -151,7 +151,7 @@ struct PoolProgressTests {
         let progress = PoolProgress(configuration: configuration)
         let error = #expect(throws: TractorError.self) { _ = try attached(progress) }
         #expect(error?.code == .invalidArgument)
-        #expect(error?.message.contains("PoolProgress.Configuration.") == true, "\(error.map(String.init(describing:)) ?? "")")
+        #expect(error?.message.contains("PoolProgress.Configuration.") == true, "\(error.map { "\($0)" } ?? "")")
         // Its iterators do not wait forever.
         var iterator = progress.makeAsyncIterator()
         #expect(await iterator.next()?.isFinal == true)

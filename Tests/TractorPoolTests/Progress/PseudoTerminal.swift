@@ -70,7 +70,8 @@ struct PseudoTerminal {
         while !String(decoding: bytes, as: UTF8.self).hasSuffix(suffix) {
             let piece = try readPiece(timeoutMilliseconds: 30_000)
             guard !piece.isEmpty else {
-                throw Failure(description: "no \(suffix.debugDescription) after \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                let text = String(decoding: bytes, as: UTF8.self)
+                throw Failure(description: "no \(suffix.debugDescription) after \(text.debugDescription)")
             }
             bytes += piece
         }

@@ -96,7 +96,7 @@ struct TerminalProgressBarTests {
     @Test func noColorTakesTheColoursOut() throws {
         let terminal = try PseudoTerminal(columns: 100)
         defer { terminal.close() }
-        let bar = TerminalProgressBar(configuration: terminal.configuration, environment: { $0 == "NO_COLOR" ? "1" : nil })
+        let bar = TerminalProgressBar(configuration: terminal.configuration) { $0 == "NO_COLOR" ? "1" : nil }
         #expect(!bar.usesColor)
         bar.draw(Self.running)
         bar.draw(Self.final)
@@ -105,14 +105,14 @@ struct TerminalProgressBarTests {
         #expect(!written.contains("\(Self.escape)[0m"))
         #expect(written.contains("10 failed"))
         // An empty NO_COLOR is as good as none.
-        let empty = TerminalProgressBar(configuration: terminal.configuration, environment: { $0 == "NO_COLOR" ? "" : nil })
+        let empty = TerminalProgressBar(configuration: terminal.configuration) { $0 == "NO_COLOR" ? "" : nil }
         #expect(empty.usesColor)
     }
 
     @Test func aTerminalOfUnknownSizeTakesColumnsThenEighty() throws {
         let terminal = try PseudoTerminal(columns: 0)
         defer { terminal.close() }
-        let sized = TerminalProgressBar(configuration: terminal.configuration, environment: { $0 == "COLUMNS" ? "50" : nil })
+        let sized = TerminalProgressBar(configuration: terminal.configuration) { $0 == "COLUMNS" ? "50" : nil }
         #expect(sized.width == 50)
         #expect(TerminalProgressBar(configuration: terminal.configuration, environment: { _ in nil }).width == 80)
         sized.draw(Self.running)
@@ -155,7 +155,8 @@ struct TerminalProgressBarTests {
         var buffer = [UInt8](repeating: 0, count: 4_096)
         let count = Glibc.read(descriptors[0], &buffer, buffer.count)
         let written = String(decoding: buffer.prefix(Swift.max(0, count)), as: UTF8.self)
-        #expect(written == TerminalProgressBar.line(for: Self.final, width: 81, configuration: configuration, color: false) + "\n")
+        let line = TerminalProgressBar.line(for: Self.final, width: 81, configuration: configuration, color: false)
+        #expect(written == line + "\n")
         #expect(!written.contains("\r") && !written.contains(Self.escape))
     }
 

@@ -139,7 +139,7 @@ struct PrimesCommand: AsyncParsableCommand {
             let ranges = PrimeRanges.split(below: limit, size: size)
             // The map waits for the bar to be erased before it ends.
             var count = 0
-            let progress = PrimesProgress.report(rangeSize: size)
+            let progress = ProgressBar.report(rangeSize: size)
             for try await primes in pool.mapUnordered(countPrimesJob, over: ranges, progress: progress) {
                 count += primes
             }

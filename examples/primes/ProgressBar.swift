@@ -9,14 +9,14 @@ import TractorPool
 /// the map's snapshots, when standard error is a terminal (and nothing otherwise).
 ///
 /// ```swift
-/// let progress = PrimesProgress.report(rangeSize: 10_000)
+/// let progress = ProgressBar.report(rangeSize: 10_000)
 /// for try await count in pool.mapUnordered(countPrimesJob, over: ranges, progress: progress) { ... }
 /// ```
 ///
 /// The bar counts ranges (`64/150`) and gives the rate in numbers (`1.2 M numbers/s`); it is erased at the end, so
 /// that the count printed next starts on a clean line:
 /// `[#########---------]  42%  64/150  1.2 M numbers/s  ETA 0:07`.
-enum PrimesProgress {
+enum ProgressBar {
     /// A reporter that draws the bar ten times a second and erases it when the map ends; `nil` when standard error
     /// is not a terminal, so that the map counts nothing.
     static func report(rangeSize: Int) -> PoolProgress? {

@@ -60,8 +60,15 @@ extension PoolProgress {
                     await listener.wakeUp.wait(until: nextDue)
                     continue
                 }
+                let tally = read()
+                if tally.isEnded {
+                    // The work has just ended, and its end is on its way to the reporter: the final snapshot is
+                    // the reporter's, made at the moment the work ended.
+                    await listener.wakeUp.wait()
+                    continue
+                }
                 nextDue = now + progress.configuration.interval
-                return meter.snapshot(of: read(), start: start, at: now)
+                return meter.snapshot(of: tally, start: start, at: now)
             }
             return nil
         }

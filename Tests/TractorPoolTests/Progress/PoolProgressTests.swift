@@ -117,6 +117,29 @@ struct PoolProgressTests {
         #expect(await iterator.next() == nil)
     }
 
+    @Test func workThatEndsJustBeforeItsReporterHearsOfItGivesOneFinalSnapshot() async throws {
+        // A clock that moves an hour at each reading: every snapshot is due at once.
+        let hours = Atomic(0)
+        let base = ContinuousClock.now
+        let progress = PoolProgress(configuration: .init()) {
+            base + .seconds(3_600 * hours.add(1, ordering: .relaxed).newValue)
+        }
+        let work = try attached(progress)
+        var iterator = progress.makeAsyncIterator()
+        #expect(await iterator.next()?.isFinal == false)
+        // The work's tally has ended (under the work's lock); the reporter hears of it a moment later.
+        let ended = work.tally.withLock { tally -> ProgressTally in
+            tally.took(2)
+            tally.end()
+            return tally
+        }
+        let reporting = Task { progress.end(ended, owner: ObjectIdentifier(work)) }
+        let final = try #require(await iterator.next())
+        #expect(final.isFinal && final.cancelled == 2)
+        #expect(await iterator.next() == nil, "one final snapshot")
+        await reporting.value
+    }
+
     @Test func aReporterReportsOnOnePieceOfWork() throws {
         let progress = PoolProgress()
         let work = try attached(progress)

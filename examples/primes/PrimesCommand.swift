@@ -137,25 +137,11 @@ struct PrimesCommand: AsyncParsableCommand {
         return try await withProcessPool(configuration: configuration) { pool in
             let size = rangeSize ?? PrimeRanges.defaultSize(below: limit, workers: pool.workerCount)
             let ranges = PrimeRanges.split(below: limit, size: size)
-            let progress =
-                ProgressBar.isTerminal ? ProgressBar(total: ranges.count, unitsPerStep: size, unit: "numbers") : nil
-            defer { progress?.clear() }
-            let count = try await withThrowingTaskGroup(of: Void.self) { group in
-                if let progress {
-                    group.addTask {
-                        while !Task.isCancelled {
-                            progress.draw(elapsed: .now - start)
-                            try? await Task.sleep(for: .milliseconds(100))
-                        }
-                    }
-                }
-                var count = 0
-                for try await primes in pool.mapUnordered(countPrimesJob, over: ranges) {
-                    count += primes
-                    progress?.advance()
-                }
-                group.cancelAll()
-                return count
+            // The map waits for the bar to be erased before it ends.
+            var count = 0
+            let progress = ProgressBar.report(rangeSize: size)
+            for try await primes in pool.mapUnordered(countPrimesJob, over: ranges, progress: progress) {
+                count += primes
             }
             return CountReport(
                 limit: limit,

@@ -5,11 +5,13 @@
 
 import Synchronization
 
-/// The tasks that read the `AsyncSequence` inputs of a pool's maps, so that none outlives the pool's scope.
+/// The tasks that read the `AsyncSequence` inputs of a pool's maps, and those that feed the handlers of progress
+/// reporters, so that none outlives the pool's scope.
 ///
 /// A reader belongs to its map's iterator, which cancels it when the map ends or the iterator is dropped, and awaits
-/// it when the map ends (a dropped iterator cannot). It also belongs to the pool's scope, which, when its body
-/// returns, refuses new readers, cancels the ones still running, and awaits them before it shuts the pool down.
+/// it when the map ends (a dropped iterator cannot); a progress handler's task ends after the final snapshot, and a
+/// map awaits it too. Each also belongs to the pool's scope, which, when its body returns, refuses new tasks,
+/// cancels the ones still running, and awaits them before it shuts the pool down.
 final class MapReaders: Sendable {
     private struct State {
         var running: [Int: Task<Void, Never>] = [:]
@@ -20,6 +22,9 @@ final class MapReaders: Sendable {
     private let state = Mutex(State())
 
     init() {}
+
+    /// Whether the pool's scope has ended: no task starts any more.
+    var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Starts a reader; `nil` once the pool's scope has ended.
     func start(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never>? {

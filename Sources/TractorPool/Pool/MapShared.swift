@@ -19,6 +19,8 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
     let job: Job<Input, Output>
     let dispatcher: PoolDispatcher
     let state: Mutex<Machine>
+    /// The map's progress reporter; `nil` when nobody listens (then nothing is counted).
+    let progress: PoolProgress?
 
     /// How a chunk came back, with its item count and the index of its first input in the map's input; decoded by
     /// the consumer, off the thread that delivered it.
@@ -28,10 +30,17 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
         var firstIndex: Int
     }
 
-    init(job: Job<Input, Output>, dispatcher: PoolDispatcher, ordered: Bool) {
+    /// The shared state of a map; `inputLimit` is its `bufferSize`; `progress`, its reporter, is told of the map's
+    /// end, having been told of `expectedTotal` items (when known) at the start.
+    init(
+        job: Job<Input, Output>, dispatcher: PoolDispatcher, ordered: Bool, inputLimit: Int? = nil,
+        progress: PoolProgress? = nil, expectedTotal: Int? = nil
+    ) {
         self.job = job
         self.dispatcher = dispatcher
-        self.state = Mutex(Machine(ordered: ordered))
+        self.progress = progress
+        let tally = progress.map { ProgressTally(expected: $0.configuration.total ?? expectedTotal) }
+        self.state = Mutex(Machine(ordered: ordered, inputLimit: inputLimit, progress: tally))
     }
 
     // MARK: Consumer
@@ -74,9 +83,19 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
         state.withLock { $0.interruptConsumer() }?.resume(returning: .interrupted)
     }
 
-    /// Whether the consumer of a `Sequence` input may read another chunk.
-    func mayRead(readAhead: Int) -> Bool {
-        state.withLock { $0.mayRead(readAhead: readAhead) }
+    /// How many inputs the consumer of a `Sequence` input may read for its next chunk (0: none).
+    func readRoom(readAhead: Int) -> Int {
+        state.withLock { $0.readRoom(readAhead: readAhead) }
+    }
+
+    /// The consumer has consumed every output it took: their inputs leave the input limit.
+    func outputsConsumed() {
+        if let (reader, step) = state.withLock({ $0.outputsConsumed() }) { reader.resume(returning: step) }
+    }
+
+    /// The progress counts so far (for the reporter's snapshots).
+    func progressTally() -> ProgressTally {
+        state.withLock { $0.progress } ?? ProgressTally()
     }
 
     /// Numbers and sends one chunk of inputs read by the consumer itself (a `Sequence` input); `last` when the
@@ -114,7 +133,8 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
 
     /// A chunk came back: it goes to the consumer if the consumer waits for it, or waits for the consumer.
     func complete(_ sequence: Int, _ completed: Completed) {
-        let action = state.withLock { $0.chunkCompleted(sequence, completed) }
+        let items = progress == nil ? nil : Self.itemOutcomes(completed)
+        let action = state.withLock { $0.chunkCompleted(sequence, completed, items: items) }
         if let (consumer, step) = action.consumer { consumer.resume(returning: step) }
         if let (reader, step) = action.reader { reader.resume(returning: step) }
     }
@@ -127,6 +147,21 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
         for id in action.chunks { _ = dispatcher.cancel(id) }
         if let (consumer, step) = action.consumer { consumer.resume(returning: step) }
         if let (reader, step) = action.reader { reader.resume(returning: step) }
+        if let tally = action.finalTally { progress?.end(tally, owner: ObjectIdentifier(self)) }
+    }
+
+    /// How the items of a chunk ended, for the progress tally: those the worker reports failed, failed; the rest
+    /// are done; a chunk that failed as a whole failed (or was cancelled) item by item.
+    private static func itemOutcomes(_ completed: Completed) -> ProgressTally.Delta {
+        switch completed.result {
+        case .reply(let results):
+            let failed = Swift.min(results.failures.count, completed.count)
+            return ProgressTally.Delta(done: completed.count - failed, failed: failed)
+        case .failure(let error) where error is CancellationError:
+            return ProgressTally.Delta(cancelled: completed.count)
+        case .failure:
+            return ProgressTally.Delta(failed: completed.count)
+        }
     }
 
     /// Ends the input with `error`, when its reader could not start.

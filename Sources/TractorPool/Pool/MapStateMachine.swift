@@ -61,6 +61,9 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
         var chunks: [ChunkID] = []
         var consumer: (Consumer, ConsumerStep)?
         var reader: (Reader, ReaderStep)?
+        /// The final progress tally, for the map's reporter: only from the first cancellation of a map that keeps
+        /// one.
+        var finalTally: ProgressTally?
     }
 
     /// Whether outputs come in input order.
@@ -71,8 +74,8 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
     private(set) var nextInputIndex = 0
     /// How many chunks the consumer has taken; an ordered map's consumer takes chunk `taken` next.
     private(set) var taken = 0
-    /// Chunks numbered and not taken, by number.
-    private var outstanding: [Int: ChunkID] = [:]
+    /// Chunks numbered and not taken, by number, with their item counts.
+    private var outstanding: [Int: (id: ChunkID, count: Int)] = [:]
     /// Ordered maps: outcomes that came back before the consumer took them, by chunk number.
     private var reorderBuffer: [Int: Outcome] = [:]
     /// Unordered maps: outcomes not taken, first first.
@@ -87,9 +90,23 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
     private var reader = MapWaiting<Reader>.none
     /// The read-ahead of the parked reader.
     private var readerLimit = 0
+    /// The most inputs numbered (or waiting in the partial chunk) and not consumed: the map's `bufferSize`; `nil`
+    /// for no bound but the read-ahead in chunks.
+    let inputLimit: Int?
+    /// With an input limit: the inputs numbered and not consumed yet.
+    private(set) var itemsAhead = 0
+    /// With an input limit: the inputs of the chunks taken since the consumer last said it had consumed everything
+    /// it took (``outputsConsumed()``).
+    private var heldItems = 0
+    /// The counts of the map's progress reporter; `nil`, and never touched, when nobody listens.
+    private(set) var progress: ProgressTally?
 
-    init(ordered: Bool) {
+    /// A map's logic; `inputLimit` bounds the inputs read ahead of the consumer, and `progress` (the initial tally)
+    /// makes it count for a progress reporter.
+    init(ordered: Bool, inputLimit: Int? = nil, progress: ProgressTally? = nil) {
         self.ordered = ordered
+        self.inputLimit = inputLimit.map { Swift.max(1, $0) }
+        self.progress = progress
     }
 
     /// Chunks numbered and not taken by the consumer (done or not).
@@ -142,17 +159,41 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
     }
 
     /// The consumer of a `Sequence` input asks whether it may read and submit another chunk: the input has not
-    /// ended and fewer than `readAhead` chunks are out.
+    /// ended, fewer than `readAhead` chunks are out, and the input limit leaves room.
     func mayRead(readAhead: Int) -> Bool {
-        !isFinished && !inputEnded && outstandingCount < readAhead
+        readRoom(readAhead: readAhead) > 0
+    }
+
+    /// How many inputs the consumer of a `Sequence` input may read for its next chunk: 0 when it may not read,
+    /// `Int.max` when only the read-ahead in chunks bounds it.
+    func readRoom(readAhead: Int) -> Int {
+        guard !isFinished, !inputEnded, outstandingCount < readAhead else { return 0 }
+        guard let inputLimit else { return Int.max }
+        return Swift.max(0, inputLimit - itemsAhead)
+    }
+
+    /// The consumer has consumed every output it took (it asks for more): their inputs leave the input limit.
+    /// Returns the parked reader, when that made room for it.
+    mutating func outputsConsumed() -> (Reader, ReaderStep)? {
+        guard inputLimit != nil, heldItems > 0 else { return nil }
+        itemsAhead -= heldItems
+        heldItems = 0
+        return readerWithRoom()
     }
 
     /// The consumer of a `Sequence` input submits the inputs it read; `last` when the input has ended. Returns the
     /// numbered chunk to send, or `nil` when there is nothing to send.
     mutating func submit(_ inputs: [Input], id: ChunkID, last: Bool) -> Chunk? {
-        if last { inputEnded = true }
-        guard !isFinished, !inputs.isEmpty else { return nil }
-        return number(inputs, id: id)
+        guard !isFinished else {
+            if last { inputEnded = true }
+            return nil
+        }
+        let chunk = inputs.isEmpty ? nil : number(inputs, id: id)
+        if last {
+            inputEnded = true
+            progress?.endInput()
+        }
+        return chunk
     }
 
     // MARK: Reader
@@ -161,7 +202,9 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
     /// the read-ahead.
     func readerMayRead(readAhead: Int) -> ReaderStep {
         if isFinished { return .stop }
-        return outstandingCount + (partial.isEmpty ? 0 : 1) < readAhead ? .read : .suspend
+        guard outstandingCount + (partial.isEmpty ? 0 : 1) < readAhead else { return .suspend }
+        if let inputLimit, itemsAhead + partial.count >= inputLimit { return .suspend }
+        return .read
     }
 
     /// The reader parks, after ``readerMayRead(readAhead:)`` said `.suspend`. Returns the reader with what to resume
@@ -190,12 +233,13 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
         }
     }
 
-    /// The reader adds the element it read. The partial chunk is numbered when it holds `target` elements, or at
-    /// once when the consumer is parked with nothing else to wait for; `id` numbers it.
+    /// The reader adds the element it read. The partial chunk is numbered when it holds `target` elements, when it
+    /// fills the input limit, or at once when the consumer is parked with nothing else to wait for; `id` numbers it.
     mutating func readerRead(_ element: Input, id: ChunkID, target: Int) -> ReadAction {
         if isFinished { return .stop }
         partial.append(element)
-        guard partial.count >= target || consumerStarves else { return .none }
+        let full = inputLimit.map { itemsAhead + partial.count >= $0 } ?? false
+        guard partial.count >= target || full || consumerStarves else { return .none }
         return numberPartial(id: id).map { .send($0) } ?? .none
     }
 
@@ -205,6 +249,7 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
         guard !isFinished else { return FinishAction() }
         inputEnded = true
         inputError = error
+        defer { if error == nil { progress?.endInput() } }
         if let chunk = numberPartial(id: id) { return FinishAction(send: chunk) }
         guard !somethingAhead, case .parked(let waiter) = consumer else { return FinishAction() }
         consumer = .none
@@ -215,8 +260,14 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
 
     /// A chunk came back. Its outcome goes to the parked consumer when it waits for it (an ordered map's consumer
     /// waits for one chunk: those that come back before it only wait), or waits for the consumer.
-    mutating func chunkCompleted(_ sequence: Int, _ outcome: Outcome) -> CompletionAction {
+    /// With a progress tally, `items` says how the chunk's items ended.
+    mutating func chunkCompleted(
+        _ sequence: Int,
+        _ outcome: Outcome,
+        items: ProgressTally.Delta? = nil
+    ) -> CompletionAction {
         guard !isFinished, outstanding[sequence] != nil else { return CompletionAction() }
+        if let items { progress?.add(items) }
         if ordered {
             reorderBuffer[sequence] = outcome
         } else {
@@ -235,7 +286,11 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
         var action = CancelAction()
         if !isFinished {
             isFinished = true
-            action.chunks = outstanding.keys.sorted().compactMap { outstanding[$0] }
+            action.chunks = outstanding.keys.sorted().compactMap { outstanding[$0]?.id }
+        }
+        if progress?.isEnded == false {
+            progress?.end()
+            action.finalTally = progress
         }
         outstanding = [:]
         reorderBuffer = [:]
@@ -261,7 +316,9 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
             nextSequence += 1
             nextInputIndex += inputs.count
         }
-        outstanding[nextSequence] = id
+        outstanding[nextSequence] = (id, inputs.count)
+        if inputLimit != nil { itemsAhead += inputs.count }
+        progress?.took(inputs.count)
         return Chunk(sequence: nextSequence, id: id, inputs: inputs, firstIndex: nextInputIndex)
     }
 
@@ -285,7 +342,7 @@ struct MapStateMachine<Input, Outcome, Consumer, Reader> {
             guard let first = arrivals.popFirst() else { return nil }
             (sequence, outcome) = first
         }
-        outstanding[sequence] = nil
+        if let count = outstanding.removeValue(forKey: sequence)?.count, inputLimit != nil { heldItems += count }
         taken += 1
         return outcome
     }

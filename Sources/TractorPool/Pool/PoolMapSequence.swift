@@ -3,11 +3,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// The outputs of `ProcessPool.map(_:over:chunkSize:timeout:)` and its relatives: an
+/// The outputs of `ProcessPool.map(_:over:chunkSize:bufferSize:timeout:progress:)` and its relatives: an
 /// asynchronous sequence for one task to iterate.
 ///
 /// Nothing happens until iteration starts. Then the input is read in chunks, at most the pool's read-ahead of chunks
-/// beyond the outputs consumed: a `Sequence` by the iterating task itself, an `AsyncSequence` by a task of its own
+/// (and at most the map's `bufferSize` of inputs) beyond the outputs consumed: a `Sequence` by the iterating task
+/// itself, an `AsyncSequence` by a task of its own
 /// (so that waiting for the next input never holds back outputs already computed; the map ends that task with itself,
 /// and the pool's scope awaits it). Outputs come in input order (or, from `mapUnordered`, as chunks complete). The
 /// first error ends the sequence and cancels the chunks still out; so does leaving the loop early, cancelling the
@@ -17,6 +18,8 @@
 /// let squares: PoolMapSequence<Int, Int> = pool.map(square, over: 0..<1_000)
 /// for try await square in squares { print(square) }
 /// ```
+///
+/// ``indexed()`` pairs each output with its input's index, which tells where the outputs of `mapUnordered` belong.
 ///
 /// - Important: Iterate it inside the pool's scope, from one task.
 public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Sendable>: AsyncSequence {
@@ -38,21 +41,19 @@ public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Senda
     let dispatcher: PoolDispatcher
     let readers: MapReaders
     let source: Source
-    let chunkSize: Int?
-    let timeout: Duration?
+    let options: MapOptions
     let deadline: ContinuousClock.Instant?
     let ordered: Bool
 
     init(
-        job: Job<Input, Output>, dispatcher: PoolDispatcher, readers: MapReaders, source: Source, chunkSize: Int?,
-        timeout: Duration?, deadline: ContinuousClock.Instant?, ordered: Bool
+        job: Job<Input, Output>, dispatcher: PoolDispatcher, readers: MapReaders, source: Source, options: MapOptions,
+        deadline: ContinuousClock.Instant?, ordered: Bool
     ) {
         self.job = job
         self.dispatcher = dispatcher
         self.readers = readers
         self.source = source
-        self.chunkSize = chunkSize
-        self.timeout = timeout
+        self.options = options
         self.deadline = deadline
         self.ordered = ordered
     }
@@ -61,8 +62,8 @@ public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Senda
     public func makeAsyncIterator() -> Iterator {
         Iterator(
             engine: MapEngine(
-                job: job, dispatcher: dispatcher, readers: readers, source: source, chunkSize: chunkSize,
-                timeout: timeout, deadline: deadline, ordered: ordered
+                job: job, dispatcher: dispatcher, readers: readers, source: source, options: options,
+                deadline: deadline, ordered: ordered
             )
         )
     }
@@ -72,6 +73,11 @@ public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Senda
         @usableFromInline let engine: MapEngine<Input, Output>
         @usableFromInline var batch: [Output] = []
         @usableFromInline var index = 0
+        /// The index in the map's input of the first output of ``batch``.
+        @usableFromInline var batchStart = 0
+
+        /// The index in the map's input of the output `next` returned last.
+        @inlinable var lastInputIndex: Int { batchStart + index - 1 }
 
         init(engine: MapEngine<Input, Output>) {
             self.engine = engine
@@ -100,11 +106,33 @@ public struct PoolMapSequence<Input: Codable & Sendable, Output: Codable & Senda
         @usableFromInline
         mutating func refill(isolation actor: isolated (any Actor)?) async throws -> Output? {
             batch = []
-            guard let next = try await engine.nextBatch(isolation: actor) else { return nil }
+            guard let (next, firstIndex) = try await engine.nextBatch(isolation: actor) else { return nil }
             batch = next
+            batchStart = firstIndex
             index = 1
             return next[0]
         }
+    }
+}
+
+/// The per-call settings of one map.
+@usableFromInline
+struct MapOptions {
+    var chunkSize: Int?
+    var bufferSize: Int?
+    var timeout: Duration?
+    var progress: PoolProgress?
+    /// How many inputs there are, when the input can tell at no cost (a `RandomAccessCollection`), for the progress
+    /// report.
+    var expectedTotal: Int?
+
+    @usableFromInline
+    init(chunkSize: Int?, bufferSize: Int?, timeout: Duration?, progress: PoolProgress?, expectedTotal: Int?) {
+        self.chunkSize = chunkSize
+        self.bufferSize = bufferSize
+        self.timeout = timeout
+        self.progress = progress
+        self.expectedTotal = expectedTotal
     }
 }
 

@@ -14,19 +14,30 @@ struct ServiceOptions {
     var help = false
 
     static let usage = """
-        usage: pool-service [--workers N] [--shutdown drain|cancel] [--drain-within SECONDS] [--in-flight N]
+        OVERVIEW: Answers numbers read from standard input with their prime factors, computed by a pool of worker
+        processes.
+
+        One number per line; each answer names its number, and a quick answer may overtake a slow one. SIGTERM or
+        SIGINT (or the end of the input) shuts it down gracefully: it reads no more input, answers the requests it
+        has read (or, with --shutdown cancel, cancels their jobs), and the pool stops and reaps its workers.
+
+        USAGE: pool-service [--workers <n>] [--shutdown <drain|cancel>] [--drain-within <seconds>] [--in-flight <n>]
                             [--report-workers]
 
-        Reads numbers from standard input, one per line, and prints each one's prime factors, computed by a pool of
-        worker processes. SIGTERM or SIGINT (or the end of the input) shuts it down gracefully: no more input is
-        read, the requests read are answered, and the pool stops its workers.
+        OPTIONS:
+          --workers <n>           n unbound workers (default: one per physical core, each bound to its core)
+          --shutdown <drain|cancel>
+                                  on shutdown, finish the jobs in flight (drain, the default) or cancel them; a
+                                  cancelled request is answered "<number>: cancelled"
+          --drain-within <seconds>
+                                  how long draining may take before the jobs left are cancelled (default: 30)
+          --in-flight <n>         how many requests are answered at once (default: 64)
+          --report-workers        print each worker's process id on standard error once the workers are up
+          -h, --help              show this help
 
-          --workers N            N unbound workers (default: one per physical core, each bound to its core)
-          --shutdown drain       on shutdown, finish the jobs in flight (default), for at most --drain-within
-          --shutdown cancel      on shutdown, cancel the jobs in flight: their requests are answered "cancelled"
-          --drain-within SECONDS how long draining may take before the jobs left are cancelled (default 30)
-          --in-flight N          how many requests are answered at once (default 64)
-          --report-workers       print each worker's process id on standard error once the workers are up
+        Examples:
+          printf '12\\n97\\n' | pool-service --workers 2
+          pool-service --shutdown cancel --report-workers
         """
 
     struct Invalid: Error, CustomStringConvertible {

@@ -201,9 +201,10 @@ public final class PoolService: Service, Sendable {
         case .wait: break
         }
         let id = state.withLock { $0.waiters.makeID() }
+        typealias Lease = Result<ProcessPool, any Error>
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<ProcessPool, any Error>, Never>) in
-                let now = state.withLock { state -> Result<ProcessPool, any Error>? in
+            await withCheckedContinuation { (continuation: CheckedContinuation<Lease, Never>) in
+                let now = state.withLock { state -> Lease? in
                     switch state.lease() {
                     case .use(let pool):
                         _ = state.waiters.cancel(id)

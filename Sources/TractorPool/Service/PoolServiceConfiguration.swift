@@ -61,6 +61,7 @@ public struct PoolServiceConfiguration: Sendable {
         /// Cancel the jobs queued and running at once: their futures and maps end with `CancellationError`.
         public static var cancel: Self { Self(kind: .cancel) }
 
+        /// The behaviour in words: `drain`, `drain within 5.0 seconds`, `cancel`.
         public var description: String {
             switch kind {
             case .drain(nil): "drain"

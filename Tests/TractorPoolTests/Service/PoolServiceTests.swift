@@ -59,7 +59,9 @@ extension PoolSpawningTests {
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     // Asked before the service runs: waits for the pool.
                     tasks.addTask {
-                        let square = try await service.withPool { pool in try await pool.submit(BuiltinJobs.square, 7).value }
+                        let square = try await service.withPool { pool in
+                            try await pool.submit(BuiltinJobs.square, 7).value
+                        }
                         #expect(square == 49)
                     }
                     tasks.addTask { try await group.run() }

@@ -3,9 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// A process pool as a swift-service-lifecycle `Service`: the pool is open while the service runs in a
 /// `ServiceGroup`, and graceful shutdown drains or cancels its work, then stops and reaps every worker.
@@ -48,7 +46,7 @@ import Synchronization
 public final class PoolService: Service, Sendable {
     /// The service's settings.
     public let configuration: PoolServiceConfiguration
-    private let state = Mutex(PoolServiceStateMachine<ProcessPool>())
+    private let scope = ServiceScope<ProcessPool>(name: "pool service")
 
     /// A pool service with these settings.
     ///
@@ -71,33 +69,23 @@ public final class PoolService: Service, Sendable {
     /// - Throws: What ``withProcessPool(configuration:isolation:_:)`` throws when the pool cannot open (a setting out
     ///   of range, an unreadable topology, …); ``TractorError`` `.invalidArgument` when the service has run already.
     public func run() async throws {
-        guard state.withLock({ $0.start() }) else {
-            throw TractorError(.invalidArgument, "a PoolService runs once: make a new one to open another pool")
-        }
+        try scope.begin()
         do {
             try await withProcessPool(configuration: configuration.pool) { pool in
-                for waiter in state.withLock({ $0.opened(pool) }) { waiter.resume(returning: .success(pool)) }
-                await withGracefulShutdownHandler {
-                    await serve(pool)
-                } onGracefulShutdown: {
-                    self.gracefulShutdownReached(service: true)
-                }
+                await scope.serve(pool) { await serve(pool) }
             }
         } catch {
-            for waiter in state.withLock({ $0.ended(error) }) { waiter.resume(returning: .failure(error)) }
-            // The group's cancellation is how a service is asked to stop at once: not a failure of the pool's.
-            if error is CancellationError, Task.isCancelled { return }
-            throw error
+            try scope.end(error)
+            return
         }
-        let stopped = PoolServiceStateMachine<ProcessPool>.stopped
-        for waiter in state.withLock({ $0.ended(nil) }) { waiter.resume(returning: .failure(stopped)) }
+        try scope.end(nil)
     }
 
     /// Applies the shutdown behaviour from the moment graceful shutdown begins, and returns once the service's turn
     /// has come and the pool has finished; at once when the task is cancelled, leaving the pool's scope to cancel
     /// every job.
     private func serve(_ pool: ProcessPool) async {
-        await wait(for: .began)
+        await scope.wait(for: .began)
         if Task.isCancelled { return }
         let dispatcher = pool.dispatcher
         let (behavior, label) = (configuration.shutdown, configuration.pool.label)
@@ -105,7 +93,7 @@ public final class PoolService: Service, Sendable {
         switch behavior.kind {
         case .cancel:
             dispatcher.cancelAll()
-            await wait(for: .turn)
+            await scope.wait(for: .turn)
         case .drain(let limit):
             await withTaskGroup(of: Void.self) { group in
                 if let limit {
@@ -122,7 +110,7 @@ public final class PoolService: Service, Sendable {
                         dispatcher.cancelAll()
                     }
                 }
-                await wait(for: .turn)
+                await scope.wait(for: .turn)
                 dispatcher.shutdown(cancelPending: false)
                 await dispatcher.waitUntilFinished()
                 group.cancelAll()
@@ -160,67 +148,6 @@ public final class PoolService: Service, Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (ProcessPool) async throws -> Value
     ) async throws -> Value {
-        let pool = try await waitForPool()
-        return try await withGracefulShutdownHandler(isolation: isolation) {
-            try await body(pool)
-        } onGracefulShutdown: {
-            self.gracefulShutdownReached(service: false)
-        }
-    }
-
-    // MARK: Waiting
-
-    private func gracefulShutdownReached(service: Bool) {
-        for waiter in state.withLock({ $0.gracefulShutdownReached(service: service) }) { waiter.resume() }
-    }
-
-    /// Returns once graceful shutdown has reached `moment`, or the task is cancelled.
-    private func wait(for moment: PoolServiceStateMachine<ProcessPool>.Moment) async {
-        let id = state.withLock { $0[waiters: moment].makeID() }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let waiting = state.withLock { state -> Bool in
-                    if state.hasReached(moment) {
-                        _ = state[waiters: moment].cancel(id)
-                        return false
-                    }
-                    return state[waiters: moment].add(continuation, id: id)
-                }
-                if !waiting { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0[waiters: moment].cancel(id) }?.resume()
-        }
-    }
-
-    /// The pool, once open.
-    private func waitForPool() async throws -> ProcessPool {
-        switch state.withLock({ $0.lease() }) {
-        case .use(let pool): return pool
-        case .fail(let error): throw error
-        case .wait: break
-        }
-        let id = state.withLock { $0.waiters.makeID() }
-        typealias Lease = Result<ProcessPool, any Error>
-        let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Lease, Never>) in
-                let now = state.withLock { state -> Lease? in
-                    switch state.lease() {
-                    case .use(let pool):
-                        _ = state.waiters.cancel(id)
-                        return .success(pool)
-                    case .fail(let error):
-                        _ = state.waiters.cancel(id)
-                        return .failure(error)
-                    case .wait:
-                        return state.waiters.add(continuation, id: id) ? nil : .failure(CancellationError())
-                    }
-                }
-                if let now { continuation.resume(returning: now) }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.cancel(id) }?.resume(returning: .failure(CancellationError()))
-        }
-        return try result.get()
+        try await scope.withHandle(isolation: isolation, body)
     }
 }

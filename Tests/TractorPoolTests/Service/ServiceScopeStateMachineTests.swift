@@ -7,12 +7,12 @@ import Testing
 
 @testable import TractorPool
 
-/// The pool service's life, driven by hand.
-@Suite struct PoolServiceStateMachineTests {
-    typealias Machine = PoolServiceStateMachine<String>
+/// The life of a service holding a scope (a pool service), driven by hand.
+@Suite struct ServiceScopeStateMachineTests {
+    typealias Machine = ServiceScopeStateMachine<String>
 
     @Test func theServiceRunsOnceAndHandsItsPoolOutWhileServing() throws {
-        var machine = Machine()
+        var machine = Machine(name: "pool service")
         guard case .wait = machine.lease() else {
             Issue.record("before the pool opens, a user waits")
             return
@@ -32,13 +32,14 @@ import Testing
             return
         }
         #expect(error.code == .scopeClosed)
+        #expect(error.message.contains("the pool service has stopped"))
         let restarted = machine.start()
         #expect(!restarted)
     }
 
     @Test func aPoolThatCouldNotOpenFailsItsUsersWithItsError() {
         struct Broken: Error {}
-        var machine = Machine()
+        var machine = Machine(name: "pool service")
         _ = machine.start()
         _ = machine.ended(Broken())
         guard case .fail(let error) = machine.lease() else {
@@ -49,7 +50,7 @@ import Testing
     }
 
     @Test func gracefulShutdownBeginsAtItsFirstUserAndTheTurnComesWithTheService() {
-        var machine = Machine()
+        var machine = Machine(name: "pool service")
         #expect(!machine.hasReached(.began) && !machine.hasReached(.turn))
         _ = machine.gracefulShutdownReached(service: false)
         #expect(machine.hasReached(.began) && !machine.hasReached(.turn))
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func theServiceItselfBeginsItsShutdownWhenNoUserDid() {
-        var machine = Machine()
+        var machine = Machine(name: "pool service")
         _ = machine.gracefulShutdownReached(service: true)
         #expect(machine.hasReached(.began) && machine.hasReached(.turn))
     }

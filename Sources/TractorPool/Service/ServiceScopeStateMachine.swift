@@ -3,35 +3,41 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// The life of a ``PoolService``, without I/O: not started, opening its pool, serving it, ended; the tasks that
-/// wait in ``PoolService/withPool(isolation:_:)`` for the pool to open; and the two moments of graceful shutdown, when
-/// it first reaches a user of the pool or the service (it *began*) and when it reaches the service itself (its
-/// *turn*, once the services listed after it have stopped).
+/// The life of a service that holds a scope open for the others (``PoolService``, ``NurseryService``), without I/O:
+/// not started, opening its scope, serving its handle, ended; the tasks that wait for the handle; and the two moments
+/// of graceful shutdown, when it first reaches a user of the handle or the service (it *began*) and when it reaches
+/// the service itself (its *turn*, once the services listed after it have stopped).
 ///
 /// ```text
-///          start()             opened(pool)              ended(error)
+///          start()             opened(handle)              ended(error)
 ///   idle ──────────▶ opening ──────────────▶ serving ──────────────────▶ ended
 ///                       └──────────────────────────── ended(error) ─────────▲
 /// ```
 ///
-/// `Pool` is the pool's handle (``ProcessPool`` in the service; anything in the tests).
-struct PoolServiceStateMachine<Pool: Sendable>: Sendable {
+/// `Handle` is the scope's handle (``ProcessPool``, ``ActorNursery``; anything in the tests).
+struct ServiceScopeStateMachine<Handle: Sendable>: Sendable {
     enum Phase: Sendable {
         case idle
         case opening
-        case serving(Pool)
+        case serving(Handle)
         /// The service's `run()` has returned: with no error, or the error it threw.
         case ended((any Error)?)
     }
 
+    /// What the service is, for its errors: "pool service".
+    let name: String
     private(set) var phase = Phase.idle
-    var waiters = WaiterList<Result<Pool, any Error>>()
-    /// Whether graceful shutdown has reached a task using the pool (inside `withPool`) or the service itself.
+    var waiters = WaiterList<Result<Handle, any Error>>()
+    /// Whether graceful shutdown has reached a task using the handle or the service itself.
     private(set) var shutdownBegan = false
-    /// Whether graceful shutdown has reached the service itself: the services using the pool have stopped.
+    /// Whether graceful shutdown has reached the service itself: the services using the handle have stopped.
     private(set) var shutdownTurn = false
     var shutdownWaiters = WaiterList<Void>()
     var turnWaiters = WaiterList<Void>()
+
+    init(name: String) {
+        self.name = name
+    }
 
     /// `run()` begins; `false` when the service has run already (it runs once).
     mutating func start() -> Bool {
@@ -40,22 +46,21 @@ struct PoolServiceStateMachine<Pool: Sendable>: Sendable {
         return true
     }
 
-    /// The pool is open: returns the waiters, to resume with it.
-    mutating func opened(_ pool: Pool) -> [CheckedContinuation<Result<Pool, any Error>, Never>] {
+    /// The scope is open: returns the waiters, to resume with its handle.
+    mutating func opened(_ handle: Handle) -> [CheckedContinuation<Result<Handle, any Error>, Never>] {
         guard case .opening = phase else { return [] }
-        phase = .serving(pool)
+        phase = .serving(handle)
         return waiters.removeAll()
     }
 
-    /// `run()` has ended (its pool closed, every worker reaped): returns the waiters, to resume with `error` (or the
-    /// error that says the service has stopped).
-    mutating func ended(_ error: (any Error)?) -> [CheckedContinuation<Result<Pool, any Error>, Never>] {
+    /// `run()` has ended (its scope closed): returns the waiters, to resume with `error` (or ``stopped``).
+    mutating func ended(_ error: (any Error)?) -> [CheckedContinuation<Result<Handle, any Error>, Never>] {
         if case .ended = phase { return [] }
         phase = .ended(error)
         return waiters.removeAll()
     }
 
-    /// Graceful shutdown has reached a task using the pool, or (`service`) the service itself: returns the waiters
+    /// Graceful shutdown has reached a task using the handle, or (`service`) the service itself: returns the waiters
     /// to resume.
     mutating func gracefulShutdownReached(service: Bool) -> [CheckedContinuation<Void, Never>] {
         var resumed: [CheckedContinuation<Void, Never>] = []
@@ -72,7 +77,7 @@ struct PoolServiceStateMachine<Pool: Sendable>: Sendable {
 
     /// The two moments of graceful shutdown the service waits for.
     enum Moment {
-        /// Graceful shutdown has reached a task using the pool or the service.
+        /// Graceful shutdown has reached a task using the handle, or the service.
         case began
         /// Graceful shutdown has reached the service itself.
         case turn
@@ -101,31 +106,31 @@ struct PoolServiceStateMachine<Pool: Sendable>: Sendable {
         }
     }
 
-    /// What a task that asks for the pool gets now.
+    /// What a task that asks for the handle gets now.
     enum Lease {
-        /// The pool, to use at once.
-        case use(Pool)
-        /// Nothing yet: wait until the pool opens or the service ends.
+        /// The handle, to use at once.
+        case use(Handle)
+        /// Nothing yet: wait until the scope opens or the service ends.
         case wait
-        /// The service has ended, or could not open its pool.
+        /// The service has ended, or could not open its scope.
         case fail(any Error)
     }
 
-    /// What a task that asks for the pool gets now.
+    /// What a task that asks for the handle gets now.
     func lease() -> Lease {
         switch phase {
         case .idle, .opening: .wait
-        case .serving(let pool): .use(pool)
-        case .ended(let error): .fail(error ?? Self.stopped)
+        case .serving(let handle): .use(handle)
+        case .ended(let error): .fail(error ?? stopped)
         }
     }
 
-    /// The error of asking a service that has stopped for its pool.
-    static var stopped: TractorError {
+    /// The error of asking a service that has stopped for its handle.
+    var stopped: TractorError {
         TractorError(
             .scopeClosed,
-            "the pool service has stopped: use its pool only while the service runs (list the services that use the "
-                + "pool after it in the ServiceGroup, so that they stop first)"
+            "the \(name) has stopped: use it only while it runs (list the services that use it after it in the "
+                + "ServiceGroup, so that they stop first)"
         )
     }
 }

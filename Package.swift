@@ -15,10 +15,13 @@ let package = Package(
         .library(name: "PoolWorkerJobs", targets: ["PoolWorkerJobs"]),
         .executable(name: "pool-worker", targets: ["pool-worker"]),
         .executable(name: "primes", targets: ["primes"]),
+        .executable(name: "pool-service", targets: ["pool-service"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, one system-library module each.
@@ -51,6 +54,9 @@ let package = Package(
                 "CHwloc",
                 "CNuma",
                 .product(name: "Logging", package: "swift-log"),
+                // CoreMetrics, not Metrics: the same Counter, Meter and Timer without Foundation.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -90,6 +96,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "examples/primes"
+        ),
+
+        // A service that answers requests read from standard input by submitting them to a pool, in a ServiceGroup
+        // that SIGTERM and SIGINT shut down gracefully.
+        .executableTarget(
+            name: "pool-service",
+            dependencies: [
+                "TractorPool",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "examples/service"
         ),
 
         // The README's tour, section by section, run by the tests (so that no README snippet can rot).
@@ -149,10 +167,13 @@ let package = Package(
             // pool-worker: the tests run the built executable (`pool-worker topology --json`) as a subprocess, and
             // pools of it serve the jobs of PoolWorkerJobs. primes and tour: the examples, run as the README says.
             // tractor-test-worker: the Ctrl-C test runs primes below its child-subreaper mode. TractorCommandLine: the
-            // commands' JSON writer is checked against Foundation's.
+            // commands' JSON writer is checked against Foundation's. pool-service: the service example, stopped with
+            // SIGTERM. MetricsTestKit: the pool's metrics, read back from a TestMetrics bound to the test's task.
             dependencies: [
                 "TractorPool", "PoolWorkerJobs", "TractorTestSupport", "pool-worker", "primes", "tour", "tractor-test-worker",
-                "TractorCommandLine",
+                "TractorCommandLine", "pool-service",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

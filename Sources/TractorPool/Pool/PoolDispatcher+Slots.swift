@@ -18,8 +18,10 @@ extension PoolDispatcher {
             let result: Result<BatchResults, any Error>
             if state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) {
                 let trace = ChunkTrace.begin(chunk.id, job: chunk.job, items: chunk.itemCount, on: worker, logger)
+                let sent = metrics == nil ? nil : ContinuousClock.now
                 do {
                     result = .success(try await portal.call(job: chunk.job, batch: chunk.payload.request, callID: call))
+                    if let sent { metrics?.returned(chunk.job, after: .now - sent) }
                 } catch {
                     result = .failure(error)
                 }
@@ -48,6 +50,7 @@ extension PoolDispatcher {
                 (end, actions) = state.machine.chunkFailed(chunk.id, failure)
             }
             if end != nil { state.pendingResolutions += 1 }
+            state.reportLevels(to: metrics)
             return (end, state.effects(of: actions))
         }
         // The chunk's futures are resolved before anyone waiting for the pool to finish is woken.

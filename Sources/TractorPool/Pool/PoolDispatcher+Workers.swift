@@ -61,6 +61,7 @@ extension PoolDispatcher {
     /// Spawns a worker, reads its binding back and runs the initializer; on failure, what the machine decided.
     private func start(_ worker: WorkerRef, in nursery: ActorNursery) async -> StartOutcome {
         let placement = plan.workers[worker.index]
+        let began = ContinuousClock.now
         let portal: Portal
         do {
             portal = try await nursery.startActor(
@@ -119,6 +120,7 @@ extension PoolDispatcher {
                 return (true, [])
             }
             if accepted {
+                metrics?.workerStarted(index: worker.index, after: .now - began)
                 logger.debug("pool \(worker) is up as pid \(portal.actor.pid): \(Self.describe(binding))")
                 return .started(portal)
             }

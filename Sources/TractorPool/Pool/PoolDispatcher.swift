@@ -72,6 +72,8 @@ final class PoolDispatcher: Sendable {
     /// Each worker's in-flight window, in chunks.
     let window: Int
     let state: Mutex<State>
+    /// The pool's metrics handles; `nil` when no metrics backend was bootstrapped when the pool opened.
+    let metrics: PoolMetrics?
 
     struct State: Sendable {
         var machine: Machine
@@ -101,6 +103,8 @@ final class PoolDispatcher: Sendable {
         var pendingResolutions = 0
         /// The chunk size last logged for each job (a `map` that asked for a size: the job and that size).
         var loggedChunkSizes: [String: Int] = [:]
+        /// The levels last reported to the metrics backend.
+        var reportedLevels = PoolMetrics.Levels()
     }
 
     /// What performing actions comes down to, outside the lock.
@@ -129,6 +133,7 @@ final class PoolDispatcher: Sendable {
             )
         )
         self.state = Mutex(State(machine: machine))
+        self.metrics = PoolMetrics(label: configuration.label, workerCount: plan.workers.count)
     }
 
     /// The logger the pool reports on: its configuration's, or the process's.
@@ -153,6 +158,7 @@ final class PoolDispatcher: Sendable {
     func transition<Result>(_ body: (inout State) -> (Result, [Machine.Action])) -> Result {
         let (result, effects) = state.withLock { state -> (Result, [Effect]) in
             let (result, actions) = body(&state)
+            state.reportLevels(to: metrics)
             return (result, state.effects(of: actions))
         }
         perform(effects)
@@ -202,6 +208,7 @@ final class PoolDispatcher: Sendable {
         case .crashed(let crash):
             result = .failure(crash)
         }
+        metrics?.delivered(chunk.job, items: chunk.itemCount, delivery, reply: reply)
         chunk.payload.receiver.receive(result, from: self)
     }
 
@@ -235,9 +242,12 @@ final class PoolDispatcher: Sendable {
             }
             switch outcome {
             case .run(let waiter, let chunk):
+                metrics?.submitted(chunk.job, items: chunk.itemCount)
                 waiter.continuation.resume(returning: .run(chunk))
                 return
-            case .done: return
+            case .done:
+                metrics?.submitted(chunk.job, items: chunk.itemCount)
+                return
             case .rejected(let error): throw error
             case .suspend: try await waitForRoom()
             }
@@ -335,6 +345,7 @@ final class PoolDispatcher: Sendable {
         let effects = state.withLock { state -> [Effect] in
             state.closed = true
             var effects = state.effects(of: state.machine.cancelAll(now: .now))
+            state.reportLevels(to: metrics)
             let waiters = state.finishWaiters.removeAll() + state.settledWaiters.removeAll()
                 + state.submitterWaiters.removeAll() + [state.resolverWaiter].compactMap { $0 }
             state.resolverWaiter = nil

@@ -94,11 +94,13 @@ extension PoolDispatcherStateMachine {
         of worker: WorkerRef,
         fate: WorkerLifecycle.Fate,
         status: TerminationStatus,
-        now: Instant
+        now: Instant,
+        stoppedOnRequest: Bool = false
     ) -> [Action] {
         let pid = workers[worker.index].pid
-        // A worker that dies before it is ready counts as a failed start (see `workerFailedToStart`), not a crash.
-        if fate == .crashed, pid != 0 { statistics.workerCrashes += 1 }
+        // A worker that dies before it is ready counts as a failed start (see `workerFailedToStart`), not a crash; nor
+        // does one retired and stopped by the shell.
+        if fate == .crashed, pid != 0, !stoppedOnRequest { statistics.workerCrashes += 1 }
         var actions = stopWaitingSlots { $0 == worker }
         var requeued: [Chunk] = []
         for id in running.filter({ $0.value.worker == worker }).keys.sorted() {
@@ -167,8 +169,10 @@ extension PoolDispatcherStateMachine {
     /// Chunks still on it (its exit was not reported first) end as ``workerExited(_:status:now:)`` would end them.
     mutating func workerStopped(_ worker: WorkerRef, status: TerminationStatus, now: Instant) -> [Action] {
         guard workers[worker.index].isCurrent(worker) else { return [] }
+        // Retiring (its quota used, or the pool finished), it was cancelled and reaped: it did not crash.
+        let retired = workers[worker.index].phase == .retiring
         guard let fate = workers[worker.index].stopped() else { return finishIfDone() }
-        return endChunks(of: worker, fate: fate, status: status, now: now)
+        return endChunks(of: worker, fate: fate, status: status, now: now, stoppedOnRequest: retired)
     }
 
     /// Stops every worker with `signal` (``ProcessPool/terminateWorkers()``, ``ProcessPool/killWorkers()``): the pool

@@ -73,6 +73,9 @@ struct WorkerLifecycle: Sendable, Equatable {
         }
     }
 
+    /// Whether the current generation's process is up: it has started and has not been reported exited.
+    var isUp: Bool { pid != 0 && mayBeAlive }
+
     /// Whether `worker` names the current generation.
     func isCurrent(_ worker: WorkerRef) -> Bool { worker.generation == generation }
 

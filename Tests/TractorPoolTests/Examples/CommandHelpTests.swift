@@ -14,6 +14,7 @@ struct CommandHelpTests {
     static let commands: [[String]] = [
         ["primes"],
         ["tour"],
+        ["pool-service"],
         ["pool-worker"],
         ["pool-worker", "topology"],
         ["pool-worker", "report-bindings"],

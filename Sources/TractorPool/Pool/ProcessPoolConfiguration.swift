@@ -90,7 +90,7 @@ public struct ProcessPoolConfiguration: Sendable {
 
     /// The name of the pool in its metrics: the value of their `pool` dimension. Default `"tractor.pool"`.
     ///
-    /// Every metric the pool reports through swift-metrics carries it (see <doc:Metrics>), so give each pool of a
+    /// Every metric the pool reports through swift-metrics carries it (see <doc:ProgressAndMetrics#Metrics>), so give each pool of a
     /// program a label of its own to tell them apart; pools that share one add up in the same series. It must not be
     /// empty.
     ///

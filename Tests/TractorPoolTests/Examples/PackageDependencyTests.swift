@@ -52,18 +52,25 @@ struct PackageDependencyTests {
         )
         try program.write(toFile: sources + "/main.swift", atomically: true, encoding: .utf8)
 
-        // Unchanged, the manifest names a package that is not there: SwiftPM names a path dependency after its folder.
-        try manifest.write(toFile: package + "/Package.swift", atomically: true, encoding: .utf8)
-        let unchanged = try await CommandRunner.run(
+        // With the path changed but not the `package:` argument, the manifest names a package that is not there:
+        // SwiftPM names a path dependency after its folder.
+        let pathOnly = manifest.replacingOccurrences(
+            of: #"path: "../\#(Readme.cloneFolder)""#,
+            with: #"path: "../\#(Self.cloneFolder)""#
+        )
+        #expect(pathOnly != manifest)
+        try pathOnly.write(toFile: package + "/Package.swift", atomically: true, encoding: .utf8)
+        let halfChanged = try await CommandRunner.run(
             "/bin/bash",
             ["-c", "swift package describe"],
             directory: package,
             timeout: .seconds(300)
         )
-        #expect(!(unchanged.exited && unchanged.status == 0), "SwiftPM took the unchanged manifest")
+        let refusal = halfChanged.output + halfChanged.error
+        #expect(!(halfChanged.exited && halfChanged.status == 0), "SwiftPM took a `package:` that is not the folder's")
         #expect(
-            (unchanged.output + unchanged.error).contains("'\(Self.cloneFolder)'"),
-            "SwiftPM did not name the folder's package:\n\(unchanged.output)\n\(unchanged.error)"
+            refusal.contains("unknown package '\(Readme.cloneFolder)'") && refusal.contains("'\(Self.cloneFolder)'"),
+            "SwiftPM did not name the folder's package:\n\(refusal)"
         )
 
         // Changed as the guide says, it builds and runs.

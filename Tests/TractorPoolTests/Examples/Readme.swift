@@ -27,11 +27,42 @@ struct Readme {
 
     /// The section a person follows to use this package from their own.
     static let packageGuideSection = "Use it in your package"
+    /// The section with the two commands, which comes first.
+    static let commandsSection = "Try it: two commands"
+    /// The sections a newcomer meets first, in this order, before any other.
+    static let leadingSections = [commandsSection, packageGuideSection, "A tour", "The command-line tools"]
+    /// The clone's folder name that the package guide's `Package.swift` uses.
+    static let cloneFolder = "swift-tractor"
+    /// What the package guide tells a person whose clone's folder has another name.
+    static let cloneFolderRule = "write its name in place of `swift-tractor` in both places of `Package.swift`"
 
     /// Reads README.md at the root of the repository.
     static func load() throws -> Readme {
         let text = try String(contentsOfFile: CommandRunner.repositoryRoot + "/README.md", encoding: .utf8)
         return Readme(text: text, blocks: parse(text))
+    }
+
+    /// The `## ` headings, in order.
+    var sections: [String] {
+        var inFence = false
+        var headings: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.drop(while: { $0 == " " }).hasPrefix("```") { inFence.toggle() }
+            if !inFence, line.hasPrefix("## ") { headings.append(String(line.dropFirst(3))) }
+        }
+        return headings
+    }
+
+    /// The text of the `## ` section `name` (its subsections included), with every run of white space made one space,
+    /// so that a phrase matches wherever the lines of its paragraph were broken.
+    func prose(of name: String) -> String {
+        let parts = text.components(separatedBy: "\n## ")
+        let section = parts.first { $0.hasPrefix(name + "\n") } ?? ""
+        return Self.collapsingWhiteSpace(section)
+    }
+
+    static func collapsingWhiteSpace(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
     }
 
     var swiftBlocks: [Block] { blocks.filter { $0.language == "swift" } }

@@ -249,6 +249,9 @@ public enum TestJobs {
         try await Tractor.waitForActor(named: name) { peer in "\(try await peer.cancelActor())" }
     }
 
+    /// `count` bytes, each 7: a result as large as a test needs.
+    public static let bytes = Job("bytes") { (count: Int) -> [UInt8] in [UInt8](repeating: 7, count: count) }
+
     /// The value of the environment variable named by the input in the actor's process, or `""` if it is not set.
     public static let environmentVariable = Job("environmentVariable") { (name: String) -> String in
         getenv(name).map { String(cString: $0) } ?? ""
@@ -258,6 +261,6 @@ public enum TestJobs {
     public static let all: [any JobDefinition] = [
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
         holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
-        squareUnlessNegative, environmentVariable, cancelPeer,
+        squareUnlessNegative, environmentVariable, cancelPeer, bytes,
     ] + StreamTestJobs.all + TypedErrorTestJobs.all
 }

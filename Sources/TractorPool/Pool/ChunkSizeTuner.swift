@@ -7,7 +7,9 @@
 /// chunk gets as many items as fill the target duration.
 ///
 /// Short jobs get large chunks, so that the cost of a round trip is shared by many items; long jobs get chunks of
-/// one, so that every worker gets its share. A job not measured yet gets chunks of one.
+/// one, so that every worker gets its share. A job not measured yet gets chunks of one. Whatever the time, a chunk's
+/// inputs and outputs stay within ``byteBudget``, as measured per item, so that large items never make a message
+/// too large to send.
 struct ChunkSizeTuner: Sendable {
     /// How long a chunk should take in the worker.
     var targetDuration: Duration
@@ -15,14 +17,21 @@ struct ChunkSizeTuner: Sendable {
     var maximumChunkSize: Int
     /// Per job name, the time per item in nanoseconds, smoothed.
     private var nanosecondsPerItem: [String: Double] = [:]
+    /// Per job name, the larger of an item's encoded input and output, in bytes, smoothed.
+    private var bytesPerItem: [String: Double] = [:]
+
+    /// How many bytes of inputs, or of outputs, one call should carry at most: well under the 64 MiB a message may
+    /// hold, and small enough that a chunk in flight holds little memory on either side.
+    static var byteBudget: Double { Double(4 << 20) }
 
     init(targetDuration: Duration, maximumChunkSize: Int) {
         self.targetDuration = targetDuration
         self.maximumChunkSize = Swift.max(1, maximumChunkSize)
     }
 
-    /// Learns from one chunk: `items` items of `job` took `elapsed` in the worker.
-    mutating func record(job: String, items: Int, elapsed: Duration) {
+    /// Learns from one chunk: `items` items of `job` took `elapsed` in the worker, and the larger of its request and
+    /// its reply took `bytes`.
+    mutating func record(job: String, items: Int, elapsed: Duration, bytes: Int = 0) {
         guard items > 0 else { return }
         let sample = Swift.max(1, elapsed.nanoseconds / Double(items))
         if let previous = nanosecondsPerItem[job] {
@@ -30,6 +39,15 @@ struct ChunkSizeTuner: Sendable {
         } else {
             nanosecondsPerItem[job] = sample
         }
+        let size = Double(bytes) / Double(items)
+        // The larger of the last sample and the smoothed past: a job whose items grow is cut at once.
+        bytesPerItem[job] = Swift.max(size, 0.5 * (bytesPerItem[job] ?? size) + 0.5 * size)
+    }
+
+    /// How many items of `job` fit in one call's byte budget; `nil` before any chunk of it came back.
+    func itemsWithinByteBudget(of job: String) -> Int? {
+        guard let perItem = bytesPerItem[job], perItem > 0 else { return nil }
+        return Int(Swift.max(1, (Self.byteBudget / perItem).rounded(.down)))
     }
 
     /// The time per item learnt for `job`, in nanoseconds; `nil` before any chunk of it came back.
@@ -41,7 +59,8 @@ struct ChunkSizeTuner: Sendable {
     func chunkSize(for job: String) -> Int {
         guard let perItem = nanosecondsPerItem[job] else { return 1 }
         let fitting = targetDuration.nanoseconds / perItem
-        return Int(Swift.min(Double(maximumChunkSize), Swift.max(1, fitting.rounded(.down))))
+        let size = Int(Swift.min(Double(maximumChunkSize), Swift.max(1, fitting.rounded(.down))))
+        return Swift.min(size, itemsWithinByteBudget(of: job) ?? size)
     }
 }
 

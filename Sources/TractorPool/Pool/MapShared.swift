@@ -118,9 +118,10 @@ final class MapShared<Input: Codable & Sendable, Output: Codable & Sendable>: Se
                     complete(sequence, Completed(result: result, count: count, firstIndex: firstIndex))
                 }
             )
-            try await dispatcher.enqueue(
-                .init(id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload, ofMap: true)
-            )
+            try await dispatcher.enqueue(.init(
+                id: chunk.id, job: job.name, itemCount: count, timeout: nil, payload: payload,
+                requestBytes: payload.request.count, ofMap: true
+            ))
         } catch {
             complete(sequence, Completed(result: .failure(error), count: count, firstIndex: firstIndex))
         }

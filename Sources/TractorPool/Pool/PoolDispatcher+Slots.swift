@@ -43,7 +43,8 @@ extension PoolDispatcher {
             switch result {
             case .success(let results):
                 let elapsed = Duration.nanoseconds(Int64(clamping: results.elapsedNanoseconds))
-                (end, actions) = state.machine.chunkReturned(chunk.id, elapsed: elapsed)
+                let replyBytes = results.outputs.count
+                (end, actions) = state.machine.chunkReturned(chunk.id, elapsed: elapsed, replyBytes: replyBytes)
             case .failure(let error):
                 let failure = Self.classify(error)
                 if case .workerLost = failure { workerLost = true }

@@ -31,9 +31,12 @@ extension PoolDispatcherStateMachine {
     ///
     /// - Returns: The chunk and its delivery (``Delivery/completed``, unless it was cancelled or timed out in the
     ///   meantime); `nil` if the chunk had already ended.
-    mutating func chunkReturned(_ id: ChunkID, elapsed: Duration?) -> (Ended?, [Action]) {
+    mutating func chunkReturned(_ id: ChunkID, elapsed: Duration?, replyBytes: Int = 0) -> (Ended?, [Action]) {
         guard let entry = endRunning(id) else { return (nil, []) }
-        if let elapsed { tuner.record(job: entry.chunk.job, items: entry.chunk.itemCount, elapsed: elapsed) }
+        if let elapsed {
+            let bytes = Swift.max(entry.chunk.requestBytes, replyBytes)
+            tuner.record(job: entry.chunk.job, items: entry.chunk.itemCount, elapsed: elapsed, bytes: bytes)
+        }
         let delivery = entry.stop.map(Self.delivery(for:)) ?? .completed
         count(delivery, items: entry.chunk.itemCount)
         return (Ended(chunk: entry.chunk, delivery: delivery), finishIfDone())
@@ -185,4 +188,37 @@ extension PoolDispatcherStateMachine {
         case .failed, .timedOut, .crashed: statistics.jobsFailed += items
         }
     }
+
+    // MARK: Chunk sizes
+
+    /// How many items a `map` that asked for chunks of `chunkSize` items of `job` puts in one chunk, and so sends in
+    /// one call: the pool's one coalescing decision.
+    ///
+    /// `chunkSize`, unless the job is measured so short that such a chunk is a *short* one (under a fiftieth of the
+    /// target duration): then up to ``coalescingLimit`` consecutive chunks go as one, as many as stay short, so that
+    /// tiny items travel many per call whatever size was asked. Each item keeps its own result and error, in input
+    /// order; only the number of calls changes. Never more than the recycling quota.
+    func mapChunkSize(for job: String, chunkSize: Int) -> Int {
+        let asked = Swift.max(1, chunkSize)
+        var size = asked
+        if let perItem = tuner.nanosecondsPerItem(of: job) {
+            let chunkTime = perItem * Double(asked)
+            let short = shortChunkNanoseconds
+            if chunkTime < short {
+                var chunks = Swift.min(Double(Self.coalescingLimit), (short / chunkTime).nextDown.rounded(.down))
+                // Never past the byte budget: only the size asked may exceed it.
+                if let fitting = tuner.itemsWithinByteBudget(of: job) {
+                    chunks = Swift.min(chunks, Double(fitting / asked))
+                }
+                size = asked * Swift.max(1, Int(chunks))
+            }
+        }
+        return withinQuota(size)
+    }
+
+    /// Chunks expected to take less than the target duration divided by this are short ones: a worker gets its
+    /// whole window of them, and a `map` coalesces them.
+    static var shortChunkFraction: Double { 50 }
+    /// How many of a `map`'s chunks one call carries at most.
+    static var coalescingLimit: Int { 1_024 }
 }

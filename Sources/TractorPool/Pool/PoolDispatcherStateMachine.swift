@@ -47,6 +47,8 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
         /// How long the chunk may run once started; `nil`: no limit.
         var timeout: Duration?
         var payload: Payload
+        /// The size of its encoded request, in bytes: the tuner keeps calls within its byte budget.
+        var requestBytes = 0
         /// Whether the chunk is one of a `map`'s, which come in a stream: a worker may hold one more of its long ones
         /// (see ``windowLimit(for:)``).
         var ofMap = false
@@ -169,36 +171,9 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
     }
 
     /// `size`, cut to the recycling quota (which is at least 1).
-    private func withinQuota(_ size: Int) -> Int {
+    func withinQuota(_ size: Int) -> Int {
         configuration.maximumJobsPerWorker.map { Swift.min(size, $0) } ?? size
     }
-
-    /// How many items a `map` that asked for chunks of `chunkSize` items of `job` puts in one chunk, and so sends in
-    /// one call: the pool's one coalescing decision.
-    ///
-    /// `chunkSize`, unless the job is measured so short that such a chunk is a *short* one (under a fiftieth of the
-    /// target duration): then up to ``coalescingLimit`` consecutive chunks go as one, as many as stay short, so that
-    /// tiny items travel many per call whatever size was asked. Each item keeps its own result and error, in input
-    /// order; only the number of calls changes. Never more than the recycling quota.
-    func mapChunkSize(for job: String, chunkSize: Int) -> Int {
-        let asked = Swift.max(1, chunkSize)
-        var size = asked
-        if let perItem = tuner.nanosecondsPerItem(of: job) {
-            let chunkTime = perItem * Double(asked)
-            let short = shortChunkNanoseconds
-            if chunkTime < short {
-                let chunks = Swift.min(Double(Self.coalescingLimit), (short / chunkTime).nextDown.rounded(.down))
-                size = asked * Swift.max(1, Int(chunks))
-            }
-        }
-        return withinQuota(size)
-    }
-
-    /// Chunks expected to take less than the target duration divided by this are short ones: a worker gets its
-    /// whole window of them, and a `map` coalesces them.
-    static var shortChunkFraction: Double { 50 }
-    /// How many of a `map`'s chunks one call carries at most.
-    static var coalescingLimit: Int { 1_024 }
 
     // MARK: Submitting
 
@@ -349,7 +324,7 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
 
     private var targetNanoseconds: Double { configuration.targetChunkDuration.nanoseconds }
     /// The line under which a chunk is short (see ``shortChunkFraction``), in nanoseconds.
-    private var shortChunkNanoseconds: Double { targetNanoseconds / Self.shortChunkFraction }
+    var shortChunkNanoseconds: Double { targetNanoseconds / Self.shortChunkFraction }
 
     func fitsQuota(_ chunk: Chunk, _ worker: WorkerRef) -> Bool {
         guard let maximum = configuration.maximumJobsPerWorker else { return true }

@@ -63,7 +63,9 @@ public final class ProcessPool: Sendable {
         let id = dispatcher.makeChunkID()
         let future = JobFuture<Output>(jobName: job.name, errors: job.errorCoding, chunk: id, of: dispatcher)
         let payload = ChunkPayload(request: request, receiver: future)
-        try await dispatcher.enqueue(.init(id: id, job: job.name, itemCount: 1, timeout: timeout, payload: payload))
+        try await dispatcher.enqueue(.init(
+            id: id, job: job.name, itemCount: 1, timeout: timeout, payload: payload, requestBytes: request.count
+        ))
         return future
     }
 

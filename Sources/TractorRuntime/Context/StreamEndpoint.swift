@@ -227,12 +227,16 @@ package final class StreamEndpoint: Sendable {
                     // A large element leaves as a buffer of its own, queued by reference, after the stage.
                     var frame: [UInt8] = []
                     try payload.withUnsafeBytes { raw in
-                        try Message.encodeYieldFrame(cid: cid, payload: raw, into: &frame)
+                        try Message.encodeYieldFrame(
+                            cid: cid, payload: raw, into: &frame, maximumFrameSize: channel.maximumFrameSize
+                        )
                     }
                     return (.sent, nil, try moveStaged(&state, then: frame))
                 }
                 try payload.withUnsafeBytes { raw in
-                    try Message.encodeYieldFrame(cid: cid, payload: raw, into: &state.staged)
+                    try Message.encodeYieldFrame(
+                        cid: cid, payload: raw, into: &state.staged, maximumFrameSize: channel.maximumFrameSize
+                    )
                 }
                 state.stagedFrames += 1
                 guard state.staged.count >= Self.stagingLimit else {

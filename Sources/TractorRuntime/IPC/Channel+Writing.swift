@@ -79,11 +79,14 @@ extension Channel {
         // a small one is encoded in place at the end of the queue.
         if message.payloadByteCount >= OutboundQueue.largeFrame {
             var large: [UInt8] = []
-            try message.encodeFrame(into: &large)
+            try message.encodeFrame(into: &large, maximumFrameSize: maximumFrameSize)
             return try enqueue(departure: departure) { queue in queue.appendBuffer(large) }
         }
+        let limit = maximumFrameSize
         return try enqueue(departure: departure) { (queue) throws(TractorError) in
-            try queue.appendFrame { (buffer) throws(TractorError) in try message.encodeFrame(into: &buffer) }
+            try queue.appendFrame { (buffer) throws(TractorError) in
+                try message.encodeFrame(into: &buffer, maximumFrameSize: limit)
+            }
         }
     }
 

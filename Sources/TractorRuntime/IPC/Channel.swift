@@ -31,6 +31,8 @@ package final class Channel: TransportHandler {
     package var loop: IOLoop { transport.loop }
     let decoder: Mutex<FrameDecoder>
     let state: Mutex<State>
+    /// The largest message sent or received, in bytes: a longer one fails with `frameTooLarge`.
+    package let maximumFrameSize: Int
 
     /// Who writes the queue now. One writer at a time keeps the frames in order and keeps ``Transport/close()`` from
     /// running under a write.
@@ -78,6 +80,7 @@ package final class Channel: TransportHandler {
     /// Frames `transport` and starts reading from it.
     package init(transport: any Transport, maximumFrameSize: Int) {
         self.transport = transport
+        self.maximumFrameSize = maximumFrameSize
         self.decoder = Mutex(FrameDecoder(maximumFrameSize: maximumFrameSize))
         self.state = Mutex(State())
         transport.start(self)

@@ -406,7 +406,7 @@ package final class PeerConnection: Sendable {
             _ = state.withLock { $0.streams.removeValue(forKey: cid) }
             endpoint?.fail(CancellationError())
             trace?.end(reply)
-            try? channel.send(reply)
+            sendReply(reply, cid: cid, job: job, actor: actor)
             _ = state.withLock { $0.serving.removeValue(forKey: cid) }
         }
         let cancelNow = state.withLock { table -> Bool in

@@ -31,8 +31,8 @@ import Testing
         .init(id: ChunkID(rawValue: id), job: job, itemCount: 1, timeout: nil, payload: "chunk \(id)", ofMap: ofMap)
     }
 
-    /// A machine with one ready worker that has measured `job` at `perItem`.
-    func measured(_ perItem: Duration, maximumJobsPerWorker: Int? = nil) -> (Machine, WorkerRef) {
+    /// A machine with one ready worker that has measured `job` at `perItem`, with items of `bytes` each way.
+    func measured(_ perItem: Duration, bytes: Int = 8, maximumJobsPerWorker: Int? = nil) -> (Machine, WorkerRef) {
         var machine = machine(maximumJobsPerWorker: maximumJobsPerWorker)
         let worker = machine.startWorker(0)!
         machine.workerStarted(worker, pid: 1_000)
@@ -41,7 +41,7 @@ import Testing
             Issue.record("the measuring chunk should run")
             return (machine, worker)
         }
-        _ = machine.chunkReturned(first.id, elapsed: perItem)
+        _ = machine.chunkReturned(first.id, elapsed: perItem, replyBytes: bytes)
         return (machine, worker)
     }
 
@@ -73,5 +73,18 @@ import Testing
         let (quota, _) = measured(.microseconds(1), maximumJobsPerWorker: 5)
         #expect(quota.mapChunkSize(for: "job", chunkSize: 1) == 5)
         #expect(quota.mapChunkSize(for: "job", chunkSize: 8) == 5)
+    }
+
+    @Test func largeItemsCoalesceOnlyWithinTheByteBudget() {
+        // 1 µs per item is short, but each item is a MiB: four fill a call's 4 MiB budget, and a size asked beyond
+        // it stays as asked.
+        let (large, _) = measured(.microseconds(1), bytes: 1 << 20)
+        #expect(large.mapChunkSize(for: "job", chunkSize: 1) == 4)
+        #expect(large.mapChunkSize(for: "job", chunkSize: 2) == 4)
+        #expect(large.mapChunkSize(for: "job", chunkSize: 8) == 8)
+        #expect(large.chunkSize(for: "job") == 4)
+        // Items of 1 KiB at the same speed coalesce as far as time allows.
+        let (small, _) = measured(.microseconds(1), bytes: 1 << 10)
+        #expect(small.mapChunkSize(for: "job", chunkSize: 1) == 99)
     }
 }

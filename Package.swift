@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, one system-library module each.
@@ -40,6 +41,8 @@ let package = Package(
             dependencies: [
                 "CTractorLinux",
                 .product(name: "Logging", package: "swift-log"),
+                // HMAC-SHA256 for the mutual authentication of TCP connections.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 

@@ -237,7 +237,9 @@ package struct AuthenticationStateMachine {
         connectorNonce: [UInt8],
         acceptorNonce: [UInt8]
     ) -> [UInt8] {
-        proof(role: role, key: secret.key, version: version, connectorNonce: connectorNonce, acceptorNonce: acceptorNonce)
+        proof(
+            role: role, key: secret.key, version: version, connectorNonce: connectorNonce, acceptorNonce: acceptorNonce
+        )
     }
 
     private static func proof(

@@ -55,7 +55,8 @@ package struct TractorSecret: Sendable, CustomStringConvertible, CustomDebugStri
             throw TractorError(
                 .invalidArgument,
                 "\(source) does not hold a Tractor secret: it must be 32 bytes written as 64 hexadecimal digits or "
-                    + "44 base64 characters (it has \(characters.count) characters); make one with `openssl rand -hex 32`"
+                    + "44 base64 characters (it has \(characters.count) characters); "
+                    + "make one with `openssl rand -hex 32`"
             )
         }
         try self.init(bytes: bytes)

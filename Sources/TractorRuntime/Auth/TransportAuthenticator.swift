@@ -80,7 +80,8 @@ package final class TransportAuthenticator: TransportHandler {
         return authenticator
     }
 
-    /// Authenticates `transport` and returns a channel over it; see ``start(_:role:secret:timeout:maximumFrameSize:completion:)``.
+    /// Authenticates `transport` and returns a channel over it; see
+    /// ``start(_:role:secret:timeout:maximumFrameSize:completion:)``.
     ///
     /// - Throws: ``TractorError`` `.handshakeFailed` when the peer does not prove it holds the secret, closes, or
     ///   stays silent past `timeout`; `.cancelled` when the calling task is cancelled.

@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Glibc
+import Logging
 
 /// Settings of TCP connections between hosts: how a lost peer is noticed, how long connecting and authenticating
 /// may take, and where the shared secret comes from.
@@ -46,6 +47,9 @@ package struct TCPConfiguration: Sendable {
     /// A file holding the shared secret (see ``TractorSecret``), or `nil` to read it from the `TRACTOR_SECRET`
     /// environment variable. Default `nil`.
     package var secretFile: String?
+    /// Where the runtime's TCP entries log refused connections (at `warning`) and the like, or `nil` for the
+    /// process's logger. Default `nil`. Nothing logged ever holds the secret.
+    package var logger: Logger?
 
     /// The default configuration.
     package init() {}

@@ -9,11 +9,12 @@ import Glibc
 /// A connected, non-blocking TCP socket as a ``Transport``, to an actor on another host: epoll on the loop thread,
 /// `read`/`send` system calls, `EPOLLOUT` interest while bytes wait, the end of the stream on EOF or `EPOLLRDHUP`.
 ///
-/// It behaves as ``UnixSocketTransport`` does: a partial write takes a prefix, `EAGAIN` is ``TransportWrite/wouldBlock``
-/// and the handler hears when the socket takes more; the peer closing is ``TransportRead/endOfStream``; a reset
-/// (`ECONNRESET`), a peer host that stopped answering (`ETIMEDOUT`, from keepalive or `TCP_USER_TIMEOUT`) and every
-/// other failure are ``TransportRead/failed(_:)`` with `.channelClosed`, whose message says which. Connections are
-/// made by ``TCPConnector`` and accepted by ``TCPListener``, with the options of ``TCPConfiguration`` set.
+/// It behaves as ``UnixSocketTransport`` does: a partial write takes a prefix, `EAGAIN` is
+/// ``TransportWrite/wouldBlock`` and the handler hears when the socket takes more; the peer closing is
+/// ``TransportRead/endOfStream``; a reset (`ECONNRESET`), a peer host that stopped answering (`ETIMEDOUT`, from
+/// keepalive or `TCP_USER_TIMEOUT`) and every other failure are ``TransportRead/failed(_:)`` with `.channelClosed`,
+/// whose message says which. Connections are made by ``TCPConnector`` and accepted by ``TCPListener``, with the options
+/// of ``TCPConfiguration`` set.
 ///
 /// Unlike a Unix socket transport, it can be handed from one handler to the next: ``start(_:)`` may be called again,
 /// and the new handler hears the socket's readiness from then on (the authentication hands the connection over to

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Logging
+
 /// Actors on other hosts: listening and connecting over TCP, every connection authenticated with the run's secret.
 ///
 /// Not API yet (`package`): the entry points that host agents joining a head (`pool-worker serve --connect
@@ -42,14 +44,15 @@ extension ActorRuntime {
         let endpoint = try TCPEndpoint(parsing: endpoint)
         let secret = try TractorSecret.given(secret, else: configuration.secretFile)
         let timeout = configuration.authenticationTimeout
+        let logger = configuration.logger ?? self.logger
         let handshakes = HandshakeGroup { [self] channel in
-            await handshake(authenticated: channel, timeout: timeout, onPeer: onPeer)
+            await handshake(authenticated: channel, timeout: timeout, logger: logger, onPeer: onPeer)
         }
         do {
             let listener = try await TCPListener.bind(
                 to: endpoint, configuration: configuration, secret: secret,
                 maximumFrameSize: self.configuration.maximumFrameSize,
-                onRefusal: { [self] error in logger.warning("refused a TCP connection: \(error.message)") },
+                onRefusal: { error in logger.warning("\(error.message)") },
                 onAccept: { channel in handshakes.accept(channel) }
             )
             logger.debug("listening for authenticated TCP connections on \(listener.address)")
@@ -84,11 +87,14 @@ extension ActorRuntime {
         let parsed = try TCPEndpoint(parsing: endpoint)
         let secret = try TractorSecret.given(secret, else: configuration.secretFile)
         let channel = try await TCPConnector.connect(
-            to: parsed, configuration: configuration, secret: secret, maximumFrameSize: self.configuration.maximumFrameSize
+            to: parsed, configuration: configuration, secret: secret,
+            maximumFrameSize: self.configuration.maximumFrameSize
         )
         do {
             try channel.send(.hello(Hello(actor: identity, cookie: [])))
-            let reply = try await withTimeout(configuration.authenticationTimeout) { try await channel.receive() } onTimeout: {
+            let reply = try await withTimeout(configuration.authenticationTimeout) {
+                try await channel.receive()
+            } onTimeout: {
                 channel.close()
             }
             switch reply {
@@ -101,7 +107,9 @@ extension ActorRuntime {
             case .error(_, let info):
                 throw RemoteActorError(info)
             default:
-                throw TractorError(.handshakeFailed, "the actor at \(endpoint) answered the hello with \(reply.kindName)")
+                throw TractorError(
+                    .handshakeFailed, "the actor at \(endpoint) answered the hello with \(reply.kindName)"
+                )
             }
         } catch {
             channel.close()
@@ -113,6 +121,7 @@ extension ActorRuntime {
     private func handshake(
         authenticated channel: Channel,
         timeout: Duration,
+        logger: Logger,
         onPeer: @Sendable (PeerConnection) -> Void
     ) async {
         let hello: Hello

@@ -121,10 +121,12 @@ package func sys_getaddrinfo(
     var addresses: [SocketAddress] = []
     var next = list
     while let entry = next {
-        if let address = entry.pointee.ai_addr, entry.pointee.ai_family == AF_INET || entry.pointee.ai_family == AF_INET6 {
+        let family = entry.pointee.ai_family
+        if let address = entry.pointee.ai_addr, family == AF_INET || family == AF_INET6 {
             var storage = sockaddr_storage()
             let length = min(Int(entry.pointee.ai_addrlen), MemoryLayout<sockaddr_storage>.size)
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: length)) }
+            let source = UnsafeRawBufferPointer(start: address, count: length)
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
             let found = SocketAddress(storage: storage, length: socklen_t(length))
             if !addresses.contains(found) { addresses.append(found) }
         }

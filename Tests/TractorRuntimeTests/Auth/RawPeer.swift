@@ -14,10 +14,13 @@ final class RawPeer: TransportHandler {
     let transport: TCPTransport
     private let state = Mutex<State>(State())
 
+    /// What a waiter waits for: given the bytes received and whether the stream ended.
+    typealias Condition = @Sendable ([UInt8], Bool) -> Bool
+
     struct State: ~Copyable {
         var received: [UInt8] = []
         var ended = false
-        var waiters: [(condition: @Sendable ([UInt8], Bool) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [(condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private init(transport: TCPTransport) {

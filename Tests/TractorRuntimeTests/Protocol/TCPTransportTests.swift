@@ -5,7 +5,7 @@
 
 import Glibc
 import Testing
-@testable import TractorRuntime
+@_spi(Benchmarks) @testable import TractorRuntime
 
 /// The TCP transport's own concerns: endpoints as people write them, the socket options the kernel holds, and how a
 /// refused, reset or closed connection surfaces.
@@ -147,6 +147,19 @@ struct TCPTransportTests {
             #expect(reason.code == .channelClosed)
             #expect(reason.message.contains("reset the connection"))
             #expect((reason.cause as? Errno)?.rawValue == ECONNRESET)
+        }
+    }
+
+    @Test(arguments: [LoopbackPortal.unixSocket, .tcp])
+    func theBenchmarksLoopbackPortalServesOverEitherSocket(loopback: LoopbackPortal) async throws {
+        let echo = Job("echo") { (n: Int) in n }
+        try await ProcessTree.checkingLeaks {
+            let sum = try await LoopbackPortal.withPortal(over: loopback, serving: [echo]) { portal in
+                var sum = 0
+                for n in 1...100 { sum += try await portal.run(echo, n) }
+                return sum
+            }
+            #expect(sum == 5050)
         }
     }
 

@@ -117,6 +117,41 @@ struct TCPTransportTests {
         }
     }
 
+    @Test func aConnectionThatHangsTimesOutAndCanBeCancelled() async throws {
+        try await ProcessTree.checkingLeaks {
+            // A listener with a backlog of one that never accepts: once one connection waits in its queue, the
+            // kernel drops the next one's SYNs, and that connect hangs (on loopback, and only here).
+            let fd = try sys_socket_tcp(family: AF_INET)
+            defer { sys_close(fd) }
+            let loopback = try await TCPEndpoint(parsing: "127.0.0.1:0").resolve(passive: true)[0]
+            #expect(loopback.withSockAddr { bind(fd, $0, $1) } == 0)
+            #expect(listen(fd, 0) == 0)
+            let address = try sys_getsockname(fd)
+            let endpoint = TCPEndpoint(host: address.host, port: address.port)
+            var configuration = TCPConfiguration()
+            configuration.connectTimeout = .milliseconds(300)
+            var queued: [TCPTransport] = []
+            var outcome: TractorError?
+            // The first one or two fill the queue; a later one times out.
+            for _ in 0..<4 where outcome == nil {
+                do throws(TractorError) {
+                    queued.append(try await TCPConnector.connect(to: endpoint, configuration: configuration))
+                } catch {
+                    outcome = error
+                }
+            }
+            for transport in queued { transport.loop.execute { transport.close() } }
+            #expect(outcome?.code == .timedOut)
+            #expect(outcome?.message.contains("\(endpoint)") == true)
+
+            configuration.connectTimeout = .seconds(60)
+            let hanging = Task { try await TCPConnector.connect(to: endpoint, configuration: configuration) }
+            hanging.cancel()
+            let cancelled = await #expect(throws: TractorError.self) { try await hanging.value }
+            #expect(cancelled?.code == .cancelled)
+        }
+    }
+
     @Test func anAddressInUseCannotBeListenedOnTwice() async throws {
         try await ProcessTree.checkingLeaks {
             let secret = TractorSecret.random()

@@ -32,6 +32,8 @@ extension ActorRuntime {
     ///   - secret: The run's secret; `nil` loads it as the configuration says (``TractorSecret/load(file:)``).
     ///   - onPeer: Hears each connection once its handshake is done (on any thread).
     /// - Returns: The listener; ``TCPPeerListener/close()`` stops accepting.
+    /// - Important: The listener accepts until ``TCPPeerListener/close()`` is called: dropping the handle does not stop
+    ///   it. Connections already made outlive it; each ends when either side closes it.
     /// - Throws: ``TractorError``: `.invalidArgument` for a malformed endpoint, an unknown host or a missing secret;
     ///   `.systemCallFailed` when the address cannot be bound; `.runtimeUnavailable` (see ``requireRunning()``).
     package func listenTCP(

@@ -177,6 +177,37 @@ struct TCPAuthenticationTests {
         }
     }
 
+    @Test(arguments: [false, true])
+    func anAuthenticatedPeerThatDoesNotSayHelloFirstIsDropped(sendsAnotherMessage: Bool) async throws {
+        try await ProcessTree.checkingLeaks {
+            let secret = TractorSecret.random()
+            let log = LogCapture()
+            var configuration = TCPConfiguration()
+            configuration.authenticationTimeout = .milliseconds(200)
+            configuration.logger = log.logger
+            let peers = Recorder<ActorID>()
+            let listener = try await ActorRuntime.shared.listenTCP(
+                on: "127.0.0.1:0", configuration: configuration, secret: secret
+            ) { peers.record($0.remote) }
+            defer { listener.close() }
+            let raw = try await RawPeer.connect(to: listener.address)
+            #expect(await raw.authenticate(secret: secret).accepted)
+            if sendsAnotherMessage {
+                var frame: [UInt8] = []
+                try Message.stop(cid: 1).encodeFrame(into: &frame)
+                await raw.send(frame)
+            }
+            // Closed without a hello in answer (after the 4-byte verdict), and never served.
+            #expect(await raw.waitForEnd().count == AuthenticationStateMachine.challengeSize + 4)
+            #expect(peers.values.isEmpty)
+            // The refusal is logged just after the connection is closed.
+            let why = sendsAnotherMessage ? "not hello" : "no answer"
+            #expect(await ProcessInspection.eventually(within: .seconds(30)) {
+                log.lines.contains { $0.message.contains(why) }
+            })
+        }
+    }
+
     @Test func aSilentListenerIsGivenUpAtTheDeadline() async throws {
         try await ProcessTree.checkingLeaks {
             // A socket that listens and never accepts: the kernel completes connections, nobody answers.

@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // 4.x: its Linux build imports FoundationEssentials only (3.x imports Foundation, which would load Foundation
+        // and ICU into every actor process).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // C libraries, one system-library module each.
@@ -43,6 +46,8 @@ let package = Package(
             dependencies: [
                 "CTractorLinux",
                 .product(name: "Logging", package: "swift-log"),
+                // HMAC-SHA256 for the mutual authentication of TCP connections.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 

@@ -6,7 +6,7 @@
 import Benchmark
 import BenchmarkJobs
 import Foundation
-import TractorRuntime
+@_spi(Benchmarks) import TractorRuntime
 
 /// The nursery configuration of every runtime benchmark: actors run `bench-worker`, built next to this binary.
 func workerConfiguration() -> ActorNurseryConfiguration {
@@ -63,6 +63,28 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(try await portal.run(BenchmarkJobs.echo, index))
             }
             benchmark.stopMeasurement()
+        }
+    }
+
+    // The same round trip within this process, over a Unix socket and over an authenticated TCP loopback connection:
+    // the transports compared with everything else equal (no second process; both ends on this process's I/O thread).
+    for (name, loopback) in [("Unix socket", LoopbackPortal.unixSocket), ("TCP loopback", .tcp)] {
+        Benchmark(
+            "portal.run round trip in process, \(name)",
+            configuration: .init(
+                metrics: [.wallClock, .throughput, .mallocCountTotal],
+                scalingFactor: .kilo,
+                thresholds: portalsThresholds([.wallClock, .throughput, .mallocCountTotal])
+            )
+        ) { benchmark in
+            try await LoopbackPortal.withPortal(over: loopback, serving: [BenchmarkJobs.echo]) { portal in
+                _ = try await portal.run(BenchmarkJobs.echo, 0)
+                benchmark.startMeasurement()
+                for index in benchmark.scaledIterations {
+                    blackHole(try await portal.run(BenchmarkJobs.echo, index))
+                }
+                benchmark.stopMeasurement()
+            }
         }
     }
 

@@ -7,8 +7,9 @@ import Synchronization
 import Testing
 @testable import TractorRuntime
 
-/// Two actors' connections in one process, over an in-memory transport pair: a caller (a portal on `client`) and a
-/// server of `jobs`, joined by the handshake the runtime runs. No process, no socket.
+/// Two actors' connections in one process: a caller (a portal on `client`) and a server of `jobs`, joined by the
+/// handshake the runtime runs, over an in-memory transport pair (no process, no socket) or an authenticated TCP
+/// loopback connection (see ``PeerTransport``).
 struct InMemoryPeers {
     static let clientID = ActorID(name: "caller", uid: "c-1", pid: 1)
     static let serverID = ActorID(name: "server", uid: "s-1", pid: 2)
@@ -20,15 +21,17 @@ struct InMemoryPeers {
     let clientClosed: Recorder<TractorError>
     let serverClosed: Recorder<TractorError>
 
-    /// Connects, handshakes and wraps both ends; each direction of the transport holds at most `capacity` bytes.
+    /// Connects over `transport`, handshakes and wraps both ends; each direction of the transport holds at most
+    /// `capacity` bytes (see ``PeerTransport/channelPair(capacity:maximumFrameSize:)``).
     static func connect(
         serving jobs: [any JobDefinition],
         capacity: Int = 1 << 16,
-        maximumFrameSize: Int = 1 << 20
+        maximumFrameSize: Int = 1 << 20,
+        over transport: PeerTransport = .memory
     ) async throws -> InMemoryPeers {
-        let (a, b) = MemoryTransport.pair(capacity: capacity)
-        let clientChannel = Channel(transport: a, maximumFrameSize: maximumFrameSize)
-        let serverChannel = Channel(transport: b, maximumFrameSize: maximumFrameSize)
+        let (clientChannel, serverChannel) = try await transport.channelPair(
+            capacity: capacity, maximumFrameSize: maximumFrameSize
+        )
         let cookie: [UInt8] = [1, 2, 3, 4]
         try clientChannel.send(.hello(Hello(actor: clientID, cookie: cookie)))
         guard case .hello(let hello) = try await serverChannel.receive() else {

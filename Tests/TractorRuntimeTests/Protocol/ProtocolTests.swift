@@ -7,8 +7,9 @@ import Synchronization
 import Testing
 @testable import TractorRuntime
 
-/// The protocol between two connections, over an in-memory transport pair: handshake, calls, streams with credit,
-/// cancellation, bad frames and a peer closing mid-call. No process is spawned.
+/// The protocol between two connections, over each ``PeerTransport`` (an in-memory pair, authenticated TCP loopback
+/// over IPv4 and IPv6): handshake, calls, streams with credit, contexts, cancellation, bad frames, large and small
+/// values and a peer closing mid-call. No process is spawned.
 @Suite(.timeLimit(.minutes(1)))
 struct ProtocolTests {
     struct Boom: Error, CustomStringConvertible {
@@ -18,15 +19,17 @@ struct ProtocolTests {
     static let echo = Job("echo") { (n: Int) in n }
     static let fail = Job("fail") { (_: Int) -> Int in throw Boom() }
 
-    @Test func handshakeExchangesHelloAndCookie() async throws {
-        let peers = try await InMemoryPeers.connect(serving: [])
+    @Test(arguments: PeerTransport.allCases)
+    func handshakeExchangesHelloAndCookie(over transport: PeerTransport) async throws {
+        let peers = try await InMemoryPeers.connect(serving: [], over: transport)
         #expect(peers.client.remote == InMemoryPeers.serverID)
         #expect(peers.server.remote == InMemoryPeers.clientID)
         await peers.close()
     }
 
-    @Test func callReturnsItsResult() async throws {
-        let peers = try await InMemoryPeers.connect(serving: [Self.echo])
+    @Test(arguments: PeerTransport.allCases)
+    func callReturnsItsResult(over transport: PeerTransport) async throws {
+        let peers = try await InMemoryPeers.connect(serving: [Self.echo], over: transport)
         for n in [0, 1, -7, .max] {
             #expect(try await peers.portal.run(Self.echo, n) == n)
         }
@@ -39,8 +42,9 @@ struct ProtocolTests {
         await peers.close()
     }
 
-    @Test func callErrorsAndUnknownJobsComeBackAsErrors() async throws {
-        let peers = try await InMemoryPeers.connect(serving: [Self.fail])
+    @Test(arguments: PeerTransport.allCases)
+    func callErrorsAndUnknownJobsComeBackAsErrors(over transport: PeerTransport) async throws {
+        let peers = try await InMemoryPeers.connect(serving: [Self.fail], over: transport)
         let error = await #expect(throws: RemoteActorError.self) { try await peers.portal.run(Self.fail, 1) }
         #expect(error?.message.contains("boom") == true)
         #expect(error?.source == InMemoryPeers.serverID)
@@ -51,16 +55,44 @@ struct ProtocolTests {
         await peers.close()
     }
 
-    @Test func largeValuesCrossASmallTransportInPartialWrites() async throws {
+    @Test(arguments: PeerTransport.allCases)
+    func largeValuesCrossASmallTransportInPartialWrites(over transport: PeerTransport) async throws {
         let reverse = Job("reverse") { (bytes: [UInt8]) in Array(bytes.reversed()) }
         // 512 bytes of room each way: a 300 KB value leaves in hundreds of partial writes, driven by writability.
-        let peers = try await InMemoryPeers.connect(serving: [reverse], capacity: 512)
+        let peers = try await InMemoryPeers.connect(serving: [reverse], capacity: 512, over: transport)
         let value = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         #expect(try await peers.portal.run(reverse, value) == value.reversed())
         await peers.close()
     }
 
-    @Test func streamCreditHoldsAFastProducer() async throws {
+    @Test(arguments: PeerTransport.allCases)
+    func messagesOfOneMebibyteAndOfOneByteCrossInBothDirections(over transport: PeerTransport) async throws {
+        let reverse = Job("reverse") { (bytes: [UInt8]) in Array(bytes.reversed()) }
+        let blobs = StreamJob("blobs") { (count: Int, writer: StreamWriter<[UInt8]>) in
+            for n in 0..<count {
+                try await writer.send([UInt8](repeating: UInt8(truncatingIfNeeded: n), count: n % 2 == 0 ? 1 << 20 : 1))
+            }
+        }
+        let peers = try await InMemoryPeers.connect(
+            serving: [reverse, blobs], maximumFrameSize: 4 << 20, over: transport
+        )
+        let mebibyte = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        #expect(try await peers.portal.run(reverse, mebibyte) == mebibyte.reversed())
+        #expect(try await peers.portal.run(reverse, [42]) == [42])
+        let sizes = try await peers.portal.openStream(blobs, 8) { stream in
+            var sizes: [Int] = []
+            for try await blob in stream {
+                #expect(blob.allSatisfy { $0 == UInt8(sizes.count) })
+                sizes.append(blob.count)
+            }
+            return sizes
+        }
+        #expect(sizes == [1 << 20, 1, 1 << 20, 1, 1 << 20, 1, 1 << 20, 1])
+        await peers.close()
+    }
+
+    @Test(arguments: PeerTransport.allCases)
+    func streamCreditHoldsAFastProducer(over transport: PeerTransport) async throws {
         let produced = Atomic<Int>(0)
         let total = 2_000
         let counting = StreamJob("counting") { (count: Int, writer: StreamWriter<Int>) in
@@ -69,7 +101,7 @@ struct ProtocolTests {
                 produced.add(1, ordering: .relaxed)
             }
         }
-        let peers = try await InMemoryPeers.connect(serving: [counting])
+        let peers = try await InMemoryPeers.connect(serving: [counting], over: transport)
         let window = 8
         var received: [Int] = []
         try await peers.portal.openStream(counting, total, window: window) { stream in
@@ -84,12 +116,13 @@ struct ProtocolTests {
         await peers.close()
     }
 
-    @Test func concurrentStreamsAndCallsOverATinyTransportKeepEachStreamInOrder() async throws {
+    @Test(arguments: PeerTransport.allCases)
+    func concurrentStreamsAndCallsOverATinyTransportKeepEachStreamInOrder(over transport: PeerTransport) async throws {
         let counting = StreamJob("counting") { (count: Int, writer: StreamWriter<Int>) in
             for n in 0..<count { try await writer.send(n) }
         }
         // 256 bytes of room each way: writers on many threads and the loop hand the queue to one another constantly.
-        let peers = try await InMemoryPeers.connect(serving: [counting, Self.echo], capacity: 256)
+        let peers = try await InMemoryPeers.connect(serving: [counting, Self.echo], capacity: 256, over: transport)
         let total = 3_000
         try await withThrowingTaskGroup(of: Void.self) { group in
             for stream in 0..<6 {
@@ -113,7 +146,8 @@ struct ProtocolTests {
         await peers.close()
     }
 
-    @Test func contextTalksBothWays() async throws {
+    @Test(arguments: PeerTransport.allCases)
+    func contextTalksBothWays(over transport: PeerTransport) async throws {
         let doubler = ContextJob("doubler") { (first: Int, context: JobContext<Int, Int, Int>) -> Int in
             let stream = try await context.started(first)
             var count = 0
@@ -123,7 +157,7 @@ struct ProtocolTests {
             }
             return count
         }
-        let peers = try await InMemoryPeers.connect(serving: [doubler])
+        let peers = try await InMemoryPeers.connect(serving: [doubler], over: transport)
         let replies = try await peers.portal.openContext(doubler, 5) { context, started in
             #expect(started == 5)
             var replies: [Int] = []
@@ -140,10 +174,11 @@ struct ProtocolTests {
         await peers.close()
     }
 
-    @Test func cancellingACallCancelsTheServedJob() async throws {
+    @Test(arguments: PeerTransport.allCases)
+    func cancellingACallCancelsTheServedJob(over transport: PeerTransport) async throws {
         let events = Recorder<String>()
         let sleeper = Self.sleeper(recordingTo: events)
-        let peers = try await InMemoryPeers.connect(serving: [sleeper, Self.echo])
+        let peers = try await InMemoryPeers.connect(serving: [sleeper, Self.echo], over: transport)
         let call = Task { try await peers.portal.run(sleeper, 0) }
         #expect(await events.value(at: 0) == "started")
         call.cancel()
@@ -154,10 +189,11 @@ struct ProtocolTests {
         await peers.close()
     }
 
-    @Test func peerClosingMidCallFailsTheCallAndCancelsWhatItServed() async throws {
+    @Test(arguments: PeerTransport.allCases)
+    func peerClosingMidCallFailsTheCallAndCancelsWhatItServed(over transport: PeerTransport) async throws {
         let events = Recorder<String>()
         let sleeper = Self.sleeper(recordingTo: events)
-        let peers = try await InMemoryPeers.connect(serving: [sleeper])
+        let peers = try await InMemoryPeers.connect(serving: [sleeper], over: transport)
         let call = Task { try await peers.portal.run(sleeper, 0) }
         #expect(await events.value(at: 0) == "started")
         peers.client.channel.injectDisconnection()
@@ -169,13 +205,17 @@ struct ProtocolTests {
         await peers.close()
     }
 
-    @Test(arguments: [
+    @Test(arguments: PeerTransport.allCases, [
         ([0, 0, 0, 3, 0xc1, 0xc1, 0xc1] as [UInt8], TractorError.Code.malformedData),
         ([0x7f, 0xff, 0xff, 0xff, 0] as [UInt8], TractorError.Code.frameTooLarge),
     ])
-    func aBadFrameClosesOnlyItsConnectionWithATypedError(frame: [UInt8], code: TractorError.Code) async throws {
-        let peers = try await InMemoryPeers.connect(serving: [Self.echo])
-        let bystander = try await InMemoryPeers.connect(serving: [Self.echo])
+    func aBadFrameClosesOnlyItsConnectionWithATypedError(
+        over transport: PeerTransport,
+        bad: (frame: [UInt8], code: TractorError.Code)
+    ) async throws {
+        let (frame, code) = bad
+        let peers = try await InMemoryPeers.connect(serving: [Self.echo], over: transport)
+        let bystander = try await InMemoryPeers.connect(serving: [Self.echo], over: transport)
         // Raw bytes, as a faulty or hostile peer would send them.
         peers.client.channel.complete(try peers.client.channel.enqueue(frames: frame))
         let reason = await peers.serverClosed.value()

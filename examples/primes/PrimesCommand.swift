@@ -4,7 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Foundation
+import Glibc
 import TractorCommandLine
 import TractorPool
 
@@ -100,7 +100,7 @@ struct PrimesCommand: AsyncParsableCommand {
         case .finished(nil):
             break
         case .interrupted:
-            FileHandle.standardError.write(Data("primes: interrupted; every worker has been stopped\n".utf8))
+            writeToStandardError("primes: interrupted; every worker has been stopped\n")
             throw ExitCode(130)
         }
     }

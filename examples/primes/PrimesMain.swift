@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import Foundation
+import Glibc
 import TractorPool
 
 /// The entry point of `primes`, the concurrent primes example.
@@ -16,9 +16,22 @@ enum PrimesMain {
         do {
             try await Tractor.bootstrap(jobs: primesJobs)
         } catch {
-            FileHandle.standardError.write(Data("primes: cannot start: \(error)\n".utf8))
+            writeToStandardError("primes: cannot start: \(error)\n")
             exit(70)
         }
         await PrimesCommand.main()
+    }
+}
+
+/// Writes `text` to standard error as it is (the example imports no Foundation, so that its workers load none).
+func writeToStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        var written = 0
+        while written < bytes.count {
+            let count = write(STDERR_FILENO, bytes.baseAddress! + written, bytes.count - written)
+            if count <= 0 { return }
+            written += count
+        }
     }
 }

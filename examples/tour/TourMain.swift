@@ -4,7 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
-import Foundation
+import Glibc
 import TractorPool
 
 /// The entry point of `tour`, whose code is the README's tour, section by section (a test checks that every Swift
@@ -15,7 +15,8 @@ enum TourMain {
         do {
             try await Tractor.bootstrap(jobs: tourJobs)   // in an actor: serve the jobs, never return
         } catch {
-            FileHandle.standardError.write(Data("tour: cannot start: \(error)\n".utf8))
+            let message = "tour: cannot start: \(error)\n"
+            _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
             exit(70)
         }
         await Tour.main()

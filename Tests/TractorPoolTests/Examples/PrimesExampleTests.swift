@@ -124,6 +124,12 @@ struct PrimesExampleTests {
         }
         let workers = CommandRunner.children(of: primesPID)
         try #require(running, "the workers did not start: \(workers)")
+        // The example imports no Foundation: its workers load neither it nor ICU.
+        typealias Libraries = PoolSpawningTests.WorkerLibrariesTests
+        for worker in workers {
+            let foundation = try Libraries.mappedFiles(of: worker).filter(Libraries.isFoundationOrICU)
+            #expect(foundation.isEmpty, "a primes worker maps \(foundation.sorted())")
+        }
 
         let interrupted = ContinuousClock.now
         kill(primesPID, SIGINT)

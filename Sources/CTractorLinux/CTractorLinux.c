@@ -233,6 +233,16 @@ int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long max
 #include <sys/timerfd.h>
 #include <time.h>
 
+static _Thread_local int loop_jobs_inline = 0;
+
+int ctractor_loop_jobs_inline(void) { return loop_jobs_inline; }
+
+int ctractor_set_loop_jobs_inline(int value) {
+    int previous = loop_jobs_inline;
+    loop_jobs_inline = value;
+    return previous;
+}
+
 int ctractor_timerfd_create(void) {
     return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 }

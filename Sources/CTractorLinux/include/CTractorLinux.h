@@ -83,6 +83,12 @@ int ctractor_set_mempolicy(int mode, const unsigned long *nodemask, unsigned lon
 /// get_mempolicy(2) for the calling thread (no address, no flags). Returns 0 or -1 (ENOSYS without NUMA support).
 int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode);
 
+/// Whether a task job enqueued on the I/O loop from this thread runs here at once (see `IOLoop.runningJobsHere`):
+/// a flag of the calling thread.
+int ctractor_loop_jobs_inline(void);
+/// Sets this thread's flag; returns its previous value.
+int ctractor_set_loop_jobs_inline(int value);
+
 /// A non-blocking, close-on-exec timerfd on CLOCK_MONOTONIC (timerfd_create(2), which Glibc's Swift module does
 /// not export). Returns the fd or -1.
 int ctractor_timerfd_create(void);

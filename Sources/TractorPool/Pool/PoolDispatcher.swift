@@ -243,7 +243,8 @@ final class PoolDispatcher: Sendable {
             switch outcome {
             case .run(let waiter, let chunk):
                 metrics?.submitted(chunk.job, items: chunk.itemCount)
-                waiter.continuation.resume(returning: .run(chunk))
+                // The slot runs here until it has sent the request: no wait for the I/O thread to wake for it.
+                IOLoop.runningJobsHere { waiter.continuation.resume(returning: .run(chunk)) }
                 return
             case .done:
                 metrics?.submitted(chunk.job, items: chunk.itemCount)

@@ -259,9 +259,31 @@ extension IOLoop: TaskExecutor {
     /// Runs a task's job on the loop thread, after the events in hand. For tasks that only move bytes and state
     /// between connections (a pool's slots): a reply then resumes its task on the thread that read it, without
     /// waking another. Their work must be short and never block.
+    ///
+    /// Within ``runningJobsHere(_:)`` on another thread, the job runs there at once instead.
     package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         guard startupError == nil else { return job.runSynchronously(on: asUnownedTaskExecutor()) }
+        if ctractor_loop_jobs_inline() != 0, !inLoop {
+            // Not inline again within the job itself: what it resumes goes to the loop as usual.
+            let previous = ctractor_set_loop_jobs_inline(0)
+            job.runSynchronously(on: asUnownedTaskExecutor())
+            _ = ctractor_set_loop_jobs_inline(previous)
+            return
+        }
         append(.job(job))
+    }
+
+    /// Runs `body`; a task job it hands to this loop (by resuming a task that prefers the loop as its executor) runs
+    /// at once on the calling thread, until its next suspension, instead of waking the loop thread for it.
+    ///
+    /// For a sender that hands work to a task of the loop's and would otherwise wait for the loop thread to wake:
+    /// a pool's `submit` resumes the slot that sends its request, and the request then leaves from the submitting
+    /// thread. Only around a plain resumption: never in a cancellation handler (where the runtime holds the cancelled
+    /// task's locks) or under a lock.
+    package static func runningJobsHere<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let previous = ctractor_set_loop_jobs_inline(1)
+        defer { _ = ctractor_set_loop_jobs_inline(previous) }
+        return try body()
     }
 }

@@ -88,7 +88,7 @@ package final class Channel: TransportHandler {
 
     /// Frames a connected, non-blocking Unix socket, which the channel owns from now on.
     package convenience init(fd: CInt, maximumFrameSize: Int, loop: IOLoop = .shared) {
-        self.init(transport: UnixSocketTransport(fd: fd, loop: loop), maximumFrameSize: maximumFrameSize)
+        self.init(transport: SocketTransport(fd: fd, loop: loop), maximumFrameSize: maximumFrameSize)
     }
 
     /// Connects to the listener at `path`.
@@ -97,7 +97,8 @@ package final class Channel: TransportHandler {
         maximumFrameSize: Int,
         loop: IOLoop = .shared
     ) throws(TractorError) -> Channel {
-        Channel(transport: try UnixSocketTransport.connect(to: path, loop: loop), maximumFrameSize: maximumFrameSize)
+        let transport = try SocketTransport.connect(toUnixSocket: path, loop: loop)
+        return Channel(transport: transport, maximumFrameSize: maximumFrameSize)
     }
 
     /// Whether the channel is closed.

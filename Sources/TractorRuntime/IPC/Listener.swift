@@ -54,30 +54,9 @@ package final class Listener: IOHandler {
 
     /// On the loop thread (so `spare` is touched by one thread only).
     package func handleEvents(_ events: UInt32) {
-        while true {
-            let client: CInt?
-            do {
-                client = try sys_accept(fd)
-            } catch {
-                refuseOne(error)
-                return
-            }
-            guard let client else { return }
+        acceptPending(on: fd, spare: &spare, refused: onRefusal) { client in
             onAccept(Channel(fd: client, maximumFrameSize: maximumFrameSize, loop: loop))
         }
-    }
-
-    /// `accept` failed. Out of descriptors, the connection would wait in the backlog, and the loop would be woken
-    /// for it again and again: give up the spare descriptor, accept the connection and close it (its process sees
-    /// the end of its connection), take the spare back, and tell the owner, whose spawns waiting for a connection
-    /// cannot have one now.
-    private func refuseOne(_ error: TractorError) {
-        let exhausted = (error.cause as? Errno).map { $0.rawValue == EMFILE || $0.rawValue == ENFILE } ?? false
-        guard exhausted else { return }
-        if spare >= 0 { sys_close(spare) }
-        if let client = try? sys_accept(fd) { sys_close(client) }
-        spare = sys_open_spare_descriptor()
-        onRefusal(error)
     }
 
     /// Stops accepting and removes the socket file.

@@ -44,7 +44,7 @@ package enum TCPConnector {
         to endpoint: TCPEndpoint,
         configuration: TCPConfiguration,
         loop: IOLoop = .shared
-    ) async throws(TractorError) -> TCPTransport {
+    ) async throws(TractorError) -> SocketTransport {
         guard endpoint.port != 0 else {
             throw TractorError(.invalidArgument, "cannot connect to \(endpoint): port 0 names no listener")
         }
@@ -80,7 +80,7 @@ package enum TCPConnector {
         configuration: TCPConfiguration,
         timeout: Duration,
         loop: IOLoop
-    ) async throws(TractorError) -> TCPTransport {
+    ) async throws(TractorError) -> SocketTransport {
         let fd = try sys_socket_tcp(family: address.family)
         let connectedAtOnce: Bool
         do throws(TractorError) {
@@ -94,7 +94,7 @@ package enum TCPConnector {
             sys_close(fd)
             throw error
         }
-        let transport = TCPTransport(fd: fd, peer: address, loop: loop)
+        let transport = SocketTransport(fd: fd, peer: address, loop: loop)
         if connectedAtOnce { return transport }
         let waiter = ConnectionWaiter(transport: transport, address: address, timeout: timeout)
         let result = await withTaskCancellationHandler {
@@ -109,15 +109,15 @@ package enum TCPConnector {
 /// Waits on the loop thread for a non-blocking `connect` to end: the socket becomes writable (connected) or reports an
 /// error, or the time runs out, or the caller is cancelled; whichever comes first resumes the caller, once.
 private final class ConnectionWaiter: TransportHandler {
-    typealias Outcome = Result<TCPTransport, TractorError>
-    private let transport: TCPTransport
+    typealias Outcome = Result<SocketTransport, TractorError>
+    private let transport: SocketTransport
     private let address: SocketAddress
     private let timeout: Duration
     private let continuation = Mutex<(waiting: CheckedContinuation<Outcome, Never>?, cancelled: Bool)>((nil, false))
     /// The connect has ended; later readiness (until the next handler takes over) is not this waiter's. Loop thread.
     nonisolated(unsafe) private var ended = false
 
-    init(transport: TCPTransport, address: SocketAddress, timeout: Duration) {
+    init(transport: SocketTransport, address: SocketAddress, timeout: Duration) {
         self.transport = transport
         self.address = address
         self.timeout = timeout

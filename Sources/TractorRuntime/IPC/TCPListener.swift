@@ -111,17 +111,7 @@ package final class TCPListener: IOHandler {
 
     /// On the loop thread: accepts every pending connection.
     package func handleEvents(_ events: UInt32) {
-        while !closed {
-            let client: CInt?
-            do {
-                client = try sys_accept(fd)
-            } catch {
-                refuseOne(error)
-                return
-            }
-            guard let client else { return }
-            authenticate(client)
-        }
+        acceptPending(on: fd, spare: &spare, while: { !closed }, refused: onRefusal) { client in authenticate(client) }
     }
 
     private func authenticate(_ client: CInt) {
@@ -144,7 +134,7 @@ package final class TCPListener: IOHandler {
             return
         }
         authenticating += 1
-        let transport = TCPTransport(fd: client, peer: peer, loop: loop)
+        let transport = SocketTransport(fd: client, peer: peer, loop: loop)
         TransportAuthenticator.start(
             transport, role: .acceptor, secret: secret, timeout: configuration.authenticationTimeout,
             maximumFrameSize: maximumFrameSize
@@ -157,17 +147,6 @@ package final class TCPListener: IOHandler {
                 onRefusal(TractorError(error.code, "refused a connection\(from): \(error.message)", cause: error))
             }
         }
-    }
-
-    /// `accept` failed; out of descriptors, give up the spare one to accept and close the connection, so that the
-    /// loop is not woken for it again and again.
-    private func refuseOne(_ error: TractorError) {
-        let exhausted = (error.cause as? Errno).map { $0.rawValue == EMFILE || $0.rawValue == ENFILE } ?? false
-        guard exhausted else { return }
-        if spare >= 0 { sys_close(spare) }
-        if let client = try? sys_accept(fd) { sys_close(client) }
-        spare = sys_open_spare_descriptor()
-        onRefusal(error)
     }
 
     /// Stops accepting; connections already accepted are not affected (a handshake under way goes on to its end).

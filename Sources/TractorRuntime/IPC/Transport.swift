@@ -15,16 +15,16 @@
 /// any thread, one writer at a time, and never concurrently with ``close()``: the channel sees to both, so that a
 /// descriptor is never closed (and reused) under a write.
 ///
-/// Implementations: ``UnixSocketTransport`` (a connected Unix stream socket), ``TCPTransport`` (a TCP connection to
-/// another host, authenticated before its channel reads a frame), ``MemoryTransport`` (a connected pair in one
-/// process, for protocol tests). Nothing above a transport knows which one it runs on.
+/// Implementations: ``SocketTransport`` (a connected stream socket: a Unix socket between the processes of a machine,
+/// or a TCP connection to another host, authenticated before its channel reads a frame), ``MemoryTransport`` (a
+/// connected pair in one process, for protocol tests). Nothing above a transport knows which one it runs on.
 package protocol Transport: AnyObject, Sendable {
     /// The loop whose thread reports this transport's readiness.
     var loop: IOLoop { get }
 
     /// Starts reporting readiness to `handler`, on the loop thread, until ``close()``. Called on any thread, once;
-    /// or again, where a transport allows it (``TCPTransport``, ``MemoryTransport``), to hand it over to a new handler
-    /// (the authentication of a TCP connection hands it over to its channel).
+    /// or again, to hand it over to a new handler (the authentication of a TCP connection hands it over to its
+    /// channel).
     func start(_ handler: any TransportHandler)
 
     /// Reads what has arrived, at most `buffer.count` bytes, without blocking. Loop thread.

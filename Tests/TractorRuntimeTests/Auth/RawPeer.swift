@@ -11,7 +11,7 @@ import Testing
 /// A TCP connection driven by hand, as a faulty or hostile peer would drive it: bytes out as given, bytes in as they
 /// come, and the end of the stream as an event to wait for. No authentication unless asked.
 final class RawPeer: TransportHandler {
-    let transport: TCPTransport
+    let transport: SocketTransport
     private let state = Mutex<State>(State())
 
     /// What a waiter waits for: given the bytes received and whether the stream ended.
@@ -23,7 +23,7 @@ final class RawPeer: TransportHandler {
         var waiters: [(condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private init(transport: TCPTransport) {
+    private init(transport: SocketTransport) {
         self.transport = transport
     }
 

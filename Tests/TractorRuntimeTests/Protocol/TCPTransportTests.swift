@@ -59,7 +59,7 @@ struct TCPTransportTests {
             for configuration in [TCPConfiguration(), custom] {
                 let (client, server) = try await pair(over: transport, configuration: configuration)
                 for channel in [client, server] {
-                    let socket = try #require(channel.transport as? TCPTransport)
+                    let socket = try #require(channel.transport as? SocketTransport)
                     let tcp = CInt(IPPROTO_TCP)
                     #expect(socket.socketOption(level: tcp, TCP_NODELAY) == 1)
                     #expect(socket.socketOption(level: SOL_SOCKET, SO_KEEPALIVE) == 1)
@@ -130,7 +130,7 @@ struct TCPTransportTests {
             let endpoint = TCPEndpoint(host: address.host, port: address.port)
             var configuration = TCPConfiguration()
             configuration.connectTimeout = .milliseconds(300)
-            var queued: [TCPTransport] = []
+            var queued: [SocketTransport] = []
             var outcome: TractorError?
             // The first one or two fill the queue; a later one times out.
             for _ in 0..<4 where outcome == nil {

@@ -6,23 +6,23 @@
 import CTractorLinux
 import Glibc
 
-/// A connected, non-blocking TCP socket as a ``Transport``, to an actor on another host: epoll on the loop thread,
-/// `read`/`send` system calls, `EPOLLOUT` interest while bytes wait, the end of the stream on EOF or `EPOLLRDHUP`.
+/// A connected, non-blocking stream socket as a ``Transport``: a Unix socket to an actor of this machine, or a TCP
+/// connection to one on another host. Epoll on the loop thread, `read`/`send` system calls, `EPOLLOUT` interest while
+/// bytes wait, the end of the stream on EOF or `EPOLLRDHUP`.
 ///
-/// It behaves as ``UnixSocketTransport`` does: a partial write takes a prefix, `EAGAIN` is
-/// ``TransportWrite/wouldBlock`` and the handler hears when the socket takes more; the peer closing is
-/// ``TransportRead/endOfStream``; a reset (`ECONNRESET`), a peer host that stopped answering (`ETIMEDOUT`, from
-/// keepalive or `TCP_USER_TIMEOUT`) and every other failure are ``TransportRead/failed(_:)`` with `.channelClosed`,
-/// whose message says which. Connections are made by ``TCPConnector`` and accepted by ``TCPListener``, with the options
-/// of ``TCPConfiguration`` set.
+/// A partial write takes a prefix, `EAGAIN` is ``TransportWrite/wouldBlock`` and the handler hears when the socket
+/// takes more; the peer closing is ``TransportRead/endOfStream``; a reset (`ECONNRESET`), a peer host that stopped
+/// answering (`ETIMEDOUT`, from TCP keepalive or `TCP_USER_TIMEOUT`) and every other failure are
+/// ``TransportRead/failed(_:)`` with `.channelClosed`, whose message says which. TCP connections are made by
+/// ``TCPConnector`` and accepted by ``TCPListener``, with the options of ``TCPConfiguration`` set.
 ///
-/// Unlike a Unix socket transport, it can be handed from one handler to the next: ``start(_:)`` may be called again,
-/// and the new handler hears the socket's readiness from then on (the authentication hands the connection over to
-/// its channel this way, without a byte read twice or lost).
-package final class TCPTransport: Transport, IOHandler {
+/// It can be handed from one handler to the next: ``start(_:)`` may be called again, and the new handler hears the
+/// socket's readiness from then on (a TCP connection's authentication hands it over to its channel this way, without
+/// a byte read twice or lost).
+package final class SocketTransport: Transport, IOHandler {
     package let fd: CInt
     package let loop: IOLoop
-    /// The peer's address, for messages.
+    /// The peer's address, for messages; `nil` for a Unix socket.
     package let peer: SocketAddress?
     // Touched on the loop thread only.
     nonisolated(unsafe) private var handler: (any TransportHandler)?
@@ -32,11 +32,26 @@ package final class TCPTransport: Transport, IOHandler {
     /// Why the socket could not be watched, reported by the next read.
     nonisolated(unsafe) private var registrationFailure: TractorError?
 
-    /// Takes ownership of a connected (or connecting), non-blocking TCP socket.
-    package init(fd: CInt, peer: SocketAddress?, loop: IOLoop = .shared) {
+    /// Takes ownership of a connected (or connecting), non-blocking socket; `peer` is a TCP peer's address.
+    package init(fd: CInt, peer: SocketAddress? = nil, loop: IOLoop = .shared) {
         self.fd = fd
         self.peer = peer
         self.loop = loop
+    }
+
+    /// Connects to the Unix socket listener at `path`.
+    package static func connect(
+        toUnixSocket path: String,
+        loop: IOLoop = .shared
+    ) throws(TractorError) -> SocketTransport {
+        let fd = try sys_socket_unix()
+        do {
+            try sys_connect(fd, path: path)
+        } catch {
+            sys_close(fd)
+            throw error
+        }
+        return SocketTransport(fd: fd, loop: loop)
     }
 
     /// Starts reporting readiness to `handler`; called again, hands the transport over to a new handler.
@@ -77,7 +92,7 @@ package final class TCPTransport: Transport, IOHandler {
         }
     }
 
-    /// The connection is lost: the same typed error a Unix socket gives, with what happened in words.
+    /// The connection is lost: a typed error, with what happened in words.
     private func lost(_ doing: String, _ error: Errno) -> TractorError {
         let peer = peer.map { "the peer at \($0)" } ?? "the peer"
         let what: String

@@ -23,9 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
             exits.
 
             Examples:
-              TRACTOR_SECRET=$(cat ~/.tractor-secret) pool-worker serve --connect head.cluster:7000
-              srun --ntasks-per-node=1 pool-worker serve --connect "$HEAD:7000" --secret-file ~/.tractor-secret
-              ssh node-2 pool-worker serve --connect head:7000 --name node-2 --secret-file /run/tractor/secret
+              pool-worker serve --connect head:7000 --secret-file ~/.tractor-secret
+              pool-worker serve --connect 10.0.0.1:7000 --name node-2 --connect-timeout 2m
+              ssh node-2 pool-worker serve --connect head:7000 --name node-2
+              srun --ntasks-per-node=1 pool-worker serve --connect head:7000
             """
     )
 

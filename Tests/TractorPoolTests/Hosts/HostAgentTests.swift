@@ -45,7 +45,7 @@ struct HostAgentTests {
 
         let outcome = try await host.stopActor(portal.actor)
         #expect(outcome.contains("exited"))
-        #expect(await CommandRunner.eventually(within: .seconds(10)) { kill(pid, 0) != 0 })
+        #expect(await CommandRunner.eventually(within: .seconds(10)) { !ProcessInspection.isAlive(pid) })
 
         // A second actor lives until the head goes: the agent tears it down and exits.
         let second = try await host.startActor(RemoteSpawnRequest(name: "second", jobs: ["pid"], executable: worker))
@@ -53,7 +53,7 @@ struct HostAgentTests {
         host.disconnect()
         let ended = try await agent.waitForExit(timeout: .seconds(30))
         #expect(ended.exited && ended.status == 0, "agent: \(ended.error)")
-        #expect(kill(secondPID, 0) != 0)
+        #expect(await CommandRunner.eventually(within: .seconds(10)) { !ProcessInspection.isAlive(secondPID) })
         #expect(!ended.error.contains(secret.hexEncoded()))
     }
 

@@ -83,7 +83,7 @@ package enum HostAgentJobs {
     package static let spawn = "tractor.agent.spawn"
     /// Agent: runs the cancellation ladder on one of its actors (by uid) and answers with the outcome's description.
     package static let stop = "tractor.agent.stop"
-    /// Agent: answers at once (a heartbeat the head sends while it has nothing else to say).
+    /// Agent: answers at once with its incarnation (a liveness probe).
     package static let heartbeat = "tractor.agent.heartbeat"
 
     /// Every actor: connect to the head at the given endpoint with the given secret, and serve it.

@@ -176,7 +176,7 @@ let package = Package(
             // SIGTERM. MetricsTestKit: the pool's metrics, read back from a TestMetrics bound to the test's task.
             dependencies: [
                 "TractorPool", "PoolWorkerJobs", "TractorTestSupport", "pool-worker", "primes", "tour", "tractor-test-worker",
-                "TractorCommandLine", "pool-service",
+                "TractorCommandLine", "pool-service", "TractorTestJobs",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

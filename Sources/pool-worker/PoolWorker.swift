@@ -44,8 +44,11 @@ struct PoolWorker: AsyncParsableCommand {
               pool-worker topology --json
               pool-worker report-bindings --placement per-numa-node
               pool-worker jobs
+              TRACTOR_SECRET=... pool-worker serve --connect head:7000
             """,
         version: "0.1.0",
-        subcommands: [TopologyCommand.self, ReportBindingsCommand.self, JobsCommand.self, BindingCheckCommand.self]
+        subcommands: [
+            TopologyCommand.self, ReportBindingsCommand.self, JobsCommand.self, BindingCheckCommand.self, ServeCommand.self,
+        ]
     )
 }

@@ -146,6 +146,8 @@ package final class ActorRuntime: Sendable {
         }
         // Every actor reports its binding.
         table[BindingReadback.job.name] = BindingReadback.job._erased
+        // Every actor may be asked by its parent (a host agent) to join the head over TCP.
+        table[HostAgentJobs.join.name] = HostAgentJobs.join._erased
         state.withLock { state in
             state.configuration = configuration
             state.jobs = table

@@ -20,6 +20,7 @@ struct CommandHelpTests {
         ["pool-worker", "report-bindings"],
         ["pool-worker", "jobs"],
         ["pool-worker", "binding-check"],
+        ["pool-worker", "serve"],
     ]
 
     @Test(arguments: commands)

@@ -1,0 +1,95 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// What a host agent tells the head about its host, once it has joined.
+///
+/// The agent (`pool-worker serve --connect HOST:PORT`) answers the head's `tractor.agent.describe` call with it.
+package struct HostDescription: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The host's name for placements: `--name`, or the host name.
+    package var name: String
+    /// A random value fixed for the agent's life: an agent started again on the same host has another.
+    package var incarnation: String
+    /// The agent process (its runtime's identity).
+    package var agent: ActorID
+    /// The address the agent says it is reachable at (`--advertise`), if it said.
+    package var advertisedAddress: String?
+    /// The host's topology within the agent's allowed CPUs, as `pool-worker topology --json` prints it.
+    package var topologyJSON: String
+
+    package init(
+        name: String, incarnation: String, agent: ActorID, advertisedAddress: String?, topologyJSON: String
+    ) {
+        self.name = name
+        self.incarnation = incarnation
+        self.agent = agent
+        self.advertisedAddress = advertisedAddress
+        self.topologyJSON = topologyJSON
+    }
+
+    package var description: String { "host '\(name)' (agent \(agent), incarnation \(incarnation))" }
+}
+
+/// The head's request to start an actor beneath an agent.
+package struct RemoteSpawnRequest: Sendable, Hashable, Codable {
+    /// The actor's name.
+    package var name: String
+    /// The jobs to enable; empty enables every job its program serves.
+    package var jobs: [String]
+    /// The program's path on the agent's host.
+    package var executable: String
+    /// Its arguments after `argv[0]`.
+    package var arguments: [String]
+    /// CPUs to bind the actor to (empty: unbound) and the NUMA node for its memory.
+    package var cpus: [UInt32]
+    package var memoryNode: Int32?
+
+    package init(
+        name: String, jobs: [String], executable: String, arguments: [String] = [], cpus: [UInt32] = [],
+        memoryNode: Int32? = nil
+    ) {
+        self.name = name
+        self.jobs = jobs
+        self.executable = executable
+        self.arguments = arguments
+        self.cpus = cpus
+        self.memoryNode = memoryNode
+    }
+
+    var binding: BindingSpec? {
+        cpus.isEmpty && memoryNode == nil ? nil : BindingSpec(cpus: cpus, memoryNode: memoryNode)
+    }
+}
+
+/// An agent's request to one of its actors: connect to the head over TCP, authenticated with the run's secret.
+///
+/// It travels over the actor's private Unix socket (a `0700` directory and a one-time cookie), never on a command
+/// line or in the environment.
+struct HeadJoinRequest: Sendable, Codable {
+    var endpoint: String
+    var secret: String
+}
+
+/// The jobs of the head↔agent protocol: built-in jobs on the agent's authenticated connection.
+///
+/// The head calls `describe`, `spawn` and `stop` on its agents; an agent calls `join` on the actors it starts (every
+/// actor serves it). Their inputs and outputs are MessagePack like any job's, so a malformed request is a decoding
+/// error that fails one call, never the connection.
+package enum HostAgentJobs {
+    /// Agent: answers with its ``HostDescription``.
+    package static let describe = "tractor.agent.describe"
+    /// Agent: starts an actor (``RemoteSpawnRequest``) that connects to the head, and answers with its identity.
+    package static let spawn = "tractor.agent.spawn"
+    /// Agent: runs the cancellation ladder on one of its actors (by uid) and answers with the outcome's description.
+    package static let stop = "tractor.agent.stop"
+    /// Agent: answers at once with its incarnation (a liveness probe).
+    package static let heartbeat = "tractor.agent.heartbeat"
+
+    /// Every actor: connect to the head at the given endpoint with the given secret, and serve it.
+    static let join = Job("tractor.head.join") { (request: HeadJoinRequest) -> ActorID in
+        let secret = try TractorSecret(encoded: Array(request.secret.utf8), source: "the agent's join request")
+        let connection = try await ActorRuntime.shared.connectTCP(to: request.endpoint, secret: secret)
+        return connection.local
+    }
+}

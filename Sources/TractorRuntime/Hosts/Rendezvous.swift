@@ -1,0 +1,102 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Synchronization
+
+/// Values published by key, and the tasks waiting for a key to be published.
+///
+/// A wait ends with the value, with `.timedOut`, with `CancellationError` when its task is cancelled, or with
+/// `.scopeClosed` once the rendezvous is closed.
+final class Rendezvous<Value: Sendable>: Sendable {
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Value, any Error>
+    }
+
+    private struct State: ~Copyable {
+        var values: [String: Value] = [:]
+        var waiters: [String: [Waiter]] = [:]
+        var nextID: UInt64 = 0
+        var closedReason: String?
+    }
+
+    private let state = Mutex(State())
+
+    /// Every value published and not removed, by key.
+    var values: [String: Value] { state.withLock { $0.values } }
+
+    /// The value published under `key`, if any.
+    func value(for key: String) -> Value? { state.withLock { $0.values[key] } }
+
+    /// Publishes `value` under `key` (replacing any) and hands it to every task waiting for it.
+    func publish(_ value: Value, for key: String) {
+        let waiters = state.withLock { state -> [Waiter] in
+            state.values[key] = value
+            return state.waiters.removeValue(forKey: key) ?? []
+        }
+        for waiter in waiters { waiter.continuation.resume(returning: value) }
+    }
+
+    /// Removes the value published under `key`, if it is `matching` it.
+    func remove(_ key: String, if matching: (Value) -> Bool = { _ in true }) {
+        state.withLock { state in
+            if let value = state.values[key], matching(value) { state.values[key] = nil }
+        }
+    }
+
+    /// Waits until a value is published under `key`.
+    ///
+    /// - Throws: ``TractorError`` `.timedOut` after `timeout` (the message says what was awaited), `.scopeClosed`
+    ///   once closed; `CancellationError`.
+    func wait(for key: String, timeout: Duration, what: String) async throws -> Value {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        do {
+            return try await withTimeout(timeout) { [self] in
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        enqueue(Waiter(id: id, continuation: continuation), for: key)
+                    }
+                } onCancel: { [self] in
+                    let waiter = state.withLock { state -> Waiter? in
+                        guard let index = state.waiters[key]?.firstIndex(where: { $0.id == id }) else { return nil }
+                        return state.waiters[key]?.remove(at: index)
+                    }
+                    waiter?.continuation.resume(throwing: CancellationError())
+                }
+            }
+        } catch let error as TractorError where error.code == .timedOut {
+            throw TractorError(.timedOut, "gave up waiting for \(what) after \(timeout)")
+        }
+    }
+
+    private func enqueue(_ waiter: Waiter, for key: String) {
+        let outcome = state.withLock { state -> Result<Value, TractorError>? in
+            if let reason = state.closedReason { return .failure(TractorError(.scopeClosed, reason)) }
+            if let value = state.values[key] { return .success(value) }
+            if Task.isCancelled { return .failure(TractorError(.cancelled, "cancelled")) }
+            state.waiters[key, default: []].append(waiter)
+            return nil
+        }
+        switch outcome {
+        case .success(let value): waiter.continuation.resume(returning: value)
+        case .failure(let error) where error.code == .cancelled: waiter.continuation.resume(throwing: CancellationError())
+        case .failure(let error): waiter.continuation.resume(throwing: error)
+        case nil: break
+        }
+    }
+
+    /// Fails every waiter, now and later, with `.scopeClosed` and `reason`.
+    func close(reason: String) {
+        let waiters = state.withLock { state -> [Waiter] in
+            state.closedReason = reason
+            defer { state.waiters.removeAll() }
+            return state.waiters.values.flatMap { $0 }
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: TractorError(.scopeClosed, reason)) }
+    }
+}

@@ -48,8 +48,8 @@ package final class RemoteActorProcess: ActorProcess {
         if let ended { handler(ended) }
     }
 
-    /// A process on another host cannot be signalled from here: this does nothing. ``runLadder(id:connection:policy:logger:)``
-    /// stops it through its agent.
+    /// A process on another host cannot be signalled from here: this does nothing.
+    /// ``runLadder(id:connection:policy:logger:)`` stops it through its agent.
     package func signal(_ signal: CInt) {}
 
     /// Asks the agent to run its cancellation ladder on the actor (``RemoteHost/stopActor(_:)``) and waits for its

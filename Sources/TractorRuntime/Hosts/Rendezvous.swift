@@ -123,7 +123,8 @@ final class Rendezvous<Value: Sendable>: Sendable {
         do {
             try await withTimeout(timeout) { [self] in
                 try await withTaskCancellationHandler {
-                    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    try await withCheckedThrowingContinuation {
+                        (continuation: CheckedContinuation<Void, any Error>) in
                         let refusal = state.withLock { state -> (any Error)? in
                             if let reason = state.closedReason { return TractorError(.scopeClosed, reason) }
                             if Task.isCancelled { return CancellationError() }

@@ -4,13 +4,14 @@
 //===----------------------------------------------------------------------===//
 
 extension ActorNursery {
-    /// Starts a daemon actor on a host whose agent has joined this head (see ``Tractor/listenForAgents(on:secretFile:)``).
+    /// Starts a daemon actor on a host whose agent has joined this head
+    /// (see ``Tractor/listenForAgents(on:secretFile:)``).
     ///
     /// The agent starts the actor beneath itself, and the actor connects to this process directly; the portal is used
     /// exactly as a local actor's: calls, streams, contexts, errors and cancellation. The nursery supervises it as any
     /// of its actors: leaving the scope, ``Portal/cancelActor()`` or a sibling's failure stop it through its agent
-    /// (the agent runs the cancellation ladder), and its unexpected end — its connection closing, or its host lost —
-    /// is its failure, `.actorCrashed` with a message that names the host.
+    /// (the agent runs the cancellation ladder), and its unexpected end — its connection closing, or its host
+    /// lost — is its failure, `.actorCrashed` with a message that names the host.
     ///
     /// ```swift
     /// try await Tractor.listenForAgents(on: "0.0.0.0:7000")
@@ -80,7 +81,8 @@ extension ActorNursery {
             let joined = agents.hosts.keys.sorted().joined(separator: ", ")
             throw TractorError(
                 .invalidArgument,
-                "cannot start actor '\(name)': no host '\(hostName)' has joined (joined: \(joined.isEmpty ? "none" : joined))"
+                "cannot start actor '\(name)': no host '\(hostName)' has joined "
+                    + "(joined: \(joined.isEmpty ? "none" : joined))"
             )
         }
         let program = executable ?? configuration.executable

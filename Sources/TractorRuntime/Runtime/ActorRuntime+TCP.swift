@@ -168,8 +168,8 @@ extension ActorRuntime {
     }
 }
 
-/// A TCP listener of the runtime (``ActorRuntime/listenTCP(on:configuration:secret:events:onPeer:)``) and the handshakes of
-/// the connections it accepted.
+/// A TCP listener of the runtime (``ActorRuntime/listenTCP(on:configuration:secret:events:onPeer:)``) and the
+/// handshakes of the connections it accepted.
 package final class TCPPeerListener: Sendable {
     private let listener: TCPListener
     private let handshakes: HandshakeGroup

@@ -45,7 +45,9 @@ struct RemoteNurseryTests {
         let agent = try await Self.agent("remote-a")
         var remotePID: Int32 = 0
         try await withActorNursery(configuration: try Self.configuration()) { nursery in
-            let remote = try await nursery.startActor("far", on: "remote-a", jobs: [BuiltinJobs.echo, BuiltinJobs.square, BuiltinJobs.pid, BuiltinJobs.fail])
+            let remote = try await nursery.startActor(
+                "far", on: "remote-a", jobs: [BuiltinJobs.echo, BuiltinJobs.square, BuiltinJobs.pid, BuiltinJobs.fail]
+            )
             let local = try await nursery.startActor("near", jobs: [BuiltinJobs.echo, BuiltinJobs.square])
             #expect(try await remote.run(BuiltinJobs.echo, "hi") == (try await local.run(BuiltinJobs.echo, "hi")))
             #expect(try await remote.run(BuiltinJobs.square, 12) == (try await local.run(BuiltinJobs.square, 12)))
@@ -86,7 +88,9 @@ struct RemoteNurseryTests {
         do {
             try await withActorNursery(configuration: try Self.configuration()) { nursery in
                 let sibling = try await nursery.startActor("sibling", jobs: [BuiltinJobs.sleep])
-                let remote = try await nursery.startActor("doomed", on: "remote-c", jobs: [BuiltinJobs.sleep, BuiltinJobs.pid])
+                let remote = try await nursery.startActor(
+                    "doomed", on: "remote-c", jobs: [BuiltinJobs.sleep, BuiltinJobs.pid]
+                )
                 remotePID = try await remote.run(BuiltinJobs.pid)
                 async let siblingCall = sibling.run(BuiltinJobs.sleep, 100_000)
                 kill(agent.pid, SIGKILL)

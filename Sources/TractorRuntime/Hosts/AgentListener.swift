@@ -9,7 +9,7 @@ import Logging
 /// actors' connections as they arrive.
 ///
 /// Every connection is authenticated with the run's secret (see
-/// ``ActorRuntime/listenTCP(on:configuration:secret:onPeer:)``). The head asks each new connection to `describe`
+/// ``ActorRuntime/listenTCP(on:configuration:secret:events:onPeer:)``). The head asks each new connection to `describe`
 /// itself: an agent answers with its ``HostDescription`` and becomes a ``RemoteHost``; an actor started by an agent
 /// serves no such job, and is kept by its uid for the ``RemoteHost/startActor(_:)`` that asked for it.
 package final class AgentListener: Sendable {
@@ -21,6 +21,18 @@ package final class AgentListener: Sendable {
         self.listener = listener
         self.hostsByName = hosts
         self.actorsByUID = actors
+    }
+
+    /// Waits until `count` hosts have joined, and returns their names, sorted.
+    ///
+    /// ```swift
+    /// let names = try await agents.waitForHosts(2)
+    /// ```
+    ///
+    /// - Throws: ``TractorError`` `.timedOut` past `timeout`; `CancellationError`.
+    package func waitForHosts(_ count: Int, timeout: Duration = .seconds(60)) async throws -> [String] {
+        try await hostsByName.wait(count: count, timeout: timeout, what: "\(count) hosts to join")
+        return hostsByName.values.keys.sorted()
     }
 
     /// The address listened on, with the port the kernel chose for port 0.
@@ -65,7 +77,7 @@ extension ActorRuntime {
     ///   - configuration: Socket options, time limits and where the secret comes from.
     ///   - secret: The run's secret; `nil` loads it as the configuration says.
     /// - Returns: The listener; ``AgentListener/close()`` stops it.
-    /// - Throws: ``TractorError`` as ``listenTCP(on:configuration:secret:onPeer:)``.
+    /// - Throws: ``TractorError`` as ``listenTCP(on:configuration:secret:events:onPeer:)``.
     package func listenForAgents(
         on endpoint: String,
         configuration: TCPConfiguration = TCPConfiguration(),
@@ -75,9 +87,16 @@ extension ActorRuntime {
         let actors = Rendezvous<PeerConnection>()
         let logger = configuration.logger ?? self.logger
         let timeout = configuration.authenticationTimeout
-        let listener = try await listenTCP(on: endpoint, configuration: configuration, secret: secret) { peer in
+        let closedHandlers = ClosedHandlers()
+        var events = PeerConnection.Events()
+        events.closed = { connection, reason in closedHandlers.closed(connection, reason) }
+        let listener = try await listenTCP(
+            on: endpoint, configuration: configuration, secret: secret, events: events
+        ) { peer in
             Task {
-                await Self.identify(peer, hosts: hosts, actors: actors, timeout: timeout, logger: logger)
+                await Self.identify(
+                    peer, hosts: hosts, actors: actors, closedHandlers: closedHandlers, timeout: timeout, logger: logger
+                )
             }
         }
         return AgentListener(listener: listener, hosts: hosts, actors: actors)
@@ -88,6 +107,7 @@ extension ActorRuntime {
         _ peer: PeerConnection,
         hosts: Rendezvous<RemoteHost>,
         actors: Rendezvous<PeerConnection>,
+        closedHandlers: ClosedHandlers,
         timeout: Duration,
         logger: Logger
     ) async {
@@ -112,7 +132,9 @@ extension ActorRuntime {
             peer.channel.close()
             return
         }
-        let host = RemoteHost(description: description, connection: peer, actors: actors)
+        let host = RemoteHost(
+            description: description, connection: peer, actors: actors, closedHandlers: closedHandlers
+        )
         hosts.publish(host, for: description.name)
         peer.channel.attachCloseObserver { hosts.remove(description.name) { $0 === host } }
         logger.info("\(description) joined")

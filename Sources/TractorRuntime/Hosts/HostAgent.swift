@@ -149,11 +149,11 @@ extension ActorRuntime {
             actors.add(portal)
             return portal.actor
         }
-        let stop = Job(HostAgentJobs.stop) { (uid: String) -> String in
+        let stop = Job(HostAgentJobs.stop) { (uid: String) -> RemoteTeardownOutcome in
             guard let portal = actors.remove(uid) else {
                 throw TractorError(.unknownActor, "host '\(hostName)' has no actor with uid \(uid)")
             }
-            return "\(try await portal.cancelActor())"
+            return RemoteTeardownOutcome(try await portal.cancelActor())
         }
         return [describe, heartbeat, spawn, stop]
     }

@@ -81,7 +81,7 @@ package enum HostAgentJobs {
     package static let describe = "tractor.agent.describe"
     /// Agent: starts an actor (``RemoteSpawnRequest``) that connects to the head, and answers with its identity.
     package static let spawn = "tractor.agent.spawn"
-    /// Agent: runs the cancellation ladder on one of its actors (by uid) and answers with the outcome's description.
+    /// Agent: runs the cancellation ladder on one of its actors (by uid) and answers with its outcome.
     package static let stop = "tractor.agent.stop"
     /// Agent: answers at once with its incarnation (a liveness probe).
     package static let heartbeat = "tractor.agent.heartbeat"

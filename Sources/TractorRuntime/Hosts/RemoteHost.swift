@@ -12,12 +12,21 @@ package final class RemoteHost: Sendable {
     /// The agent's connection.
     let connection: PeerConnection
     private let actors: Rendezvous<PeerConnection>
+    /// What happens when an actor's connection closes, by uid.
+    let closedHandlers: ClosedHandlers
 
-    init(description: HostDescription, connection: PeerConnection, actors: Rendezvous<PeerConnection>) {
+    init(
+        description: HostDescription, connection: PeerConnection, actors: Rendezvous<PeerConnection>,
+        closedHandlers: ClosedHandlers
+    ) {
         self.description = description
         self.connection = connection
         self.actors = actors
+        self.closedHandlers = closedHandlers
     }
+
+    /// Whether the agent's connection is still open.
+    package var isConnected: Bool { !connection.channel.isClosed }
 
     /// The host's name.
     package var name: String { description.name }
@@ -37,13 +46,17 @@ package final class RemoteHost: Sendable {
     ///   `handshakeFailed`, `scopeClosed`); ``TractorError`` `.timedOut` when it did not join the head within the
     ///   runtime's spawn timeout, `.channelClosed` when the agent went away.
     package func startActor(_ request: RemoteSpawnRequest) async throws -> Portal {
+        Portal(connection: try await startActorConnection(request), child: nil)
+    }
+
+    /// Starts an actor beneath the agent, as ``startActor(_:)``, and returns its connection to the head.
+    func startActorConnection(_ request: RemoteSpawnRequest) async throws -> PeerConnection {
         let reply = try await connection.call(job: HostAgentJobs.spawn, payload: try MessagePackEncoder().encode(request))
         let actor = try MessagePackDecoder().decode(ActorID.self, from: reply)
         let timeout = ActorRuntime.shared.configuration.spawnTimeout
-        let peer = try await actors.wait(
+        return try await actors.wait(
             for: actor.uid, timeout: timeout, what: "actor \(actor) on host '\(name)' to join the head"
         )
-        return Portal(connection: peer, child: nil)
     }
 
     /// Runs the cancellation ladder on an actor of this host, in its agent, and waits for its end.
@@ -52,11 +65,16 @@ package final class RemoteHost: Sendable {
     /// print(try await node.stopActor(worker.actor))   // "cancelled: exited with status 0"
     /// ```
     ///
-    /// - Returns: How the actor ended, as the agent describes it.
-    /// - Throws: ``RemoteActorError`` `unknownActor` when the agent has no such actor.
-    package func stopActor(_ actor: ActorID) async throws -> String {
+    /// - Returns: How the actor ended, as the agent reports it.
+    /// - Throws: ``RemoteActorError`` `unknownActor` when the agent has no such actor; ``TractorError``
+    ///   `.decodingFailed` when the agent's answer is not an outcome.
+    package func stopActor(_ actor: ActorID) async throws -> TeardownOutcome {
         let reply = try await connection.call(job: HostAgentJobs.stop, payload: try MessagePackEncoder().encode(actor.uid))
-        return try MessagePackDecoder().decode(String.self, from: reply)
+        let outcome = try MessagePackDecoder().decode(RemoteTeardownOutcome.self, from: reply)
+        guard let decoded = outcome.outcome else {
+            throw TractorError(.decodingFailed, "host '\(name)' answered the stop of \(actor) with \(outcome)")
+        }
+        return decoded
     }
 
     /// Closes the agent's connection: the agent runs the cancellation ladder on every actor beneath it and exits.

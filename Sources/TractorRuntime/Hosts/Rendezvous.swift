@@ -20,6 +20,14 @@ final class Rendezvous<Value: Sendable>: Sendable {
         var waiters: [String: [Waiter]] = [:]
         var nextID: UInt64 = 0
         var closedReason: String?
+        /// Tasks waiting until at least `count` values are published.
+        var countWaiters: [(id: UInt64, count: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+
+        mutating func takeCountWaiters() -> [CheckedContinuation<Void, any Error>] {
+            let ready = countWaiters.filter { $0.count <= values.count }
+            countWaiters.removeAll { $0.count <= values.count }
+            return ready.map(\.continuation)
+        }
     }
 
     private let state = Mutex(State())
@@ -37,6 +45,7 @@ final class Rendezvous<Value: Sendable>: Sendable {
             return state.waiters.removeValue(forKey: key) ?? []
         }
         for waiter in waiters { waiter.continuation.resume(returning: value) }
+        for waiter in state.withLock({ $0.takeCountWaiters() }) { waiter.resume() }
     }
 
     /// Removes the value published under `key`, if it is `matching` it.
@@ -98,5 +107,43 @@ final class Rendezvous<Value: Sendable>: Sendable {
             return state.waiters.values.flatMap { $0 }
         }
         for waiter in waiters { waiter.continuation.resume(throwing: TractorError(.scopeClosed, reason)) }
+        let counting = state.withLock { state in
+            defer { state.countWaiters.removeAll() }
+            return state.countWaiters.map(\.continuation)
+        }
+        for waiter in counting { waiter.resume(throwing: TractorError(.scopeClosed, reason)) }
+    }
+
+    /// Waits until at least `count` values are published at once; ends as ``wait(for:timeout:what:)`` does.
+    func wait(count: Int, timeout: Duration, what: String) async throws {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        do {
+            try await withTimeout(timeout) { [self] in
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation {
+                        (continuation: CheckedContinuation<Void, any Error>) in
+                        let refusal = state.withLock { state -> (any Error)? in
+                            if let reason = state.closedReason { return TractorError(.scopeClosed, reason) }
+                            if Task.isCancelled { return CancellationError() }
+                            state.countWaiters.append((id, count, continuation))
+                            return nil
+                        }
+                        if let refusal { continuation.resume(throwing: refusal) }
+                        for waiter in state.withLock({ $0.takeCountWaiters() }) { waiter.resume() }
+                    }
+                } onCancel: { [self] in
+                    let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                        guard let index = state.countWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                        return state.countWaiters.remove(at: index).continuation
+                    }
+                    waiter?.resume(throwing: CancellationError())
+                }
+            }
+        } catch let error as TractorError where error.code == .timedOut {
+            throw TractorError(.timedOut, "gave up waiting for \(what) after \(timeout)")
+        }
     }
 }

@@ -104,6 +104,11 @@ public final class ActorNursery: Sendable {
                 name: name, jobs: [job.name], executable: executable ?? configuration.executable, title: .actor(name)
             )
         }
+        return run(job, input, in: child)
+    }
+
+    /// Runs `job` in `child` as its one job, supervised: its failure is the nursery's, its success ends the actor.
+    func run<Input, Output>(_ job: Job<Input, Output>, _ input: Input, in child: ChildActor) -> ResultPortal<Output> {
         let portal = Portal(connection: child.connection, child: child)
         let supervisor = self.supervisor
         let task = Task<Output, any Error> {
@@ -148,10 +153,10 @@ public final class ActorNursery: Sendable {
     }
 
     /// The actors alive now.
-    public var actors: [ActorID] { supervisor.living.filter { $0.process.status == nil }.map(\.id) }
+    public var actors: [ActorID] { supervisor.living.filter { !$0.process.hasEnded }.map(\.id) }
 
     /// Starts actor `name` with `spawn`; a start that the nursery's cancellation stopped throws `.cancelled`.
-    private func start(_ name: String, _ spawn: () async throws -> ChildActor) async throws -> ChildActor {
+    func start(_ name: String, _ spawn: () async throws -> ChildActor) async throws -> ChildActor {
         let cancellations = supervisor.cancellations
         do {
             return try await spawn()

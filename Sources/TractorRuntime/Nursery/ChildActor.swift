@@ -7,10 +7,24 @@ import Glibc
 import Logging
 import Synchronization
 
-/// One actor process started by a nursery: the process, its connection, and its cancellation ladder.
+/// The process side of an actor of a nursery: a child process of this one (``ChildProcess``), or an actor beneath a
+/// host agent (``RemoteActorProcess``). The nursery supervises both alike; only the ladder and the signals differ.
+package protocol ActorProcess: Sendable {
+    /// Whether the actor has ended (exited and been reaped, or been lost with its connection or its host).
+    var hasEnded: Bool { get }
+
+    /// Sends `signal` to the actor's process, where this process can: a remote actor is stopped through its agent.
+    func signal(_ signal: CInt)
+
+    /// Runs the cancellation ladder on the actor reached over `connection`, once, and returns how it ended.
+    func runLadder(id: ActorID, connection: PeerConnection, policy: TeardownPolicy, logger: Logger) async
+        -> TeardownOutcome
+}
+
+/// One actor started by a nursery: its process side, its connection, and its cancellation ladder.
 package final class ChildActor: Sendable {
     package let id: ActorID
-    package let process: ChildProcess
+    package let process: any ActorProcess
     package let connection: PeerConnection
     private let policy: TeardownPolicy
     /// The logger of the nursery that started it.
@@ -25,7 +39,7 @@ package final class ChildActor: Sendable {
 
     package init(
         id: ActorID,
-        process: ChildProcess,
+        process: any ActorProcess,
         connection: PeerConnection,
         policy: TeardownPolicy,
         logger: Logger,
@@ -68,9 +82,7 @@ package final class ChildActor: Sendable {
             if let task = state.teardown { return (task, false) }
             let task = Task { [id, process, connection, policy, logger] in
                 defer { finished?() }
-                let outcome = await Self.runLadder(
-                    id: id, process: process, connection: connection, policy: policy, logger: logger
-                )
+                let outcome = await process.runLadder(id: id, connection: connection, policy: policy, logger: logger)
                 logger.debug("teardown of actor \(id) ended: \(outcome)")
                 return outcome
             }
@@ -79,13 +91,16 @@ package final class ChildActor: Sendable {
         }
     }
 
-    private static func runLadder(
-        id: ActorID,
-        process: ChildProcess,
-        connection: PeerConnection,
-        policy: TeardownPolicy,
-        logger: Logger
+}
+
+extension ChildProcess: ActorProcess {
+    package var hasEnded: Bool { status != nil }
+
+    /// `cancel` → wait → SIGTERM → wait → SIGKILL → reap.
+    package func runLadder(
+        id: ActorID, connection: PeerConnection, policy: TeardownPolicy, logger: Logger
     ) async -> TeardownOutcome {
+        let process = self
         if let status = process.status { return TeardownOutcome(step: .alreadyExited, status: status) }
         logger.debug("tearing down actor \(id): cancel, then up to \(policy.cancelGrace) for it to exit")
         try? connection.sendActorMessage(.cancel(cid: nil))

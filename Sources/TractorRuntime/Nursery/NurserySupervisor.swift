@@ -123,18 +123,24 @@ final class NurserySupervisor: Sendable {
 
     /// An actor's process exited (and was reaped).
     func childExited(_ child: ChildActor, status: TerminationStatus) {
+        childEnded(child, status: status) { running in "actor \(child.id) \(status) \(running)" }
+    }
+
+    /// An actor ended: a local one exited with `status`, a remote one (no status) was lost. Unless its end was
+    /// expected, it is the actor's failure, `.actorCrashed` with the message `describe` makes of what it was running.
+    func childEnded(_ child: ChildActor, status: TerminationStatus?, describe: (String) -> String) {
         if child.exitExpected {
             child.connection.failCalls(with: TractorError(.cancelled, "actor \(child.id) was cancelled"))
         } else {
             let jobs = child.connection.jobsInFlight
             let running = jobs.isEmpty ? "unexpectedly" : "while running job " + jobs.map { "'\($0)'" }.joined(separator: ", ")
-            let error = TractorError(.actorCrashed, "actor \(child.id) \(status) \(running)")
+            let error = TractorError(.actorCrashed, describe(running))
             child.logger.debug("\(error.message)")
             // The owner hears of the death before the calls fail, so that whoever awaited them can already tell
             // why they failed; each call fails with this same error, which the nursery counts once. The calls fail
             // before the nursery's cancellation starts, so that they fail with the death, not with the cancellation.
             var first = false
-            if let unexpectedExitHandler {
+            if let unexpectedExitHandler, let status {
                 unexpectedExitHandler(child.id, status)
             } else {
                 first = record(child.id, error)

@@ -30,6 +30,7 @@ extension ActorRuntime {
     ///   - endpoint: `HOST:PORT` or `[IPV6]:PORT`; port 0 picks a free port (read it from the listener's `address`).
     ///   - configuration: Socket options, time limits and where the secret comes from.
     ///   - secret: The run's secret; `nil` loads it as the configuration says (``TractorSecret/load(file:)``).
+    ///   - events: What each connection tells its owner (by default, a closed channel fails the calls in flight).
     ///   - onPeer: Hears each connection once its handshake is done (on any thread).
     /// - Returns: The listener; ``TCPPeerListener/close()`` stops accepting.
     /// - Important: The listener accepts until ``TCPPeerListener/close()`` is called: dropping the handle does not stop
@@ -40,6 +41,7 @@ extension ActorRuntime {
         on endpoint: String,
         configuration: TCPConfiguration = TCPConfiguration(),
         secret: TractorSecret? = nil,
+        events: PeerConnection.Events = PeerConnection.Events(),
         onPeer: @escaping @Sendable (PeerConnection) -> Void = { _ in }
     ) async throws(TractorError) -> TCPPeerListener {
         try requireRunning()
@@ -48,7 +50,7 @@ extension ActorRuntime {
         let timeout = configuration.authenticationTimeout
         let logger = configuration.logger ?? self.logger
         let handshakes = HandshakeGroup { [self] channel in
-            await handshake(authenticated: channel, timeout: timeout, logger: logger, onPeer: onPeer)
+            await handshake(authenticated: channel, timeout: timeout, logger: logger, events: events, onPeer: onPeer)
         }
         do {
             let listener = try await TCPListener.bind(
@@ -124,6 +126,7 @@ extension ActorRuntime {
         authenticated channel: Channel,
         timeout: Duration,
         logger: Logger,
+        events: PeerConnection.Events,
         onPeer: @Sendable (PeerConnection) -> Void
     ) async {
         let hello: Hello
@@ -158,15 +161,15 @@ extension ActorRuntime {
             return
         }
         let connection = PeerConnection(
-            channel: channel, local: identity, remote: hello.actor, initiator: false, server: jobTable
+            channel: channel, local: identity, remote: hello.actor, initiator: false, server: jobTable, events: events
         )
         adopt(connection)
         onPeer(connection)
     }
 }
 
-/// A TCP listener of the runtime (``ActorRuntime/listenTCP(on:configuration:secret:onPeer:)``) and the handshakes of
-/// the connections it accepted.
+/// A TCP listener of the runtime (``ActorRuntime/listenTCP(on:configuration:secret:events:onPeer:)``) and the
+/// handshakes of the connections it accepted.
 package final class TCPPeerListener: Sendable {
     private let listener: TCPListener
     private let handshakes: HandshakeGroup

@@ -44,7 +44,7 @@ struct HostAgentTests {
         #expect(try await portal.run(BuiltinJobs.echo, big) == big)
 
         let outcome = try await host.stopActor(portal.actor)
-        #expect(outcome.contains("exited"))
+        #expect("\(outcome)".contains("exited"))
         #expect(await CommandRunner.eventually(within: .seconds(10)) { !ProcessInspection.isAlive(pid) })
 
         // A second actor lives until the head goes: the agent tears it down and exits.

@@ -1,0 +1,121 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+extension ActorNursery {
+    /// Starts a daemon actor on a host whose agent has joined this head
+    /// (see ``Tractor/listenForAgents(on:secretFile:)``).
+    ///
+    /// The agent starts the actor beneath itself, and the actor connects to this process directly; the portal is used
+    /// exactly as a local actor's: calls, streams, contexts, errors and cancellation. The nursery supervises it as any
+    /// of its actors: leaving the scope, ``Portal/cancelActor()`` or a sibling's failure stop it through its agent
+    /// (the agent runs the cancellation ladder), and its unexpected end — its connection closing, or its host
+    /// lost — is its failure, `.actorCrashed` with a message that names the host.
+    ///
+    /// ```swift
+    /// try await Tractor.listenForAgents(on: "0.0.0.0:7000")
+    /// _ = try await Tractor.waitForHosts(1)
+    /// try await withActorNursery { nursery in
+    ///     let far = try await nursery.startActor("far", on: "node-2", jobs: [question],
+    ///                                            executable: .path("/opt/app/bin/worker"))
+    ///     print(try await far.run(question))
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: The actor's name.
+    ///   - host: The name the host's agent joined under (`--name`).
+    ///   - jobs: The jobs to enable; empty enables every job its program serves.
+    ///   - executable: The program on that host; `nil` uses the nursery's, at the same path.
+    /// - Returns: A portal to the actor.
+    /// - Throws: ``TractorError`` `.invalidArgument` when this process does not listen for agents or no host of that
+    ///   name is connected; `.scopeClosed` if the nursery is closing; `.cancelled` if it was cancelled meanwhile;
+    ///   ``RemoteActorError`` when the agent could not start the actor; `.timedOut` when it did not join in time.
+    public func startActor(
+        _ name: String,
+        on host: String,
+        jobs: [any JobDefinition] = [],
+        executable: ActorExecutable? = nil
+    ) async throws -> Portal {
+        let child = try await start(name) {
+            try await spawnRemote(name: name, host: host, jobs: jobs.map(\.name), executable: executable)
+        }
+        return Portal(connection: child.connection, child: child)
+    }
+
+    /// Starts an actor on a joined host that runs one job and ends when the job returns, as
+    /// ``runInActor(_:_:name:executable:)`` does locally.
+    ///
+    /// ```swift
+    /// let one = try await nursery.runInActor(cellarDoor, (), name: "linguist", on: "node-2")
+    /// print(try await one.result())
+    /// ```
+    ///
+    /// - Throws: As ``startActor(_:on:jobs:executable:)``.
+    public func runInActor<Input, Output>(
+        _ job: Job<Input, Output>,
+        _ input: Input,
+        name: String,
+        on host: String,
+        executable: ActorExecutable? = nil
+    ) async throws -> ResultPortal<Output> {
+        let child = try await start(name) {
+            try await spawnRemote(name: name, host: host, jobs: [job.name], executable: executable)
+        }
+        return run(job, input, in: child)
+    }
+
+    private func spawnRemote(
+        name: String, host hostName: String, jobs: [String], executable: ActorExecutable?
+    ) async throws -> ChildActor {
+        try supervisor.checkOpen()
+        guard let agents = ActorRuntime.agentListener else {
+            throw TractorError(
+                .invalidArgument,
+                "cannot start actor '\(name)' on host '\(hostName)': this process does not listen for host agents; "
+                    + "call Tractor.listenForAgents(on:) first"
+            )
+        }
+        guard let host = agents.hosts[hostName], host.isConnected else {
+            let joined = agents.hosts.keys.sorted().joined(separator: ", ")
+            throw TractorError(
+                .invalidArgument,
+                "cannot start actor '\(name)': no host '\(hostName)' has joined "
+                    + "(joined: \(joined.isEmpty ? "none" : joined))"
+            )
+        }
+        let program = executable ?? configuration.executable
+        let connection = try await host.startActorConnection(
+            RemoteSpawnRequest(name: name, jobs: jobs, executable: program.path, arguments: program.arguments)
+        )
+        let id = connection.remote
+        let process = RemoteActorProcess(host: host, actor: id)
+        let logger = configuration.logger ?? runtime.logger
+        let child = ChildActor(
+            id: id, process: process, connection: connection, policy: configuration.teardown, logger: logger
+        )
+        // Its calls fail with its end, which names the host, not with the closed channel.
+        host.closedHandlers.set(id.uid) { _, reason in
+            process.end("its connection to the head closed (\(reason.message))")
+        }
+        connection.channel.attachCloseObserver { process.end("its connection to the head closed") }
+        host.connection.channel.attachCloseObserver {
+            process.end("host '\(hostName)' was lost: its agent's connection closed")
+        }
+        logger.debug("actor \(id) started on host '\(hostName)' (\(program.path))")
+        do {
+            try supervisor.add(child)
+        } catch {
+            await child.tearDown()
+            throw error
+        }
+        let supervisor = self.supervisor
+        process.onEnd { reason in
+            supervisor.childEnded(child, status: nil) { running in
+                "actor \(id) on host '\(hostName)' ended \(running): \(reason)"
+            }
+        }
+        return child
+    }
+}

@@ -148,30 +148,6 @@ package struct TractorSecret: Sendable, CustomStringConvertible, CustomDebugStri
     }
 }
 
-extension Hex {
-    /// Hexadecimal text as bytes, without making a `String` of it; `nil` if it is not an even number of digits.
-    static func decode(bytes text: [UInt8]) -> [UInt8]? {
-        guard text.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count / 2)
-        var index = 0
-        while index < text.count {
-            guard let high = digit(text[index]), let low = digit(text[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
-
-    private static func digit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-}
 
 /// Base64 decoding (RFC 4648, the standard and the URL-safe alphabets, padding optional), for the secret's text.
 enum Base64 {

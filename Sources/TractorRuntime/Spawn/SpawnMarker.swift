@@ -82,25 +82,31 @@ package enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of hexadecimal `text`; `nil` if it is not an even number of hexadecimal digits.
     package static func decode(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
+        decode(bytes: Array(text.utf8))
+    }
+
+    /// Hexadecimal text as bytes, without making a `String` of it; `nil` if it is not an even number of digits.
+    package static func decode(bytes text: [UInt8]) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
+        out.reserveCapacity(text.count / 2)
         var index = 0
-        while index < utf8.count {
-            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
+        while index < text.count {
+            guard let high = digit(text[index]), let low = digit(text[index + 1]) else { return nil }
             out.append(high << 4 | low)
             index += 2
         }
         return out
+    }
+
+    private static func digit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -16,7 +16,7 @@ import Foundation
 /// defer { network.remove() }
 /// let agent = try CommandRunner.Running("/usr/sbin/ip", network.exec(host: 0, worker, ["serve", ...]))
 /// ```
-public final class TestNetwork: @unchecked Sendable {  // Immutable after init.
+public final class TestNetwork: Sendable {
     /// Why these tests cannot run here, or `nil` when they can (root, and `ip` is installed).
     public static let unavailableReason: String? = {
         if getuid() != 0 { return "network namespace tests need root (they create namespaces, a bridge and veths)" }

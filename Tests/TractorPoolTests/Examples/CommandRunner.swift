@@ -51,6 +51,8 @@ enum CommandRunner {
         let outputPath: String
         let errorPath: String
         private let terminal: TerminalReader?
+        /// Its standard input, when it was started with one to write to (`writableInput`).
+        private let input: Pipe?
 
         var pid: Int32 { process.processIdentifier }
 
@@ -59,6 +61,7 @@ enum CommandRunner {
             _ arguments: [String],
             directory: String? = nil,
             onATerminal: Bool = false,
+            writableInput: Bool = false,
             environment: [String: String] = [:]
         ) throws {
             let process = Process()
@@ -78,7 +81,8 @@ enum CommandRunner {
             else {
                 throw Failure(description: "cannot create \(base).out and .err")
             }
-            process.standardInput = FileHandle.nullDevice
+            input = writableInput ? Pipe() : nil
+            process.standardInput = input ?? FileHandle.nullDevice
             process.standardOutput = output
             if onATerminal {
                 let terminal = try TerminalReader()
@@ -95,6 +99,20 @@ enum CommandRunner {
             try terminal?.closeSecondary()
         }
 
+        /// Writes `text` to its standard input (started with `writableInput`).
+        func send(_ text: String) {
+            input?.fileHandleForWriting.write(Data(text.utf8))
+        }
+
+        /// Ends its standard input.
+        func closeInput() {
+            try? input?.fileHandleForWriting.close()
+        }
+
+        /// What it has written to standard output and standard error so far.
+        var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+        var error: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+
         /// Waits for the program to end, at most `timeout`; kills it (SIGKILL) and throws if it runs longer.
         func waitForExit(timeout: Duration) async throws -> Outcome {
             let ended = await CommandRunner.eventually(within: timeout) { !process.isRunning }
@@ -104,6 +122,7 @@ enum CommandRunner {
                 throw Failure(description: "\(process.executableURL?.path ?? "?") ran past \(timeout) and was killed")
             }
             process.waitUntilExit()
+            closeInput()
             defer {
                 try? FileManager.default.removeItem(atPath: outputPath)
                 try? FileManager.default.removeItem(atPath: errorPath)

@@ -58,54 +58,30 @@ struct PoolServiceExampleTests {
 /// A running `pool-service`, its standard input a pipe the test writes to, its output in files.
 final class ServiceProcess {
     let path: String
-    private let process = Process()
-    private let input = Pipe()
-    private let outputPath: String
-    private let errorPath: String
+    private let running: CommandRunner.Running
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { running.pid }
 
     init(_ arguments: [String]) throws {
         path = try CommandRunner.executable("pool-service")
-        let base = NSTemporaryDirectory() + "tractor-service-\(UUID().uuidString)"
-        outputPath = base + ".out"
-        errorPath = base + ".err"
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
-            FileManager.default.createFile(atPath: errorPath, contents: nil),
-            let output = FileHandle(forWritingAtPath: outputPath),
-            let error = FileHandle(forWritingAtPath: errorPath)
-        else {
-            throw CommandRunner.Failure(description: "cannot create \(base).out and .err")
-        }
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        try output.close()
-        try error.close()
+        running = try CommandRunner.Running(path, arguments, writableInput: true)
     }
 
     deinit {
-        if process.isRunning {
+        if running.process.isRunning {
             kill(pid, SIGKILL)
-            process.waitUntilExit()
+            running.process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: outputPath)
-        try? FileManager.default.removeItem(atPath: errorPath)
+        try? FileManager.default.removeItem(atPath: running.outputPath)
+        try? FileManager.default.removeItem(atPath: running.errorPath)
     }
 
-    func send(_ text: String) {
-        input.fileHandleForWriting.write(Data(text.utf8))
-    }
+    func send(_ text: String) { running.send(text) }
 
-    func closeInput() {
-        try? input.fileHandleForWriting.close()
-    }
+    func closeInput() { running.closeInput() }
 
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
-    var error: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+    var output: String { running.output }
+    var error: String { running.error }
 
     /// Asks for a first answer (so the pool is up and serving), then reads the workers' pids from standard error.
     func workersAfterAFirstAnswer() async throws -> [Int32] {
@@ -141,19 +117,6 @@ final class ServiceProcess {
 
     /// Waits for the service to exit, at most `timeout`; kills it and throws if it runs longer.
     func waitForExit(timeout: Duration = .seconds(120)) async throws -> CommandRunner.Outcome {
-        let ended = await CommandRunner.eventually(within: timeout) { !process.isRunning }
-        if !ended {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
-            throw CommandRunner.Failure(description: "pool-service ran past \(timeout) and was killed")
-        }
-        process.waitUntilExit()
-        closeInput()
-        return CommandRunner.Outcome(
-            status: process.terminationStatus,
-            exited: process.terminationReason == .exit,
-            output: output,
-            error: error
-        )
+        try await running.waitForExit(timeout: timeout)
     }
 }

@@ -59,6 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
             var configuration = HostAgentConfiguration(
                 head: head, name: name ?? topology.hostname, topologyJSON: json
             )
+            configuration.topology = try topology.encodedForHostAgent()
             configuration.advertisedAddress = advertise
             configuration.connectTimeout = ServeCommand.duration(connectTimeout) ?? .seconds(30)
             try await ActorRuntime.shared.serveAsHostAgent(configuration, secret: secret)

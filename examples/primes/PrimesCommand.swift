@@ -16,6 +16,7 @@ struct PrimesCommand: AsyncParsableCommand {
         usage: """
             primes [--workers <k>] [--placement <placement>]
             primes --below <n> [--workers <k>] [--placement <placement>] [--chunk-size <c>]
+            primes --below <n> --listen <addr:port> --hosts <k> [--include-local] [--host-timeout <s>]
             """,
         discussion: """
             Without --below, runs the scene of Python's concurrent.futures documentation: whether each of six large \
@@ -28,6 +29,12 @@ struct PrimesCommand: AsyncParsableCommand {
             shows the rate and the time left. Ctrl-C cancels the pool: the running jobs are cancelled in their \
             workers, every worker is stopped and reaped, and primes exits with status 130.
 
+            With --listen and --hosts K, primes is a head: it listens at ADDR:PORT for K host agents \
+            (`pool-worker serve --connect ADDR:PORT`, started by hand, by ssh or by Slurm's srun), and runs its \
+            workers on their hosts, by the placement on each (one per core by default), and on this machine too \
+            with --include-local. Both sides hold the run's secret in TRACTOR_SECRET. The workers run this program \
+            at the same path on every host.
+
             Examples:
               primes
               primes --below 10000000
@@ -35,6 +42,7 @@ struct PrimesCommand: AsyncParsableCommand {
               primes --below 1000000 --placement per-numa-node
               primes --below 1000000 --workers 8 --placement none
               taskset -c 0 primes --below 1000000   # one allowed CPU: one worker
+              TRACTOR_SECRET=$(cat secret) primes --below 20000000 --listen 10.0.0.1:7000 --hosts 2
             """
     )
 
@@ -70,7 +78,36 @@ struct PrimesCommand: AsyncParsableCommand {
     )
     var chunkSize: Int?
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Listen here for host agents (HOST:PORT; port 0 picks one, printed).", valueName: "addr:port")
+    )
+    var listen: String?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Wait for this many host agents, and run the workers on their hosts.", valueName: "k")
+    )
+    var hosts: Int?
+
+    @Flag(help: "With --hosts, run workers on this machine as well.")
+    var includeLocal = false
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("How long to wait for the hosts to join, in seconds. Default 120.", valueName: "s")
+    )
+    var hostTimeout: Int = 120
+
     func validate() throws {
+        try CountCheck.atLeast(1, hosts, "--hosts")
+        try CountCheck.atLeast(1, hostTimeout, "--host-timeout")
+        if (listen == nil) != (hosts == nil) {
+            throw ValidationError("--listen and --hosts go together: listen at ADDR:PORT for K host agents.")
+        }
+        if includeLocal, hosts == nil {
+            throw ValidationError("--include-local applies to a pool over hosts: give --listen and --hosts too.")
+        }
         try CountCheck.atLeast(0, below, "--below")
         try CountCheck.atLeast(1, workers, "--workers")
         try CountCheck.atLeast(1, chunkSize, "--chunk-size")
@@ -81,14 +118,22 @@ struct PrimesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let choice = placement ?? .default(workers: workers)
-        let configuration = ProcessPoolConfiguration(placement: try choice.placement(workers: workers))
+        var configuration = ProcessPoolConfiguration(placement: try choice.placement(workers: workers))
+        if let listen, let hosts {
+            let address = try await Tractor.listenForAgents(on: listen)
+            writeToStandardError("primes: listening for \(hosts) host agents at \(address)\n")
+            let joined = try await Tractor.waitForHosts(hosts, timeout: .seconds(hostTimeout))
+            writeToStandardError("primes: hosts joined: \(joined.joined(separator: ", "))\n")
+            configuration.hosts = .joined(includingLocal: includeLocal)
+        }
         let below = self.below
         let chunkSize = self.chunkSize
+        let configured = configuration
         let outcome = try await withInterruptCancellation { () async throws -> CountReport? in
             if let below {
-                return try await Self.countPrimes(below: below, rangeSize: chunkSize, configuration)
+                return try await Self.countPrimes(below: below, rangeSize: chunkSize, configured)
             }
-            try await Self.checkSceneNumbers(configuration)
+            try await Self.checkSceneNumbers(configured)
             return nil
         }
         switch outcome {

@@ -19,6 +19,13 @@ struct ChunkSizeTuner: Sendable {
     private var nanosecondsPerItem: [String: Double] = [:]
     /// Per job name, the larger of an item's encoded input and output, in bytes, smoothed.
     private var bytesPerItem: [String: Double] = [:]
+    /// Per joined host, what a chunk's call costs beyond the job's own time (the round trip), in nanoseconds: about
+    /// the smallest seen lately.
+    private var roundTripNanoseconds: [String: Double] = [:]
+
+    /// How many round trips a chunk's time should hold at least: a host whose round trip is long gets longer chunks,
+    /// so that the round trip stays a twentieth of the work or less.
+    static var roundTripsPerChunk: Double { 20 }
 
     /// How many bytes of inputs, or of outputs, one call should carry at most: well under the 64 MiB a message may
     /// hold, and small enough that a chunk in flight holds little memory on either side.
@@ -44,6 +51,26 @@ struct ChunkSizeTuner: Sendable {
         bytesPerItem[job] = Swift.max(size, 0.5 * (bytesPerItem[job] ?? size) + 0.5 * size)
     }
 
+    /// Learns from one chunk that ran on `host`: its call took `overhead` beyond the job's own time.
+    ///
+    /// A chunk that waited behind others in its worker took longer than a round trip: the estimate follows the
+    /// smallest overheads, and drifts up by 5 % a chunk when they grow.
+    mutating func recordRoundTrip(host: String, overhead: Duration) {
+        let sample = Swift.max(0, overhead.nanoseconds)
+        roundTripNanoseconds[host] = roundTripNanoseconds[host].map { Swift.min(sample, $0 * 1.05) } ?? sample
+    }
+
+    /// The round trip estimated for `host`, in nanoseconds; `nil` before a chunk ran there.
+    func roundTripNanoseconds(of host: String) -> Double? {
+        roundTripNanoseconds[host]
+    }
+
+    /// How long a chunk should take: the target duration, or more where a host's round trip asks for it.
+    var effectiveTargetNanoseconds: Double {
+        let slowest = roundTripNanoseconds.values.max() ?? 0
+        return Swift.max(targetDuration.nanoseconds, Self.roundTripsPerChunk * slowest)
+    }
+
     /// How many items of `job` fit in one call's byte budget; `nil` before any chunk of it came back.
     func itemsWithinByteBudget(of job: String) -> Int? {
         guard let perItem = bytesPerItem[job], perItem > 0 else { return nil }
@@ -58,7 +85,7 @@ struct ChunkSizeTuner: Sendable {
     /// How many items of `job` the next chunk should hold.
     func chunkSize(for job: String) -> Int {
         guard let perItem = nanosecondsPerItem[job] else { return 1 }
-        let fitting = targetDuration.nanoseconds / perItem
+        let fitting = effectiveTargetNanoseconds / perItem
         let size = Int(Swift.min(Double(maximumChunkSize), Swift.max(1, fitting.rounded(.down))))
         return Swift.min(size, itemsWithinByteBudget(of: job) ?? size)
     }

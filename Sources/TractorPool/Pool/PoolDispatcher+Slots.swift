@@ -16,12 +16,17 @@ extension PoolDispatcher {
             chunk.payload.receiver.chunkStarted()
             let call = portal.reserveCallID()
             let result: Result<BatchResults, any Error>
+            var roundTrip: Duration?
             if state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) {
                 let trace = ChunkTrace.begin(chunk.id, job: chunk.job, items: chunk.itemCount, on: worker, logger)
-                let sent = metrics == nil ? nil : ContinuousClock.now
+                // Clock reads only where someone uses them: the metrics, or the tuner for a worker on another host.
+                let sent = metrics == nil && plan.workers[worker.index].host == nil ? nil : ContinuousClock.now
                 do {
                     result = .success(try await portal.call(job: chunk.job, batch: chunk.payload.request, callID: call))
-                    if let sent { metrics?.returned(chunk.job, after: .now - sent) }
+                    if let sent {
+                        roundTrip = .now - sent
+                        metrics?.returned(chunk.job, after: roundTrip!)
+                    }
                 } catch {
                     result = .failure(error)
                 }
@@ -31,12 +36,15 @@ extension PoolDispatcher {
                 portal.releaseCallID(call)
                 result = .failure(CancellationError())
             }
-            if finish(chunk, with: result) == .workerLost { return }
+            let remoteRoundTrip = plan.workers[worker.index].host == nil ? nil : roundTrip
+            if finish(chunk, with: result, roundTrip: remoteRoundTrip) == .workerLost { return }
         }
     }
 
     /// Reports how a chunk's call ended, and delivers its results unless they wait for the worker's exit status.
-    private func finish(_ chunk: Chunk, with result: Result<BatchResults, any Error>) -> SlotOutcome {
+    private func finish(
+        _ chunk: Chunk, with result: Result<BatchResults, any Error>, roundTrip: Duration? = nil
+    ) -> SlotOutcome {
         var workerLost = false
         let (ended, effects) = state.withLock { state -> (Machine.Ended?, [Effect]) in
             let (end, actions): (Machine.Ended?, [Machine.Action])
@@ -44,7 +52,9 @@ extension PoolDispatcher {
             case .success(let results):
                 let elapsed = Duration.nanoseconds(Int64(clamping: results.elapsedNanoseconds))
                 let replyBytes = results.outputs.count
-                (end, actions) = state.machine.chunkReturned(chunk.id, elapsed: elapsed, replyBytes: replyBytes)
+                (end, actions) = state.machine.chunkReturned(
+                    chunk.id, elapsed: elapsed, replyBytes: replyBytes, roundTrip: roundTrip
+                )
             case .failure(let error):
                 let failure = Self.classify(error)
                 if case .workerLost = failure { workerLost = true }

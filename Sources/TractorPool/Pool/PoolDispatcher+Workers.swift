@@ -64,13 +64,23 @@ extension PoolDispatcher {
         let began = ContinuousClock.now
         let portal: Portal
         do {
-            portal = try await nursery.startActor(
-                "pool-worker-\(worker.index)",
-                jobs: [],
-                executable: configuration.executable,
-                binding: placement.bindingSpec,
-                title: .poolWorker(worker.index, of: plan.workers.count)
-            )
+            if let host = placement.host {
+                portal = try await nursery.startActor(
+                    "pool-worker-\(worker.index)",
+                    on: host,
+                    jobs: [],
+                    executable: configuration.remoteExecutable ?? configuration.executable,
+                    binding: placement.bindingSpec
+                )
+            } else {
+                portal = try await nursery.startActor(
+                    "pool-worker-\(worker.index)",
+                    jobs: [],
+                    executable: configuration.executable,
+                    binding: placement.bindingSpec,
+                    title: .poolWorker(worker.index, of: plan.workers.count)
+                )
+            }
         } catch {
             // Out of descriptors, processes or memory while the pool first starts: more attempts would only fail
             // again, and the workers up hold what the others need. Fail fast, saying what to change.
@@ -87,7 +97,13 @@ extension PoolDispatcher {
                 return .failed(startFailed(worker, failure, permanent: true))
             }
             return .failed(
-                startFailed(worker, TractorError(.spawnFailed, "pool worker \(worker.index) could not start", cause: error))
+                startFailed(
+                    worker,
+                    TractorError(
+                        .spawnFailed, "pool worker \(worker.index)\(Self.onHost(placement.host)) could not start",
+                        cause: error
+                    )
+                )
             )
         }
         let uid = portal.actor.uid
@@ -112,7 +128,8 @@ extension PoolDispatcher {
                 pid: portal.actor.pid,
                 cpus: placement.cpus == nil ? nil : CPUSet(readback.cpus),
                 numaNode: placement.numaNode ?? (readback.memoryNodes.count == 1 ? readback.memoryNodes[0] : nil),
-                memoryBound: readback.memoryPolicyMode == 2
+                memoryBound: readback.memoryPolicyMode == 2,
+                host: placement.host
             )
             let accepted = transition { state in
                 guard state.machine.workerStarted(worker, pid: portal.actor.pid) else { return (false, []) }
@@ -129,7 +146,8 @@ extension PoolDispatcher {
             return .failed(.retry(after: .zero))
         } catch {
             let failure = TractorError(
-                .spawnFailed, "pool worker \(worker.index) (pid \(portal.actor.pid)) \(step)", cause: error
+                .spawnFailed, "pool worker \(worker.index) (pid \(portal.actor.pid)\(Self.onHost(placement.host))) \(step)",
+                cause: error
             )
             await stop(worker, portal: portal)
             // The initializer's own error (boxed, or as the type its job declares) would come again: the pool is
@@ -138,6 +156,11 @@ extension PoolDispatcher {
                 initializing && !(error is TractorError || error is CancellationError || error is ContextCancelled)
             return .failed(startFailed(worker, failure, permanent: permanent))
         }
+    }
+
+    /// ` on host 'node-1'` for a worker on a joined host; empty for this machine's.
+    static func onHost(_ host: String?) -> String {
+        host.map { " on host '\($0)'" } ?? ""
     }
 
     /// A worker's binding for a log line: its CPUs and NUMA node, or `unbound`.

@@ -68,7 +68,8 @@ final class PoolDispatcher: Sendable {
 
     let configuration: ProcessPoolConfiguration
     let plan: PlacementPlan
-    let topology: Topology
+    /// Each machine's topology: `nil` for this one, else the joined host's name.
+    let topologies: [String?: Topology]
     /// Each worker's in-flight window, in chunks.
     let window: Int
     let state: Mutex<State>
@@ -116,10 +117,10 @@ final class PoolDispatcher: Sendable {
         case resume(CheckedContinuation<Void, Never>)
     }
 
-    init(configuration: ProcessPoolConfiguration, plan: PlacementPlan, topology: Topology) {
+    init(configuration: ProcessPoolConfiguration, plan: PlacementPlan, topologies: [String?: Topology]) {
         self.configuration = configuration
         self.plan = plan
-        self.topology = topology
+        self.topologies = topologies
         self.window = Swift.max(1, configuration.inFlightChunksPerWorker)
         let machine = Machine(
             configuration: .init(
@@ -129,7 +130,9 @@ final class PoolDispatcher: Sendable {
                 cancellationGrace: configuration.cancellationGrace,
                 targetChunkDuration: configuration.targetChunkDuration,
                 maximumChunkSize: configuration.maximumChunkSize,
-                window: Swift.max(1, configuration.inFlightChunksPerWorker)
+                window: Swift.max(1, configuration.inFlightChunksPerWorker),
+                retriesAfterCrash: Swift.max(0, configuration.retriesAfterCrash),
+                workerHosts: plan.workers.map(\.host)
             )
         )
         self.state = Mutex(State(machine: machine))

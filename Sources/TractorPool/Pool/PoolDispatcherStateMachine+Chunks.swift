@@ -31,11 +31,20 @@ extension PoolDispatcherStateMachine {
     ///
     /// - Returns: The chunk and its delivery (``Delivery/completed``, unless it was cancelled or timed out in the
     ///   meantime); `nil` if the chunk had already ended.
-    mutating func chunkReturned(_ id: ChunkID, elapsed: Duration?, replyBytes: Int = 0) -> (Ended?, [Action]) {
+    /// For a worker on a joined host, `roundTrip` is the call's whole time, from which the tuner learns the host's
+    /// round trip.
+    mutating func chunkReturned(
+        _ id: ChunkID, elapsed: Duration?, replyBytes: Int = 0, roundTrip: Duration? = nil
+    ) -> (Ended?, [Action]) {
         guard let entry = endRunning(id) else { return (nil, []) }
         if let elapsed {
             let bytes = Swift.max(entry.chunk.requestBytes, replyBytes)
             tuner.record(job: entry.chunk.job, items: entry.chunk.itemCount, elapsed: elapsed, bytes: bytes)
+            if let roundTrip, entry.worker.index < configuration.workerHosts.count,
+                let host = configuration.workerHosts[entry.worker.index]
+            {
+                tuner.recordRoundTrip(host: host, overhead: roundTrip - elapsed)
+            }
         }
         let delivery = entry.stop.map(Self.delivery(for:)) ?? .completed
         count(delivery, items: entry.chunk.itemCount)

@@ -118,9 +118,17 @@ extension PoolDispatcherStateMachine {
                         continue
                     }
                 case .crashed:
-                    delivery = .crashed(
-                        WorkerCrashed(workerID: worker.index, pid: pid, status: status, job: entry.chunk.job)
-                    )
+                    if entry.chunk.crashRetries < configuration.retriesAfterCrash, case .running = phase {
+                        var chunk = entry.chunk
+                        chunk.crashRetries += 1
+                        statistics.jobsRetried += chunk.itemCount
+                        requeued.append(chunk)
+                        continue
+                    }
+                    var crash = WorkerCrashed(workerID: worker.index, pid: pid, status: status, job: entry.chunk.job)
+                    crash.host = worker.index < configuration.workerHosts.count
+                        ? configuration.workerHosts[worker.index] : nil
+                    delivery = .crashed(crash)
                 case .terminated:
                     delivery = .failed(
                         TractorError(

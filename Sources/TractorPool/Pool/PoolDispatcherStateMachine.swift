@@ -37,6 +37,10 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
         /// to ``maximumRestartDelay``.
         var restartDelay: Duration = .milliseconds(10)
         var maximumRestartDelay: Duration = .seconds(1)
+        /// How many times a chunk whose worker died while running it is queued again before it fails.
+        var retriesAfterCrash = 0
+        /// Each worker's host (`nil`: this machine), by index; empty when every worker is local.
+        var workerHosts: [String?] = []
     }
 
     /// One chunk: items of one job, sent to a worker in one `batch` call.
@@ -52,6 +56,8 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
         /// Whether the chunk is one of a `map`'s, which come in a stream: a worker may hold one more of its long ones
         /// (see ``windowLimit(for:)``).
         var ofMap = false
+        /// How many times the chunk was queued again after its worker died while running it.
+        var crashRetries = 0
     }
 
     /// How a chunk's items end.
@@ -126,6 +132,7 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
         var workersKilled = 0
         var workersRecycled = 0
         var workerStartFailures = 0
+        var jobsRetried = 0
     }
 
     let configuration: Configuration

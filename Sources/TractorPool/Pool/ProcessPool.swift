@@ -135,7 +135,14 @@ public final class ProcessPool: Sendable {
     /// - Throws: As ``bindings``.
     public var bindingReport: String {
         get async throws {
-            BindingReport.render(try await bindings, topology: dispatcher.topology)
+            let bindings = try await bindings
+            // Grouped by machine, each rendered on its own topology, in worker order within each.
+            var hosts: [String?] = []
+            for binding in bindings where !hosts.contains(binding.host) { hosts.append(binding.host) }
+            return hosts.compactMap { host in
+                guard let topology = dispatcher.topologies[host] else { return nil }
+                return BindingReport.render(bindings.filter { $0.host == host }, topology: topology)
+            }.joined(separator: "\n")
         }
     }
 
@@ -158,7 +165,8 @@ public final class ProcessPool: Sendable {
                 workerCrashes: counters.workerCrashes,
                 workersKilled: counters.workersKilled,
                 workersRecycled: counters.workersRecycled,
-                workerStartFailures: counters.workerStartFailures
+                workerStartFailures: counters.workerStartFailures,
+                jobsRetried: counters.jobsRetried
             )
         }
     }
@@ -191,5 +199,8 @@ public final class ProcessPool: Sendable {
         /// Worker starts that failed (the process could not be spawned, or died or lost its connection before it was
         /// ready); each is tried again after a short delay unless the pool is broken.
         public var workerStartFailures: Int
+        /// Jobs queued again because their worker died while running them (see
+        /// ``ProcessPoolConfiguration/retriesAfterCrash``), each time it happened.
+        public var jobsRetried: Int = 0
     }
 }

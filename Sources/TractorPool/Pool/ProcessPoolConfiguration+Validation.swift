@@ -22,6 +22,7 @@ extension ProcessPoolConfiguration {
         try Self.require(targetChunkDuration > .zero, "targetChunkDuration", targetChunkDuration, "positive")
         try Self.require(cancellationGrace >= .zero, "cancellationGrace", cancellationGrace, "zero or more")
         try Self.require(spawnTimeout > .zero, "spawnTimeout", spawnTimeout, "positive")
+        try Self.require(retriesAfterCrash >= 0, "retriesAfterCrash", retriesAfterCrash, "zero or more")
         try Self.require(!label.isEmpty, "label", "\"\"", "a name, not empty")
     }
 

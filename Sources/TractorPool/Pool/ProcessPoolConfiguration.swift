@@ -23,6 +23,24 @@ public struct ProcessPoolConfiguration: Sendable {
     /// it.
     public var placement: Placement = .perCore
 
+    /// The machines the workers run on: this one (``PoolHosts/local``, the default), or hosts whose agents have
+    /// joined this head (``PoolHosts/joined(includingLocal:)``), each with workers by ``placement`` on its own
+    /// topology.
+    ///
+    /// A lost host is a crashed worker many times over: the jobs its workers ran fail with ``WorkerCrashed`` naming
+    /// the host (or run again elsewhere, see ``retriesAfterCrash``), the other hosts go on, and its workers are started
+    /// again if a host of that name joins again (a new agent: a new incarnation).
+    public var hosts: PoolHosts = .local
+
+    /// The program workers run on other hosts; `nil`, the default, for ``executable``'s path and arguments, which must
+    /// then exist on every host.
+    public var remoteExecutable: ActorExecutable?
+
+    /// How many times a job whose worker died while running it (a crash, or its host lost) is run again, on whichever
+    /// worker is free, before it fails with ``WorkerCrashed``. Default 0: it fails at once. Only jobs that may run
+    /// twice (no side effect that must happen once) should be retried.
+    public var retriesAfterCrash: Int = 0
+
     /// The program the workers run. Default ``ActorExecutable/current``: this binary, re-executed (its `main` must
     /// call ``Tractor/bootstrap(jobs:configuration:)`` first, listing the jobs the pool runs).
     public var executable: ActorExecutable = .current

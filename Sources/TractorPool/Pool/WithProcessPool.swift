@@ -33,7 +33,8 @@
 ///   - body: Uses the pool. The handle is invalid once the body returns.
 /// - Returns: The body's result.
 /// - Throws: The body's error; ``TractorError`` `.invalidArgument` when a setting of `configuration` is out of its
-///   range (no worker, a window or a quota below 1, …); `.systemCallFailed` when the machine's topology cannot be read;
+///   range (no worker, a window or a quota below 1, …), or when ``ProcessPoolConfiguration/hosts`` names hosts that
+///   have not joined; `.systemCallFailed` when the machine's topology cannot be read;
 ///   `.notBootstrapped` in a process started as an actor that has not called `Tractor.bootstrap(jobs:)`;
 ///   `.runtimeUnavailable` when the runtime of this process cannot start
 ///   (see ``TractorError/Code/runtimeUnavailable``).
@@ -45,15 +46,21 @@ public func withProcessPool<Value: Sendable>(
     // A worker that forgot Tractor.bootstrap would run main again and open a pool of its own: refuse at once.
     try ActorRuntime.shared.requireBootstrap()
     try configuration.validate()
-    let topology = try Topology.current()
-    let plan = configuration.placement.plan(for: topology)
+    let machines = try configuration.hosts.machines(local: try Topology.current())
+    let plan = PlacementPlan.combining(
+        machines.map { (host: $0.host?.name, plan: configuration.placement.plan(for: $0.topology)) }
+    )
     let logger = configuration.logger ?? ActorRuntime.shared.logger
     for warning in plan.warnings {
         logger.warning("process pool placement \(configuration.placement): \(warning)")
     }
     let (placement, executable) = (configuration.placement, configuration.executable.path)
-    logger.debug("opening a process pool: placement \(placement), \(plan.workers.count) workers running \(executable)")
-    let dispatcher = PoolDispatcher(configuration: configuration, plan: plan, topology: topology)
+    let (hosts, workerCount) = (configuration.hosts, plan.workers.count)
+    logger.debug("opening a process pool: placement \(placement) on \(hosts), \(workerCount) workers running \(executable)")
+    let dispatcher = PoolDispatcher(
+        configuration: configuration, plan: plan,
+        topologies: Dictionary(machines.map { ($0.host?.name, $0.topology) }, uniquingKeysWith: { first, _ in first })
+    )
     var nurseryConfiguration = ActorNurseryConfiguration()
     nurseryConfiguration.executable = configuration.executable
     nurseryConfiguration.teardown = configuration.teardown
@@ -116,4 +123,33 @@ public func withProcessPool<Value: Sendable>(
     _ body: (ProcessPool) async throws -> Value
 ) async throws -> Value {
     try await withProcessPool(configuration: ProcessPoolConfiguration(placement: placement), isolation: isolation, body)
+}
+
+/// Opens a process pool over hosts whose agents have joined this head, with a placement and the other settings at
+/// their defaults.
+///
+/// ```swift
+/// try await Tractor.listenForAgents(on: "0.0.0.0:7000")
+/// _ = try await Tractor.waitForHosts(2)
+/// try await withProcessPool(hosts: .joined()) { pool in
+///     print(try await pool.bindingReport)
+/// }
+/// ```
+///
+/// - Parameters:
+///   - hosts: The machines the workers run on (see ``PoolHosts``).
+///   - placement: Where the workers run on each machine. Default ``Placement/perCore``.
+///   - isolation: The actor the body runs on; the caller's, by default.
+///   - body: Uses the pool. The handle is invalid once the body returns.
+/// - Returns: The body's result.
+/// - Throws: As ``withProcessPool(configuration:isolation:_:)``.
+public func withProcessPool<Value: Sendable>(
+    hosts: PoolHosts,
+    placement: Placement = .perCore,
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (ProcessPool) async throws -> Value
+) async throws -> Value {
+    var configuration = ProcessPoolConfiguration(placement: placement)
+    configuration.hosts = hosts
+    return try await withProcessPool(configuration: configuration, isolation: isolation, body)
 }

@@ -29,6 +29,9 @@ public struct WorkerCrashed: Error, Sendable, CustomStringConvertible {
     /// For a `map`, the index in the map's input of the first input the crash failed (the one the iteration reached);
     /// otherwise `nil`.
     public var inputIndex: Int?
+    /// The joined host the worker ran on, or `nil` for this machine. The head learns no exit status across hosts: a
+    /// worker there that ended unasked (its process died, or its host was lost) has ``status`` "killed by SIGKILL".
+    public var host: String?
 
     /// Creates the error.
     ///
@@ -65,6 +68,10 @@ public struct WorkerCrashed: Error, Sendable, CustomStringConvertible {
             case .exited: status.description
             }
         let input = inputIndex.map { " (input \($0))" } ?? ""
+        if let host {
+            return "worker \(workerID) (pid \(pid) on host '\(host)') was lost while running job '\(job)'\(input): its "
+                + "process or its host ended; the pool starts it again when the host is there"
+        }
         return "worker \(workerID) (pid \(pid)) \(how) while running job '\(job)'\(input); the pool replaced the worker"
     }
 

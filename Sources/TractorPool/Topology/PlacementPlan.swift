@@ -27,6 +27,8 @@ package struct PlacementPlan: Sendable, Hashable, Codable {
         package var numaNode: Int?
         /// Whether the worker binds its memory to ``numaNode``.
         package var bindsMemory: Bool
+        /// The joined host the worker runs on (its agent's name), or `nil` for this machine.
+        package var host: String?
 
         /// Creates a worker entry.
         ///
@@ -35,8 +37,10 @@ package struct PlacementPlan: Sendable, Hashable, Codable {
         ///   - cpus: Its CPUs, or `nil` for unbound.
         ///   - numaNode: Its NUMA node, if its CPUs lie in one.
         ///   - bindsMemory: Whether it binds its memory to `numaNode`.
-        package init(index: Int, cpus: CPUSet?, numaNode: Int? = nil, bindsMemory: Bool = false) {
+        ///   - host: The joined host it runs on, or `nil` for this machine.
+        package init(index: Int, cpus: CPUSet?, numaNode: Int? = nil, bindsMemory: Bool = false, host: String? = nil) {
             self.index = index
+            self.host = host
             self.cpus = cpus
             self.numaNode = numaNode
             self.bindsMemory = bindsMemory

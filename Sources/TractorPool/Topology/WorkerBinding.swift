@@ -25,6 +25,8 @@ public struct WorkerBinding: Sendable, Hashable, Codable {
     public var numaNode: Int?
     /// Whether the worker's memory is bound to ``numaNode``.
     public var memoryBound: Bool
+    /// The joined host the worker runs on (its agent's name), or `nil` for this machine.
+    public var host: String?
 
     /// Creates a worker binding.
     ///
@@ -34,8 +36,12 @@ public struct WorkerBinding: Sendable, Hashable, Codable {
     ///   - cpus: Its CPUs, or `nil` when unbound.
     ///   - numaNode: Its NUMA node, if any.
     ///   - memoryBound: Whether its memory is bound to `numaNode`.
-    public init(workerID: Int, pid: Int32, cpus: CPUSet?, numaNode: Int? = nil, memoryBound: Bool = false) {
+    ///   - host: The joined host it runs on, or `nil` for this machine.
+    public init(
+        workerID: Int, pid: Int32, cpus: CPUSet?, numaNode: Int? = nil, memoryBound: Bool = false, host: String? = nil
+    ) {
         self.workerID = workerID
+        self.host = host
         self.pid = pid
         self.cpus = cpus
         self.numaNode = numaNode

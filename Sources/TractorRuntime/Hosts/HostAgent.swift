@@ -23,6 +23,9 @@ package struct HostAgentConfiguration: Sendable {
     package var tcp = TCPConfiguration()
     /// The host's topology within the agent's allowed CPUs, as `pool-worker topology --json` prints it.
     package var topologyJSON: String
+    /// The host's topology as the pool library's `Topology` value, MessagePack-encoded (see
+    /// ``HostDescription/topology``). Default: empty.
+    package var topology: [UInt8] = []
 
     package init(head: String, name: String, topologyJSON: String) {
         self.head = head
@@ -40,6 +43,7 @@ private final class AgentActors: Sendable {
     var nursery: ActorNursery? { state.withLock { $0.nursery } }
     func add(_ portal: Portal) { state.withLock { $0.portals[portal.actor.uid] = portal } }
     func remove(_ uid: String) -> Portal? { state.withLock { $0.portals.removeValue(forKey: uid) } }
+    func portal(_ uid: String) -> Portal? { state.withLock { $0.portals[uid] } }
 }
 
 extension ActorRuntime {
@@ -65,7 +69,8 @@ extension ActorRuntime {
         let actors = AgentActors()
         let description = HostDescription(
             name: configuration.name, incarnation: Hex.encode(sys_random_bytes(8)), agent: identity,
-            advertisedAddress: configuration.advertisedAddress, topologyJSON: configuration.topologyJSON
+            advertisedAddress: configuration.advertisedAddress, topologyJSON: configuration.topologyJSON,
+            topology: configuration.topology
         )
         try configure(self.configuration, jobs: agentJobs(configuration, description, secret, actors))
         var nurseryConfiguration = ActorNurseryConfiguration()
@@ -155,6 +160,11 @@ extension ActorRuntime {
             }
             return RemoteTeardownOutcome(try await portal.cancelActor())
         }
-        return [describe, heartbeat, spawn, stop]
+        let signal = Job(HostAgentJobs.signal) { (request: RemoteSignalRequest) -> Bool in
+            guard let portal = actors.portal(request.uid) else { return false }
+            portal.signal(request.signal)
+            return true
+        }
+        return [describe, heartbeat, spawn, stop, signal]
     }
 }

@@ -17,15 +17,20 @@ package struct HostDescription: Sendable, Hashable, Codable, CustomStringConvert
     package var advertisedAddress: String?
     /// The host's topology within the agent's allowed CPUs, as `pool-worker topology --json` prints it.
     package var topologyJSON: String
+    /// The same topology as the pool library's `Topology` value, MessagePack-encoded, for a head that places workers
+    /// on the host; empty when the agent did not send it.
+    package var topology: [UInt8]
 
     package init(
-        name: String, incarnation: String, agent: ActorID, advertisedAddress: String?, topologyJSON: String
+        name: String, incarnation: String, agent: ActorID, advertisedAddress: String?, topologyJSON: String,
+        topology: [UInt8] = []
     ) {
         self.name = name
         self.incarnation = incarnation
         self.agent = agent
         self.advertisedAddress = advertisedAddress
         self.topologyJSON = topologyJSON
+        self.topology = topology
     }
 
     package var description: String { "host '\(name)' (agent \(agent), incarnation \(incarnation))" }
@@ -62,6 +67,20 @@ package struct RemoteSpawnRequest: Sendable, Hashable, Codable {
     }
 }
 
+/// The head's request to signal an actor beneath an agent (a pool kills a worker whose job ignores its
+/// cancellation this way).
+package struct RemoteSignalRequest: Sendable, Hashable, Codable {
+    /// The actor's uid.
+    package var uid: String
+    /// The signal's number, such as `SIGKILL`.
+    package var signal: Int32
+
+    package init(uid: String, signal: Int32) {
+        self.uid = uid
+        self.signal = signal
+    }
+}
+
 /// An agent's request to one of its actors: connect to the head over TCP, authenticated with the run's secret.
 ///
 /// It travels over the actor's private Unix socket (a `0700` directory and a one-time cookie), never on a command
@@ -83,6 +102,9 @@ package enum HostAgentJobs {
     package static let spawn = "tractor.agent.spawn"
     /// Agent: runs the cancellation ladder on one of its actors (by uid) and answers with its outcome.
     package static let stop = "tractor.agent.stop"
+    /// Agent: sends a signal to one of its actors (``RemoteSignalRequest``), as a local parent would; answers
+    /// whether the actor was there to signal.
+    package static let signal = "tractor.agent.signal"
     /// Agent: answers at once with its incarnation (a liveness probe).
     package static let heartbeat = "tractor.agent.heartbeat"
 

@@ -48,9 +48,13 @@ package final class RemoteActorProcess: ActorProcess {
         if let ended { handler(ended) }
     }
 
-    /// A process on another host cannot be signalled from here: this does nothing.
-    /// ``runLadder(id:connection:policy:logger:)`` stops it through its agent.
-    package func signal(_ signal: CInt) {}
+    /// Asks the actor's agent to send `signal` to it (in the background: the agent signals it as its parent). Does
+    /// nothing once the actor has ended or its host is lost (its agent took it down). The teardown ladder
+    /// (``runLadder(id:connection:policy:logger:)``) stops it through its agent.
+    package func signal(_ signal: CInt) {
+        guard !hasEnded, host.isConnected else { return }
+        Task { [host, actor] in _ = try? await host.signalActor(actor, signal) }
+    }
 
     /// Asks the agent to run its cancellation ladder on the actor (``RemoteHost/stopActor(_:)``) and waits for its
     /// outcome. An actor whose host was lost died with its agent (`PR_SET_PDEATHSIG`, SIGKILL): that is its outcome.

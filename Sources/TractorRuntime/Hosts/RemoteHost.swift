@@ -77,6 +77,21 @@ package final class RemoteHost: Sendable {
         return decoded
     }
 
+    /// Asks the agent to send `signal` to an actor beneath it, as a local parent would signal its child.
+    ///
+    /// ```swift
+    /// _ = try await node.signalActor(worker.actor, SIGKILL)
+    /// ```
+    ///
+    /// - Returns: Whether the agent had the actor (it may have ended already).
+    /// - Throws: ``TractorError`` `.channelClosed` when the agent went away.
+    @discardableResult
+    package func signalActor(_ actor: ActorID, _ signal: Int32) async throws -> Bool {
+        let request = RemoteSignalRequest(uid: actor.uid, signal: signal)
+        let reply = try await connection.call(job: HostAgentJobs.signal, payload: try MessagePackEncoder().encode(request))
+        return try MessagePackDecoder().decode(Bool.self, from: reply)
+    }
+
     /// Closes the agent's connection: the agent runs the cancellation ladder on every actor beneath it and exits.
     ///
     /// ```swift

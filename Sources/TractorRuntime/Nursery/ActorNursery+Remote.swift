@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Glibc
+
 extension ActorNursery {
     /// Starts a daemon actor on a host whose agent has joined this head
     /// (see ``Tractor/listenForAgents(on:secretFile:)``).
@@ -66,8 +68,24 @@ extension ActorNursery {
         return run(job, input, in: child)
     }
 
+    /// Starts a daemon actor on a joined host, bound as `binding` says within that host's CPUs. Not API.
+    package func startActor(
+        _ name: String,
+        on host: String,
+        jobs: [any JobDefinition],
+        executable: ActorExecutable?,
+        binding: BindingSpec?
+    ) async throws -> Portal {
+        let child = try await start(name) {
+            try await spawnRemote(
+                name: name, host: host, jobs: jobs.map(\.name), executable: executable, binding: binding
+            )
+        }
+        return Portal(connection: child.connection, child: child)
+    }
+
     private func spawnRemote(
-        name: String, host hostName: String, jobs: [String], executable: ActorExecutable?
+        name: String, host hostName: String, jobs: [String], executable: ActorExecutable?, binding: BindingSpec? = nil
     ) async throws -> ChildActor {
         try supervisor.checkOpen()
         guard let agents = ActorRuntime.agentListener else {
@@ -87,7 +105,10 @@ extension ActorNursery {
         }
         let program = executable ?? configuration.executable
         let connection = try await host.startActorConnection(
-            RemoteSpawnRequest(name: name, jobs: jobs, executable: program.path, arguments: program.arguments)
+            RemoteSpawnRequest(
+                name: name, jobs: jobs, executable: program.path, arguments: program.arguments,
+                cpus: binding?.cpus ?? [], memoryNode: binding?.memoryNode
+            )
         )
         let id = connection.remote
         let process = RemoteActorProcess(host: host, actor: id)
@@ -112,7 +133,9 @@ extension ActorNursery {
         }
         let supervisor = self.supervisor
         process.onEnd { reason in
-            supervisor.childEnded(child, status: nil) { running in
+            // The head learns no exit status across hosts: an actor that ended unasked counts as killed (as it is
+            // when its agent dies: PR_SET_PDEATHSIG), for an owner that tells crashes by status, such as a pool.
+            supervisor.childEnded(child, status: TerminationStatus(.signaled(SIGKILL))) { running in
                 "actor \(id) on host '\(hostName)' ended \(running): \(reason)"
             }
         }

@@ -13,24 +13,13 @@ import TractorTestSupport
 /// Actors on hosts joined through agents (`pool-worker serve --connect` on loopback), in a nursery of this process.
 @Suite(.serialized)
 struct RemoteNurseryTests {
-    /// The process's head (one per process), with its secret.
-    static let head: Task<(address: String, environment: [String: String]), any Error> = Task {
-        let secret = TractorSecret.random()
-        let address = try await Tractor.listenForAgents(on: "127.0.0.1:0", secret: secret)
-        return (address, [TractorSecret.environmentVariable: secret.hexEncoded()])
-    }
-
     /// Starts an agent joining the head as `name`, and waits until it has joined.
     static func agent(_ name: String) async throws -> CommandRunner.Running {
-        let (address, environment) = try await head.value
         let agent = try CommandRunner.Running(
-            try CommandRunner.executable("pool-worker"), ["serve", "--connect", address, "--name", name],
-            environment: environment
+            try CommandRunner.executable("pool-worker"), ["serve", "--connect", try await TestHead.loopback, "--name", name],
+            environment: try await TestHead.environment
         )
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !Tractor.hosts.contains(name) {
-            _ = try await Tractor.waitForHosts(Tractor.hosts.count + 1, timeout: deadline - ContinuousClock.now)
-        }
+        try await TestHead.waitForHosts([name])
         return agent
     }
 

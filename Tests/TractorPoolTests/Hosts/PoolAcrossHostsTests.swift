@@ -1,0 +1,197 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import PoolWorkerJobs
+import Testing
+import TractorPool
+import TractorRuntime
+import TractorTestSupport
+
+/// Process pools whose workers run on hosts that are network namespaces, each with an agent
+/// (`pool-worker serve --connect`) that joined the test process as its head.
+@Suite(.serialized, .enabled(if: TestNetwork.unavailableReason == nil, "\(TestNetwork.unavailableReason ?? "")"))
+struct PoolAcrossHostsTests {
+    /// Two namespace hosts with an agent each, joined under names unique to this test.
+    struct Hosts {
+        let network: TestNetwork
+        let names: [String]
+        let agents: [CommandRunner.Running]
+
+        init(_ tag: String) async throws {
+            network = try TestNetwork(hosts: 2)
+            let port = try await TestHead.head.value.port
+            let program = try CommandRunner.executable("pool-worker")
+            names = (0..<2).map { "\(tag)-\(getpid())-\($0)" }
+            var agents: [CommandRunner.Running] = []
+            do {
+                for index in 0..<2 {
+                    let arguments = network.exec(
+                        host: index, program,
+                        ["serve", "--connect", "\(network.headAddress):\(port)", "--name", names[index]]
+                    )
+                    agents.append(try CommandRunner.Running(network.ip, arguments, environment: try await TestHead.environment))
+                }
+                self.agents = agents
+                try await TestHead.waitForHosts(names)
+            } catch {
+                network.remove()
+                throw error
+            }
+        }
+
+        /// A pool configuration over both hosts, with workers running `pool-worker`.
+        func configuration(_ placement: Placement) throws -> ProcessPoolConfiguration {
+            var configuration = ProcessPoolConfiguration(placement: placement)
+            configuration.executable = .path(try CommandRunner.executable("pool-worker"))
+            configuration.hosts = .joined(names)
+            return configuration
+        }
+
+        /// Ends the agents (their hosts' workers with them) and removes the network.
+        func remove() async {
+            for agent in agents where agent.process.isRunning { kill(agent.pid, SIGTERM) }
+            for agent in agents { _ = try? await agent.waitForExit(timeout: .seconds(20)) }
+            network.remove()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aMapOverTwoHostsEqualsTheLocalMapAndTheReportNamesEachHost() async throws {
+        let hosts = try await Hosts("map")
+        do {
+            let inputs = Array(0..<3_000)
+            let (remote, report, bindings) = try await withProcessPool(configuration: try hosts.configuration(.perCore)) {
+                pool in
+                let squares = try await Array(pool.map(BuiltinJobs.square, over: inputs))
+                return (squares, try await pool.bindingReport, try await pool.bindings)
+            }
+            var local = ProcessPoolConfiguration(placement: .workers(2))
+            local.executable = .path(try CommandRunner.executable("pool-worker"))
+            let here = try await withProcessPool(configuration: local) { pool in
+                try await Array(pool.map(BuiltinJobs.square, over: inputs))
+            }
+            #expect(remote == here)
+            #expect(Set(bindings.compactMap(\.host)) == Set(hosts.names))
+            #expect(bindings.allSatisfy { $0.host != nil }, "no worker runs on the head")
+            for name in hosts.names {
+                #expect(report.contains("[\(name):"), "report:\n\(report)")
+            }
+        } catch {
+            await hosts.remove()
+            throw error
+        }
+        await hosts.remove()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func killingAnAgentMidMapFailsOnlyItsHostsJobsNamingItAndTheOtherHostFinishes() async throws {
+        let hosts = try await Hosts("kill")
+        do {
+            var configuration = try hosts.configuration(.workers(1))
+            configuration.inFlightChunksPerWorker = 1
+            let outcomes = try await withProcessPool(configuration: configuration) { pool in
+                let futures = try await (0..<40).asyncMap { _ in try await pool.submit(BuiltinJobs.sleep, 100) }
+                // Once both hosts have finished a job, the first host's agent is killed (its workers die with it).
+                _ = try await futures[0].value
+                _ = try await futures[1].value
+                kill(hosts.agents[0].pid, SIGKILL)
+                var outcomes: [Result<Int, any Error>] = []
+                for future in futures { outcomes.append(await Result { try await future.value }) }
+                return outcomes
+            }
+            let crashes = outcomes.compactMap { outcome -> WorkerCrashed? in
+                if case .failure(let error) = outcome { return error as? WorkerCrashed }
+                return nil
+            }
+            let otherFailures = outcomes.filter {
+                if case .failure(let error) = $0 { return !(error is WorkerCrashed) }
+                return false
+            }
+            #expect(otherFailures.isEmpty, "\(otherFailures)")
+            #expect(!crashes.isEmpty, "the kill came after every job had run")
+            #expect(crashes.allSatisfy { $0.host == hosts.names[0] }, "\(crashes)")
+            #expect(crashes.allSatisfy { $0.message.contains("host '\(hosts.names[0])'") })
+            #expect(outcomes.count - crashes.count >= 20, "the other host finished the rest")
+            let emptied = await CommandRunner.eventually(within: .seconds(10)) { hosts.network.processes(inHost: 0).isEmpty }
+            #expect(emptied, "left on the killed host: \(hosts.network.processes(inHost: 0))")
+        } catch {
+            await hosts.remove()
+            throw error
+        }
+        await hosts.remove()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func withARetryTheJobsOfALostHostRunAgainOnTheOther() async throws {
+        let hosts = try await Hosts("retry")
+        do {
+            var configuration = try hosts.configuration(.workers(1))
+            configuration.inFlightChunksPerWorker = 1
+            configuration.retriesAfterCrash = 1
+            let (results, retried) = try await withProcessPool(configuration: configuration) { pool in
+                let futures = try await (0..<30).asyncMap { index in try await pool.submit(BuiltinJobs.sleep, 100 + index) }
+                _ = try await futures[0].value
+                _ = try await futures[1].value
+                kill(hosts.agents[0].pid, SIGKILL)
+                var results: [Int] = []
+                for future in futures { results.append(try await future.value) }
+                return (results, pool.statistics.jobsRetried)
+            }
+            #expect(results == (0..<30).map { 100 + $0 })
+            #expect(retried >= 1)
+        } catch {
+            await hosts.remove()
+            throw error
+        }
+        await hosts.remove()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func killingThePrimesHeadEmptiesEveryHost() async throws {
+        let network = try TestNetwork(hosts: 2)
+        defer { network.remove() }
+        let secret = TractorSecret.random()
+        let environment = [TractorSecret.environmentVariable: secret.hexEncoded()]
+        let head = try CommandRunner.Running(
+            try CommandRunner.executable("primes"),
+            ["--below", "4000000000", "--listen", "\(network.headAddress):0", "--hosts", "2"],
+            environment: environment
+        )
+        defer { if head.process.isRunning { kill(head.pid, SIGKILL) } }
+        var address: String?
+        _ = await CommandRunner.eventually(within: .seconds(60)) {
+            address = head.error.split(separator: "\n").first { $0.contains("listening for 2 host agents at") }
+                .flatMap { $0.split(separator: " ").last.map(String.init) }
+            return address != nil
+        }
+        let endpoint = try #require(address, "primes did not say where it listens: \(head.error)")
+        let program = try CommandRunner.executable("pool-worker")
+        var agents: [CommandRunner.Running] = []
+        for index in 0..<2 {
+            let arguments = network.exec(host: index, program, ["serve", "--connect", endpoint, "--name", "h\(index)"])
+            agents.append(try CommandRunner.Running(network.ip, arguments, environment: environment))
+        }
+        // Counting: each host holds its agent and its workers.
+        let counting = await CommandRunner.eventually(within: .seconds(90)) {
+            (0..<2).allSatisfy { network.processes(inHost: $0).count >= 2 } && head.error.contains("hosts joined")
+        }
+        #expect(counting, "head: \(head.error)")
+        kill(head.pid, SIGKILL)
+        let emptied = await CommandRunner.eventually(within: .seconds(10)) {
+            (0..<2).allSatisfy { network.processes(inHost: $0).isEmpty }
+        }
+        #expect(emptied, "left: \(network.processes(inHost: 0)) \(network.processes(inHost: 1))")
+        for agent in agents { _ = try? await agent.waitForExit(timeout: .seconds(10)) }
+    }
+}
+
+extension Sequence {
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}

@@ -42,7 +42,7 @@ struct PrimesCommand: AsyncParsableCommand {
               primes --below 1000000 --placement per-numa-node
               primes --below 1000000 --workers 8 --placement none
               taskset -c 0 primes --below 1000000   # one allowed CPU: one worker
-              TRACTOR_SECRET=$(cat secret) primes --below 20000000 --listen 10.0.0.1:7000 --hosts 2
+              primes --below 20000000 --listen 10.0.0.1:7000 --hosts 2
             """
     )
 

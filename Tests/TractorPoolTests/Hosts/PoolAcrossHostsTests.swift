@@ -150,6 +150,51 @@ struct PoolAcrossHostsTests {
     }
 
     @Test(.timeLimit(.minutes(3)))
+    func aHostThatComesBackAsANewAgentGetsItsWorkersAgain() async throws {
+        let hosts = try await Hosts("back")
+        var again: CommandRunner.Running?
+        do {
+            let (before, after) = try await withProcessPool(configuration: try hosts.configuration(.workers(1))) {
+                pool in
+                let before = try await pool.bindings
+                kill(hosts.agents[0].pid, SIGKILL)
+                _ = await CommandRunner.eventually(within: .seconds(10)) { hosts.network.processes(inHost: 0).isEmpty }
+                // Meanwhile the other host serves.
+                #expect(try await pool.submit(BuiltinJobs.square, 12).value == 144)
+                let port = try await TestHead.head.value.port
+                again = try CommandRunner.Running(
+                    hosts.network.ip,
+                    hosts.network.exec(
+                        host: 0, try CommandRunner.executable("pool-worker"),
+                        ["serve", "--connect", "\(hosts.network.headAddress):\(port)", "--name", hosts.names[0]]
+                    ),
+                    environment: try await TestHead.environment
+                )
+                // Every worker up again: the first host's worker is a new process on the new agent.
+                let after = try await pool.bindings
+                let squares = try await Array(pool.map(BuiltinJobs.square, over: Array(0..<500)))
+                #expect(squares == (0..<500).map { $0 * $0 })
+                return (before, after)
+            }
+            let first = { (bindings: [WorkerBinding]) in bindings.first { $0.host == hosts.names[0] } }
+            let old = try #require(first(before))
+            let new = try #require(first(after), "no worker on the host that came back: \(after)")
+            #expect(old.pid != new.pid)
+            #expect(old.workerID == new.workerID, "the worker keeps its slot")
+            #expect(Set(after.compactMap(\.host)) == Set(hosts.names))
+        } catch {
+            if let again { kill(again.pid, SIGKILL) }
+            await hosts.remove()
+            throw error
+        }
+        if let again {
+            kill(again.pid, SIGTERM)
+            _ = try? await again.waitForExit(timeout: .seconds(20))
+        }
+        await hosts.remove()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
     func killingThePrimesHeadEmptiesEveryHost() async throws {
         let network = try TestNetwork(hosts: 2)
         defer { network.remove() }

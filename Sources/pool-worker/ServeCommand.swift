@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("connect"), help: "The head's address, HOST:PORT or [IPV6]:PORT.")
     var head: String
 
-    @Option(help: "This host's name for placements (default: the host name).")
+    @Option(help: "This host's name for placements (default: the host name, which the head makes unique: node, node-2).")
     var name: String?
 
     @Option(help: "The address to report to the head as this host's (default: none).")
@@ -60,6 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
                 head: head, name: name ?? topology.hostname, topologyJSON: json
             )
             configuration.topology = try topology.encodedForHostAgent()
+            configuration.nameIsDefault = name == nil
             configuration.advertisedAddress = advertise
             configuration.connectTimeout = ServeCommand.duration(connectTimeout) ?? .seconds(30)
             try await ActorRuntime.shared.serveAsHostAgent(configuration, secret: secret)

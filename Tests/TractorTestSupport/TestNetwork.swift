@@ -37,6 +37,8 @@ public final class TestNetwork: Sendable {
     /// The bridge's address, in this process's namespace.
     public let headAddress: String
     private let bridge: String
+    /// The veths' ends outside the namespaces.
+    private let veths: [String]
 
     /// Makes `hosts` namespaces on a new bridge.
     public init(hosts: Int) throws {
@@ -49,6 +51,7 @@ public final class TestNetwork: Sendable {
         bridge = "tb\(tag)"
         headAddress = "\(subnet).1"
         namespaces = (0..<hosts).map { "trct\(tag)h\($0)" }
+        veths = (0..<hosts).map { "tv\(tag)h\($0)" }
         hostAddresses = (0..<hosts).map { "\(subnet).\($0 + 2)" }
         do {
             try Self.run(ip, ["link", "add", bridge, "type", "bridge"])
@@ -85,6 +88,9 @@ public final class TestNetwork: Sendable {
         for index in namespaces.indices {
             for pid in processes(inHost: index) { kill(pid, SIGKILL) }
         }
+        // Deleting a veth here is done when `ip` returns; one that goes with its namespace lingers a while, and the
+        // next network of this process would find its name taken.
+        for veth in veths { _ = try? Self.run(ip, ["link", "del", veth]) }
         for namespace in namespaces { _ = try? Self.run(ip, ["netns", "del", namespace]) }
         _ = try? Self.run(ip, ["link", "del", bridge])
     }

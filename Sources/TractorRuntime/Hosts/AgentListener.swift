@@ -127,16 +127,27 @@ extension ActorRuntime {
             peer.channel.close()
             return
         }
-        if let existing = hosts.value(for: description.name), !existing.connection.channel.isClosed {
+        // A name given with --name is the host's own: a second agent under it is refused. A default name (the host
+        // name, which agents in containers or namespaces of one machine share) is made unique: node, node-2, ….
+        let candidates = [description.name] + (description.nameIsDefault ? (2...256).map { "\(description.name)-\($0)" } : [])
+        guard
+            let (name, host) = hosts.publish(
+                underFirstFreeOf: candidates, isTaken: { !$0.connection.channel.isClosed },
+                { name in
+                    var named = description
+                    named.name = name
+                    return RemoteHost(description: named, connection: peer, actors: actors, closedHandlers: closedHandlers)
+                }
+            )
+        else {
             logger.warning("refused \(description): host '\(description.name)' has already joined")
             peer.channel.close()
             return
         }
-        let host = RemoteHost(
-            description: description, connection: peer, actors: actors, closedHandlers: closedHandlers
-        )
-        hosts.publish(host, for: description.name)
-        peer.channel.attachCloseObserver { hosts.remove(description.name) { $0 === host } }
-        logger.info("\(description) joined")
+        peer.channel.attachCloseObserver { hosts.remove(name) { $0 === host } }
+        if name != description.name {
+            logger.info("host '\(description.name)' has joined already: this agent joins as '\(name)'")
+        }
+        logger.info("\(host.description) joined")
     }
 }

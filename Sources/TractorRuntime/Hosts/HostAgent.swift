@@ -11,6 +11,8 @@ package struct HostAgentConfiguration: Sendable {
     package var head: String
     /// The host's name for placements. Default: the host name.
     package var name: String
+    /// Whether ``name`` is the default rather than one given (see ``HostDescription/nameIsDefault``). Default false.
+    package var nameIsDefault = false
     /// The address the agent says it is reachable at, reported to the head. Default: none.
     package var advertisedAddress: String?
     /// How long to keep trying to reach the head before giving up. Default 30 s.
@@ -70,7 +72,7 @@ extension ActorRuntime {
         let description = HostDescription(
             name: configuration.name, incarnation: Hex.encode(sys_random_bytes(8)), agent: identity,
             advertisedAddress: configuration.advertisedAddress, topologyJSON: configuration.topologyJSON,
-            topology: configuration.topology
+            topology: configuration.topology, nameIsDefault: configuration.nameIsDefault
         )
         try configure(self.configuration, jobs: agentJobs(configuration, description, secret, actors))
         var nurseryConfiguration = ActorNurseryConfiguration()

@@ -9,6 +9,9 @@
 package struct HostDescription: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The host's name for placements: `--name`, or the host name.
     package var name: String
+    /// Whether ``name`` is the default (the host name, no `--name`): the head then makes it unique among the hosts
+    /// joined (`node`, `node-2`, …) rather than refusing a second agent under it.
+    package var nameIsDefault: Bool
     /// A random value fixed for the agent's life: an agent started again on the same host has another.
     package var incarnation: String
     /// The agent process (its runtime's identity).
@@ -23,9 +26,10 @@ package struct HostDescription: Sendable, Hashable, Codable, CustomStringConvert
 
     package init(
         name: String, incarnation: String, agent: ActorID, advertisedAddress: String?, topologyJSON: String,
-        topology: [UInt8] = []
+        topology: [UInt8] = [], nameIsDefault: Bool = false
     ) {
         self.name = name
+        self.nameIsDefault = nameIsDefault
         self.incarnation = incarnation
         self.agent = agent
         self.advertisedAddress = advertisedAddress

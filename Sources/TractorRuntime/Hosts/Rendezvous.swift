@@ -48,6 +48,30 @@ final class Rendezvous<Value: Sendable>: Sendable {
         for waiter in state.withLock({ $0.takeCountWaiters() }) { waiter.resume() }
     }
 
+    /// Publishes a value under the first of `keys` that is free (no value, or one that `isTaken` says is not), and
+    /// hands it to every task waiting for that key; checking and publishing are one step, so that two callers never
+    /// get the same key.
+    ///
+    /// - Returns: The key published under, or `nil` when none was free.
+    func publish(
+        underFirstFreeOf keys: [String],
+        isTaken: (Value) -> Bool,
+        _ make: (String) -> Value
+    ) -> (key: String, value: Value)? {
+        let published = state.withLock { state -> (key: String, value: Value, waiters: [Waiter])? in
+            guard let key = keys.first(where: { key in state.values[key].map { !isTaken($0) } ?? true }) else {
+                return nil
+            }
+            let value = make(key)
+            state.values[key] = value
+            return (key, value, state.waiters.removeValue(forKey: key) ?? [])
+        }
+        guard let published else { return nil }
+        for waiter in published.waiters { waiter.continuation.resume(returning: published.value) }
+        for waiter in state.withLock({ $0.takeCountWaiters() }) { waiter.resume() }
+        return (published.key, published.value)
+    }
+
     /// Removes the value published under `key`, if it is `matching` it.
     func remove(_ key: String, if matching: (Value) -> Bool = { _ in true }) {
         state.withLock { state in

@@ -194,6 +194,48 @@ struct PoolAcrossHostsTests {
         await hosts.remove()
     }
 
+    /// The example's contract: `primes --below N --listen ADDR:PORT --hosts K`, with agents started as
+    /// `pool-worker serve --connect ADDR:PORT` and nothing else (both take the host's name, made unique by the head).
+    @Test(.timeLimit(.minutes(3)))
+    func primesCountsAcrossTwoHostsWithAgentsGivenOnlyTheHeadsAddress() async throws {
+        let network = try TestNetwork(hosts: 2)
+        defer { network.remove() }
+        let environment = [TractorSecret.environmentVariable: TractorSecret.random().hexEncoded()]
+        let head = try CommandRunner.Running(
+            try CommandRunner.executable("primes"),
+            ["--below", "2000000", "--listen", "\(network.headAddress):0", "--hosts", "2"],
+            environment: environment
+        )
+        defer { if head.process.isRunning { kill(head.pid, SIGKILL) } }
+        let endpoint = try await Self.listeningAddress(of: head)
+        let program = try CommandRunner.executable("pool-worker")
+        for index in 0..<2 {
+            _ = try CommandRunner.Running(
+                network.ip, network.exec(host: index, program, ["serve", "--connect", endpoint]), environment: environment
+            )
+        }
+        let outcome = try await head.waitForExit(timeout: .seconds(120))
+        #expect(outcome.status == 0, "primes: \(outcome.error)")
+        #expect(outcome.outputLines.first == "primes below 2000000: 148933", "\(outcome.output)")
+        let hostname = try #require(outcome.error.split(separator: "\n").first { $0.contains("hosts joined:") })
+        #expect(hostname.contains("-2"), "the second agent's default name was made unique: \(hostname)")
+        let emptied = await CommandRunner.eventually(within: .seconds(10)) {
+            (0..<2).allSatisfy { network.processes(inHost: $0).isEmpty }
+        }
+        #expect(emptied, "left: \(network.processes(inHost: 0)) \(network.processes(inHost: 1))")
+    }
+
+    /// The address a `primes` head says it listens at (it binds port 0 and prints the port the kernel chose).
+    static func listeningAddress(of head: CommandRunner.Running) async throws -> String {
+        var address: String?
+        _ = await CommandRunner.eventually(within: .seconds(60)) {
+            address = head.error.split(separator: "\n").first { $0.contains("host agents at") }
+                .flatMap { $0.split(separator: " ").last.map(String.init) }
+            return address != nil || !head.process.isRunning
+        }
+        return try #require(address, "primes did not say where it listens: \(head.error)")
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func killingThePrimesHeadEmptiesEveryHost() async throws {
         let network = try TestNetwork(hosts: 2)
@@ -206,17 +248,11 @@ struct PoolAcrossHostsTests {
             environment: environment
         )
         defer { if head.process.isRunning { kill(head.pid, SIGKILL) } }
-        var address: String?
-        _ = await CommandRunner.eventually(within: .seconds(60)) {
-            address = head.error.split(separator: "\n").first { $0.contains("listening for 2 host agents at") }
-                .flatMap { $0.split(separator: " ").last.map(String.init) }
-            return address != nil
-        }
-        let endpoint = try #require(address, "primes did not say where it listens: \(head.error)")
+        let endpoint = try await Self.listeningAddress(of: head)
         let program = try CommandRunner.executable("pool-worker")
         var agents: [CommandRunner.Running] = []
         for index in 0..<2 {
-            let arguments = network.exec(host: index, program, ["serve", "--connect", endpoint, "--name", "h\(index)"])
+            let arguments = network.exec(host: index, program, ["serve", "--connect", endpoint])
             agents.append(try CommandRunner.Running(network.ip, arguments, environment: environment))
         }
         // Counting: each host holds its agent and its workers.

@@ -10,6 +10,8 @@
 #   make bench-pool    runs the process pool benchmarks (map throughput, submit round trip, primes scaling, start-up)
 #   make bench-compare runs the pool and runtime benchmarks and the same workloads on Python's process pools, prints
 #                      one table and writes Benchmarks/RESULTS.md (under 10 minutes on 2 cores)
+#   make bench-hosts   pools across hosts: Tractor against dask.distributed on two network-namespace hosts (as root;
+#                      skipped otherwise), prints a table and writes its section of Benchmarks/RESULTS.md
 #   make bench-check   runs every suite and checks it against the thresholds checked in for this toolchain
 #
 # Each installs what it needs when it is missing (libhwloc-dev, libnuma-dev, Python's msgspec) and does nothing
@@ -22,7 +24,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
 .PHONY: run test test-chaos test-repeat deps pydeps build-tests docs fuzz bench bench-codec bench-runtime bench-pool bench-compare bench-workers \
-	bench-check bench-thresholds clean
+	bench-hosts bench-check bench-thresholds clean
 
 run: deps
 	$(SWIFT) run -c release primes
@@ -148,6 +150,11 @@ bench-workers: deps
 # mpire in Benchmarks/peers/.venv itself) on the same workloads, in one run, as one table.
 bench-compare: deps
 	$(PYTHON) Benchmarks/peers/compare.py
+
+# Pools across hosts beside dask.distributed (Benchmarks/peers/hosts.py): two network namespaces on a bridge of the
+# run's own, an agent or a Dask worker in each; Dask comes from PyPI into Benchmarks/peers/.venv-hosts. Needs root.
+bench-hosts: deps
+	$(PYTHON) Benchmarks/peers/hosts.py
 
 # Thresholds: p90 per benchmark and metric, per toolchain (allocation counts move between runtime versions), in
 # Benchmarks/Thresholds/<major.minor>/. Each suite declares its tolerances; a regression or an improvement beyond them

@@ -95,6 +95,16 @@ let package = Package(
                 .linkedLibrary("_FoundationCShims"),
             ]
         ),
+        // The head of the benchmark across hosts (Benchmarks/peers/hosts.py): a pool over two namespace hosts, one
+        // worker each, beside a local pool of two. Its workers run `pool-worker`, built next to it.
+        .executableTarget(
+            name: "hosts-head",
+            dependencies: [
+                .product(name: "TractorPool", package: "swift-tractor"),
+                .product(name: "PoolWorkerJobs", package: "swift-tractor"),
+            ],
+            path: "Sources/hosts-head"
+        ),
         .target(
             name: "BenchmarkJobs",
             dependencies: [.product(name: "TractorRuntime", package: "swift-tractor")],

@@ -30,6 +30,7 @@ BENCHMARKS = os.path.dirname(HERE)
 OUTPUT = os.path.join(BENCHMARKS, ".bench-output")
 SWIFT_OUTPUT = os.path.join(OUTPUT, "swift")
 RESULTS = os.path.join(BENCHMARKS, "RESULTS.md")
+HOSTS_MARKER = "<!-- The section below is written by `make bench-hosts` (Benchmarks/peers/hosts.py). -->"
 
 sys.path.insert(0, HERE)
 from workloads import SPEC  # noqa: E402
@@ -413,6 +414,14 @@ def main():
     print(f"\n{info['cpu']}, {info['nproc']} CPUs; {info['swift']}; Python {info['python']}; "
           f"{workers} workers; {elapsed / 60:.1f} min; {load}")
     if not arguments.no_write:
+        # The section `make bench-hosts` writes (Benchmarks/peers/hosts.py) stays as it is, at the end.
+        kept = ""
+        if os.path.exists(RESULTS):
+            with open(RESULTS) as results:
+                marker = results.read().find(HOSTS_MARKER)
+            if marker >= 0:
+                with open(RESULTS) as results:
+                    kept = "\n" + results.read()[marker:]
         with open(RESULTS, "w") as results:
             results.write(f"""# Benchmark results: Tractor against Python's process pools
 
@@ -427,7 +436,7 @@ package-benchmark (the `Pool` and `Portals` suites), the peers' from Benchmarks/
 
 {text}
 
-{notes(peers)}""")
+{notes(peers)}{kept}""")
         print(f"compare: wrote {RESULTS}", file=sys.stderr)
 
 

@@ -74,7 +74,9 @@ public enum Hostlist {
         var position = offset + (item.count - item.drop { $0.properties.isWhitespace }.count)
         while !text.isEmpty {
             if text.first == "[" {
-                let close = text.firstIndex(of: "]")!  // expand(_:) checked that every '[' closes.
+                guard let close = text.firstIndex(of: "]") else {
+                    throw HostlistError(.unbalancedBracket, "a '[' that is never closed", list: list, offset: position)
+                }
                 let choices = try expandRanges(text[(text.startIndex + 1)..<close], list: list, offset: position + 1)
                 let count = expansions.count.multipliedReportingOverflow(by: choices.count)
                 guard !count.overflow, names.count + count.partialValue <= maximumCount else {

@@ -77,9 +77,15 @@ public final class SSHServer: Sendable {
             network.ip, network.exec(host: index, "/usr/sbin/sshd", ["-f", "\(directory)/sshd_config", "-E", "\(directory)/sshd.log"]),
             daemon: true
         )
-        guard let pid = (try? String(contentsOfFile: "\(directory)/sshd.pid", encoding: .utf8))
-            .flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
-        else {
+        // The daemon writes its pid file after the command has returned.
+        var written: Int32?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while written == nil, ContinuousClock.now < deadline {
+            written = (try? String(contentsOfFile: "\(directory)/sshd.pid", encoding: .utf8))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if written == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        guard let pid = written else {
             throw SlurmClusterError(description: "sshd did not start; see \(directory)/sshd.log")
         }
         self.pid = pid

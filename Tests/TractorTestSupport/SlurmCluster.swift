@@ -157,10 +157,13 @@ public final class SlurmCluster: Sendable {
         ].compactMap { $0 }
         for pid in pids { kill(pid, SIGTERM) }
         let deadline = ContinuousClock.now + .seconds(15)
-        while ContinuousClock.now < deadline, pids.contains(where: { kill($0, 0) == 0 }) {
+        // A daemon whose parent exited is this process's child when it is a subreaper: reap those, or they linger.
+        func reap() { for pid in pids { _ = waitpid(pid, nil, WNOHANG) } }
+        while ContinuousClock.now < deadline, pids.contains(where: { reap(); return kill($0, 0) == 0 }) {
             Thread.sleep(forTimeInterval: 0.1)
         }
         for pid in pids where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        reap()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -221,4 +224,20 @@ public final class SlurmCluster: Sendable {
 /// The cluster could not be set up, or a command failed.
 public struct SlurmClusterError: Error, CustomStringConvertible {
     public var description: String
+}
+
+extension TestNetwork {
+    /// A new network, made again while the kernel still frees the links of the last one this process removed (a
+    /// namespace's veth goes some moments after the namespace, and the next network reuses its names).
+    public static func fresh(hosts: Int, timeout: Duration = .seconds(30)) throws -> TestNetwork {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            do {
+                return try TestNetwork(hosts: hosts)
+            } catch let error as TestNetworkError where "\(error)".contains("File exists") {
+                guard ContinuousClock.now < deadline else { throw error }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
 }

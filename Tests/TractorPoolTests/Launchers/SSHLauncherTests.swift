@@ -31,7 +31,7 @@ struct SSHLauncherTests {
 
     @Test(.timeLimit(.minutes(3)))
     func anAgentStartedOverSSHServesAndEndsWithItsScopeOrItsSSHClient() async throws {
-        let network = try TestNetwork(hosts: 2)
+        let network = try TestNetwork.fresh(hosts: 2)
         defer { network.remove() }
         let server = try SSHServer(network: network, host: 1)
         defer { server.stop() }

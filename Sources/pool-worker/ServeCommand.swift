@@ -27,8 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               pool-worker serve --connect head:7000 --secret-file ~/.tractor-secret
               pool-worker serve --connect 10.0.0.1:7000 --name node-2 --connect-timeout 2m
-              ssh node-2 pool-worker serve --connect head:7000 --name node-2 --secret-stdin < secret-file
-              srun --ntasks-per-node=1 --cpu-bind=none --kill-on-bad-exit=0 pool-worker serve --connect head:7000
+              ssh node-2 pool-worker serve --connect head:7000 --secret-stdin < secret
+              srun --ntasks-per-node=1 pool-worker serve --connect head:7000
             """
     )
 

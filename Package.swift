@@ -137,6 +137,13 @@ let package = Package(
             path: "Tests/tractor-test-worker"
         ),
 
+        // A head that starts host agents with a launcher (srun, ssh), for the launcher tests and their Slurm jobs.
+        .executableTarget(
+            name: "tractor-launch-head",
+            dependencies: ["TractorRuntime", "TractorTestJobs"],
+            path: "Tests/tractor-launch-head"
+        ),
+
         // A program that forgets `Tractor.bootstrap`, spawned as an actor by the tests of what the runtime does then.
         .executableTarget(
             name: "tractor-forgetful",
@@ -176,7 +183,7 @@ let package = Package(
             // SIGTERM. MetricsTestKit: the pool's metrics, read back from a TestMetrics bound to the test's task.
             dependencies: [
                 "TractorPool", "PoolWorkerJobs", "TractorTestSupport", "pool-worker", "primes", "tour", "tractor-test-worker",
-                "TractorCommandLine", "pool-service", "TractorTestJobs",
+                "TractorCommandLine", "pool-service", "TractorTestJobs", "tractor-launch-head",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

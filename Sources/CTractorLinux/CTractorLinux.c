@@ -5,10 +5,16 @@
 #define _GNU_SOURCE
 #include "CTractorLinux.h"
 #include <stddef.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int ctractor_accept_nonblocking(int fd) {
     return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+int ctractor_pipe_cloexec(int ends[2]) {
+    return pipe2(ends, O_CLOEXEC);
 }
 
 #include <errno.h>

@@ -18,6 +18,10 @@
 /// accept4(2) with SOCK_CLOEXEC | SOCK_NONBLOCK (declared by glibc only under _GNU_SOURCE). Returns the fd or -1.
 int ctractor_accept_nonblocking(int fd);
 
+/// pipe2(2) with O_CLOEXEC (declared by glibc only under _GNU_SOURCE): `ends[0]` reads, `ends[1]` writes. Returns 0
+/// or -1 with errno set.
+int ctractor_pipe_cloexec(int ends[2]);
+
 /// Adds to `actions` the closing of every descriptor from `lowest` up in the child, whatever the parent has open and
 /// whichever of its threads opened it (posix_spawn_file_actions_addclosefrom_np(3), glibc 2.34 and later, declared
 /// only under _GNU_SOURCE). Returns 0 or an errno value, as the posix_spawn_file_actions calls do.

@@ -87,8 +87,13 @@ extension ActorRuntime {
             defer { actors.close() }
             let head = try await connectToHead(configuration, secret: secret)
             logger.info("joined the head at \(configuration.head) as \(description)")
-            await withCheckedContinuation { (closed: CheckedContinuation<Void, Never>) in
-                head.channel.attachCloseObserver { closed.resume() }
+            // Cancelling the agent's task (its launcher's lifeline gone) closes the head's connection: the same end.
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (closed: CheckedContinuation<Void, Never>) in
+                    head.channel.attachCloseObserver { closed.resume() }
+                }
+            } onCancel: {
+                head.channel.close()
             }
             logger.info("the head's connection closed: cancelling every actor on this host")
         }

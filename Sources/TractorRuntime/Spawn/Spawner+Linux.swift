@@ -15,17 +15,21 @@ package struct SpawnCommand: Sendable {
     /// The child's `argv[0]` (its title in `ps -f` and `/proc/PID/cmdline`); `nil` for the executable's path. The
     /// executable is started by its path whatever this says.
     package var firstArgument: String?
+    /// A descriptor of this process to become the child's standard input; `nil` to inherit this process's.
+    package var standardInput: CInt?
 
     package init(
         executable: String,
         arguments: [String],
         environment: [String: String],
-        firstArgument: String? = nil
+        firstArgument: String? = nil,
+        standardInput: CInt? = nil
     ) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
         self.firstArgument = firstArgument
+        self.standardInput = standardInput
     }
 }
 
@@ -37,7 +41,7 @@ package enum Spawner {
     /// Starts `command` and begins watching the child; the child gets its own process group (a terminal's Ctrl-C
     /// reaches the root alone, which then tears the tree down), default signal dispositions and an empty signal mask.
     ///
-    /// The child inherits standard input, output and error and nothing else: every other descriptor of this process
+    /// The child inherits standard input (unless the command names another), output and error and nothing else: every other descriptor of this process
     /// is closed in the child before it execs, whichever thread opened it and with or without close-on-exec (a pipe
     /// that user code is handing to a subprocess at that moment, say, whose EOF would otherwise wait for the actor).
     /// The child connects back over the parent's listener, so it needs no inherited descriptor.
@@ -83,6 +87,10 @@ package enum Spawner {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
+        if let input = command.standardInput {
+            // Before the descriptors are closed: the duplicate on 0 stays, the original goes.
+            posix_spawn_file_actions_adddup2(&fileActions, input, STDIN_FILENO)
+        }
         let closing = ctractor_spawn_file_actions_addclosefrom(&fileActions, 3)
         guard closing == 0 else {
             throw TractorError(

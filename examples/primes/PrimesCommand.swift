@@ -16,7 +16,7 @@ struct PrimesCommand: AsyncParsableCommand {
         usage: """
             primes [--workers <k>] [--placement <placement>]
             primes --below <n> [--workers <k>] [--placement <placement>] [--chunk-size <c>]
-            primes --below <n> --listen <addr:port> --hosts <k> [--include-local] [--host-timeout <s>]
+            primes --below <n> --listen <addr:port> --hosts <k> [--launch <launcher>] [--include-local]
             """,
         discussion: """
             Without --below, runs the scene of Python's concurrent.futures documentation: whether each of six large \
@@ -33,7 +33,9 @@ struct PrimesCommand: AsyncParsableCommand {
             (`pool-worker serve --connect ADDR:PORT`, started by hand, by ssh or by Slurm's srun), and runs its \
             workers on their hosts, by the placement on each (one per core by default), and on this machine too \
             with --include-local. Both sides hold the run's secret in TRACTOR_SECRET. The workers run this program \
-            at the same path on every host.
+            at the same path on every host. With --launch slurm (inside an allocation: one agent per node, by \
+            srun) or --launch ssh:HOST,HOST (one agent per host, the secret on its standard input), primes starts \
+            the agents itself once its port is bound, and stops them at the end.
 
             Examples:
               primes
@@ -43,6 +45,7 @@ struct PrimesCommand: AsyncParsableCommand {
               primes --below 1000000 --workers 8 --placement none
               taskset -c 0 primes --below 1000000   # one allowed CPU: one worker
               primes --below 20000000 --listen 10.0.0.1:7000 --hosts 2
+              primes --below 20000000 --listen 0.0.0.0:0 --hosts 2 --launch slurm
             """
     )
 
@@ -90,6 +93,16 @@ struct PrimesCommand: AsyncParsableCommand {
     )
     var hosts: Int?
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Start the host agents: slurm (srun, inside an allocation) or ssh:HOST,HOST. Default: they are started "
+                + "by someone else.",
+            valueName: "launcher"
+        )
+    )
+    var launch: String?
+
     @Flag(help: "With --hosts, run workers on this machine as well.")
     var includeLocal = false
 
@@ -105,6 +118,12 @@ struct PrimesCommand: AsyncParsableCommand {
         if (listen == nil) != (hosts == nil) {
             throw ValidationError("--listen and --hosts go together: listen at ADDR:PORT for K host agents.")
         }
+        if launch != nil, hosts == nil {
+            throw ValidationError("--launch starts host agents: give --listen and --hosts too.")
+        }
+        if let launch, Self.launcher(launch) == nil {
+            throw ValidationError("--launch '\(launch)' is neither slurm nor ssh:HOST[,HOST…].")
+        }
         if includeLocal, hosts == nil {
             throw ValidationError("--include-local applies to a pool over hosts: give --listen and --hosts too.")
         }
@@ -118,23 +137,23 @@ struct PrimesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let choice = placement ?? .default(workers: workers)
-        var configuration = ProcessPoolConfiguration(placement: try choice.placement(workers: workers))
+        let configuration = ProcessPoolConfiguration(placement: try choice.placement(workers: workers))
+        let outcome: InterruptOutcome<CountReport?>
         if let listen, let hosts {
             let address = try await Tractor.listenForAgents(on: listen)
             writeToStandardError("primes: listening for \(hosts) host agents at \(address)\n")
-            let joined = try await Tractor.waitForHosts(hosts, timeout: .seconds(hostTimeout))
-            writeToStandardError("primes: hosts joined: \(joined.joined(separator: ", "))\n")
-            configuration.hosts = .joined(includingLocal: includeLocal)
-        }
-        let below = self.below
-        let chunkSize = self.chunkSize
-        let configured = configuration
-        let outcome = try await withInterruptCancellation { () async throws -> CountReport? in
-            if let below {
-                return try await Self.countPrimes(below: below, rangeSize: chunkSize, configured)
+            if let launcher = launch.flatMap(Self.launcher) {
+                outcome = try await Tractor.withAgents(launchedBy: launcher) { agents in
+                    writeToStandardError("primes: started the agents with: \(agents.commandLine)\n")
+                    let joined = try await agents.waitForHosts(timeout: .seconds(hostTimeout))
+                    return try await compute(on: joined, configuration)
+                }
+            } else {
+                let joined = try await Tractor.waitForHosts(hosts, timeout: .seconds(hostTimeout))
+                outcome = try await compute(on: joined, configuration)
             }
-            try await Self.checkSceneNumbers(configured)
-            return nil
+        } else {
+            outcome = try await compute(on: nil, configuration)
         }
         switch outcome {
         case .finished(let report?):
@@ -148,6 +167,34 @@ struct PrimesCommand: AsyncParsableCommand {
             writeToStandardError("primes: interrupted; every worker has been stopped\n")
             throw ExitCode(130)
         }
+    }
+
+    /// Counts, or checks the scene's numbers, on this machine (`hosts` nil) or on the hosts joined; Ctrl-C cancels.
+    private func compute(
+        on hosts: [String]?,
+        _ configuration: ProcessPoolConfiguration
+    ) async throws -> InterruptOutcome<CountReport?> {
+        var configuration = configuration
+        if let hosts {
+            writeToStandardError("primes: hosts joined: \(hosts.joined(separator: ", "))\n")
+            configuration.hosts = .joined(hosts, includingLocal: includeLocal)
+        }
+        let (below, chunkSize, configured) = (self.below, self.chunkSize, configuration)
+        return try await withInterruptCancellation { () async throws -> CountReport? in
+            if let below {
+                return try await Self.countPrimes(below: below, rangeSize: chunkSize, configured)
+            }
+            try await Self.checkSceneNumbers(configured)
+            return nil
+        }
+    }
+
+    /// `slurm`, or `ssh:HOST,HOST`, as a launcher; `nil` for anything else.
+    static func launcher(_ text: String) -> AgentLauncher? {
+        if text == "slurm" { return .slurm() }
+        guard text.hasPrefix("ssh:") else { return nil }
+        let hosts = text.dropFirst(4).split(separator: ",").map(String.init)
+        return hosts.isEmpty ? nil : .ssh(hosts: hosts)
     }
 
     /// The concurrent.futures scene: six lines in input order, then the bindings report.

@@ -25,6 +25,19 @@ struct SlurmLauncherTests {
             """
     }
 
+    /// The primes example as a Slurm job: the head binds its port, then srun starts one agent per node.
+    static func primesScript(below: Int) throws -> String {
+        let primes = try CommandRunner.executable("primes")
+        let directory = (primes as NSString).deletingLastPathComponent
+        return """
+            #!/bin/bash
+            export PATH=\(directory):$PATH
+            exec primes --below \(below) --listen "$(hostname -I | cut -d' ' -f1):0" --hosts "$SLURM_JOB_NUM_NODES" \\
+                --launch slurm
+
+            """
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func anSbatchJobStartsOneAgentPerNodeAndScancelLeavesNothingOnAnyHost() async throws {
         let network = try TestNetwork.fresh(hosts: 2)
@@ -47,6 +60,24 @@ struct SlurmLauncherTests {
         #expect(printed.contains("hosts: 2 \(cluster.nodes.joined(separator: ","))"), "\(printed)")
         for node in cluster.nodes { #expect(printed.contains("answer from \(node): hello \(node)"), "\(printed)") }
         #expect(printed.contains("done"), "\(printed)")
+
+        // The primes example across the two nodes: the count is right, and nothing is left.
+        let primes = cluster.directory + "/primes.sh"
+        try Self.primesScript(below: 20_000_000).write(toFile: primes, atomically: true, encoding: .utf8)
+        let counted = cluster.directory + "/primes.out"
+        try SlurmCluster.run(
+            "/usr/bin/sbatch", ["--wait", "-N2", "-o", counted, "-D", cluster.directory, primes], environment: environment
+        )
+        let count = try String(contentsOfFile: counted, encoding: .utf8)
+        #expect(count.contains("primes below 20000000: 1270607"), "\(count)")
+        #expect(count.contains("hosts joined: \(cluster.nodes.joined(separator: ", "))"), "\(count)")
+        let slurmdsOnly = Set(cluster.slurmdProcessIDs)
+        for host in network.namespaces.indices {
+            let emptied = await CommandRunner.eventually(within: .seconds(60)) {
+                network.processes(inHost: host).allSatisfy { slurmdsOnly.contains($0) }
+            }
+            #expect(emptied, "left on host \(host) after primes")
+        }
 
         // A job that holds its actors, cancelled: scancel leaves no process on any host but its slurmd.
         let holding = cluster.directory + "/hold.sh"

@@ -121,9 +121,7 @@ extension ActorNursery {
             process.end("its connection to the head closed (\(reason.message))")
         }
         connection.channel.attachCloseObserver { process.end("its connection to the head closed") }
-        host.connection.channel.attachCloseObserver {
-            process.end("host '\(hostName)' was lost: its agent's connection closed")
-        }
+        host.onLost { verdict in process.end(verdict.message) }
         logger.debug("actor \(id) started on host '\(hostName)' (\(program.path))")
         do {
             try supervisor.add(child)

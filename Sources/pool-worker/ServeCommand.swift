@@ -20,7 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
             this process may use, as `pool-worker topology --json` shows it), and starts actors beneath itself \
             when the head asks. It retries the connection until --connect-timeout, then exits with status 1. \
             When the head's connection closes, it cancels every actor it started (cancel, SIGTERM, SIGKILL) and \
-            exits.
+            exits; when the head is lost (no heartbeat for the head's silence limit, 5 s by default, or a failed \
+            connection), it does the same and exits with status 1.
 
             Examples:
               pool-worker serve --connect head:7000 --secret-file ~/.tractor-secret

@@ -166,7 +166,8 @@ public final class TestNetwork: Sendable {
         let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestNetworkError(description: "\(process.executableURL?.lastPathComponent ?? path) \(arguments.joined(separator: " ")) failed: \(message)")
+            let program = process.executableURL?.lastPathComponent ?? path
+            throw TestNetworkError(description: "\(program) \(arguments.joined(separator: " ")) failed: \(message)")
         }
         return text
     }

@@ -48,7 +48,8 @@ final class HeadWatchdog: Sendable {
         state.withLock { state -> String? in
             let silence = ContinuousClock.now - state.lastHeard
             guard state.lost == nil, silence >= state.silenceLimit else { return nil }
-            let reason = "silent for \(RemoteHost.seconds(silence)) (the limit is \(RemoteHost.seconds(state.silenceLimit)))"
+            let limit = RemoteHost.seconds(state.silenceLimit)
+            let reason = "silent for \(RemoteHost.seconds(silence)) (the limit is \(limit))"
             state.lost = reason
             return reason
         }

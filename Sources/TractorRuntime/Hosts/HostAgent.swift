@@ -94,7 +94,7 @@ extension ActorRuntime {
             let head = try await connectToHead(configuration, secret: secret)
             logger.info("joined the head at \(configuration.head) as \(description)")
             if let lost = await actors.head.watch(head, logger: logger) {
-                logger.warning("lost the head at \(configuration.head): \(lost); cancelling every actor on this host")
+                logger.warning("lost the head at \(configuration.head): \(lost); cancelling every actor here")
             } else {
                 logger.info("the head closed its connection: cancelling every actor on this host")
             }

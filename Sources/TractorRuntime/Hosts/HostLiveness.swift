@@ -17,8 +17,9 @@ final class HostLiveness: Sendable {
     private struct State {
         var lastHeard: ContinuousClock.Instant
         var verdict: TractorError?
-        var handlers: [@Sendable (TractorError) -> Void] = []
-        var actors: [PeerConnection] = []
+        var handlers: [UInt64: @Sendable (TractorError) -> Void] = [:]
+        var nextHandler: UInt64 = 0
+        var actors: [ObjectIdentifier: PeerConnection] = [:]
     }
 
     private let state: Mutex<State>
@@ -39,21 +40,37 @@ final class HostLiveness: Sendable {
     }
 
     /// Calls `handler` with the verdict once the host is lost; at once if it is.
-    func onLost(_ handler: @escaping @Sendable (TractorError) -> Void) {
-        let verdict = state.withLock { state -> TractorError? in
-            if state.verdict == nil { state.handlers.append(handler) }
-            return state.verdict
+    ///
+    /// - Returns: A token for ``removeHandler(_:)``.
+    @discardableResult
+    func onLost(_ handler: @escaping @Sendable (TractorError) -> Void) -> UInt64 {
+        let (token, verdict) = state.withLock { state -> (UInt64, TractorError?) in
+            state.nextHandler += 1
+            if state.verdict == nil { state.handlers[state.nextHandler] = handler }
+            return (state.nextHandler, state.verdict)
         }
         if let verdict { handler(verdict) }
+        return token
     }
 
-    /// Keeps an actor's connection, to fail its calls and close it when the host is lost; at once if it is.
+    /// Forgets a handler of ``onLost(_:)`` that need not hear the verdict any more.
+    func removeHandler(_ token: UInt64) {
+        _ = state.withLock { $0.handlers.removeValue(forKey: token) }
+    }
+
+    /// Keeps an actor's connection until it closes, to fail its calls and close it when the host is lost; at once if
+    /// it is.
     func add(_ actor: PeerConnection) {
+        let key = ObjectIdentifier(actor)
         let verdict = state.withLock { state -> TractorError? in
-            if state.verdict == nil { state.actors.append(actor) }
+            if state.verdict == nil { state.actors[key] = actor }
             return state.verdict
         }
-        if let verdict { Self.fail(actor, with: verdict) }
+        if let verdict {
+            Self.fail(actor, with: verdict)
+            return
+        }
+        actor.channel.attachCloseObserver { [self] in _ = state.withLock { $0.actors.removeValue(forKey: key) } }
     }
 
     /// Declares the host lost (the first time only): the handlers hear the verdict, then the agent's and the actors'
@@ -62,14 +79,15 @@ final class HostLiveness: Sendable {
     /// - Returns: The verdict when this call made it, `nil` when the host was lost already.
     @discardableResult
     func declareLost(_ verdict: TractorError, agent: PeerConnection) -> TractorError? {
-        let taken = state.withLock { state -> (handlers: [@Sendable (TractorError) -> Void], actors: [PeerConnection])? in
+        typealias Taken = (handlers: [@Sendable (TractorError) -> Void], actors: [PeerConnection])
+        let taken = state.withLock { state -> Taken? in
             guard state.verdict == nil else { return nil }
             state.verdict = verdict
             defer {
                 state.handlers.removeAll()
                 state.actors.removeAll()
             }
-            return (state.handlers, state.actors)
+            return (state.handlers.sorted { $0.key < $1.key }.map(\.value), Array(state.actors.values))
         }
         guard let taken else { return nil }
         // Owners first (a nursery ends its actor with the verdict before the calls fail), then the connections.
@@ -118,7 +136,8 @@ extension RemoteHost {
                 }
                 let silence = liveness.silence
                 if silence >= silenceLimit {
-                    declareLost("silent for \(Self.seconds(silence)) (the limit is \(Self.seconds(silenceLimit)))", logger: logger)
+                    let limit = Self.seconds(silenceLimit)
+                    declareLost("silent for \(Self.seconds(silence)) (the limit is \(limit))", logger: logger)
                     return
                 }
                 try? await Task.sleep(for: check)

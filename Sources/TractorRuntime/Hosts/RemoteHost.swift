@@ -33,7 +33,7 @@ package final class RemoteHost: Sendable {
     /// Why the host was lost (a ``TractorError`` `.hostLost` naming it and the reason), or `nil` while it is alive.
     ///
     /// ```swift
-    /// if let lost = node.lost { print(lost.message) }   // "host 'node-2' (incarnation …) was lost: silent for 5.0 s …"
+    /// if let lost = node.lost { print(lost.message) }   // "host 'node-2' (…) was lost: silent for 5.0 s (…)"
     /// ```
     package var lost: TractorError? { liveness.verdict }
 
@@ -42,8 +42,21 @@ package final class RemoteHost: Sendable {
     /// ```swift
     /// node.onLost { verdict in logger.warning("\(verdict.message)") }
     /// ```
-    package func onLost(_ handler: @escaping @Sendable (TractorError) -> Void) {
+    ///
+    /// - Returns: A token that ``removeLostHandler(_:)`` takes.
+    @discardableResult
+    package func onLost(_ handler: @escaping @Sendable (TractorError) -> Void) -> UInt64 {
         liveness.onLost(handler)
+    }
+
+    /// Forgets a handler given to ``onLost(_:)``, which need not hear the verdict any more.
+    ///
+    /// ```swift
+    /// let token = node.onLost { verdict in print(verdict.message) }
+    /// node.removeLostHandler(token)
+    /// ```
+    package func removeLostHandler(_ token: UInt64) {
+        liveness.removeHandler(token)
     }
 
     /// The host's name.

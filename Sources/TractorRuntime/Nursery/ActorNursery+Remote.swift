@@ -157,7 +157,8 @@ extension ActorNursery {
             process.end("its connection to the head closed (\(reason.message))")
         }
         connection.channel.attachCloseObserver { process.end("its connection to the head closed") }
-        host.onLost { verdict in process.end(verdict.message) }
+        let lostHandler = host.onLost { verdict in process.end(verdict.message) }
+        process.onEnd { _ in host.removeLostHandler(lostHandler) }
         logger.debug("actor \(id) started on host '\(hostName)' (\(program.path))")
         do {
             try supervisor.add(child)

@@ -85,7 +85,9 @@ struct HostFailureTests {
         let ready = await CommandRunner.eventually(within: .seconds(90)) { head.output.contains("ready ") }
         try #require(ready, "the head did not start its actors: \(head.output) \(head.error)")
         // Each host holds its agent and the head's actor.
-        for index in 0..<2 { #expect(network.processes(inHost: index).count >= 2, "\(network.processes(inHost: index))") }
+        for index in 0..<2 {
+            #expect(network.processes(inHost: index).count >= 2, "\(network.processes(inHost: index))")
+        }
 
         kill(head.pid, SIGKILL)
         let emptied = await CommandRunner.eventually(within: .seconds(10)) {

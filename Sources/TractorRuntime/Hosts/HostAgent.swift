@@ -66,8 +66,8 @@ extension ActorRuntime {
     /// ```
     ///
     /// - Throws: ``TractorError`` `.channelClosed` when the head was lost (the message says how: silent for how
-    ///   long, or the connection's failure); `.timedOut` when the head could not be reached in time (the message names the last
-    ///   failure); `.runtimeUnavailable` (see ``requireRunning()``).
+    ///   long, or the connection's failure); `.timedOut` when the head could not be reached in time (the message
+    ///   names the last failure); `.runtimeUnavailable` (see ``requireRunning()``).
     package func serveAsHostAgent(
         _ configuration: HostAgentConfiguration,
         secret: TractorSecret

@@ -36,7 +36,12 @@ final class HostLiveness: Sendable {
 
     /// The host answered a heartbeat now.
     func heard() {
-        state.withLock { $0.lastHeard = .now }
+        heard(at: .now)
+    }
+
+    /// The host was alive at `instant`.
+    func heard(at instant: ContinuousClock.Instant) {
+        state.withLock { $0.lastHeard = max($0.lastHeard, instant) }
     }
 
     /// Calls `handler` with the verdict once the host is lost; at once if it is.
@@ -125,20 +130,33 @@ extension RemoteHost {
         let check = min(interval, .milliseconds(250))
         return Task { [self] in
             var nextBeat = ContinuousClock.now
+            // When each heartbeat still unanswered was sent, oldest first.
+            var sent: [ContinuousClock.Instant] = []
             while liveness.verdict == nil {
-                if ContinuousClock.now >= nextBeat {
-                    nextBeat = .now + interval
-                    Task { [self] in
-                        if (try? await connection.call(job: HostAgentJobs.heartbeat, payload: payload)) != nil {
-                            liveness.heard()
-                        }
-                    }
+                // The heartbeats in flight are the newest ones: the newest one answered was sent while the agent was
+                // alive. This holds even when the tasks that note the answers have not run yet (a busy head), so that
+                // a head short of threads does not take its own delay for the agent's silence.
+                let unanswered = connection.jobsInFlight.count { $0 == HostAgentJobs.heartbeat }
+                let answered = sent.count - min(unanswered, sent.count)
+                if answered > 0 {
+                    liveness.heard(at: sent[answered - 1])
+                    sent.removeFirst(answered)
                 }
                 let silence = liveness.silence
                 if silence >= silenceLimit {
                     let limit = Self.seconds(silenceLimit)
                     declareLost("silent for \(Self.seconds(silence)) (the limit is \(limit))", logger: logger)
                     return
+                }
+                if ContinuousClock.now >= nextBeat {
+                    nextBeat = .now + interval
+                    sent.append(.now)
+                    // Immediate: the call is in flight when this returns (it suspends once sent).
+                    Task.immediate { [self] in
+                        if (try? await connection.call(job: HostAgentJobs.heartbeat, payload: payload)) != nil {
+                            liveness.heard()
+                        }
+                    }
                 }
                 try? await Task.sleep(for: check)
             }

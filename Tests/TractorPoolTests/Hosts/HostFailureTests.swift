@@ -21,12 +21,16 @@ struct HostFailureTests {
         let hosts: [RemoteHost]
         let log: LogCapture
 
-        init(_ names: [String]) async throws {
+        init(_ names: [String], heartbeat: (interval: Duration, silenceLimit: Duration)? = nil) async throws {
             network = try TestNetwork(hosts: names.count)
             let secret = TractorSecret.random()
             log = LogCapture(level: .warning)
             var configuration = TCPConfiguration()
             configuration.logger = log.logger
+            if let heartbeat {
+                configuration.heartbeatInterval = heartbeat.interval
+                configuration.hostSilenceLimit = heartbeat.silenceLimit
+            }
             agents = try await ActorRuntime.shared.listenForAgents(
                 on: "\(network.headAddress):0", configuration: configuration, secret: secret
             )
@@ -63,7 +67,7 @@ struct HostFailureTests {
         return configuration
     }
 
-    static let jobs: [any JobDefinition] = [TestJobs.pid, TestJobs.echo, TestJobs.sleep]
+    static let jobs: [any JobDefinition] = [TestJobs.pid, TestJobs.echo, TestJobs.sleep, TestJobs.holdCall]
 
     @Test(.timeLimit(.minutes(3)))
     func killingTheHeadEmptiesEveryHost() async throws {
@@ -113,10 +117,16 @@ struct HostFailureTests {
                 westPID = try await sibling.run(TestJobs.pid)
                 _ = try await doomed.run(TestJobs.pid)
                 async let siblingCall = sibling.run(TestJobs.sleep, 100_000)
+                let directory = ProcessInspection.temporaryDirectory()
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                async let doomedCall = Result { try await doomed.run(TestJobs.holdCall, directory) }
+                _ = await CommandRunner.eventually(within: .seconds(30)) {
+                    FileManager.default.fileExists(atPath: directory + "/call")
+                }
                 kill(setup.running[0].pid, SIGKILL)
                 let killed = clock.now
                 do {
-                    _ = try await doomed.run(TestJobs.sleep, 100_000)
+                    _ = try await doomedCall.get()
                     Issue.record("the call outlived its host")
                 } catch let error as TractorError {
                     #expect(error.code == .actorCrashed, "\(error)")
@@ -176,6 +186,42 @@ struct HostFailureTests {
         // The other host goes on.
         #expect(try await here.run(TestJobs.echo, "after") == "after")
         #expect(near.isConnected)
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func heartbeatsGetThroughWhileTheAgentIsBusySpawningAndItsActorsStream() async throws {
+        // A tight limit, so that a heartbeat held up behind the spawns or the streams would lose the host.
+        let setup = try await Hosts(["busy"], heartbeat: (.milliseconds(100), .seconds(2)))
+        defer { setup.remove() }
+        let host = setup.hosts[0]
+        let program = try CommandRunner.executable("tractor-test-worker")
+        let big = String(repeating: "z", count: 1 << 20)
+        for round in 0..<3 {
+            let portals = try await withThrowingTaskGroup(of: Portal.self) { group in
+                for index in 0..<6 {
+                    group.addTask {
+                        try await host.startActor(
+                            RemoteSpawnRequest(name: "busy-\(round)-\(index)", jobs: [], executable: program)
+                        )
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for portal in portals {
+                    group.addTask {
+                        for _ in 0..<8 {
+                            let echoed = try await portal.run(TestJobs.echo, big)
+                            #expect(echoed == big)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for portal in portals { _ = try await host.stopActor(portal.actor) }
+        }
+        #expect(host.lost == nil, "\(String(describing: host.lost))")
+        #expect(host.isConnected)
     }
 
     @Test(

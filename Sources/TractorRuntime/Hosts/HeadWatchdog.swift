@@ -66,6 +66,8 @@ final class HeadWatchdog: Sendable {
     ///
     /// - Returns: Why the head was lost, or `nil` when it closed the connection in order (end of stream).
     func watch(_ head: PeerConnection, logger: Logger) async -> String? {
+        // The silence counts from the join, not from the attempts to reach the head before it.
+        state.withLock { $0.lastHeard = .now }
         let watching = Task {
             while !Task.isCancelled {
                 if let reason = checkSilence() {

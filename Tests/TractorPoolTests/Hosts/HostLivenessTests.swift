@@ -3,14 +3,17 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import Foundation
 import Testing
+import PoolWorkerJobs
 import TractorRuntime
 import TractorTestSupport
 
-/// A head's verdict on a host that falls silent, and what it does when that host's agent comes back: a forged agent
-/// (this process, over loopback) that describes itself and never answers a heartbeat.
+/// Liveness over loopback: a head's verdict on a host that falls silent, and what it does when that host's agent comes
+/// back (a forged agent: this process, which describes itself and never answers a heartbeat); an agent that took
+/// long to reach its head does not count that time as the head's silence.
 @Suite(.serialized)
-struct HostIncarnationTests {
+struct HostLivenessTests {
     /// Connects to `address` as an agent that describes itself as `description` and answers heartbeats if
     /// `answering`, else never.
     static func forgeAgent(
@@ -72,6 +75,38 @@ struct HostIncarnationTests {
         #expect(rejoined !== host)
         #expect(rejoined.description.incarnation == "second")
         #expect(rejoined.isConnected)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func anAgentThatWaitedForItsHeadCountsTheSilenceFromItsJoin() async throws {
+        let secret = TractorSecret.random()
+        // A free port, closed again: the agent tries it before the head listens there.
+        let probe = try await ActorRuntime.shared.listenForAgents(on: "127.0.0.1:0", secret: secret)
+        let port = probe.address.port
+        probe.close()
+        var configuration = TCPConfiguration()
+        configuration.hostSilenceLimit = .seconds(2)
+        let agent = try CommandRunner.Running(
+            try CommandRunner.executable("pool-worker"),
+            ["serve", "--connect", "127.0.0.1:\(port)", "--name", "patient", "--connect-timeout", "30s"],
+            environment: [TractorSecret.environmentVariable: secret.hexEncoded()]
+        )
+        defer { kill(agent.pid, SIGKILL) }
+        // Longer than the agent's own silence limit (5 s, until the head's first heartbeat says 2 s), on purpose: the
+        // agent retries all that time.
+        try await Task.sleep(for: .seconds(6))
+        let agents = try await ActorRuntime.shared.listenForAgents(
+            on: "127.0.0.1:\(port)", configuration: configuration, secret: secret
+        )
+        defer { agents.close() }
+        let host = try await agents.waitForHost(named: "patient", timeout: .seconds(30))
+        let actor = try await host.startActor(
+            RemoteSpawnRequest(name: "w", jobs: [], executable: try CommandRunner.executable("pool-worker"))
+        )
+        #expect(try await actor.run(BuiltinJobs.echo, "joined") == "joined")
+        #expect(agent.process.isRunning && host.isConnected, "\(agent.error)")
+        host.disconnect()
+        #expect(try await agent.waitForExit(timeout: .seconds(30)).status == 0, "\(agent.error)")
     }
 }
 

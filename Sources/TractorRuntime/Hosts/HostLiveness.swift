@@ -78,12 +78,14 @@ final class HostLiveness: Sendable {
         actor.channel.attachCloseObserver { [self] in _ = state.withLock { $0.actors.removeValue(forKey: key) } }
     }
 
-    /// Declares the host lost (the first time only): the handlers hear the verdict, then the agent's and the actors'
-    /// calls fail with it and their connections close.
+    /// Declares the host lost (the first time only): `announce` hears the verdict, then the handlers, then the agent's
+    /// and the actors' calls fail with it and their connections close.
     ///
     /// - Returns: The verdict when this call made it, `nil` when the host was lost already.
     @discardableResult
-    func declareLost(_ verdict: TractorError, agent: PeerConnection) -> TractorError? {
+    func declareLost(
+        _ verdict: TractorError, agent: PeerConnection, announce: (TractorError) -> Void = { _ in }
+    ) -> TractorError? {
         typealias Taken = (handlers: [@Sendable (TractorError) -> Void], actors: [PeerConnection])
         let taken = state.withLock { state -> Taken? in
             guard state.verdict == nil else { return nil }
@@ -95,6 +97,7 @@ final class HostLiveness: Sendable {
             return (state.handlers.sorted { $0.key < $1.key }.map(\.value), Array(state.actors.values))
         }
         guard let taken else { return nil }
+        announce(verdict)
         // Owners first (a nursery ends its actor with the verdict before the calls fail), then the connections.
         for handler in taken.handlers { handler(verdict) }
         Self.fail(agent, with: verdict)
@@ -168,9 +171,7 @@ extension RemoteHost {
         let verdict = TractorError(
             .hostLost, "host '\(name)' (incarnation \(description.incarnation)) was lost: \(reason)"
         )
-        if liveness.declareLost(verdict, agent: connection) != nil {
-            logger.warning("\(verdict.message)")
-        }
+        liveness.declareLost(verdict, agent: connection) { logger.warning("\($0.message)") }
     }
 
     /// `5.0 s`: a duration in seconds with one decimal.

@@ -58,6 +58,7 @@ struct HostLivenessTests {
         #expect(!host.isConnected && agents.hosts["forged"] == nil)
         #expect(await CommandRunner.eventually(within: .seconds(10)) { joined.channel.isClosed })
         // Said once, however many heartbeats went unanswered.
+        #expect(await CommandRunner.eventually(within: .seconds(10)) { log.contains("was lost") })
         #expect(log.lines.filter { $0.message.contains("was lost") }.count == 1, "\(log.lines)")
 
         // The same incarnation comes back: refused, logged, closed; not merged into a host.

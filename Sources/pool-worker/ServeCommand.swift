@@ -20,9 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
             this process may use, as `pool-worker topology --json` shows it), and starts actors beneath itself \
             when the head asks. It retries the connection until --connect-timeout, then exits with status 1. \
             When the head's connection closes, it cancels every actor it started (cancel, SIGTERM, SIGKILL) and \
-            exits. With --secret-stdin, the end of standard input does the same: started over ssh, the agent ends \
-            with its ssh client. Under srun, it joins under the Slurm node name (SLURMD_NODENAME) unless --name \
-            says otherwise.
+            exits; when the head is lost (no heartbeat for the head's silence limit, 5 s by default, or a failed \
+            connection), it does the same and exits with status 1. With --secret-stdin, the end of standard input \
+            ends it too: started over ssh, the agent ends with its ssh client. Under srun, it joins under the Slurm \
+            node name (SLURMD_NODENAME) unless --name says otherwise.
 
             Examples:
               pool-worker serve --connect head:7000 --secret-file ~/.tractor-secret

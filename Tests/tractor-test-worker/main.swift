@@ -11,7 +11,8 @@
 // `tractor-test-worker adopt-orphans REPORT PROGRAM ARGS...`, it is no actor at all: it runs the program below a child
 // subreaper and reports the children the program left behind (see `adoptOrphans(report:command:)`). Run as
 // `tractor-test-worker startup-errors [DESCRIPTORS]`, it reports what the runtime throws when it cannot start (see
-// `reportStartupErrors(descriptorLimit:)`).
+// `reportStartupErrors(descriptorLimit:)`). Run as `tractor-test-worker head ENDPOINT HOSTS`, it is a head that host
+// agents join, with one actor on each (see `serveAsHead(on:hosts:)`), until it is killed.
 
 import Foundation
 import TractorRuntime
@@ -28,6 +29,10 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "startup-errors
 try await Tractor.bootstrap(jobs: TestJobs.all)
 
 let arguments = CommandLine.arguments
+if arguments.count == 4, arguments[1] == "head", let hosts = Int(arguments[3]) {
+    try await serveAsHead(on: arguments[2], hosts: hosts)
+    exit(0)
+}
 if arguments.count == 3, arguments[1] == "start-many", let count = Int(arguments[2]) {
     try await startMany(count)
     exit(0)

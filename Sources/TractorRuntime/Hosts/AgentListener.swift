@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Logging
+import Synchronization
 
 /// The head's side of host agents: the TCP listener agents and their actors join, the hosts that joined, and the
 /// actors' connections as they arrive.
@@ -88,6 +89,8 @@ extension ActorRuntime {
         let logger = configuration.logger ?? self.logger
         let timeout = configuration.authenticationTimeout
         let closedHandlers = ClosedHandlers()
+        let lost = LostIncarnations()
+        let watch = (interval: configuration.heartbeatInterval, silenceLimit: configuration.hostSilenceLimit)
         var events = PeerConnection.Events()
         events.closed = { connection, reason in closedHandlers.closed(connection, reason) }
         let listener = try await listenTCP(
@@ -95,7 +98,8 @@ extension ActorRuntime {
         ) { peer in
             Task {
                 await Self.identify(
-                    peer, hosts: hosts, actors: actors, closedHandlers: closedHandlers, timeout: timeout, logger: logger
+                    peer, hosts: hosts, actors: actors, closedHandlers: closedHandlers, lost: lost, watch: watch,
+                    timeout: timeout, logger: logger
                 )
             }
         }
@@ -108,6 +112,8 @@ extension ActorRuntime {
         hosts: Rendezvous<RemoteHost>,
         actors: Rendezvous<PeerConnection>,
         closedHandlers: ClosedHandlers,
+        lost: LostIncarnations,
+        watch: (interval: Duration, silenceLimit: Duration),
         timeout: Duration,
         logger: Logger
     ) async {
@@ -127,12 +133,19 @@ extension ActorRuntime {
             peer.channel.close()
             return
         }
+        if let verdict = lost.verdict(for: description.incarnation) {
+            let refusal = "refused \(description): that incarnation was declared lost (\(verdict.message)); an agent "
+                + "that comes back must start again, with a new incarnation"
+            logger.warning("\(refusal)")
+            peer.channel.close()
+            return
+        }
         // A name given with --name is the host's own: a second agent under it is refused. A default name (the host
         // name, which agents in containers or namespaces of one machine share) is made unique: node, node-2, ….
         let candidates = [description.name] + (description.nameIsDefault ? (2...256).map { "\(description.name)-\($0)" } : [])
         guard
             let (name, host) = hosts.publish(
-                underFirstFreeOf: candidates, isTaken: { !$0.connection.channel.isClosed },
+                underFirstFreeOf: candidates, isTaken: { $0.isConnected },
                 { name in
                     var named = description
                     named.name = name
@@ -145,9 +158,35 @@ extension ActorRuntime {
             return
         }
         peer.channel.attachCloseObserver { hosts.remove(name) { $0 === host } }
+        host.onLost { verdict in
+            lost.insert(description.incarnation, verdict)
+            hosts.remove(name) { $0 === host }
+        }
+        // The agent's connection closing (end of stream, reset, TCP_USER_TIMEOUT, keepalive) loses the host.
+        closedHandlers.set(peer.remote.uid) { _, reason in
+            host.declareLost("its agent's connection closed (\(reason.message))", logger: logger)
+        }
+        if let reason = peer.channel.closeReason {
+            host.declareLost("its agent's connection closed (\(reason.message))", logger: logger)
+            return
+        }
+        _ = host.watch(interval: watch.interval, silenceLimit: watch.silenceLimit, logger: logger)
         if name != description.name {
             logger.info("host '\(description.name)' has joined already: this agent joins as '\(name)'")
         }
         logger.info("\(host.description) joined")
+    }
+}
+
+/// The incarnations of the hosts declared lost, with their verdicts: an agent that comes back with one is refused.
+final class LostIncarnations: Sendable {
+    private let verdicts = Mutex<[String: TractorError]>([:])
+
+    func insert(_ incarnation: String, _ verdict: TractorError) {
+        verdicts.withLock { $0[incarnation] = verdict }
+    }
+
+    func verdict(for incarnation: String) -> TractorError? {
+        verdicts.withLock { $0[incarnation] }
     }
 }

@@ -39,6 +39,8 @@ package struct HostAgentConfiguration: Sendable {
 /// The actors an agent started, by uid, while its nursery is open.
 private final class AgentActors: Sendable {
     private let state = Mutex<(nursery: ActorNursery?, portals: [String: Portal])>((nil, [:]))
+    /// When the head was last heard (its heartbeats), and whether it was given up.
+    let head = HeadWatchdog(silenceLimit: TCPConfiguration().hostSilenceLimit)
 
     func open(_ nursery: ActorNursery) { state.withLock { $0.nursery = nursery } }
     func close() { state.withLock { $0 = (nil, [:]) } }
@@ -51,6 +53,8 @@ private final class AgentActors: Sendable {
 extension ActorRuntime {
     /// Serves as a host agent: joins the head, starts actors beneath this process on its request, and returns once
     /// the head's connection has closed and every actor beneath it has been torn down (the cancellation ladder).
+    /// A head that falls silent (no heartbeat for its silence limit, 5 s by default) or whose connection fails is
+    /// lost: the agent tears its actors down the same way, then throws.
     ///
     /// The connection is retried with exponential backoff until ``HostAgentConfiguration/connectTimeout``. Once
     /// joined, the head calls the jobs of ``HostAgentJobs``: `describe` (the ``HostDescription``), `spawn` (an actor
@@ -61,8 +65,9 @@ extension ActorRuntime {
     /// try await ActorRuntime.shared.serveAsHostAgent(configuration, secret: try TractorSecret.load(file: nil))
     /// ```
     ///
-    /// - Throws: ``TractorError`` `.timedOut` when the head could not be reached in time (the message names the last
-    ///   failure); `.runtimeUnavailable` (see ``requireRunning()``).
+    /// - Throws: ``TractorError`` `.channelClosed` when the head was lost (the message says how: silent for how
+    ///   long, or the connection's failure); `.timedOut` when the head could not be reached in time (the message
+    ///   names the last failure); `.runtimeUnavailable` (see ``requireRunning()``).
     package func serveAsHostAgent(
         _ configuration: HostAgentConfiguration,
         secret: TractorSecret
@@ -85,17 +90,26 @@ extension ActorRuntime {
             // Open before joining: the head may ask for an actor as soon as it has the description.
             actors.open(nursery)
             defer { actors.close() }
+            actors.head.setSilenceLimit(configuration.tcp.hostSilenceLimit)
             let head = try await connectToHead(configuration, secret: secret)
             logger.info("joined the head at \(configuration.head) as \(description)")
             // Cancelling the agent's task (its launcher's lifeline gone) closes the head's connection: the same end.
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (closed: CheckedContinuation<Void, Never>) in
-                    head.channel.attachCloseObserver { closed.resume() }
-                }
+            let lost = await withTaskCancellationHandler {
+                await actors.head.watch(head, logger: logger)
             } onCancel: {
                 head.channel.close()
             }
-            logger.info("the head's connection closed: cancelling every actor on this host")
+            if let lost {
+                logger.warning("lost the head at \(configuration.head): \(lost); cancelling every actor here")
+            } else {
+                logger.info("the head closed its connection: cancelling every actor on this host")
+            }
+        }
+        if let lost = actors.head.lost {
+            throw TractorError(
+                .channelClosed,
+                "lost the head at \(configuration.head): \(lost); every actor on this host was torn down"
+            )
         }
     }
 
@@ -138,7 +152,10 @@ extension ActorRuntime {
         _ actors: AgentActors
     ) -> [any JobDefinition] {
         let describe = Job(HostAgentJobs.describe) { () -> HostDescription in description }
-        let heartbeat = Job(HostAgentJobs.heartbeat) { () -> String in description.incarnation }
+        let heartbeat = Job(HostAgentJobs.heartbeat) { (request: HeartbeatRequest) -> String in
+            actors.head.heard(request)
+            return description.incarnation
+        }
         let join = HeadJoinRequest(endpoint: configuration.head, secret: secret.hexEncoded())
         let hostName = configuration.name
         let spawn = Job(HostAgentJobs.spawn) { (request: RemoteSpawnRequest) -> ActorID in

@@ -109,7 +109,8 @@ package enum HostAgentJobs {
     /// Agent: sends a signal to one of its actors (``RemoteSignalRequest``), as a local parent would; answers
     /// whether the actor was there to signal.
     package static let signal = "tractor.agent.signal"
-    /// Agent: answers at once with its incarnation (a liveness probe).
+    /// Agent: notes that the head is alive (a ``HeartbeatRequest``, which says the head's silence limit) and answers
+    /// at once with its incarnation.
     package static let heartbeat = "tractor.agent.heartbeat"
 
     /// Every actor: connect to the head at the given endpoint with the given secret, and serve it.

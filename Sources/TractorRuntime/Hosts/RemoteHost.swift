@@ -14,6 +14,8 @@ package final class RemoteHost: Sendable {
     private let actors: Rendezvous<PeerConnection>
     /// What happens when an actor's connection closes, by uid.
     let closedHandlers: ClosedHandlers
+    /// Whether the host is alive, and the verdict once it is lost.
+    let liveness = HostLiveness()
 
     init(
         description: HostDescription, connection: PeerConnection, actors: Rendezvous<PeerConnection>,
@@ -26,7 +28,36 @@ package final class RemoteHost: Sendable {
     }
 
     /// Whether the agent's connection is still open.
-    package var isConnected: Bool { !connection.channel.isClosed }
+    package var isConnected: Bool { !connection.channel.isClosed && liveness.verdict == nil }
+
+    /// Why the host was lost (a ``TractorError`` `.hostLost` naming it and the reason), or `nil` while it is alive.
+    ///
+    /// ```swift
+    /// if let lost = node.lost { print(lost.message) }   // "host 'node-2' (…) was lost: silent for 5.0 s (…)"
+    /// ```
+    package var lost: TractorError? { liveness.verdict }
+
+    /// Calls `handler` once with the verdict when the host is lost; at once if it is.
+    ///
+    /// ```swift
+    /// node.onLost { verdict in logger.warning("\(verdict.message)") }
+    /// ```
+    ///
+    /// - Returns: A token that ``removeLostHandler(_:)`` takes.
+    @discardableResult
+    package func onLost(_ handler: @escaping @Sendable (TractorError) -> Void) -> UInt64 {
+        liveness.onLost(handler)
+    }
+
+    /// Forgets a handler given to ``onLost(_:)``, which need not hear the verdict any more.
+    ///
+    /// ```swift
+    /// let token = node.onLost { verdict in print(verdict.message) }
+    /// node.removeLostHandler(token)
+    /// ```
+    package func removeLostHandler(_ token: UInt64) {
+        liveness.removeHandler(token)
+    }
 
     /// The host's name.
     package var name: String { description.name }
@@ -54,9 +85,12 @@ package final class RemoteHost: Sendable {
         let reply = try await connection.call(job: HostAgentJobs.spawn, payload: try MessagePackEncoder().encode(request))
         let actor = try MessagePackDecoder().decode(ActorID.self, from: reply)
         let timeout = ActorRuntime.shared.configuration.spawnTimeout
-        return try await actors.wait(
+        let joined = try await actors.wait(
             for: actor.uid, timeout: timeout, what: "actor \(actor) on host '\(name)' to join the head"
         )
+        // Its calls fail with the host's verdict once the host is lost.
+        liveness.add(joined)
+        return joined
     }
 
     /// Runs the cancellation ladder on an actor of this host, in its agent, and waits for its end.

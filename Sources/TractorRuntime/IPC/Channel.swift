@@ -104,6 +104,9 @@ package final class Channel: TransportHandler {
     /// Whether the channel is closed.
     package var isClosed: Bool { state.withLock { $0.closeReason != nil } }
 
+    /// Why the channel closed, once it has: the peer's end of stream, a failed read or write, or a local close.
+    package var closeReason: TractorError? { state.withLock { $0.closeReason } }
+
     /// Hands every later message to `onMessage` (on the loop thread), starting with any already queued, and reports
     /// the channel's closing to `onClose` (once; at once if it is already closed).
     /// With `onYield`, small `yield` messages go to it instead, in their order among the others.

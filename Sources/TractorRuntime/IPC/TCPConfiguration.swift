@@ -44,6 +44,13 @@ package struct TCPConfiguration: Sendable {
     package var sendBufferSize: Int?
     /// The socket's receive buffer (`SO_RCVBUF`), or `nil` for the kernel's default (auto-tuned). Default `nil`.
     package var receiveBufferSize: Int?
+    /// How often a head asks each host agent that joined it whether it is alive (the agent's `heartbeat` job).
+    /// Only a listener for agents uses it. Default 1 second.
+    package var heartbeatInterval: Duration = .seconds(1)
+    /// How long a head waits without hearing a host agent answer a heartbeat before it declares the host lost; the
+    /// agent learns it from the heartbeats and gives up on a head it has not heard for as long. Only a listener for
+    /// agents uses it. Default 5 seconds.
+    package var hostSilenceLimit: Duration = .seconds(5)
     /// A file holding the shared secret (see ``TractorSecret``), or `nil` to read it from the `TRACTOR_SECRET`
     /// environment variable. Default `nil`.
     package var secretFile: String?

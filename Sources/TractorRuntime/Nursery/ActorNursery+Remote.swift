@@ -84,6 +84,32 @@ extension ActorNursery {
         return Portal(connection: child.connection, child: child)
     }
 
+    /// Starts a daemon actor on `host`, a host of a listener of this process's own
+    /// (``ActorRuntime/listenForAgents(on:configuration:secret:)``), as ``startActor(_:on:jobs:executable:)`` does on
+    /// a host of the runtime's listener.
+    ///
+    /// ```swift
+    /// let node = try await agents.waitForHost(named: "node-2")
+    /// let far = try await nursery.startActor("far", on: node, jobs: [question])
+    /// ```
+    ///
+    /// - Throws: As ``startActor(_:on:jobs:executable:)``; `.invalidArgument` when the host was lost.
+    package func startActor(
+        _ name: String,
+        on host: RemoteHost,
+        jobs: [any JobDefinition] = [],
+        executable: ActorExecutable? = nil,
+        binding: BindingSpec? = nil
+    ) async throws -> Portal {
+        let child = try await start(name) {
+            try supervisor.checkOpen()
+            return try await spawnRemote(
+                name: name, on: host, jobs: jobs.map(\.name), executable: executable, binding: binding
+            )
+        }
+        return Portal(connection: child.connection, child: child)
+    }
+
     private func spawnRemote(
         name: String, host hostName: String, jobs: [String], executable: ActorExecutable?, binding: BindingSpec? = nil
     ) async throws -> ChildActor {
@@ -103,6 +129,16 @@ extension ActorNursery {
                     + "(joined: \(joined.isEmpty ? "none" : joined))"
             )
         }
+        return try await spawnRemote(name: name, on: host, jobs: jobs, executable: executable, binding: binding)
+    }
+
+    private func spawnRemote(
+        name: String, on host: RemoteHost, jobs: [String], executable: ActorExecutable?, binding: BindingSpec?
+    ) async throws -> ChildActor {
+        let hostName = host.name
+        if let lost = host.lost {
+            throw TractorError(.invalidArgument, "cannot start actor '\(name)': \(lost.message)")
+        }
         let program = executable ?? configuration.executable
         let connection = try await host.startActorConnection(
             RemoteSpawnRequest(
@@ -121,9 +157,8 @@ extension ActorNursery {
             process.end("its connection to the head closed (\(reason.message))")
         }
         connection.channel.attachCloseObserver { process.end("its connection to the head closed") }
-        host.connection.channel.attachCloseObserver {
-            process.end("host '\(hostName)' was lost: its agent's connection closed")
-        }
+        let lostHandler = host.onLost { verdict in process.end(verdict.message) }
+        process.onEnd { _ in host.removeLostHandler(lostHandler) }
         logger.debug("actor \(id) started on host '\(hostName)' (\(program.path))")
         do {
             try supervisor.add(child)

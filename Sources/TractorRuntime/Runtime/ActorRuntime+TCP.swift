@@ -77,6 +77,7 @@ extension ActorRuntime {
     ///   - endpoint: `HOST:PORT` or `[IPV6]:PORT`.
     ///   - configuration: Socket options, time limits and where the secret comes from.
     ///   - secret: The run's secret; `nil` loads it as the configuration says (``TractorSecret/load(file:)``).
+    ///   - server: The jobs to serve to the peer on this connection; `nil` serves this process's jobs.
     /// - Returns: The connection; this process serves its jobs on it too. It is adopted: actor-wide cancellation
     ///   reaches what it serves.
     /// - Throws: ``TractorError``: as ``TCPConnector/connect(to:configuration:secret:maximumFrameSize:loop:)``, and
@@ -85,7 +86,8 @@ extension ActorRuntime {
     package func connectTCP(
         to endpoint: String,
         configuration: TCPConfiguration = TCPConfiguration(),
-        secret: TractorSecret? = nil
+        secret: TractorSecret? = nil,
+        server: JobTable? = nil
     ) async throws -> PeerConnection {
         try requireRunning()
         let parsed = try TCPEndpoint(parsing: endpoint)
@@ -104,7 +106,7 @@ extension ActorRuntime {
             switch reply {
             case .hello(let hello) where hello.version == tractorWireVersion:
                 let connection = PeerConnection(
-                    channel: channel, local: identity, remote: hello.actor, initiator: true, server: jobTable
+                    channel: channel, local: identity, remote: hello.actor, initiator: true, server: server ?? jobTable
                 )
                 adopt(connection)
                 return connection

@@ -99,6 +99,7 @@ extension TractorError {
             case spawnFailed
             case handshakeFailed
             case actorCrashed
+            case hostLost
             case notBootstrapped
             case runtimeUnavailable
             // Calls
@@ -142,6 +143,9 @@ extension TractorError {
         public static var handshakeFailed: Self { .init(.handshakeFailed) }
         /// An actor process died: it was killed by a signal or exited while work was in flight.
         public static var actorCrashed: Self { .init(.actorCrashed) }
+        /// A host whose agent had joined this head was lost: it fell silent past the heartbeat limit, or its agent's
+        /// connection closed or failed. The message names the host and the reason; it is said once per host.
+        public static var hostLost: Self { .init(.hostLost) }
         /// A process started as an actor reached for a nursery, a pool or a spawn without having called
         /// ``Tractor/bootstrap(jobs:configuration:)`` first: call it as the first statement of `main`.
         public static var notBootstrapped: Self { .init(.notBootstrapped) }

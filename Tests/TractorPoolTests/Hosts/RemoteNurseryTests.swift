@@ -16,8 +16,10 @@ struct RemoteNurseryTests {
     /// The process's head (one per process), with its secret.
     static let head: Task<(address: String, environment: [String: String]), any Error> = Task {
         let secret = TractorSecret.random()
-        let address = try await Tractor.listenForAgents(on: "127.0.0.1:0", secret: secret)
-        return (address, [TractorSecret.environmentVariable: secret.hexEncoded()])
+        // Every address: agents on this host join through loopback, those in test namespaces through their bridge.
+        let address = try await Tractor.listenForAgents(on: "0.0.0.0:0", secret: secret)
+        let port = address.split(separator: ":").last.map(String.init) ?? ""
+        return ("127.0.0.1:\(port)", [TractorSecret.environmentVariable: secret.hexEncoded()])
     }
 
     /// Starts an agent joining the head as `name`, and waits until it has joined.

@@ -54,9 +54,11 @@ package final class RemoteHost: Sendable {
         let reply = try await connection.call(job: HostAgentJobs.spawn, payload: try MessagePackEncoder().encode(request))
         let actor = try MessagePackDecoder().decode(ActorID.self, from: reply)
         let timeout = ActorRuntime.shared.configuration.spawnTimeout
-        return try await actors.wait(
+        let joined = try await actors.wait(
             for: actor.uid, timeout: timeout, what: "actor \(actor) on host '\(name)' to join the head"
         )
+        joined.remoteHost = name
+        return joined
     }
 
     /// Runs the cancellation ladder on an actor of this host, in its agent, and waits for its end.

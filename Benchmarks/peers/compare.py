@@ -64,12 +64,18 @@ def worker_count():
     return len(report["placements"]["per-core"])
 
 
+def hosts_available():
+    """Whether the Hosts suite can run: it makes a network namespace, a bridge and a veth pair, which needs root."""
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
 def run_swift_suites():
     shutil.rmtree(SWIFT_OUTPUT, ignore_errors=True)
     os.makedirs(SWIFT_OUTPUT)
+    suites = "Pool|Portals|Floor|Hosts" if hosts_available() else "Pool|Portals|Floor"
     run([
         "swift", "package", "--allow-writing-to-package-directory", "benchmark",
-        "--target", "^(Pool|Portals|Floor)$",
+        "--target", f"^({suites})$",
         "--format", "histogramSamples", "--time-units", "nanoseconds",
         "--path", SWIFT_OUTPUT, "--no-progress",
     ])
@@ -287,6 +293,36 @@ def build_rows(peers, workers):
         rows.append(Row(f"stream 1 MiB messages (64 MiB), {streams}", "GB/s",
                         (64 << 20) / (median_ns("Portals", f"Stream 1 MiB messages, {streams}") / 1e9) / 1e9,
                         target=1.0, target_text="≥ 1 GB/s", digits=2))
+    rows += host_rows()
+    return rows
+
+
+def host_rows():
+    """Actors on another host (a network namespace over a veth pair, the Hosts suite), against the floor of the same
+    path: a bare blocking TCP ping-pong between two processes over the same veth pair."""
+    floor_file = "Current_run.Hosts.Remote_floor_TCP_ping-pong_round_trip.Round_trip_(ns).histogram.samples.tsv"
+    if not hosts_available() or not os.path.exists(os.path.join(SWIFT_OUTPUT, floor_file)):
+        return [Row("hosts rows (namespace over a veth pair)", "—", "skipped: needs root and `ip`")]
+    rows = []
+    floor = samples("Hosts", "Remote floor TCP ping-pong round trip", "Round_trip_(ns)")
+    floor_p50 = p(floor, 0.5) / 1e3
+    rows.append(Row("floor: blocking TCP ping-pong over a veth pair between namespaces, p50", "µs", floor_p50,
+                    higher_is_better=False))
+    rows.append(Row("floor: the same, p99", "µs", p(floor, 0.99) / 1e3, higher_is_better=False))
+    remote = samples("Hosts", "Remote portal.run round trip", "Round_trip_(ns)")
+    rows.append(Row("portal.run round trip to an actor on another host, p50", "µs", p(remote, 0.5) / 1e3,
+                    higher_is_better=False, target=1.5 * floor_p50,
+                    target_text=f"≤ 1.5 × veth floor ({1.5 * floor_p50:.0f} µs)"))
+    rows.append(Row("portal.run round trip to an actor on another host, p99", "µs", p(remote, 0.99) / 1e3,
+                    higher_is_better=False))
+    rows.append(Row("stream small messages from another host (100,000 Ints, window 4,096)", "msgs/s",
+                    p(samples("Hosts", "Remote stream small messages", "Messages_(k_per_s)"), 0.5) * 1e3))
+    rows.append(Row("stream 1 MiB messages from another host (64 MiB)", "GB/s",
+                    p(samples("Hosts", "Remote stream 1 MiB messages", "Throughput_(MB_per_s)"), 0.5) / 1e3,
+                    target=1.0, target_text="≥ 1 GB/s", digits=2))
+    rows.append(Row("start an actor on another host (through its agent) to first result", "ms",
+                    p(samples("Hosts", "Remote actor start to first result", "Start_to_first_result_(ns)"), 0.5) / 1e6,
+                    higher_is_better=False))
     return rows
 
 
@@ -369,6 +405,9 @@ Benchmarks/Benchmarks/Pool):
   parent interpreter's pages copy-on-write, so their RSS counts pages the parent also holds; PSS divides shared pages
   among their holders.
 - The runtime rows (spawn, portal.run, streams) have no counterpart in these pools; they stand against the targets.
+- The host rows run the Hosts suite (root only): a network namespace on this machine, joined by a veth pair to a
+  bridge, with a host agent in it; the actors run there and this process is their head, over authenticated TCP. Its
+  floor is a bare blocking TCP ping-pong between two processes over the same veth pair.
 - The floor rows are the machine's own cost, measured in the same run by the Floor suite without any framework: a
   peer process (the C library and Swift's standard library alone) answering 8-byte messages over a Unix socket pair
   with blocking reads and writes — one wake-up each way. The goals for round trips are ratios to that floor; a

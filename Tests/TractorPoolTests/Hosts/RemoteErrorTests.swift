@@ -87,7 +87,8 @@ struct RemoteErrorTests {
                         ? try await nursery.startActor("confused", on: host) : try await nursery.startActor("confused")
                     #expect(try await actor.run(TestJobs.echo, "ready") == "ready")
                     // A second hello is a protocol violation: the actor answers with an actor-level error.
-                    try actor.channelForFaultInjection.send(.hello(Hello(actor: ActorRuntime.shared.identity, cookie: [])))
+                    let hello = Hello(actor: ActorRuntime.shared.identity, cookie: [])
+                    try actor.channelForFaultInjection.send(.hello(hello))
                     try await Task.sleep(for: .seconds(3600))
                 }
             }

@@ -7,7 +7,7 @@
 
 Steps, all in one run: build bench-worker, pool-worker (also linked with -static-stdlib) and the floor's peers
 (release), read the worker count from `pool-worker topology --json` (one worker per physical core of the allowed
-CPUs, the Swift pool's default placement), run the `Pool`, `Portals` and `Floor` suites with package-benchmark (raw
+CPUs, the Swift pool's default placement), run the `Pool`, `Portals` and `Floor` suites (and `Hosts`, as root) with package-benchmark (raw
 samples exported as histogramSamples, in nanoseconds), run Benchmarks/peers/peers.py with the same worker count, then print the table and write Benchmarks/RESULTS.md.
 
 Every figure is a median: the p50 of package-benchmark's samples for ours, the median of repeated runs (or of every

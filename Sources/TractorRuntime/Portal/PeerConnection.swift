@@ -306,7 +306,11 @@ package final class PeerConnection: Sendable {
         case .hello, .spawnSpec:
             let reason = TractorError(.protocolViolation, "unexpected message from \(remote): \(message.kindName)")
             try? channel.send(.error(cid: nil, .describing(reason, in: local, job: nil)))
-            channel.close()
+            // Closed once the error is out, so that the peer hears why rather than only that the connection ended.
+            Task { [channel] in
+                try? await channel.waitUntilFlushed()
+                channel.close()
+            }
         }
     }
 

@@ -8,9 +8,10 @@
 #   make docs   builds the DocC catalogs of TractorRuntime and TractorPool into .build/docs, failing on any warning
 #   make bench-codec   runs the MessagePack codec benchmarks (Benchmarks/, package-benchmark)
 #   make bench-pool    runs the process pool benchmarks (map throughput, submit round trip, primes scaling, start-up)
+#   make bench-hosts   runs the benchmarks of actors on another host (a network namespace over a veth pair; root)
 #   make bench-compare runs the pool and runtime benchmarks and the same workloads on Python's process pools, prints
 #                      one table and writes Benchmarks/RESULTS.md (under 10 minutes on 2 cores)
-#   make bench-hosts   pools across hosts: Tractor against dask.distributed on two network-namespace hosts (as root;
+#   make bench-dask    pools across hosts: Tractor against dask.distributed on two network-namespace hosts (as root;
 #                      skipped otherwise), prints a table and writes its section of Benchmarks/RESULTS.md
 #   make bench-check   runs every suite and checks it against the thresholds checked in for this toolchain
 #
@@ -23,8 +24,9 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
-.PHONY: run test test-chaos test-repeat deps pydeps build-tests docs fuzz bench bench-codec bench-runtime bench-pool bench-compare bench-workers \
-	bench-hosts bench-check bench-thresholds clean
+.PHONY: run test test-chaos test-repeat deps pydeps build-tests docs fuzz bench bench-codec bench-runtime bench-pool bench-hosts \
+	bench-compare bench-workers bench-dask \
+	bench-check bench-thresholds clean
 
 run: deps
 	$(SWIFT) run -c release primes
@@ -139,6 +141,14 @@ bench-pool: deps
 	cd Benchmarks && $(SWIFT) build -c release --product floor-peer-static
 	$(BENCH) --target Pool
 
+# Actors on another host: a network namespace with a host agent (pool-worker) whose actors run bench-worker, and the
+# floor of the same path (floor-peer over TCP). Needs root; without it the suite says so and measures nothing.
+bench-hosts: deps
+	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
+	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
+	cd Benchmarks && $(SWIFT) build -c release --product floor-peer
+	$(BENCH) --target Hosts
+
 bench: bench-workers
 	$(BENCH)
 
@@ -153,7 +163,7 @@ bench-compare: deps
 
 # Pools across hosts beside dask.distributed (Benchmarks/peers/hosts.py): two network namespaces on a bridge of the
 # run's own, an agent or a Dask worker in each; Dask comes from PyPI into Benchmarks/peers/.venv-hosts. Needs root.
-bench-hosts: deps
+bench-dask: deps
 	$(PYTHON) Benchmarks/peers/hosts.py
 
 # Thresholds: p90 per benchmark and metric, per toolchain (allocation counts move between runtime versions), in

@@ -68,6 +68,20 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
         ),
+        // Actors on another host: a network namespace reached over a veth pair (needs root), with the floor of the
+        // same path. Its agent runs `pool-worker`, its actors `bench-worker`, its floor `floor-peer HOST PORT`.
+        .executableTarget(
+            name: "Hosts",
+            dependencies: [
+                "BenchmarkJobs",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TractorRuntime", package: "swift-tractor"),
+            ],
+            path: "Benchmarks/Hosts",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
         .target(name: "FloorPeer", path: "Sources/FloorPeer"),
         .executableTarget(name: "floor-peer", dependencies: ["FloorPeer"], path: "Sources/floor-peer"),
         // The same peer with the Swift standard library linked in: what `-static-stdlib` saves at start-up and in

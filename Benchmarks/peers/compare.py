@@ -7,7 +7,7 @@
 
 Steps, all in one run: build bench-worker, pool-worker (also linked with -static-stdlib) and the floor's peers
 (release), read the worker count from `pool-worker topology --json` (one worker per physical core of the allowed
-CPUs, the Swift pool's default placement), run the `Pool`, `Portals` and `Floor` suites with package-benchmark (raw
+CPUs, the Swift pool's default placement), run the `Pool`, `Portals` and `Floor` suites (and `Hosts`, as root) with package-benchmark (raw
 samples exported as histogramSamples, in nanoseconds), run Benchmarks/peers/peers.py with the same worker count, then print the table and write Benchmarks/RESULTS.md.
 
 Every figure is a median: the p50 of package-benchmark's samples for ours, the median of repeated runs (or of every
@@ -30,7 +30,7 @@ BENCHMARKS = os.path.dirname(HERE)
 OUTPUT = os.path.join(BENCHMARKS, ".bench-output")
 SWIFT_OUTPUT = os.path.join(OUTPUT, "swift")
 RESULTS = os.path.join(BENCHMARKS, "RESULTS.md")
-HOSTS_MARKER = "<!-- The section below is written by `make bench-hosts` (Benchmarks/peers/hosts.py). -->"
+HOSTS_MARKER = "<!-- The section below is written by `make bench-dask` (Benchmarks/peers/hosts.py). -->"
 
 sys.path.insert(0, HERE)
 from workloads import SPEC  # noqa: E402
@@ -65,12 +65,18 @@ def worker_count():
     return len(report["placements"]["per-core"])
 
 
+def hosts_available():
+    """Whether the Hosts suite can run: it makes a network namespace, a bridge and a veth pair, which needs root."""
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
 def run_swift_suites():
     shutil.rmtree(SWIFT_OUTPUT, ignore_errors=True)
     os.makedirs(SWIFT_OUTPUT)
+    suites = "Pool|Portals|Floor|Hosts" if hosts_available() else "Pool|Portals|Floor"
     run([
         "swift", "package", "--allow-writing-to-package-directory", "benchmark",
-        "--target", "^(Pool|Portals|Floor)$",
+        "--target", f"^({suites})$",
         "--format", "histogramSamples", "--time-units", "nanoseconds",
         "--path", SWIFT_OUTPUT, "--no-progress",
     ])
@@ -288,6 +294,36 @@ def build_rows(peers, workers):
         rows.append(Row(f"stream 1 MiB messages (64 MiB), {streams}", "GB/s",
                         (64 << 20) / (median_ns("Portals", f"Stream 1 MiB messages, {streams}") / 1e9) / 1e9,
                         target=1.0, target_text="≥ 1 GB/s", digits=2))
+    rows += host_rows()
+    return rows
+
+
+def host_rows():
+    """Actors on another host (a network namespace over a veth pair, the Hosts suite), against the floor of the same
+    path: a bare blocking TCP ping-pong between two processes over the same veth pair."""
+    floor_file = "Current_run.Hosts.Remote_floor_TCP_ping-pong_round_trip.Round_trip_(ns).histogram.samples.tsv"
+    if not hosts_available() or not os.path.exists(os.path.join(SWIFT_OUTPUT, floor_file)):
+        return [Row("hosts rows (namespace over a veth pair)", "—", "skipped: needs root and `ip`")]
+    rows = []
+    floor = samples("Hosts", "Remote floor TCP ping-pong round trip", "Round_trip_(ns)")
+    floor_p50 = p(floor, 0.5) / 1e3
+    rows.append(Row("floor: blocking TCP ping-pong over a veth pair between namespaces, p50", "µs", floor_p50,
+                    higher_is_better=False))
+    rows.append(Row("floor: the same, p99", "µs", p(floor, 0.99) / 1e3, higher_is_better=False))
+    remote = samples("Hosts", "Remote portal.run round trip", "Round_trip_(ns)")
+    rows.append(Row("portal.run round trip to an actor on another host, p50", "µs", p(remote, 0.5) / 1e3,
+                    higher_is_better=False, target=1.5 * floor_p50,
+                    target_text=f"≤ 1.5 × veth floor ({1.5 * floor_p50:.0f} µs)"))
+    rows.append(Row("portal.run round trip to an actor on another host, p99", "µs", p(remote, 0.99) / 1e3,
+                    higher_is_better=False))
+    rows.append(Row("stream small messages from another host (100,000 Ints, window 4,096)", "msgs/s",
+                    p(samples("Hosts", "Remote stream small messages", "Messages_(k_per_s)"), 0.5) * 1e3))
+    rows.append(Row("stream 1 MiB messages from another host (64 MiB)", "GB/s",
+                    p(samples("Hosts", "Remote stream 1 MiB messages", "Throughput_(MB_per_s)"), 0.5) / 1e3,
+                    target=1.0, target_text="≥ 1 GB/s", digits=2))
+    rows.append(Row("start an actor on another host (through its agent) to first result", "ms",
+                    p(samples("Hosts", "Remote actor start to first result", "Start_to_first_result_(ns)"), 0.5) / 1e6,
+                    higher_is_better=False))
     return rows
 
 
@@ -370,6 +406,9 @@ Benchmarks/Benchmarks/Pool):
   parent interpreter's pages copy-on-write, so their RSS counts pages the parent also holds; PSS divides shared pages
   among their holders.
 - The runtime rows (spawn, portal.run, streams) have no counterpart in these pools; they stand against the targets.
+- The host rows run the Hosts suite (root only): a network namespace on this machine, joined by a veth pair to a
+  bridge, with a host agent in it; the actors run there and this process is their head, over authenticated TCP. Its
+  floor is a bare blocking TCP ping-pong between two processes over the same veth pair.
 - The floor rows are the machine's own cost, measured in the same run by the Floor suite without any framework: a
   peer process (the C library and Swift's standard library alone) answering 8-byte messages over a Unix socket pair
   with blocking reads and writes — one wake-up each way. The goals for round trips are ratios to that floor; a
@@ -414,7 +453,7 @@ def main():
     print(f"\n{info['cpu']}, {info['nproc']} CPUs; {info['swift']}; Python {info['python']}; "
           f"{workers} workers; {elapsed / 60:.1f} min; {load}")
     if not arguments.no_write:
-        # The section `make bench-hosts` writes (Benchmarks/peers/hosts.py) stays as it is, at the end.
+        # The section `make bench-dask` writes (Benchmarks/peers/hosts.py) stays as it is, at the end.
         kept = ""
         if os.path.exists(RESULTS):
             with open(RESULTS) as results:

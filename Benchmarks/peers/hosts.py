@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Pools across hosts: Tractor against dask.distributed, on two hosts that are network namespaces of this machine.
 
-    make bench-hosts                      # from the repository root, as root
+    make bench-dask                      # from the repository root, as root
     python3 Benchmarks/peers/hosts.py [--repeats 2] [--skip-build] [--no-write] [--dask-primes compiled|python]
 
 Needs root and `ip` (iproute2): it makes two network namespaces on a bridge of its own (a private range and names
@@ -41,7 +41,7 @@ RESULTS = os.path.join(BENCHMARKS, "RESULTS.md")
 VENV = os.path.join(HERE, ".venv-hosts")
 # Pinned so that a fresh clone measures what RESULTS.md measured.
 REQUIREMENTS = ["dask[distributed]==2026.8.0"]
-MARKER = "<!-- The section below is written by `make bench-hosts` (Benchmarks/peers/hosts.py). -->"
+MARKER = "<!-- The section below is written by `make bench-dask` (Benchmarks/peers/hosts.py). -->"
 
 ITEMS = 100_000
 LIMIT = 20_000_000
@@ -388,7 +388,7 @@ def main():
 def section(text, summary, runs_line, primes_kind):
     return f"""## Pools across hosts: Tractor against dask.distributed
 
-Written by `make bench-hosts` (Benchmarks/peers/hosts.py, as root); the latest run replaces this section. Two hosts
+Written by `make bench-dask` (Benchmarks/peers/hosts.py, as root); the latest run replaces this section. Two hosts
 are network namespaces of this machine on a bridge of the run's own; each runs one worker: Tractor's through a host
 agent (`pool-worker serve --connect`) joined to the head, Dask's as `dask worker --nworkers 1 --nthreads 1` joined
 to a `dask scheduler` on the bridge. The head and the client run in this machine's own namespace.

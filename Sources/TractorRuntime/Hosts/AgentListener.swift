@@ -93,6 +93,7 @@ extension ActorRuntime {
         let watch = (interval: configuration.heartbeatInterval, silenceLimit: configuration.hostSilenceLimit)
         var events = PeerConnection.Events()
         events.closed = { connection, reason in closedHandlers.closed(connection, reason) }
+        events.actorMessage = { connection, message in closedHandlers.actorMessage(connection, message) }
         let listener = try await listenTCP(
             on: endpoint, configuration: configuration, secret: secret, events: events
         ) { peer in

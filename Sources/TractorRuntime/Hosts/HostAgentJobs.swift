@@ -113,10 +113,12 @@ package enum HostAgentJobs {
     /// at once with its incarnation.
     package static let heartbeat = "tractor.agent.heartbeat"
 
-    /// Every actor: connect to the head at the given endpoint with the given secret, and serve it.
+    /// Every actor: connect to the head at the given endpoint with the given secret, serve it, and acknowledge a
+    /// cancellation to it as to the parent.
     static let join = Job("tractor.head.join") { (request: HeadJoinRequest) -> ActorID in
         let secret = try TractorSecret(encoded: Array(request.secret.utf8), source: "the agent's join request")
         let connection = try await ActorRuntime.shared.connectTCP(to: request.endpoint, secret: secret)
+        acknowledgeCancellation(toHead: connection)
         return connection.local
     }
 }

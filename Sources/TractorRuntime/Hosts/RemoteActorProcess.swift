@@ -78,18 +78,31 @@ package final class RemoteActorProcess: ActorProcess {
     }
 }
 
-/// What the head does when an actor's TCP connection closes, by the actor's uid: a nursery that adopted the actor
-/// fails its calls with an error naming its host; any other connection fails them with the channel's reason.
+/// What the head does when an actor's TCP connection closes, or the actor sends a message about itself (`error(nil,
+/// …)`, `cancelAck(nil)`), by the actor's uid: a nursery that adopted the actor fails its calls with an error naming
+/// its host, and hears its messages as a local child's; any other connection fails its calls with the channel's
+/// reason, and its actor-level messages are ignored.
 final class ClosedHandlers: Sendable {
     private let handlers = Mutex<[String: @Sendable (PeerConnection, TractorError) -> Void]>([:])
+    private let messageHandlers = Mutex<[String: @Sendable (Message) -> Void]>([:])
 
     func set(_ uid: String, _ handler: @escaping @Sendable (PeerConnection, TractorError) -> Void) {
         handlers.withLock { $0[uid] = handler }
     }
 
+    /// Hands the actor-level messages of the actor `uid` to `handler`, until its connection closes.
+    func setActorMessageHandler(_ uid: String, _ handler: @escaping @Sendable (Message) -> Void) {
+        messageHandlers.withLock { $0[uid] = handler }
+    }
+
     func closed(_ connection: PeerConnection, _ reason: TractorError) {
         let handler = handlers.withLock { $0.removeValue(forKey: connection.remote.uid) }
+        _ = messageHandlers.withLock { $0.removeValue(forKey: connection.remote.uid) }
         if let handler { handler(connection, reason) } else { connection.failCalls(with: reason) }
+    }
+
+    func actorMessage(_ connection: PeerConnection, _ message: Message) {
+        messageHandlers.withLock { $0[connection.remote.uid] }?(message)
     }
 }
 

@@ -90,6 +90,7 @@ package final class RemoteHost: Sendable {
         )
         // Its calls fail with the host's verdict once the host is lost.
         liveness.add(joined)
+        joined.remoteHost = name
         return joined
     }
 

@@ -149,9 +149,21 @@ extension ActorNursery {
         let id = connection.remote
         let process = RemoteActorProcess(host: host, actor: id)
         let logger = configuration.logger ?? runtime.logger
+        let cancelledByPeer = CancelledByPeer()
         let child = ChildActor(
-            id: id, process: process, connection: connection, policy: configuration.teardown, logger: logger
+            id: id, process: process, connection: connection, policy: configuration.teardown, logger: logger,
+            cancelledByPeer: cancelledByPeer
         )
+        // What it says about itself is heard as a local child's: an error fails the nursery (naming the host), an
+        // unasked acknowledgement says a peer of the tree cancelled it, so that its exit is expected.
+        let supervisor = self.supervisor
+        host.closedHandlers.setActorMessageHandler(id.uid) { message in
+            switch message {
+            case .error(nil, let info): supervisor.jobFailed(RemoteActorError(connection.received(info)))
+            case .cancelAck(nil): cancelledByPeer.mark()
+            default: break
+            }
+        }
         // Its calls fail with its end, which names the host, not with the closed channel.
         host.closedHandlers.set(id.uid) { _, reason in
             process.end("its connection to the head closed (\(reason.message))")
@@ -166,7 +178,6 @@ extension ActorNursery {
             await child.tearDown()
             throw error
         }
-        let supervisor = self.supervisor
         process.onEnd { reason in
             // The head learns no exit status across hosts: an actor that ended unasked counts as killed (as it is
             // when its agent dies: PR_SET_PDEATHSIG), for an owner that tells crashes by status, such as a pool.

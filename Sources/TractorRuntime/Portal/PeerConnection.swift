@@ -47,6 +47,7 @@ package final class PeerConnection: Sendable {
         /// This side asked the peer to cancel everything (`cancel(nil)`): a cancellation it reports was asked here.
         var peerCancelRequested = false
         var failure: (any Error & Sendable)?
+        var remoteHost: String?
     }
 
     private struct CallWaiter {
@@ -97,6 +98,13 @@ package final class PeerConnection: Sendable {
                 self.events.closed(self, reason)
             }
         )
+    }
+
+    /// The host the peer runs on, when it is an actor beneath a host agent: the name that agent joined under; `nil`
+    /// for an actor of this host. Every error heard from the peer carries it (``RemoteActorError/host``).
+    package var remoteHost: String? {
+        get { state.withLock { $0.remoteHost } }
+        set { state.withLock { $0.remoteHost = newValue } }
     }
 
     // MARK: Calling
@@ -266,8 +274,9 @@ package final class PeerConnection: Sendable {
         case .batchReturn(let cid, let results):
             let (waiter, stream) = takeCall(cid)
             stream?.callEnded()
-            waiter?.continuation.resume(returning: .batch(results))
-        case .error(let cid?, let info):
+            waiter?.continuation.resume(returning: .batch(received(results)))
+        case .error(let cid?, let heard):
+            let info = received(heard)
             let (waiter, stream) = takeCall(cid)
             let error: any Error
             if info.typeName == "Swift.CancellationError" {
@@ -297,7 +306,11 @@ package final class PeerConnection: Sendable {
         case .hello, .spawnSpec:
             let reason = TractorError(.protocolViolation, "unexpected message from \(remote): \(message.kindName)")
             try? channel.send(.error(cid: nil, .describing(reason, in: local, job: nil)))
-            channel.close()
+            // Closed once the error is out, so that the peer hears why rather than only that the connection ended.
+            Task { [channel] in
+                try? await channel.waitUntilFlushed()
+                channel.close()
+            }
         }
     }
 
@@ -353,17 +366,6 @@ package final class PeerConnection: Sendable {
             }
             return .return(cid: cid, payload: output)
         }
-    }
-
-    /// Answers call `cid` of job `job`, which this side does not serve (as a batch: not as a call job), with an error.
-    func refuse(cid: UInt64, job: String, batch: Bool = false) {
-        let served = server?.jobs.filter { !batch || $0.value.invokeBatch != nil }.keys.sorted()
-        let reason = TractorError(
-            .unknownJob,
-            "actor \(local) does not serve \(batch ? "batches of " : "")a job named '\(job)'"
-                + (served.map { "; it serves: " + $0.joined(separator: ", ") } ?? "")
-        )
-        try? channel.send(.error(cid: cid, .describing(reason, in: local, job: job)))
     }
 
     /// Runs served call `cid` in a task of its own, which `cancel` cancels, and sends the answer `body` returns; a

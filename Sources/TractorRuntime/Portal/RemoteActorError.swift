@@ -46,6 +46,16 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
     public var code: String? { info.code }
     /// The actors the error passed through on its way here, nearest the source first.
     public var relayPath: [ActorID] { info.relayPath }
+    /// The host the error came from, when the actor this process heard it from (the last of ``relayPath``, or the
+    /// ``source`` when it came straight from there) runs on another host, beneath a host agent: the name that agent
+    /// joined under. `nil` for an actor of this host.
+    ///
+    /// ```swift
+    /// catch let error as RemoteActorError {
+    ///     print(error.host ?? "this host")   // "node-1"
+    /// }
+    /// ```
+    public var host: String? { info.host }
     /// Further errors that failed together with this one in the remote actor's nursery.
     public var nested: [RemoteActorError] { info.nested.map { RemoteActorError($0) } }
 
@@ -58,11 +68,13 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
         info.typeName == typeName || info.typeName.hasSuffix("." + typeName)
     }
 
-    /// The source actor, the job (and input), the original type and message, and the relay path, on one line.
+    /// The source actor, the job (and input), the original type and message, and the relay path, on one line; the
+    /// actor it came from here is followed by its host when that is another (``host``).
     ///
     /// The type's name is left out where the message already starts with it, as a ``TractorError``'s does.
     public var description: String {
-        var text = "RemoteActorError from \(info.source)"
+        let onHost = info.host.map { " on host '\($0)'" } ?? ""
+        var text = "RemoteActorError from \(info.source)" + (info.relayPath.isEmpty ? onHost : "")
         if let job = info.job { text += " in job '\(job)'" }
         if let inputIndex { text += " for input \(inputIndex)" }
         let shortName = info.typeName.split(separator: ".").last.map(String.init) ?? info.typeName
@@ -71,7 +83,7 @@ public struct RemoteActorError: Error, Sendable, CustomStringConvertible {
         }
         text += ": \(info.message)"
         if !info.relayPath.isEmpty {
-            text += " (relayed through " + info.relayPath.map(\.description).joined(separator: " → ") + ")"
+            text += " (relayed through " + info.relayPath.map(\.description).joined(separator: " → ") + onHost + ")"
         }
         if !info.nested.isEmpty {
             text += " with \(info.nested.count) more: " + nested.map(\.description).joined(separator: "; ")
@@ -114,10 +126,12 @@ extension RemoteErrorInfo {
         }
     }
 
-    /// This error, and every error nested in it, as it leaves `actor` for the next hop.
+    /// This error, and every error nested in it, as it leaves `actor` for the next hop. The host it was heard from
+    /// belongs to the hop before `actor`, so it is dropped.
     func relayed(through actor: ActorID) -> RemoteErrorInfo {
         var info = self
         info.relayPath.append(actor)
+        info.host = nil
         info.nested = nested.map { $0.relayed(through: actor) }
         return info
     }

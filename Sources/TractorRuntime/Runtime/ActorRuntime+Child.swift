@@ -30,6 +30,14 @@ private struct ShutdownRequest: ~Copyable {
     var reason: ShutdownReason?
     var waiter: CheckedContinuation<ShutdownReason, Never>?
     var cancellingPeers: [PeerConnection] = []
+    /// The heads this actor joined at its agent's request: each supervises it as its parent does.
+    var heads: [PeerConnection] = []
+}
+
+/// Tells the head on `connection`, which this actor joined at its agent's request, of its cancellation as its parent
+/// is told: its nursery then counts the exit as a cancellation, not a crash.
+func acknowledgeCancellation(toHead connection: PeerConnection) {
+    shutdownRequest.withLock { $0.heads.append(connection) }
 }
 
 private let shutdownRequest = Mutex(ShutdownRequest())
@@ -45,10 +53,15 @@ private func requestShutdown(_ reason: ShutdownReason) {
     waiter?.resume(returning: reason)
 }
 
+/// From here on, this process is a child: a peer's cancel is its to obey (see ``peerAskedToCancel(over:)``), even
+/// before it waits for a reason to shut down.
+private func beginServingAsChild() {
+    shutdownRequest.withLock { $0.servingAsChild = true }
+}
+
 private func waitForShutdown() async -> ShutdownReason {
     await withCheckedContinuation { continuation in
         let reason = shutdownRequest.withLock { request -> ShutdownReason? in
-            request.servingAsChild = true
             if let reason = request.reason { return reason }
             request.waiter = continuation
             return nil
@@ -98,6 +111,8 @@ extension ActorRuntime {
         _ = ctractor_set_parent_death_signal(SIGKILL)
         if getppid() != marker.parentPID { exit(70) }
         installTerminationHandler()
+        // Before it can be found: a peer may ask it to cancel as soon as it has registered.
+        beginServingAsChild()
 
         let logger = self.logger
         let parent: PeerConnection
@@ -128,8 +143,8 @@ extension ActorRuntime {
             // SIGKILL, which is the ladder working as declared.
             for connection in connections { await connection.waitForServed() }
             // The parent hears of a peer's cancel as of its own: an exit it need not count as a failure.
-            let peers = shutdownRequest.withLock { $0.cancellingPeers }
-            let acknowledged = (reason == .terminated ? [] : [parent]) + peers
+            let (peers, heads) = shutdownRequest.withLock { ($0.cancellingPeers, $0.heads) }
+            let acknowledged = (reason == .terminated ? [] : [parent] + heads) + peers
             for connection in acknowledged { try? connection.sendActorMessage(.cancelAck(cid: nil)) }
             for connection in acknowledged { try? await connection.channel.waitUntilFlushed() }
         case .parentGone:

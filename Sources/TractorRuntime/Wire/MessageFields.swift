@@ -212,6 +212,9 @@ package struct RemoteErrorInfo: Sendable, Hashable, Codable {
     /// The error value itself, MessagePack-encoded, when the job declared the error's type (see ``ErrorCoding``):
     /// the caller decodes it and throws it as that type.
     package var payload: [UInt8]?
+    /// The host the error came from, when this process heard it from an actor that runs beneath a host agent: the
+    /// name that agent joined under. The receiving side sets it (``withHost(_:)``); the wire codec leaves it out.
+    package var host: String?
 
     /// Creates an error description.
     package init(
@@ -234,5 +237,14 @@ package struct RemoteErrorInfo: Sendable, Hashable, Codable {
         self.relayPath = relayPath
         self.nested = nested
         self.payload = payload
+    }
+
+    /// This error and every error nested in it, heard from an actor on host `host` (`nil`: an actor of this host).
+    package func withHost(_ host: String?) -> RemoteErrorInfo {
+        guard let host else { return self }
+        var info = self
+        info.host = host
+        info.nested = nested.map { $0.withHost(host) }
+        return info
     }
 }

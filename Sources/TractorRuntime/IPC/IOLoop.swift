@@ -196,8 +196,17 @@ package final class IOLoop: Sendable {
         _ = ctractor_request_time_slice(IOLoop.timeSlice)
         let capacity = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        var spin = SpinPolicy(maximum: IOLoop.maximumSpin)
         while true {
-            let count = epoll_wait(epollFD, events, CInt(capacity), -1)
+            var count = spin.budget > 0 ? poll(events, capacity, for: spin.budget) : 0
+            if count > 0 {
+                spin.caught()
+            } else {
+                if spin.budget > 0 { spin.missed() }
+                let began = spin.maximum > 0 ? sys_monotonic_nanoseconds() : 0
+                count = epoll_wait(epollFD, events, CInt(capacity), -1)
+                if spin.maximum > 0 { spin.blocked(for: sys_monotonic_nanoseconds() &- began) }
+            }
             if count < 0 {
                 runQueued()
                 continue  // EINTR
@@ -224,6 +233,25 @@ package final class IOLoop: Sendable {
         }
     }
 
+    /// How long the loop thread may poll for events before it sleeps in `epoll_wait`, in nanoseconds: from
+    /// `TRACTOR_SPIN_MICROSECONDS` (0 turns it off), 50 µs by default.
+    static let maximumSpin: UInt64 = {
+        guard let text = getenv("TRACTOR_SPIN_MICROSECONDS").map({ String(cString: $0) }), let value = UInt64(text)
+        else { return 50_000 }
+        return Swift.min(value, 1_000) * 1_000
+    }()
+
+    /// Polls for events without sleeping for up to `budget` nanoseconds; returns the count of the first poll that
+    /// found some, or 0.
+    private func poll(_ events: UnsafeMutablePointer<epoll_event>, _ capacity: Int, for budget: UInt64) -> CInt {
+        let began = sys_monotonic_nanoseconds()
+        repeat {
+            let count = epoll_wait(epollFD, events, CInt(capacity), 0)
+            if count != 0 { return count }
+        } while sys_monotonic_nanoseconds() &- began < budget
+        return 0
+    }
+
     /// Runs the queued work until there is none, then marks the thread asleep (it goes back to `epoll_wait`).
     private func runQueued() {
         while true {
@@ -244,6 +272,39 @@ package final class IOLoop: Sendable {
             }
             taken.removeAll(keepingCapacity: true)
         }
+    }
+}
+
+/// When the loop thread polls before it sleeps: a wake-up costs tens of microseconds across cores, while an event
+/// that comes within a few microseconds of the last (the reply of a round trip, a worker's next request) is caught
+/// without one by polling.
+///
+/// It learns from the loop's own waits, so that it polls only where it pays: a sleep that ended within the maximum
+/// spin turns polling on (a poll would have caught that event); a poll that catches nothing halves the budget, and a
+/// loop whose events come seldom (workers computing, every core busy) stops polling after a few misses and burns no
+/// CPU another thread could use.
+struct SpinPolicy {
+    /// The most a poll may last, in nanoseconds; 0: never poll.
+    let maximum: UInt64
+    /// How long the next poll may last, in nanoseconds.
+    private(set) var budget: UInt64 = 0
+
+    init(maximum: UInt64) {
+        self.maximum = maximum
+    }
+
+    /// A poll caught an event: poll as long next time.
+    mutating func caught() {}
+
+    /// A poll caught nothing: halve the budget, and stop polling below a tenth of the maximum.
+    mutating func missed() {
+        budget /= 2
+        if budget < maximum / 10 { budget = 0 }
+    }
+
+    /// A sleep lasted `nanoseconds`: one that a poll would have cut short turns polling on.
+    mutating func blocked(for nanoseconds: UInt64) {
+        if nanoseconds < maximum { budget = maximum }
     }
 }
 

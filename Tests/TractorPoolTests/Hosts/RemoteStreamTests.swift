@@ -60,8 +60,7 @@ struct RemoteStreamTests {
     func actorsOnTwoHostsCallStreamAndOpenContextsExactlyAsALocalActor() async throws {
         let network = try TestNetwork(hosts: 2)
         defer { network.remove() }
-        let (address, environment) = try await RemoteNurseryTests.head.value
-        let port = address.split(separator: ":").last.map(String.init) ?? ""
+        let (port, environment) = try await TestHead.head.value
         let head = "\(network.headAddress):\(port)"
         let hostNames = ["stream-node-1", "stream-node-2"]
         var agents: [CommandRunner.Running] = []

@@ -58,10 +58,21 @@ struct PoolAcrossHostsTests {
         }
     }
 
+    /// Runs `body` with two joined namespace hosts, and removes them however it ends.
+    static func withHosts(_ tag: String, _ body: (Hosts) async throws -> Void) async throws {
+        let hosts = try await Hosts(tag)
+        do {
+            try await body(hosts)
+        } catch {
+            await hosts.remove()
+            throw error
+        }
+        await hosts.remove()
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func aMapOverTwoHostsEqualsTheLocalMapAndTheReportNamesEachHost() async throws {
-        let hosts = try await Hosts("map")
-        do {
+        try await Self.withHosts("map") { hosts in
             let inputs = Array(0..<3_000)
             let (remote, report, bindings) = try await withProcessPool(configuration: try hosts.configuration(.perCore)) {
                 pool in
@@ -79,17 +90,12 @@ struct PoolAcrossHostsTests {
             for name in hosts.names {
                 #expect(report.contains("[\(name):"), "report:\n\(report)")
             }
-        } catch {
-            await hosts.remove()
-            throw error
         }
-        await hosts.remove()
     }
 
     @Test(.timeLimit(.minutes(3)))
     func killingAnAgentMidMapFailsOnlyItsHostsJobsNamingItAndTheOtherHostFinishes() async throws {
-        let hosts = try await Hosts("kill")
-        do {
+        try await Self.withHosts("kill") { hosts in
             var configuration = try hosts.configuration(.workers(1))
             configuration.inFlightChunksPerWorker = 1
             let outcomes = try await withProcessPool(configuration: configuration) { pool in
@@ -117,17 +123,12 @@ struct PoolAcrossHostsTests {
             #expect(outcomes.count - crashes.count >= 20, "the other host finished the rest")
             let emptied = await CommandRunner.eventually(within: .seconds(10)) { hosts.network.processes(inHost: 0).isEmpty }
             #expect(emptied, "left on the killed host: \(hosts.network.processes(inHost: 0))")
-        } catch {
-            await hosts.remove()
-            throw error
         }
-        await hosts.remove()
     }
 
     @Test(.timeLimit(.minutes(3)))
     func withARetryTheJobsOfALostHostRunAgainOnTheOther() async throws {
-        let hosts = try await Hosts("retry")
-        do {
+        try await Self.withHosts("retry") { hosts in
             var configuration = try hosts.configuration(.workers(1))
             configuration.inFlightChunksPerWorker = 1
             configuration.retriesAfterCrash = 1
@@ -142,11 +143,7 @@ struct PoolAcrossHostsTests {
             }
             #expect(results == (0..<30).map { 100 + $0 })
             #expect(retried >= 1)
-        } catch {
-            await hosts.remove()
-            throw error
         }
-        await hosts.remove()
     }
 
     @Test(.timeLimit(.minutes(3)))

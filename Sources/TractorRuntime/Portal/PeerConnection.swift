@@ -213,6 +213,7 @@ package final class PeerConnection: Sendable {
                     try channel.send(request)
                     try endpoint?.grantInitialWindow()
                 } catch {
+                    guard !channel.isClosed else { return }  // closed: its owner fails the call, saying why
                     if let waiter = state.withLock({ $0.calls.removeValue(forKey: cid) }) {
                         waiter.continuation.resume(throwing: error)
                     }

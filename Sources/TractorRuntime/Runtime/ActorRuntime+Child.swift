@@ -136,6 +136,11 @@ extension ActorRuntime {
         }
         var canceller: ActorID?
         if case .cancelledByPeer(let peer) = reason { canceller = peer }
+        if reason == .parentGone {
+            // The heads this actor joined learn of its end as of its host's loss, their connection closing: not as
+            // this actor cancelling their calls, which is what answering them now would say.
+            for head in shutdownRequest.withLock({ $0.heads }) { head.channel.close() }
+        }
         for connection in connections { connection.cancelServed(by: canceller) }
         switch reason {
         case .cancelled, .terminated, .cancelledByPeer:

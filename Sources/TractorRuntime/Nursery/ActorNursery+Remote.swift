@@ -7,7 +7,7 @@ import Glibc
 
 extension ActorNursery {
     /// Starts a daemon actor on a host whose agent has joined this head
-    /// (see ``Tractor/listenForAgents(on:secretFile:)``).
+    /// (see ``Tractor/listenForAgents(on:secretFile:heartbeatInterval:hostSilenceLimit:)``).
     ///
     /// The agent starts the actor beneath itself, and the actor connects to this process directly; the portal is used
     /// exactly as a local actor's: calls, streams, contexts, errors and cancellation. The nursery supervises it as any

@@ -6,7 +6,9 @@
 import Synchronization
 
 extension ActorRuntime {
-    /// The listener of ``Tractor/listenForAgents(on:secretFile:)``, kept for the life of the process.
+    /// The listener of
+    /// ``Tractor/listenForAgents(on:secretFile:heartbeatInterval:hostSilenceLimit:)``,
+    /// kept for the life of the process.
     private static let agentListenerStorage = Mutex<AgentListener?>(nil)
 
     /// The runtime's agent listener, once this process listens for host agents.
@@ -38,21 +40,48 @@ extension Tractor {
     /// - Parameters:
     ///   - endpoint: `HOST:PORT` or `[IPV6]:PORT`; port 0 picks a free port.
     ///   - secretFile: A file holding the run's secret (64 hex digits); `nil` reads `TRACTOR_SECRET`.
+    ///   - heartbeatInterval: How often each joined host is asked whether it is alive. Default 1 second.
+    ///   - hostSilenceLimit: How long a host may leave the heartbeats unanswered before it is lost (its actors' calls
+    ///     fail with `.hostLost`); its agent gives the head up after as long without hearing it. Default 5 seconds.
     /// - Returns: The bound address, `HOST:PORT`, with the port the kernel chose for port 0.
-    /// - Throws: ``TractorError`` `.invalidArgument` for a malformed endpoint, a missing secret, or when this process
-    ///   listens for agents already; `.systemCallFailed` when the address cannot be bound.
+    /// - Throws: ``TractorError`` `.invalidArgument` for a malformed endpoint, a missing secret, a silence limit not
+    ///   longer than the heartbeat interval, or when this process listens for agents already; `.systemCallFailed`
+    ///   when the address cannot be bound.
     @discardableResult
-    public static func listenForAgents(on endpoint: String, secretFile: String? = nil) async throws -> String {
-        try await listenForAgents(on: endpoint, secret: TractorSecret.load(file: secretFile))
+    public static func listenForAgents(
+        on endpoint: String,
+        secretFile: String? = nil,
+        heartbeatInterval: Duration = .seconds(1),
+        hostSilenceLimit: Duration = .seconds(5)
+    ) async throws -> String {
+        guard heartbeatInterval > .zero, hostSilenceLimit > heartbeatInterval else {
+            throw TractorError(
+                .invalidArgument,
+                "hostSilenceLimit (\(hostSilenceLimit)) must be longer than a positive heartbeatInterval "
+                    + "(\(heartbeatInterval)), or a live host would be lost between two heartbeats"
+            )
+        }
+        var configuration = TCPConfiguration()
+        configuration.heartbeatInterval = heartbeatInterval
+        configuration.hostSilenceLimit = hostSilenceLimit
+        return try await listenForAgents(
+            on: endpoint, secret: TractorSecret.load(file: secretFile), configuration: configuration
+        )
     }
 
     /// Listens for host agents with a secret given here. Not API.
     @discardableResult
-    package static func listenForAgents(on endpoint: String, secret: TractorSecret) async throws -> String {
+    package static func listenForAgents(
+        on endpoint: String,
+        secret: TractorSecret,
+        configuration: TCPConfiguration = TCPConfiguration()
+    ) async throws -> String {
         guard ActorRuntime.agentListener == nil else {
             throw TractorError(.invalidArgument, "this process listens for host agents already")
         }
-        let listener = try await ActorRuntime.shared.listenForAgents(on: endpoint, secret: secret)
+        let listener = try await ActorRuntime.shared.listenForAgents(
+            on: endpoint, configuration: configuration, secret: secret
+        )
         guard ActorRuntime.keepAgentListener(listener) else {
             listener.close()
             throw TractorError(.invalidArgument, "this process listens for host agents already")
@@ -66,8 +95,9 @@ extension Tractor {
     /// let hosts = try await Tractor.waitForHosts(2, timeout: .seconds(30))   // ["node-1", "node-2"]
     /// ```
     ///
-    /// - Throws: ``TractorError`` `.invalidArgument` before ``listenForAgents(on:secretFile:)``; `.timedOut` past
-    ///   `timeout`; `CancellationError`.
+    /// - Throws: ``TractorError`` `.invalidArgument` before
+    ///   ``listenForAgents(on:secretFile:heartbeatInterval:hostSilenceLimit:)``; `.timedOut` past `timeout`;
+    ///   `CancellationError`.
     public static func waitForHosts(_ count: Int, timeout: Duration = .seconds(60)) async throws -> [String] {
         guard let agents = ActorRuntime.agentListener else {
             throw TractorError(.invalidArgument, "waitForHosts needs Tractor.listenForAgents(on:) first")

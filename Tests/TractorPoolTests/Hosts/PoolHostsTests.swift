@@ -56,6 +56,16 @@ import TractorRuntime
         #expect(error?.message.contains("'no-such-host'") == true, "\(String(describing: error))")
     }
 
+    @Test func aSilenceLimitNotLongerThanTheHeartbeatIsATypedError() async {
+        let error = await #expect(throws: TractorError.self) {
+            try await Tractor.listenForAgents(
+                on: "127.0.0.1:0", heartbeatInterval: .seconds(2), hostSilenceLimit: .seconds(2)
+            )
+        }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.contains("hostSilenceLimit") == true)
+    }
+
     @Test func aNegativeRetryCountIsATypedError() async {
         var configuration = ProcessPoolConfiguration()
         configuration.retriesAfterCrash = -1

@@ -7,8 +7,8 @@ extension Tractor {
     /// Starts host agents for this head with a cluster launcher, runs `body`, then stops the agents and reaps what
     /// it started.
     ///
-    /// The head must listen first (``listenForAgents(on:secretFile:)``): its port is bound before any agent starts,
-    /// so no port is guessed and nothing sleeps. `body` usually waits for the agents
+    /// The head must listen first (``listenForAgents(on:secretFile:heartbeatInterval:hostSilenceLimit:)``): its port is
+    /// bound before any agent starts, so no port is guessed and nothing sleeps. `body` usually waits for the agents
     /// (``LaunchedAgents/waitForHosts(timeout:)``) and starts actors on them in a nursery that closes before the body
     /// returns. On the way out, whether `body` returned or threw, each launched agent's connection is closed (and,
     /// for ssh, its standard input), which ends it after it has torn down the actors beneath it; a launcher process
@@ -34,7 +34,8 @@ extension Tractor {
     ///   - isolation: The actor the body runs on; the caller's, by default.
     ///   - body: Uses the agents. The handle is invalid once the body returns.
     /// - Returns: The body's result.
-    /// - Throws: The body's error, unchanged; ``TractorError`` `.invalidArgument` before ``listenForAgents(on:secretFile:)``,
+    /// - Throws: The body's error, unchanged; ``TractorError`` `.invalidArgument` before
+    ///   ``listenForAgents(on:secretFile:heartbeatInterval:hostSilenceLimit:)``,
     ///   without a secret, outside a Slurm allocation (for ``AgentLauncher/slurm(srun:arguments:)``) or for an
     ///   unreadable node list; `.spawnFailed` when `srun` or `ssh` cannot be found or started (agents started already
     ///   are stopped first).

@@ -96,13 +96,17 @@ extension PoolDispatcher {
                 )
                 return .failed(startFailed(worker, failure, permanent: true))
             }
+            // A host that is away fails every attempt alike until it joins again: say so once, not every second.
+            let away = placement.host.map { !Tractor.hosts.contains($0) } ?? false
+            let said = away && !state.withLock { $0.hostAwaySaid.insert(worker.index).inserted }
             return .failed(
                 startFailed(
                     worker,
                     TractorError(
                         .spawnFailed, "pool worker \(worker.index)\(Self.onHost(placement.host)) could not start",
                         cause: error
-                    )
+                    ),
+                    quietly: said
                 )
             )
         }
@@ -137,6 +141,7 @@ extension PoolDispatcher {
                 return (true, [])
             }
             if accepted {
+                _ = state.withLock { $0.hostAwaySaid.remove(worker.index) }
                 metrics?.workerStarted(index: worker.index, after: .now - began)
                 logger.debug("pool \(worker) is up as pid \(portal.actor.pid): \(Self.describe(binding))")
                 return .started(portal)
@@ -192,7 +197,8 @@ extension PoolDispatcher {
     private func startFailed(
         _ worker: WorkerRef,
         _ failure: TractorError,
-        permanent: Bool = false
+        permanent: Bool = false,
+        quietly: Bool = false
     ) -> Machine.StartFailure {
         let (decision, brokeNow) = transition { state in
             let wasBroken = state.machine.rejection.map { if case .broken = $0 { true } else { false } } ?? false
@@ -202,6 +208,8 @@ extension PoolDispatcher {
         }
         guard !Task.isCancelled else { return decision }
         switch decision {
+        case .retry(let delay) where quietly:
+            logger.debug("\(failure); starting it again in \(delay)")
         case .retry(let delay):
             logger.warning("\(failure); starting it again in \(delay)")
         case .giveUp:

@@ -106,6 +106,8 @@ final class PoolDispatcher: Sendable {
         var loggedChunkSizes: [String: Int] = [:]
         /// The levels last reported to the metrics backend.
         var reportedLevels = PoolMetrics.Levels()
+        /// Worker slots whose host is away, said once: their further attempts to start are logged at debug level.
+        var hostAwaySaid: Set<Int> = []
     }
 
     /// What performing actions comes down to, outside the lock.

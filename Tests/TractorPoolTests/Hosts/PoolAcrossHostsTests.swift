@@ -150,14 +150,17 @@ struct PoolAcrossHostsTests {
     func aHostThatComesBackAsANewAgentGetsItsWorkersAgain() async throws {
         let hosts = try await Hosts("back")
         var again: CommandRunner.Running?
+        let log = LogCapture(level: .warning)
+        var configuration = try hosts.configuration(.workers(1))
+        configuration.logger = log.logger
         do {
-            let (before, after) = try await withProcessPool(configuration: try hosts.configuration(.workers(1))) {
-                pool in
+            let (before, after) = try await withProcessPool(configuration: configuration) { pool in
                 let before = try await pool.bindings
                 kill(hosts.agents[0].pid, SIGKILL)
                 _ = await CommandRunner.eventually(within: .seconds(10)) { hosts.network.processes(inHost: 0).isEmpty }
-                // Meanwhile the other host serves.
+                // Meanwhile the other host serves, and the lost host's slot tries to start again, again and again.
                 #expect(try await pool.submit(BuiltinJobs.square, 12).value == 144)
+                _ = await CommandRunner.eventually(within: .seconds(30)) { pool.statistics.workerStartFailures >= 4 }
                 let port = try await TestHead.head.value.port
                 again = try CommandRunner.Running(
                     hosts.network.ip,
@@ -179,6 +182,8 @@ struct PoolAcrossHostsTests {
             #expect(old.pid != new.pid)
             #expect(old.workerID == new.workerID, "the worker keeps its slot")
             #expect(Set(after.compactMap(\.host)) == Set(hosts.names))
+            let said = log.lines.filter { $0.message.contains("on host '\(hosts.names[0])' could not start") }
+            #expect(said.count == 1, "a host away is said once, not at every attempt: \(said)")
         } catch {
             if let again { kill(again.pid, SIGKILL) }
             await hosts.remove()

@@ -31,14 +31,15 @@ enum TestHead {
         get async throws { try await head.value.environment }
     }
 
-    /// Waits until every host of `names` has joined (any other may have too).
+    /// Waits until every host of `names` has joined (any other may have too, or be leaving meanwhile).
     static func waitForHosts(_ names: [String], timeout: Duration = .seconds(60)) async throws {
+        _ = try await head.value
+        guard let agents = ActorRuntime.agentListener else {
+            throw TractorError(.invalidArgument, "the test head does not listen for agents")
+        }
         let deadline = ContinuousClock.now + timeout
-        while !Set(names).isSubset(of: Tractor.hosts) {
-            guard ContinuousClock.now < deadline else {
-                throw TractorError(.timedOut, "hosts \(names) did not all join (joined: \(Tractor.hosts))")
-            }
-            _ = try await Tractor.waitForHosts(Tractor.hosts.count + 1, timeout: deadline - ContinuousClock.now)
+        for name in names {
+            _ = try await agents.waitForHost(named: name, timeout: deadline - ContinuousClock.now)
         }
     }
 }

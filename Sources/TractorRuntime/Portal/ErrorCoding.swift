@@ -12,12 +12,18 @@
 package struct ErrorCoding: Sendable {
     /// The declared type's full name, as `String(reflecting:)` spells it.
     package let typeName: String
+    /// Whether an error is of the declared type, exactly.
+    private let isDeclaredType: @Sendable (any Error) -> Bool
     private let encodeValue: @Sendable (any Error) -> [UInt8]?
     private let decodeValue: @Sendable ([UInt8], RemoteActorError) -> (any Error)?
 
     /// The coding of `Failure`.
     package init<Failure: Error & Codable>(_: Failure.Type) {
-        typeName = String(reflecting: Failure.self)
+        // The name as the runtime keeps it, which `String(reflecting:)` prints for a type. Asked directly: the
+        // printing path first tries each of the printing protocols on the metatype, each a scan of every
+        // conformance record of the process the first time, which made this a measurable part of a worker's start.
+        typeName = _typeName(Failure.self, qualified: true)
+        isDeclaredType = { error in ObjectIdentifier(type(of: error)) == ObjectIdentifier(Failure.self) }
         encodeValue = { error in
             guard let failure = error as? Failure else { return nil }
             return try? MessagePackEncoder().encode(failure)
@@ -32,7 +38,7 @@ package struct ErrorCoding: Sendable {
 
     /// `error` encoded, when it is of the declared type (exactly: a subclass keeps its own name, and is not).
     package func encode(_ error: any Error) -> [UInt8]? {
-        guard String(reflecting: type(of: error)) == typeName else { return nil }
+        guard isDeclaredType(error) else { return nil }
         return encodeValue(error)
     }
 

@@ -118,7 +118,7 @@ extension RemoteErrorInfo {
         default:
             return RemoteErrorInfo(
                 source: actor,
-                typeName: String(reflecting: type(of: error)),
+                typeName: _typeName(type(of: error), qualified: true),
                 message: String(describing: error),
                 backtrace: sys_call_stack_symbols().dropFirst().joined(separator: "\n"),
                 job: job

@@ -132,7 +132,9 @@ package enum ProcessBinder {
 
     private static func setAffinityOfAllThreads(_ cpus: [Int]) throws(TractorError) {
         let words = mask(of: cpus)
-        var done: Set<pid_t> = []
+        // An array, not a set: a process has a handful of threads here, and the first `Set<pid_t>` of a process
+        // costs its start a scan of every conformance record (to find `Hashable` for the set's storage type).
+        var done: [pid_t] = []
         while true {
             let threads: [pid_t]
             switch sys_list_directory("/proc/self/task") {
@@ -146,7 +148,7 @@ package enum ProcessBinder {
                 if case .failure(let error) = sys_sched_setaffinity(thread, words), error.rawValue != ESRCH {
                     throw affinityFailure(error, cpus: cpus)
                 }
-                done.insert(thread)
+                done.append(thread)
             }
         }
     }

@@ -50,7 +50,10 @@ package struct SpawnMarker: Sendable, Hashable {
 
     /// Parses the variable's value; `nil` if it is not a marker of this version.
     package init?(encoded: String) {
-        let fields = encoded.split(separator: ":", omittingEmptySubsequences: false).map { Hex.decode(String($0)) }
+        // Split as bytes: the marker is ASCII, and a worker reads it first thing at start, where each generic
+        // `String` algorithm met for the first time costs its metadata.
+        let fields = Array(encoded.utf8).split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            .map { Hex.decode(bytes: Array($0)) }
         guard fields.count == 9, fields.allSatisfy({ $0 != nil }) else { return nil }
         let values = fields.map { $0! }
         func text(_ index: Int) -> String { String(decoding: values[index], as: UTF8.self) }

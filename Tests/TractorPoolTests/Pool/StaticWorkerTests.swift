@@ -1,0 +1,74 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import PoolWorkerJobs
+import Testing
+import TractorPool
+
+extension PoolSpawningTests {
+    /// A worker linked with `-static-stdlib`, built as the README tells (`swift build --static-swift-stdlib`), serves a
+    /// pool like any other: the Swift runtime is inside its executable, so it maps none of the toolchain's shared
+    /// libraries, and the dynamic loader has only the C libraries left to bind.
+    ///
+    /// The build goes to a scratch folder of its own under `.build`, kept between runs; from a clean clone it takes a
+    /// few minutes on two cores.
+    @Suite(.serialized, .timeLimit(.minutes(20)))
+    struct StaticWorkerTests {
+        /// Where the static build goes: beside this package's own build, which it must not replace.
+        static let scratchPath = CommandRunner.repositoryRoot + "/.build/static-stdlib"
+
+        /// Builds `pool-worker` with the Swift runtime linked in, and returns its path.
+        static func buildStaticWorker() async throws -> String {
+            let outcome = try await CommandRunner.run(
+                "/bin/bash",
+                [
+                    "-c",
+                    "swift build --static-swift-stdlib --product pool-worker --scratch-path \(scratchPath) "
+                        + "&& swift build --static-swift-stdlib --product pool-worker --scratch-path \(scratchPath) "
+                        + "--show-bin-path",
+                ],
+                directory: CommandRunner.repositoryRoot,
+                timeout: .seconds(900)
+            )
+            guard outcome.exited, outcome.status == 0 else {
+                throw CommandRunner.Failure(
+                    description: "the static build failed (\(outcome.status)):\n\(outcome.output)\n\(outcome.error)"
+                )
+            }
+            let binPath = try #require(outcome.outputLines.last { $0.hasPrefix("/") })
+            return binPath + "/pool-worker"
+        }
+
+        @Test func aPoolRunsOnWorkersLinkedWithTheStaticStandardLibrary() async throws {
+            let worker = try await Self.buildStaticWorker()
+            #expect(FileManager.default.isExecutableFile(atPath: worker), "no static build at \(worker)")
+
+            try await PoolTesting.checkingLeaks {
+                var configuration = PoolTesting.configuration(.workers(2))
+                configuration.executable = .path(worker)
+                try await withProcessPool(configuration: configuration) { pool in
+                    let squares = try await Array(pool.map(BuiltinJobs.square, over: 0..<500, chunkSize: 7))
+                    #expect(squares == (0..<500).map { $0 * $0 })
+                    let pids = try await pool.bindings.map(\.pid)
+                    #expect(pids.count == 2)
+                    for pid in pids {
+                        let files = try WorkerLibrariesTests.mappedFiles(of: pid)
+                        #expect(files.contains(worker), "the worker runs the static build: \(files.sorted())")
+                        let swiftLibraries = files.filter { path in
+                            let name = path.split(separator: "/").last.map(String.init) ?? path
+                            return name.hasPrefix("libswift") || name.hasPrefix("libFoundation")
+                                || name.hasPrefix("libdispatch") || name.hasPrefix("libBlocksRuntime")
+                        }
+                        #expect(swiftLibraries.isEmpty, "worker \(pid) maps \(swiftLibraries.sorted())")
+                    }
+                    // A job's failure and its cancellation cross as they do from any worker.
+                    let failure = try await pool.submit(BuiltinJobs.fail, "on purpose")
+                    await #expect(throws: RemoteActorError.self) { try await failure.value }
+                }
+            }
+        }
+    }
+}

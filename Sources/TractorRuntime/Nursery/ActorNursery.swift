@@ -279,6 +279,14 @@ public final class ActorNursery: Sendable {
             channel: channel, local: runtime.identity, remote: hello.actor, initiator: false,
             server: runtime.jobTable, events: events
         )
+        if runtime.holdsRegistry {
+            // The child does not register itself with a registry in its parent's process (see `serveAsChild`): it
+            // is registered here, before its spawn returns, and its entry leaves with this connection.
+            runtime.registry.register(
+                RegistryEntry(actor: hello.actor, address: runtime.listenerPath(ofActor: uid)),
+                owner: connection
+            )
+        }
         let actor = ChildActor(
             id: id, process: process, connection: connection, policy: configuration.teardown, logger: logger,
             cancelledByPeer: cancelledByPeer

@@ -79,7 +79,7 @@ package final class ActorRuntime: Sendable {
             }
             treeSecret = sys_random_bytes(32)
         }
-        listenerPath = socketDirectory + "/" + identity.uid + ".sock"
+        listenerPath = ActorRuntime.listenerPath(in: socketDirectory, ofActor: identity.uid)
         registry = RegistryStore()
         spawnLimiter = SpawnLimiter(logger: { ActorRuntime.shared.logger })
         var logger = Logger(label: "tractor")
@@ -100,6 +100,20 @@ package final class ActorRuntime: Sendable {
     package var logger: Logger { state.withLock { $0.logger } }
 
     package var registryAddress: String? { state.withLock { $0.registryAddress } }
+
+    /// Whether the tree's registry is in this process (the root's, or a host agent's), listening where this process
+    /// does: its children are registered by it rather than registering themselves.
+    package var holdsRegistry: Bool { registryAddress == listenerPath }
+
+    /// Where the listener of the actor with unique id `uid` is, in the socket directory of a tree.
+    static func listenerPath(in socketDirectory: String, ofActor uid: String) -> String {
+        socketDirectory + "/" + uid + ".sock"
+    }
+
+    /// Where the listener of this process's child with unique id `uid` is: the children share its socket directory.
+    package func listenerPath(ofActor uid: String) -> String {
+        ActorRuntime.listenerPath(in: socketDirectory, ofActor: uid)
+    }
 
     /// Records that `Tractor.bootstrap` has run in this process.
     package func markBootstrapped() {

@@ -205,7 +205,11 @@ package final class IOLoop: Sendable {
                 if spin.budget > 0 { spin.missed() }
                 let began = spin.maximum > 0 ? sys_monotonic_nanoseconds() : 0
                 count = epoll_wait(epollFD, events, CInt(capacity), -1)
-                if spin.maximum > 0 { spin.blocked(for: sys_monotonic_nanoseconds() &- began) }
+                if spin.maximum > 0 {
+                    let slept = sys_monotonic_nanoseconds() &- began
+                    // The CPU count is asked only when the sleep would turn polling on: one system call then.
+                    spin.blocked(for: slept, mayUseOtherCPUs: slept < spin.maximum && IOLoop.threadMayUseOtherCPUs())
+                }
             }
             if count < 0 {
                 runQueued()
@@ -240,6 +244,14 @@ package final class IOLoop: Sendable {
         else { return 50_000 }
         return Swift.min(value, 1_000) * 1_000
     }()
+
+    /// Whether the calling thread may run on more than one CPU. A process bound to one CPU (a pool worker pinned to
+    /// a core without hardware threads) runs its jobs on that CPU too: a poll there would keep the job that was just
+    /// handed over from running, for as long as it polls.
+    private static func threadMayUseOtherCPUs() -> Bool {
+        guard case .success(let words) = sys_sched_getaffinity(0) else { return true }
+        return words.reduce(0) { $0 + $1.nonzeroBitCount } > 1
+    }
 
     /// Polls for events without sleeping for up to `budget` nanoseconds; returns the count of the first poll that
     /// found some, or 0.
@@ -302,9 +314,11 @@ struct SpinPolicy {
         if budget < maximum / 10 { budget = 0 }
     }
 
-    /// A sleep lasted `nanoseconds`: one that a poll would have cut short turns polling on.
-    mutating func blocked(for nanoseconds: UInt64) {
-        if nanoseconds < maximum { budget = maximum }
+    /// A sleep lasted `nanoseconds`: one that a poll would have cut short turns polling on, where the loop thread
+    /// `mayUseOtherCPUs` (on a thread bound to one CPU, a poll takes that CPU from the thread that has the work the
+    /// loop waits for).
+    mutating func blocked(for nanoseconds: UInt64, mayUseOtherCPUs: Bool = true) {
+        if nanoseconds < maximum, mayUseOtherCPUs { budget = maximum }
     }
 }
 

@@ -34,6 +34,15 @@ import Testing
         #expect(policy.budget == 0)
     }
 
+    @Test func aLoopBoundToOneCPUNeverPolls() {
+        // A pinned worker's loop shares its CPU with the job it just handed over: polling would delay that job.
+        var policy = SpinPolicy(maximum: 50_000)
+        policy.blocked(for: 10_000, mayUseOtherCPUs: false)
+        #expect(policy.budget == 0)
+        policy.blocked(for: 10_000, mayUseOtherCPUs: true)
+        #expect(policy.budget == 50_000)
+    }
+
     @Test func aMaximumOfZeroNeverPolls() {
         var policy = SpinPolicy(maximum: 0)
         policy.blocked(for: 0)

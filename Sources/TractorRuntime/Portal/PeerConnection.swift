@@ -76,13 +76,16 @@ package final class PeerConnection: Sendable {
     /// - Parameters:
     ///   - initiator: Whether this side connected (odd call ids) or accepted (even call ids).
     ///   - server: The jobs this side serves to the peer; `nil` serves none.
+    ///   - receiving: Whether it handles the peer's messages at once; with `false`, from ``startReceiving()`` on, for
+    ///     an owner that must finish setting up before the first call it serves can run.
     package init(
         channel: Channel,
         local: ActorID,
         remote: ActorID,
         initiator: Bool,
         server: JobTable?,
-        events: Events = Events()
+        events: Events = Events(),
+        receiving: Bool = true
     ) {
         self.channel = channel
         self.local = local
@@ -90,6 +93,12 @@ package final class PeerConnection: Sendable {
         self.server = server
         self.events = events
         self.state = Mutex(State(nextCid: initiator ? 1 : 2))
+        if receiving { startReceiving() }
+    }
+
+    /// Handles the peer's messages from now on (those already received first). Call once, unless the connection was
+    /// made receiving.
+    package func startReceiving() {
         channel.attach(
             onMessage: { [self] message in handle(message) },
             onYield: { [self] cid, payload in receivedYield(cid: cid, payload: payload) },

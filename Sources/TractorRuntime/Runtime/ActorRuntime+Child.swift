@@ -129,8 +129,10 @@ extension ActorRuntime {
             logger.error("could not join the actor tree: \(error)")
             exit(71)
         }
+        // Before the first call from the parent can run: a job may look its peers up at once.
         if registeredByParent { setRegistryConnection(parent) }
         adopt(parent)
+        parent.startReceiving()
 
         let reason = await waitForShutdown()
         switch reason {
@@ -200,7 +202,8 @@ extension ActorRuntime {
             remote: hello.actor,
             initiator: true,
             server: jobTable,
-            events: events
+            events: events,
+            receiving: false
         )
     }
 

@@ -197,6 +197,9 @@ package final class IOLoop: Sendable {
         let capacity = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         var spin = SpinPolicy(maximum: IOLoop.maximumSpin)
+        // Whether this thread may run on another CPU than the one it is on, as last read (binding comes after start).
+        var mayUseOtherCPUs = true
+        var cpusCheckedAt: UInt64 = 0
         while true {
             var count = spin.budget > 0 ? poll(events, capacity, for: spin.budget) : 0
             if count > 0 {
@@ -206,9 +209,14 @@ package final class IOLoop: Sendable {
                 let began = spin.maximum > 0 ? sys_monotonic_nanoseconds() : 0
                 count = epoll_wait(epollFD, events, CInt(capacity), -1)
                 if spin.maximum > 0 {
-                    let slept = sys_monotonic_nanoseconds() &- began
-                    // The CPU count is asked only when the sleep would turn polling on: one system call then.
-                    spin.blocked(for: slept, mayUseOtherCPUs: slept < spin.maximum && IOLoop.threadMayUseOtherCPUs())
+                    let now = sys_monotonic_nanoseconds()
+                    let slept = now &- began
+                    // The CPU mask is read only when the sleep would turn polling on, and at most every 100 ms.
+                    if slept < spin.maximum, spin.budget == 0, now &- cpusCheckedAt > 100_000_000 {
+                        mayUseOtherCPUs = IOLoop.threadMayUseOtherCPUs()
+                        cpusCheckedAt = now
+                    }
+                    spin.blocked(for: slept, mayUseOtherCPUs: mayUseOtherCPUs)
                 }
             }
             if count < 0 {

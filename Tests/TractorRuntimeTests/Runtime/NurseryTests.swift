@@ -82,6 +82,32 @@ extension SpawningTests {
             }
         }
 
+        /// A child of the root is registered by the root at its handshake, over the connection the root keeps with
+        /// it: an actor killed outright leaves the registry all the same, while its nursery lives on.
+        @Test func anActorKilledOutrightLeavesTheRegistry() async throws {
+            try await ProcessTree.checkingLeaks {
+                var configuration = ProcessTree.configuration()
+                // Told of the death instead of failing the nursery, as a pool is: the nursery stays open meanwhile.
+                configuration.unexpectedExitHandler = { _, _ in }
+                try await withActorNursery(configuration: configuration) { nursery in
+                    let doomed = try await nursery.startActor("doomed")
+                    let witness = try await nursery.startActor("witness")
+                    #expect(try await Tractor.registeredActors(named: "doomed").count == 1)
+                    // The sibling finds it through the registry, which it reaches over its own parent's connection.
+                    #expect(try await witness.run(TestJobs.callPeer, "doomed") == "witness reached doomed")
+                    // It sends itself SIGKILL: no teardown, no goodbye; its call fails.
+                    await #expect(throws: TractorError.self) { try await doomed.run(TestJobs.crash, "kill") }
+                    var left = false
+                    for _ in 0..<1_000 where !left {
+                        left = try await Tractor.registeredActors(named: "doomed").isEmpty
+                        if !left { try await Task.sleep(for: .milliseconds(10)) }
+                    }
+                    #expect(left, "the killed actor is still registered")
+                    #expect(try await Tractor.registeredActors(named: "witness").count == 1)
+                }
+            }
+        }
+
         @Test func waitForActorCalledBeforeTheActorRegistersReturnsOnceItDoes() async throws {
             let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {

@@ -181,9 +181,13 @@ struct ctractor_sched_attr {
 };
 
 int ctractor_request_time_slice(unsigned long long nanoseconds) {
+    return ctractor_request_time_slice_of(0, nanoseconds);
+}
+
+int ctractor_request_time_slice_of(pid_t tid, unsigned long long nanoseconds) {
     struct ctractor_sched_attr attr;
     memset(&attr, 0, sizeof(attr));
-    if (syscall(SYS_sched_getattr, 0, &attr, (unsigned int)sizeof(attr), 0U) != 0) return -1;
+    if (syscall(SYS_sched_getattr, tid, &attr, (unsigned int)sizeof(attr), 0U) != 0) return -1;
     if (attr.sched_policy != SCHED_OTHER && attr.sched_policy != SCHED_BATCH) {
         errno = EPERM;
         return -1;
@@ -193,7 +197,7 @@ int ctractor_request_time_slice(unsigned long long nanoseconds) {
     attr.sched_runtime = nanoseconds;
     attr.sched_deadline = 0;
     attr.sched_period = 0;
-    return (int)syscall(SYS_sched_setattr, 0, &attr, 0U);
+    return (int)syscall(SYS_sched_setattr, tid, &attr, 0U);
 }
 
 long long ctractor_time_slice(void) {
@@ -224,6 +228,9 @@ int ctractor_sched_setaffinity(pid_t tid, size_t size, const unsigned long *mask
     (void)tid; (void)size; (void)mask; errno = ENOSYS; return -1;
 }
 int ctractor_request_time_slice(unsigned long long nanoseconds) { (void)nanoseconds; errno = ENOSYS; return -1; }
+int ctractor_request_time_slice_of(pid_t tid, unsigned long long nanoseconds) {
+    (void)tid; (void)nanoseconds; errno = ENOSYS; return -1;
+}
 long long ctractor_time_slice(void) { errno = ENOSYS; return -1; }
 int ctractor_sched_getaffinity(pid_t tid, size_t size, unsigned long *mask) {
     (void)tid; (void)size; (void)mask; errno = ENOSYS; return -1;
@@ -261,3 +268,9 @@ int ctractor_timerfd_arm(int fd, long long nanoseconds) {
     };
     return timerfd_settime(fd, 0, &spec, NULL);
 }
+
+#ifdef __linux__
+pid_t ctractor_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+#else
+pid_t ctractor_gettid(void) { return getpid(); }
+#endif

@@ -262,5 +262,5 @@ public enum TestJobs {
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
         holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
         squareUnlessNegative, environmentVariable, cancelPeer, bytes,
-    ] + StreamTestJobs.all + TypedErrorTestJobs.all + TransferTestJobs.all
+    ] + StreamTestJobs.all + TypedErrorTestJobs.all + TransferTestJobs.all + ServedJobTestJobs.all
 }

@@ -60,6 +60,13 @@ int ctractor_set_thread_name(const char *name);
 /// (older kernels accept the call and ignore the slice).
 int ctractor_request_time_slice(unsigned long long nanoseconds);
 
+/// As ctractor_request_time_slice, for thread `tid` of this process (0: the calling thread); 0 nanoseconds gives it
+/// back the kernel's default slice.
+int ctractor_request_time_slice_of(pid_t tid, unsigned long long nanoseconds);
+
+/// The calling thread's kernel thread ID (gettid(2)).
+pid_t ctractor_gettid(void);
+
 /// The calling thread's time slice in nanoseconds as sched_getattr(2) reports it (`sched_runtime`; 0 where the
 /// kernel does not report one). Returns -1 with errno set on failure.
 long long ctractor_time_slice(void);

@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import CTractorLinux
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -18,6 +19,13 @@ package protocol IOHandler: AnyObject, Sendable {
 /// Blocking never happens on the cooperative pool: tasks hand work to this thread with
 /// ``execute(_:)`` and are resumed from it. Registration, deregistration and `close` all run on the loop thread, so a
 /// descriptor is never reused while a handler for its old owner could still run.
+///
+/// The jobs a process serves run on the loop thread too (``servedJobs``): the request that woke the loop is followed
+/// by its job on the same thread, and the reply leaves from it, without waking another thread on either side. While
+/// such a job runs, a second thread stands by: the first event that comes meanwhile (a cancellation, another
+/// request, a stream's credit) wakes it, and it takes the loop over, so that a job that computes for seconds never
+/// keeps the process from hearing its peers. "The loop thread" is whichever of the two leads at the time; one leads at
+/// any moment, and the lead passes with the loop's state through ``leadership``.
 package final class IOLoop: Sendable {
     /// The loop of this process, started on first use.
     ///
@@ -62,8 +70,37 @@ package final class IOLoop: Sendable {
     /// The queue's other buffer: the loop thread swaps it with ``WorkQueue/work`` and runs what it took, so that
     /// neither buffer is ever shared and reusing one allocates nothing. Touched by the loop thread alone.
     nonisolated(unsafe) private var taken: [Work] = []
+    /// The `pthread_t` of the thread that leads, or 0 while the leader runs a served job and nobody has taken over.
     private let threadID = Atomic<UInt>(0)
     private let timerFD: CInt
+
+    /// ``Leadership/led``, or ``Leadership/away`` while the leading thread runs a served job with the descriptors
+    /// unwatched: the standby thread, or the leader back from its job, moves it back to `led` and so leads.
+    private let leadership = Atomic<Int>(Leadership.led)
+    /// Threads waiting to take the lead: 0 or 1.
+    private let standbys = Atomic<Int>(0)
+    /// The kernel thread ID of the thread that went away to run a served job.
+    private let awayThread = Atomic<Int32>(0)
+    /// An epoll instance that watches ``epollFD`` alone, armed (one-shot) only while the leader is away: the standby
+    /// thread sleeps on it. Set once by the leading thread before the standby thread starts.
+    nonisolated(unsafe) private var standbyFD: CInt = -1
+    /// Whether the standby thread runs; touched by the leading thread alone.
+    nonisolated(unsafe) private var standby = Standby.notStarted
+    /// Served jobs made ready on the loop thread, run at the loop's next quiet point; touched by the leading thread
+    /// alone.
+    nonisolated(unsafe) private var served: [UnownedJob] = []
+
+    private enum Leadership {
+        static let led = 0
+        static let away = 1
+    }
+
+    private enum Standby {
+        case notStarted
+        case running
+        /// No second thread or epoll instance could be had: served jobs run on other threads.
+        case unavailable
+    }
 
     /// The buffer channels read into; used on the loop thread only, one read at a time.
     nonisolated(unsafe) package let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
@@ -79,7 +116,7 @@ package final class IOLoop: Sendable {
             descriptors.append(timer)
             try sys_epoll_ctl(descriptors[0], EPOLL_CTL_ADD, timer, events: EPOLLIN.rawValue)
             // The thread's first read of `shared` waits until this initializer has returned.
-            try sys_thread_start(name: "tractor-io") { IOLoop.shared.run() }
+            try sys_thread_start(name: "tractor-io") { IOLoop.shared.threadMain(leading: true) }
             startupError = nil
         } catch {
             for fd in descriptors { sys_close(fd) }
@@ -189,38 +226,63 @@ package final class IOLoop: Sendable {
         sys_close(fd)
     }
 
-    private func run() {
-        threadID.store(UInt(pthread_self()), ordering: .releasing)
-        // A short time slice: woken by a reply while every core computes, the loop preempts a computing thread
-        // instead of waiting out its slice (up to a few ms), which would leave a worker without its next job.
-        _ = ctractor_request_time_slice(IOLoop.timeSlice)
-        let capacity = 64
-        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+    /// The body of both loop threads: lead until overtaken after a served job, stand by until the leader goes away,
+    /// and again.
+    private func threadMain(leading: Bool) {
+        let tid = ctractor_gettid()
+        if leading {
+            threadID.store(UInt(pthread_self()), ordering: .releasing)
+            // A short time slice: woken by a reply while every core computes, the loop preempts a computing thread
+            // instead of waiting out its slice (up to a few ms), which would leave a worker without its next job.
+            _ = ctractor_request_time_slice(IOLoop.timeSlice)
+        } else {
+            waitAsStandby()
+        }
+        var leader = Leader()
+        while true {
+            lead(&leader, tid: tid)
+            standbys.add(1, ordering: .releasing)
+            waitAsStandby()
+        }
+    }
+
+    /// What a leading thread keeps from one turn of the loop to the next, its own.
+    private struct Leader {
+        static let capacity = 64
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Leader.capacity)
         var spin = SpinPolicy(maximum: IOLoop.maximumSpin)
-        // Whether this thread may run on another CPU than the one it is on, as last read (binding comes after start).
+        /// Whether this thread may run on another CPU than the one it is on, as last read (binding comes after start).
         var mayUseOtherCPUs = true
         var cpusCheckedAt: UInt64 = 0
+    }
+
+    /// Runs the loop until this thread, back from a served job, finds the other thread leading.
+    private func lead(_ leader: inout Leader, tid: pid_t) {
+        let events = leader.events
+        let capacity = Leader.capacity
         while true {
-            var count = spin.budget > 0 ? poll(events, capacity, for: spin.budget) : 0
+            var count = leader.spin.budget > 0 ? poll(events, capacity, for: leader.spin.budget) : 0
             if count > 0 {
-                spin.caught()
+                leader.spin.caught()
             } else {
-                if spin.budget > 0 { spin.missed() }
-                let began = spin.maximum > 0 ? sys_monotonic_nanoseconds() : 0
+                if leader.spin.budget > 0 { leader.spin.missed() }
+                let maximum = leader.spin.maximum
+                let began = maximum > 0 ? sys_monotonic_nanoseconds() : 0
                 count = epoll_wait(epollFD, events, CInt(capacity), -1)
-                if spin.maximum > 0 {
+                if maximum > 0 {
                     let now = sys_monotonic_nanoseconds()
                     let slept = now &- began
                     // The CPU mask is read only when the sleep would turn polling on, and at most every 100 ms.
-                    if slept < spin.maximum, spin.budget == 0, now &- cpusCheckedAt > 100_000_000 {
-                        mayUseOtherCPUs = IOLoop.threadMayUseOtherCPUs()
-                        cpusCheckedAt = now
+                    if slept < maximum, leader.spin.budget == 0, now &- leader.cpusCheckedAt > 100_000_000 {
+                        leader.mayUseOtherCPUs = IOLoop.threadMayUseOtherCPUs()
+                        leader.cpusCheckedAt = now
                     }
-                    spin.blocked(for: slept, mayUseOtherCPUs: mayUseOtherCPUs)
+                    leader.spin.blocked(for: slept, mayUseOtherCPUs: leader.mayUseOtherCPUs)
                 }
             }
             if count < 0 {
                 runQueued()
+                if !runServed(tid: tid) { return }
                 continue  // EINTR
             }
             for index in 0..<Int(count) {
@@ -242,6 +304,7 @@ package final class IOLoop: Sendable {
                 }
             }
             runQueued()
+            if !runServed(tid: tid) { return }
         }
     }
 
@@ -368,5 +431,133 @@ extension IOLoop: TaskExecutor {
         let previous = ctractor_set_loop_jobs_inline(1)
         defer { _ = ctractor_set_loop_jobs_inline(previous) }
         return try body()
+    }
+}
+
+// MARK: - Served jobs
+
+extension IOLoop {
+    /// The executor of the tasks that run the jobs a process serves (a request's job, and what it resumes to).
+    ///
+    /// A job made ready on the loop thread (the task the request's handler starts, a reply the loop read resuming it)
+    /// runs there, at the loop's next quiet point, once the events in hand are handled: the thread the request woke
+    /// runs the job and writes its reply, and no other thread is woken for it. Meanwhile the standby thread watches the
+    /// descriptors and takes the loop over at the first event, so the job may compute as long as it likes.
+    ///
+    /// A job made ready anywhere else (by another thread, within another served job: the child tasks of a task group,
+    /// say), or while another already runs on a loop thread, runs on Dispatch's global threads, concurrently as
+    /// before.
+    package static let servedJobs = ServedJobExecutor()
+
+    /// Takes a served job: at the loop's next quiet point on the loop thread, on another thread otherwise.
+    fileprivate func enqueueServed(_ job: UnownedJob) {
+        guard startupError == nil else {
+            return job.runSynchronously(on: IOLoop.servedJobs.asUnownedTaskExecutor())
+        }
+        if inLoop {
+            served.append(job)
+        } else {
+            IOLoop.dispatch(job)
+        }
+    }
+
+    /// Runs `job` on one of Dispatch's global threads, as a job of ``servedJobs``.
+    private static func dispatch(_ job: UnownedJob) {
+        let executor = servedJobs.asUnownedTaskExecutor()
+        DispatchQueue.global().async { job.runSynchronously(on: executor) }
+    }
+
+    /// Runs the served jobs made ready since the last quiet point: the first here while the standby thread watches,
+    /// the others (several became ready at once) on other threads, where they run concurrently. Returns whether this
+    /// thread still leads afterwards.
+    private func runServed(tid: pid_t) -> Bool {
+        guard !served.isEmpty else { return true }
+        var here: UnownedJob?
+        switch standby {
+        case .running where standbys.load(ordering: .acquiring) > 0:
+            here = served[0]
+        case .running, .unavailable:
+            break
+        case .notStarted:
+            // The first served job goes elsewhere while the standby thread starts, off its path.
+            startStandby()
+        }
+        for job in served.dropFirst(here == nil ? 0 : 1) { IOLoop.dispatch(job) }
+        served.removeAll(keepingCapacity: true)
+        guard let here else { return true }
+        return runAway(here, tid: tid)
+    }
+
+    /// Starts the standby thread and its epoll instance; where either cannot be had, served jobs run elsewhere.
+    private func startStandby() {
+        standby = .unavailable
+        var fd: CInt = -1
+        var counted = false
+        do throws(TractorError) {
+            fd = try sys_epoll_create()
+            try sys_epoll_ctl(fd, EPOLL_CTL_ADD, epollFD, events: 0)
+            standbyFD = fd
+            standbys.add(1, ordering: .releasing)
+            counted = true
+            // The thread's first read of `standbyFD` follows its creation.
+            try sys_thread_start(name: "tractor-io") { IOLoop.shared.threadMain(leading: false) }
+            standby = .running
+        } catch {
+            if counted { standbys.subtract(1, ordering: .relaxed) }
+            standbyFD = -1
+            if fd >= 0 { sys_close(fd) }
+        }
+    }
+
+    /// Runs served `job` on this thread with the loop left to the standby thread, then leads again unless the
+    /// standby took over meanwhile. Returns whether this thread still leads.
+    private func runAway(_ job: UnownedJob, tid: pid_t) -> Bool {
+        // The queue is empty and marked asleep (``runQueued()`` returned): work queued from now on writes the
+        // eventfd, which wakes the standby as any event does.
+        awayThread.store(tid, ordering: .relaxed)
+        threadID.store(0, ordering: .releasing)
+        leadership.store(Leadership.away, ordering: .releasing)
+        try? sys_epoll_ctl(standbyFD, EPOLL_CTL_MOD, epollFD, events: EPOLLIN.rawValue | EPOLLONESHOT.rawValue)
+        job.runSynchronously(on: IOLoop.servedJobs.asUnownedTaskExecutor())
+        try? sys_epoll_ctl(standbyFD, EPOLL_CTL_MOD, epollFD, events: 0)
+        if leadership.compareExchange(expected: Leadership.away, desired: Leadership.led, ordering: .acquiringAndReleasing)
+            .exchanged
+        {
+            threadID.store(UInt(pthread_self()), ordering: .releasing)
+            return true
+        }
+        return false
+    }
+
+    /// Sleeps until the leader is away and an event has come, then takes the lead.
+    private func waitAsStandby() {
+        var event = epoll_event()
+        while true {
+            guard epoll_wait(standbyFD, &event, 1, -1) == 1 else { continue }
+            // A wake-up left from an earlier absence finds the loop led: nothing to do.
+            guard
+                leadership.compareExchange(
+                    expected: Leadership.away,
+                    desired: Leadership.led,
+                    ordering: .acquiringAndReleasing
+                ).exchanged
+            else { continue }
+            standbys.subtract(1, ordering: .relaxed)
+            threadID.store(UInt(pthread_self()), ordering: .releasing)
+            // The job that outlasted the events computes on: it gets back the kernel's default slice, and this thread
+            // the loop's short one.
+            _ = ctractor_request_time_slice_of(awayThread.load(ordering: .relaxed), 0)
+            _ = ctractor_request_time_slice(IOLoop.timeSlice)
+            return
+        }
+    }
+}
+
+/// The executor of served jobs: see ``IOLoop/servedJobs``.
+package final class ServedJobExecutor: TaskExecutor {
+    fileprivate init() {}
+
+    package func enqueue(_ job: consuming ExecutorJob) {
+        IOLoop.shared.enqueueServed(UnownedJob(job))
     }
 }

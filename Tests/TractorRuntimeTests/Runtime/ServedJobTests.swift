@@ -1,0 +1,125 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import Testing
+import TractorRuntime
+import TractorTestJobs
+
+extension SpawningTests {
+    /// An actor runs a job it serves on the thread that read the request, while another thread takes its loop over
+    /// at the first event: these attack what that must not break.
+    @Suite(.timeLimit(.minutes(3)))
+    struct ServedJobTests {
+        /// The name the kernel shows for an actor's loop threads.
+        static let loopThread = "tractor-io"
+
+        @Test func aJobAloneRunsOnTheThreadThatReadItsRequest() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let actor = try await nursery.startActor("served")
+                    var names: [String] = []
+                    for _ in 0..<20 { names.append(try await actor.run(ServedJobTestJobs.threadName)) }
+                    // The first may run elsewhere while the standby thread starts; a call may also find the loop
+                    // in the middle of its hand-over. Most run on the loop thread.
+                    let onLoop = names.count { $0 == Self.loopThread }
+                    #expect(onLoop >= 10, "threads: \(names)")
+                }
+            }
+        }
+
+        @Test func aJobThatComputesWithoutSuspendingIsStillCancelled() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let actor = try await nursery.startActor("computer")
+                    _ = try await actor.run(ServedJobTestJobs.threadName)
+                    var threads: [String] = []
+                    for _ in 0..<3 {
+                        let directory = ProcessTree.temporaryDirectory()
+                        let input = ComputeInput(directory: directory, seconds: 120)
+                        let call = Task { try await actor.run(ServedJobTestJobs.computeUntilCancelled, input) }
+                        #expect(await ProcessTree.eventually(within: .seconds(60)) {
+                            FileManager.default.fileExists(atPath: directory + "/started")
+                        })
+                        threads.append((try? String(contentsOfFile: directory + "/started", encoding: .utf8)) ?? "")
+                        call.cancel()
+                        await #expect(throws: (any Error).self) { try await call.value }
+                        // The call ends with the job's own answer: by then the job has seen the cancellation.
+                        #expect(recordedCancellations(in: directory) == [actor.actor.pid])
+                        // And the actor serves on.
+                        #expect(try await actor.run(TestJobs.echo, "after") == "after")
+                    }
+                    // At least one of them computed on the thread that read its request, where the loop had to be
+                    // taken over for the cancellation to be heard.
+                    #expect(threads.contains { $0.hasPrefix(Self.loopThread) }, "threads: \(threads)")
+                }
+            }
+        }
+
+        @Test func aJobThatNeverSuspendsDoesNotHoldUpTheNextRequest() async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let actor = try await nursery.startActor("blocker")
+                    _ = try await actor.run(ServedJobTestJobs.threadName)
+                    let input = ComputeInput(directory: directory, seconds: 60)
+                    let blocked = Task { try await actor.run(ServedJobTestJobs.blockUntilSignalled, input) }
+                    #expect(await ProcessTree.eventually(within: .seconds(60)) {
+                        FileManager.default.fileExists(atPath: directory + "/blocking")
+                    })
+                    // Served one after the other, this call would wait for the first, which waits for it.
+                    #expect(try await actor.run(ServedJobTestJobs.signal))
+                    #expect(try await blocked.value)
+                }
+            }
+        }
+
+        @Test func childTasksOfAServedJobRunConcurrently() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let actor = try await nursery.startActor("parent")
+                    _ = try await actor.run(ServedJobTestJobs.threadName)
+                    // Each child spins until both have started: children run one after another would never meet.
+                    let met = try await actor.run(ServedJobTestJobs.meetInChildTasks, MeetInput(count: 2, seconds: 60))
+                    #expect(met == 2)
+                }
+            }
+        }
+
+        @Test func callsStreamThroughWhileJobsComputeAndAreCancelledAtRandom() async throws {
+            try await ProcessTree.checkingLeaks {
+                try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                    let actor = try await nursery.startActor("busy")
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        // Four callers of short jobs, each checking every answer.
+                        for caller in 0..<4 {
+                            group.addTask {
+                                for index in 0..<150 {
+                                    let text = "\(caller)-\(index)"
+                                    let echoed = try await actor.run(TestJobs.echo, text)
+                                    #expect(echoed == text)
+                                }
+                            }
+                        }
+                        // Meanwhile, jobs that compute without suspending, each cancelled at a random moment.
+                        group.addTask {
+                            var generator = SystemRandomNumberGenerator()
+                            for _ in 0..<6 {
+                                let directory = ProcessTree.temporaryDirectory()
+                                let input = ComputeInput(directory: directory, seconds: 120)
+                                let call = Task { try await actor.run(ServedJobTestJobs.computeUntilCancelled, input) }
+                                try await Task.sleep(for: .milliseconds(Int.random(in: 0...40, using: &generator)))
+                                call.cancel()
+                                await #expect(throws: (any Error).self) { try await call.value }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    #expect(try await actor.run(TestJobs.echo, "done") == "done")
+                }
+            }
+        }
+    }
+}

@@ -4,7 +4,6 @@
 //===----------------------------------------------------------------------===//
 
 import CTractorLinux
-import Dispatch
 import Glibc
 import Synchronization
 
@@ -79,8 +78,10 @@ package final class IOLoop: Sendable {
     private let leadership = Atomic<Int>(Leadership.led)
     /// Threads waiting to take the lead: 0 or 1.
     private let standbys = Atomic<Int>(0)
-    /// The kernel thread ID of the thread that went away to run a served job.
+    /// The kernel thread ID of the thread that went away to run a served job, and when it went (monotonic
+    /// nanoseconds).
     private let awayThread = Atomic<Int32>(0)
+    private let awaySince = Atomic<UInt64>(0)
     /// An epoll instance that watches ``epollFD`` alone, armed (one-shot) only while the leader is away: the standby
     /// thread sleeps on it. Set once by the leading thread before the standby thread starts.
     nonisolated(unsafe) private var standbyFD: CInt = -1
@@ -89,6 +90,17 @@ package final class IOLoop: Sendable {
     /// Served jobs made ready on the loop thread, run at the loop's next quiet point; touched by the leading thread
     /// alone.
     nonisolated(unsafe) private var served: [UnownedJob] = []
+    /// How many more served jobs go to the cooperative pool before one runs on the loop thread again: a take-over
+    /// while a job runs (requests coming meanwhile, as a pool's pipelined chunks do, or a job that outlasts its
+    /// events) costs more than the wake-up it saves, so after one the loop leaves its jobs to the pool for a while.
+    /// A take-over just as a short job ends (its caller's next request came before the thread was back) does not
+    /// count. Touched by the leading thread alone.
+    nonisolated(unsafe) private var inlinePause = 0
+
+    /// How many served jobs go to the pool after a take-over.
+    private static let pauseAfterTakeOver = 64
+    /// A served job that has run this long when the loop is taken over (nanoseconds) pauses running jobs on the loop.
+    private static let longServedJob: UInt64 = 200_000
 
     private enum Leadership {
         static let led = 0
@@ -445,8 +457,8 @@ extension IOLoop {
     /// descriptors and takes the loop over at the first event, so the job may compute as long as it likes.
     ///
     /// A job made ready anywhere else (by another thread, within another served job: the child tasks of a task group,
-    /// say), or while another already runs on a loop thread, runs on Dispatch's global threads, concurrently as
-    /// before.
+    /// say), while another already runs on a loop thread, or for a while after the loop had to be taken over from a
+    /// job that ran long, goes to the cooperative pool and runs concurrently there.
     package static let servedJobs = ServedJobExecutor()
 
     /// Takes a served job: at the loop's next quiet point on the loop thread, on another thread otherwise.
@@ -461,10 +473,10 @@ extension IOLoop {
         }
     }
 
-    /// Runs `job` on one of Dispatch's global threads, as a job of ``servedJobs``.
+    /// Hands `job` to the global concurrent executor (the cooperative pool), which runs it as a job of its task's
+    /// preferred executor, ``servedJobs``: what it resumes to comes back here.
     private static func dispatch(_ job: UnownedJob) {
-        let executor = servedJobs.asUnownedTaskExecutor()
-        DispatchQueue.global().async { job.runSynchronously(on: executor) }
+        globalConcurrentExecutor.enqueue(ExecutorJob(job))
     }
 
     /// Runs the served jobs made ready since the last quiet point: the first here while the standby thread watches,
@@ -474,6 +486,8 @@ extension IOLoop {
         guard !served.isEmpty else { return true }
         var here: UnownedJob?
         switch standby {
+        case .running where inlinePause > 0:
+            inlinePause -= 1
         case .running where standbys.load(ordering: .acquiring) > 0:
             here = served[0]
         case .running, .unavailable:
@@ -515,6 +529,7 @@ extension IOLoop {
         // The queue is empty and marked asleep (``runQueued()`` returned): work queued from now on writes the
         // eventfd, which wakes the standby as any event does.
         awayThread.store(tid, ordering: .relaxed)
+        awaySince.store(sys_monotonic_nanoseconds(), ordering: .relaxed)
         threadID.store(0, ordering: .releasing)
         leadership.store(Leadership.away, ordering: .releasing)
         try? sys_epoll_ctl(standbyFD, EPOLL_CTL_MOD, epollFD, events: EPOLLIN.rawValue | EPOLLONESHOT.rawValue)
@@ -544,6 +559,9 @@ extension IOLoop {
             else { continue }
             standbys.subtract(1, ordering: .relaxed)
             threadID.store(UInt(pthread_self()), ordering: .releasing)
+            if sys_monotonic_nanoseconds() &- awaySince.load(ordering: .relaxed) > IOLoop.longServedJob {
+                inlinePause = IOLoop.pauseAfterTakeOver
+            }
             // The job that outlasted the events computes on: it gets back the kernel's default slice, and this thread
             // the loop's short one.
             _ = ctractor_request_time_slice_of(awayThread.load(ordering: .relaxed), 0)

@@ -25,7 +25,11 @@ extension PeerConnection {
             return
         }
         let cid = batch.cid
-        run(cid: cid, job: job.name, actor: server.actor, endpoint: nil, errors: job.errorCoding) { [self] in
+        // A batch of up to eight inputs (a MessagePack fixarray header 0x90-0x98; a `submit` sends one) runs on the
+        // loop thread as a call does.
+        let onLoop = batch.inputs.first.map { $0 >= 0x90 && $0 <= 0x98 } ?? false
+        run(cid: cid, job: job.name, actor: server.actor, endpoint: nil, errors: job.errorCoding, onLoop: onLoop) {
+            [self] in
             let results = try await ServingContext.$connection.withValue(self) {
                 try await invokeBatch(batch.inputs, server.actor)
             }

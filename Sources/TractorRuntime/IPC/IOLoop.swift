@@ -97,7 +97,8 @@ package final class IOLoop: Sendable {
     /// count. Touched by the leading thread alone.
     nonisolated(unsafe) private var inlinePause = 0
 
-    /// How many served jobs go to the pool after a take-over.
+    /// How many quiet points of the loop leave their served jobs to the pool after a take-over (as many jobs when
+    /// they come one at a time).
     private static let pauseAfterTakeOver = 64
     /// A served job that has run this long when the loop is taken over (nanoseconds) pauses running jobs on the loop.
     private static let longServedJob: UInt64 = 200_000

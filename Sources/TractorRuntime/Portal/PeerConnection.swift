@@ -404,11 +404,11 @@ package final class PeerConnection: Sendable {
         }
         // The task is made outside the lock: on a worker pinned to one CPU, a task made under it would start by
         // spinning on that same lock. It is started here, on the loop thread that read the `start`, rather than
-        // handed to a task group's loop, which would cost every call a second hop, and it runs on that thread once
-        // the events in hand are handled (``IOLoop/servedJobs``): no thread is woken for it. It is owned by this
-        // connection's table until it has replied, cancelled with the connection (``cancelServed()``, also when it
-        // closes), and awaited by the connection's owner through ``waitForServed()``: a child's runtime before its
-        // process exits, a nursery after tearing down the child at the other end.
+        // handed to a task group's loop, which would cost every call a second hop; with `onLoop` it also runs on that
+        // thread once the events in hand are handled (``IOLoop/servedJobs``), and no thread is woken for it. It is
+        // owned by this connection's table until it has replied, cancelled with the connection (``cancelServed()``,
+        // also when it closes), and awaited by the connection's owner through ``waitForServed()``: a child's runtime
+        // before its process exits, a nursery after tearing down the child at the other end.
         let operation: @Sendable () async -> Void = { [self] in
             let trace = ServedCallTrace.begin(job: job, cid: cid, peer: remote)
             let reply: Message

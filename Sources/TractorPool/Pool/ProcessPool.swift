@@ -57,7 +57,7 @@ public final class ProcessPool: Sendable {
         _ job: Job<Input, Output>,
         _ input: Input,
         timeout: Duration? = nil
-    ) async throws -> JobFuture<Output> {
+    ) async throws -> JobFuture<Output> where Input: Codable, Output: Codable {
         let request = try Portal.encodeBatch([input], of: job.name)
         let dispatcher = self.dispatcher
         let id = dispatcher.makeChunkID()
@@ -80,7 +80,7 @@ public final class ProcessPool: Sendable {
     nonisolated(nonsending) public func submit<Output>(
         _ job: Job<NoInput, Output>,
         timeout: Duration? = nil
-    ) async throws -> JobFuture<Output> {
+    ) async throws -> JobFuture<Output> where Output: Codable {
         try await submit(job, NoInput(), timeout: timeout)
     }
 

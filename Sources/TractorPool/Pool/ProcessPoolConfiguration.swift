@@ -145,12 +145,13 @@ public struct PoolInitializer: Sendable {
     let run: @Sendable (Portal) async throws -> Void
 
     /// An initializer that runs `job` with `input` (its output is ignored).
-    public static func job<Input, Output>(_ job: Job<Input, Output>, _ input: Input) -> PoolInitializer {
+    public static func job<Input, Output>(_ job: Job<Input, Output>, _ input: Input) -> PoolInitializer
+    where Input: Codable, Output: Codable {
         PoolInitializer(jobName: job.name) { portal in _ = try await portal.run(job, input) }
     }
 
     /// An initializer that runs `job`, which takes no input.
-    public static func job<Output>(_ job: Job<NoInput, Output>) -> PoolInitializer {
+    public static func job<Output>(_ job: Job<NoInput, Output>) -> PoolInitializer where Output: Codable {
         .job(job, NoInput())
     }
 }

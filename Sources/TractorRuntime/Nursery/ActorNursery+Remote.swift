@@ -61,7 +61,7 @@ extension ActorNursery {
         name: String,
         on host: String,
         executable: ActorExecutable? = nil
-    ) async throws -> ResultPortal<Output> {
+    ) async throws -> ResultPortal<Output> where Input: Codable, Output: Codable {
         let child = try await start(name) {
             try await spawnRemote(name: name, host: host, jobs: [job.name], executable: executable)
         }

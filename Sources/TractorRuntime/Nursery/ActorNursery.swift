@@ -98,7 +98,7 @@ public final class ActorNursery: Sendable {
         _ input: Input,
         name: String,
         executable: ActorExecutable? = nil
-    ) async throws -> ResultPortal<Output> {
+    ) async throws -> ResultPortal<Output> where Input: Codable, Output: Codable {
         let child = try await start(name) {
             try await spawn(
                 name: name, jobs: [job.name], executable: executable ?? configuration.executable, title: .actor(name)
@@ -108,7 +108,8 @@ public final class ActorNursery: Sendable {
     }
 
     /// Runs `job` in `child` as its one job, supervised: its failure is the nursery's, its success ends the actor.
-    func run<Input, Output>(_ job: Job<Input, Output>, _ input: Input, in child: ChildActor) -> ResultPortal<Output> {
+    func run<Input, Output>(_ job: Job<Input, Output>, _ input: Input, in child: ChildActor) -> ResultPortal<Output>
+    where Input: Codable, Output: Codable {
         let portal = Portal(connection: child.connection, child: child)
         let supervisor = self.supervisor
         let task = Task<Output, any Error> {
@@ -135,7 +136,7 @@ public final class ActorNursery: Sendable {
         _ job: Job<NoInput, Output>,
         name: String,
         executable: ActorExecutable? = nil
-    ) async throws -> ResultPortal<Output> {
+    ) async throws -> ResultPortal<Output> where Output: Codable {
         try await runInActor(job, NoInput(), name: name, executable: executable)
     }
 

@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-extension Job {
+extension Job where Input: Codable, Output: Codable {
     /// Runs a batch of this job's inputs (see ``Batch``): decodes them as one array, runs them one after another, and
     /// returns the outputs of those that succeeded as one encoded array, with the errors of the others. An input that
     /// throws fails alone; cancellation between or within inputs ends the batch with `CancellationError`.

@@ -27,12 +27,18 @@
 /// A job's errors reach the caller as ``RemoteActorError``, unless the job declares their type, a `Codable` error
 /// type, with `throwing:`: errors of that type are then rethrown in the caller as that type (``RemoteContextCarrying``
 /// keeps where they came from); the body may use typed throws.
-public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendable, JobDefinition {
+///
+/// Every initializer requires `Input` and `Output` to be `Codable`; the type itself asks only `Sendable` of them, so
+/// that a process that lists its jobs (a worker at start-up) makes their types without the Swift runtime searching
+/// every `Codable` conformance of the program for each of them.
+public struct Job<Input: Sendable, Output: Sendable>: Sendable, JobDefinition {
     /// The job's registered name; unique within a process's job list.
     public let name: String
     let body: @Sendable (Input) async throws -> Output
     /// How the error type the job declares crosses the wire; `nil` when it declares none.
     package let errorCoding: ErrorCoding?
+    /// The form the runtime serves, made where `Input` and `Output` are known to be `Codable`.
+    private let served: @Sendable (Job) -> ErasedJob
 
     /// Defines a job.
     ///
@@ -40,10 +46,12 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
     ///   - name: The name the job is called by; unique within a process's job list.
     ///   - body: The function to run. It runs in the actor process, on the Swift concurrency pool. Its errors reach
     ///     the caller as ``RemoteActorError``.
-    public init(_ name: String, _ body: @escaping @Sendable (Input) async throws -> Output) {
+    public init(_ name: String, _ body: @escaping @Sendable (Input) async throws -> Output)
+    where Input: Codable, Output: Codable {
         self.name = name
         self.body = body
         self.errorCoding = nil
+        self.served = { $0.erasedCodable() }
     }
 
     /// Defines a job whose errors of type `Failure` reach the caller as `Failure`.
@@ -80,10 +88,11 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
         _ name: String,
         throwing failure: Failure.Type,
         _ body: @escaping @Sendable (Input) async throws -> Output
-    ) {
+    ) where Input: Codable, Output: Codable {
         self.name = name
         self.body = body
         self.errorCoding = ErrorCoding(failure)
+        self.served = { $0.erasedCodable() }
     }
 
     /// Runs the job's body in this process.
@@ -96,11 +105,13 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
     }
 
     /// The type-erased form the runtime serves.
-    package var _erased: ErasedJob {
+    package var _erased: ErasedJob { served(self) }
+
+    private func erasedCodable() -> ErasedJob where Input: Codable, Output: Codable {
         ErasedJob(
             name: name,
             kind: .call,
-            invoke: { payload, _ in
+            invoke: { [body] payload, _ in
                 let input = try MessagePackDecoder().decode(Input.self, from: payload)
                 let output = try await body(input)
                 return try MessagePackEncoder().encode(output)
@@ -111,7 +122,7 @@ public struct Job<Input: Codable & Sendable, Output: Codable & Sendable>: Sendab
     }
 }
 
-extension Job where Input == NoInput {
+extension Job where Input == NoInput, Output: Codable {
     /// Defines a job that takes no input.
     ///
     /// ```swift

@@ -37,7 +37,7 @@ extension Portal {
     public func run<Input, Output>(
         _ job: Job<Input, Output>,
         batch inputs: [Input]
-    ) async throws -> [Result<Output, any Error>] {
+    ) async throws -> [Result<Output, any Error>] where Input: Codable, Output: Codable {
         guard !inputs.isEmpty else { return [] }
         let encoded = try Self.encodeBatch(inputs, of: job.name)
         let results = try await call(job: job.name, batch: encoded)

@@ -38,7 +38,8 @@ public struct Portal: Sendable {
     ///   else as ``RemoteActorError`` (so too when the actor does not serve the job: code `"unknownJob"`);
     ///   ``TractorError`` `.actorCrashed` when the actor dies during the call; `CancellationError` when the calling
     ///   task was cancelled and the actor acknowledged.
-    public func run<Input, Output>(_ job: Job<Input, Output>, _ input: Input) async throws -> Output {
+    public func run<Input, Output>(_ job: Job<Input, Output>, _ input: Input) async throws -> Output
+    where Input: Codable, Output: Codable {
         let payload: [UInt8]
         do {
             payload = try MessagePackEncoder().encode(input)
@@ -59,7 +60,7 @@ public struct Portal: Sendable {
     /// ```swift
     /// print(try await frank.run(question))
     /// ```
-    public func run<Output>(_ job: Job<NoInput, Output>) async throws -> Output {
+    public func run<Output>(_ job: Job<NoInput, Output>) async throws -> Output where Output: Codable {
         try await run(job, NoInput())
     }
 

@@ -199,14 +199,17 @@ def build_rows(peers, workers):
     rows.append(Row("floor: the same, linked with -static-stdlib", "MiB", floor_rss_static, higher_is_better=False))
 
     # Start-up.
-    rows.append(Row(
-        f"pool start-up to first result ({workers} workers, then closed)", "ms",
-        median_ns("Pool", "Pool start-up to first result") / 1e6,
-        peer_values(lambda peer: peer["startup"]["ms"]), higher_is_better=False, target=6, target_text="≤ 6 ms"))
-    rows.append(Row(
-        f"pool start-up to first result ({workers} -static-stdlib workers, then closed)", "ms",
-        median_ns("Pool", "Pool start-up to first result, static-stdlib workers") / 1e6,
-        peer_values(lambda peer: peer["startup"]["ms"]), higher_is_better=False, target=6, target_text="≤ 6 ms"))
+    # To the first result (as the floor's spawn ends with the first replies), and with the pool closed afterwards.
+    for suffix, label in [("", f"{workers} workers"), (", static-stdlib workers", f"{workers} -static-stdlib workers")]:
+        name = "Pool start-up to first result" + suffix
+        rows.append(Row(
+            f"pool start-up to first result ({label})", "ms",
+            median_ns("Pool", name, "Start-up_to_first_result_(ns)") / 1e6,
+            peer_values(lambda peer: peer["startup"].get("first_ms")), higher_is_better=False, target=6,
+            target_text="≤ 6 ms"))
+        rows.append(Row(
+            "the same, then closed (every worker exited)", "ms", median_ns("Pool", name) / 1e6,
+            peer_values(lambda peer: peer["startup"]["ms"]), higher_is_better=False))
 
     # No-op map throughput.
     targets = {"chunk 1": (200_000, "≥ 200 k/s"), "auto-chunked": (5_000_000, "≥ 5 M/s")}

@@ -11,6 +11,14 @@ import TractorPool
 /// One submit's round trip, in nanoseconds: a sample per submit, so that p50 and p99 cover every submit.
 let submitRoundTrip = BenchmarkMetric.custom("Submit round trip (ns)", polarity: .prefersSmaller, useScalingFactor: false)
 
+/// From the start of `withProcessPool` to the first `submit`'s result, in nanoseconds, the pool's closing left out: a
+/// sample per pool.
+let startUpToFirstResult = BenchmarkMetric.custom(
+    "Start-up to first result (ns)",
+    polarity: .prefersSmaller,
+    useScalingFactor: false
+)
+
 /// An idle worker's resident set (VmRSS), in KiB: a sample per worker.
 let workerResidentMemory = BenchmarkMetric.custom("Worker RSS idle (KiB)", polarity: .prefersSmaller, useScalingFactor: false)
 

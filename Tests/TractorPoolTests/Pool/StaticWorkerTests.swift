@@ -9,9 +9,10 @@ import Testing
 import TractorPool
 
 extension PoolSpawningTests {
-    /// A worker linked with `-static-stdlib`, built as the README tells (`swift build --static-swift-stdlib`), serves a
-    /// pool like any other: the Swift runtime is inside its executable, so it maps none of the toolchain's shared
-    /// libraries, and the dynamic loader has only the C libraries left to bind.
+    /// A worker linked with `-static-stdlib` as a fixed-address executable, built as the README tells
+    /// (`swift build --static-swift-stdlib -Xlinker --no-pie`), serves a pool like any other: the Swift runtime is
+    /// inside its executable, so it maps none of the toolchain's shared libraries, and the dynamic loader has only the
+    /// C libraries left to bind, and no relative relocation of the executable's to apply.
     ///
     /// The build goes to a scratch folder of its own under `.build`, kept between runs; from a clean clone it takes a
     /// few minutes on two cores.
@@ -20,15 +21,17 @@ extension PoolSpawningTests {
         /// Where the static build goes: beside this package's own build, which it must not replace.
         static let scratchPath = CommandRunner.repositoryRoot + "/.build/static-stdlib"
 
+        /// The README's flags for a lean worker.
+        static let flags = "--static-swift-stdlib -Xlinker --no-pie"
+
         /// Builds `pool-worker` with the Swift runtime linked in, and returns its path.
         static func buildStaticWorker() async throws -> String {
             let outcome = try await CommandRunner.run(
                 "/bin/bash",
                 [
                     "-c",
-                    "swift build --static-swift-stdlib --product pool-worker --scratch-path \(scratchPath) "
-                        + "&& swift build --static-swift-stdlib --product pool-worker --scratch-path \(scratchPath) "
-                        + "--show-bin-path",
+                    "swift build \(flags) --product pool-worker --scratch-path \(scratchPath) "
+                        + "&& swift build \(flags) --product pool-worker --scratch-path \(scratchPath) --show-bin-path",
                 ],
                 directory: CommandRunner.repositoryRoot,
                 timeout: .seconds(900)
@@ -45,6 +48,12 @@ extension PoolSpawningTests {
         @Test func aPoolRunsOnWorkersLinkedWithTheStaticStandardLibrary() async throws {
             let worker = try await Self.buildStaticWorker()
             #expect(FileManager.default.isExecutableFile(atPath: worker), "no static build at \(worker)")
+            // The ELF header's `e_type`, at offset 16: 2 for a fixed-address executable, 3 for a position-independent
+            // one.
+            let file = try #require(FileHandle(forReadingAtPath: worker))
+            let header = [UInt8](try file.read(upToCount: 18) ?? Data())
+            try file.close()
+            #expect(header.count == 18 && header[16] == 2 && header[17] == 0, "\(worker) is position-independent")
 
             try await PoolTesting.checkingLeaks {
                 var configuration = PoolTesting.configuration(.workers(2))

@@ -37,8 +37,12 @@ if arguments.count == 3, arguments[1] == "start-many", let count = Int(arguments
     try await startMany(count)
     exit(0)
 }
+if arguments.count == 3, arguments[1] == "first-nurseries-at-once", let count = Int(arguments[2]) {
+    try await firstNurseriesAtOnce(count)
+    exit(0)
+}
 guard arguments.count == 4, arguments[1] == "hold-tree", let breadth = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: tractor-test-worker hold-tree DIRECTORY DAEMONS | start-many N\n".utf8))
+    FileHandle.standardError.write(Data("usage: tractor-test-worker hold-tree DIRECTORY DAEMONS | start-many N | first-nurseries-at-once N\n".utf8))
     exit(64)
 }
 _ = FileManager.default.createFile(atPath: arguments[2] + "/\(getpid())", contents: nil)
@@ -48,6 +52,26 @@ try await withActorNursery { nursery in
 }
 
 /// Starts `count` daemons at once, then reports on standard output how long that took and what memory the tree held.
+/// Opens `count` nurseries at once as this root's first use of the runtime, each starting an actor and calling it:
+/// the first of them starts the root's listener while the others wait for it, and every call is answered.
+func firstNurseriesAtOnce(_ count: Int) async throws {
+    var shared = ActorNurseryConfiguration()
+    shared.executable = .path(ActorExecutable.current.path)
+    let configuration = shared
+    let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
+        for index in 0..<count {
+            group.addTask {
+                try await withActorNursery(configuration: configuration) { nursery in
+                    let actor = try await nursery.startActor("first-\(index)", jobs: [TestJobs.pid])
+                    return try await actor.run(TestJobs.pid)
+                }
+            }
+        }
+        return try await group.reduce(into: Set<Int32>()) { $0.insert($1) }
+    }
+    print("answered by \(pids.count) actors")
+}
+
 func startMany(_ count: Int) async throws {
     let clock = ContinuousClock()
     let start = clock.now

@@ -25,6 +25,8 @@ public final class JobFuture<Output: Sendable>: Sendable {
     /// How the job's declared error type is decoded, if it declares one.
     let errors: ErrorCoding?
     private let storage = Mutex(State())
+    /// Set once the future has completed, for a waiter polling for that (see ``value``).
+    private let completed = Atomic<Bool>(false)
 
     /// What cancels the job: its chunk in the pool's dispatcher (with no closure to allocate per job), or a
     /// closure.
@@ -92,26 +94,46 @@ public final class JobFuture<Output: Sendable>: Sendable {
     nonisolated(nonsending) public var value: Output {
         get async throws {
             if let result = storage.withLock({ $0.result }) { return try result.get() }
-            await withTaskCancellationHandler {
-                await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                    let completed = storage.withLock { state -> Bool in
-                        guard state.result == nil else { return true }
-                        if state.awaiting == nil {
-                            state.awaiting = continuation
-                        } else {
-                            state.moreAwaiting.append(continuation)
-                        }
-                        return false
+            // A pool's job whose results have come quickly: poll for a few microseconds first, so that the result,
+            // when it comes that soon, needs no thread woken to resume this task.
+            guard case .chunk(let dispatcher, _) = canceller else { return try await park() }
+            let poll = dispatcher.replyPoll
+            let budget = poll.allowed
+            let began = sys_monotonic_nanoseconds()
+            if budget > 0 {
+                repeat {
+                    if completed.load(ordering: .acquiring), let result = storage.withLock({ $0.result }) {
+                        poll.record(elapsed: sys_monotonic_nanoseconds() &- began, polled: budget, caught: true)
+                        return try result.get()
                     }
-                    if completed { continuation.resume() }
-                }
-            } onCancel: {
-                // The job ends cancelled (or as it was ending), and that completes the future, which resumes this
-                // task.
-                _ = cancel()
+                    ReplyPoll.pause()
+                } while sys_monotonic_nanoseconds() &- began < budget
             }
-            return try storage.withLock { $0.result }!.get()
+            defer { poll.record(elapsed: sys_monotonic_nanoseconds() &- began, polled: budget, caught: false) }
+            return try await park()
         }
+    }
+
+    /// Waits for the future to complete, parked.
+    nonisolated(nonsending) private func park() async throws -> Output {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let completed = storage.withLock { state -> Bool in
+                    guard state.result == nil else { return true }
+                    if state.awaiting == nil {
+                        state.awaiting = continuation
+                    } else {
+                        state.moreAwaiting.append(continuation)
+                    }
+                    return false
+                }
+                if completed { continuation.resume() }
+            }
+        } onCancel: {
+            // The job ends cancelled (or as it was ending), and that completes the future, which resumes this task.
+            _ = cancel()
+        }
+        return try storage.withLock { $0.result }!.get()
     }
 
     /// The job's output, waiting at most `timeout` for it.
@@ -212,6 +234,7 @@ public final class JobFuture<Output: Sendable>: Sendable {
         let completion = storage.withLock { state -> Completion? in
             guard state.result == nil else { return nil }
             state.result = result
+            completed.store(true, ordering: .releasing)
             switch result {
             case .success: state.phase = .succeeded
             case .failure(let error): state.phase = error is CancellationError ? .cancelled : .failed

@@ -75,6 +75,8 @@ final class PoolDispatcher: Sendable {
     let state: Mutex<State>
     /// The pool's metrics handles; `nil` when no metrics backend was bootstrapped when the pool opened.
     let metrics: PoolMetrics?
+    /// When a task waiting for a future's value polls for it before it parks.
+    let replyPoll = ReplyPoll()
 
     struct State: Sendable {
         var machine: Machine

@@ -9,9 +9,17 @@
 extension PeerConnection {
     /// Runs call job `job` in the peer once for each of `inputs` (one encoded array), one after another, in one
     /// `batch` call, and returns the results of each. Cancelling the calling task sends `cancel`, as for a call.
-    package func callBatch(job: String, inputs: [UInt8], cid: UInt64? = nil) async throws -> BatchResults {
+    /// With `mayPoll`, the caller may poll for the answer before it parks (see `exchange`).
+    package func callBatch(
+        job: String,
+        inputs: [UInt8],
+        cid: UInt64? = nil,
+        mayPoll: Bool = false
+    ) async throws -> BatchResults {
         let cid = cid ?? nextCallID()
-        let reply = try await exchange(.batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job)
+        let reply = try await exchange(
+            .batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job, mayPoll: mayPoll
+        )
         guard case .batch(let results) = reply else {
             throw TractorError(.protocolViolation, "\(remote) answered a batch of job '\(job)' with a return")
         }

@@ -17,6 +17,10 @@ package final class PeerConnection: Sendable {
     let server: JobTable?
     private let state: Mutex<State>
     private let events: Events
+    /// When callers poll for their replies before they park.
+    let replyPoll = ReplyPoll()
+    /// Counts the answers left for callers that had not parked yet: a polling caller watches it change.
+    let answersLeft = Atomic<UInt64>(0)
     /// The stream the last small element went to; touched on the loop thread only (see `receivedYield`).
     nonisolated(unsafe) private var lastStream: (cid: UInt64, endpoint: StreamEndpoint)?
 
@@ -51,11 +55,14 @@ package final class PeerConnection: Sendable {
     }
 
     private struct CallWaiter {
-        var continuation: CheckedContinuation<Reply, any Error>
+        /// The parked caller; `nil` until the caller parks (it may poll for its answer first).
+        var continuation: CheckedContinuation<Reply, any Error>?
         var job: String
         /// The error type the job declares, to decode an `error` answer with.
         var errors: ErrorCoding?
         var cancelRequested = false
+        /// The answer, when it came before the caller parked; the caller takes it, and the call, from the table.
+        var answer: Result<Reply, any Error>?
     }
 
     /// How a call this side started was answered.
@@ -124,7 +131,8 @@ package final class PeerConnection: Sendable {
     /// `cancelAck`, or the result if the job finished first. An error of the type `errors` declares is thrown as that
     /// type.
     package func call(job: String, payload: [UInt8], errors: ErrorCoding? = nil) async throws -> [UInt8] {
-        try await call(job: job, kind: .call, payload: payload, cid: nextCallID(), endpoint: nil, errors: errors)
+        try await call(job: job, kind: .call, payload: payload, cid: nextCallID(), endpoint: nil, errors: errors,
+                       mayPoll: true)
     }
 
     /// A fresh call id for a call this side starts.
@@ -174,7 +182,8 @@ package final class PeerConnection: Sendable {
         payload: [UInt8],
         cid: UInt64,
         endpoint: StreamEndpoint?,
-        errors: ErrorCoding? = nil
+        errors: ErrorCoding? = nil,
+        mayPoll: Bool = false
     ) async throws -> [UInt8] {
         if let endpoint {
             let registered = state.withLock { state -> (any Error)? in
@@ -191,7 +200,7 @@ package final class PeerConnection: Sendable {
             if endpoint != nil { _ = state.withLock { $0.streams.removeValue(forKey: cid) } }
         }
         let start = Message.start(Start(cid: cid, job: job, kind: kind, payload: payload))
-        let reply = try await exchange(start, cid: cid, job: job, endpoint: endpoint, errors: errors)
+        let reply = try await exchange(start, cid: cid, job: job, endpoint: endpoint, errors: errors, mayPoll: mayPoll)
         guard case .value(let output) = reply else {
             throw TractorError(.protocolViolation, "\(remote) answered a call of job '\(job)' with a batch's results")
         }
@@ -199,45 +208,113 @@ package final class PeerConnection: Sendable {
     }
 
     /// Sends `request` (a `start` or a `batch`) as call `cid` and waits for its answer.
+    ///
+    /// With `mayPoll`, for a caller that only waits for this answer (not a pool's slot, whose caller must get its future
+    /// at once), a call whose answers have come quickly on this connection polls for its answer for a few microseconds
+    /// before it parks (``ReplyPoll``): the answer then needs no thread woken to resume the caller.
     func exchange(
         _ request: Message,
         cid: UInt64,
         job: String,
         endpoint: StreamEndpoint? = nil,
-        errors: ErrorCoding? = nil
+        errors: ErrorCoding? = nil,
+        mayPoll: Bool = false
     ) async throws -> Reply {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
-                let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
-                    let cancelled = state.reserved.removeValue(forKey: cid) ?? false
-                    if let failure = state.failure { return (failure, cancelled) }
-                    state.calls[cid] = CallWaiter(continuation: continuation, job: job, errors: errors)
-                    return (nil, cancelled)
-                }
-                if let failure {
-                    continuation.resume(throwing: failure)
-                    return
-                }
-                do {
-                    try channel.send(request)
-                    try endpoint?.grantInitialWindow()
-                } catch {
-                    guard !channel.isClosed else { return }  // closed: its owner fails the call, saying why
-                    if let waiter = state.withLock({ $0.calls.removeValue(forKey: cid) }) {
-                        waiter.continuation.resume(throwing: error)
+            let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
+                let cancelled = state.reserved.removeValue(forKey: cid) ?? false
+                if let failure = state.failure { return (failure, cancelled) }
+                state.calls[cid] = CallWaiter(job: job, errors: errors)
+                return (nil, cancelled)
+            }
+            if let failure { throw failure }
+            let sent = sys_monotonic_nanoseconds()
+            do {
+                try channel.send(request)
+                try endpoint?.grantInitialWindow()
+            } catch {
+                // Closed: its owner fails the call, saying why, and the caller hears that below.
+                if !channel.isClosed, state.withLock({ $0.calls.removeValue(forKey: cid) }) != nil { throw error }
+            }
+            if cancelled || Task.isCancelled { requestCancel(cid) }
+            let budget = mayPoll && endpoint == nil ? replyPoll.allowed : 0
+            if budget > 0, let answer = poll(cid, for: budget) {
+                replyPoll.record(elapsed: sys_monotonic_nanoseconds() &- sent, polled: budget, caught: true)
+                return try answer.get()
+            }
+            defer { replyPoll.record(elapsed: sys_monotonic_nanoseconds() &- sent, polled: budget, caught: false) }
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
+                let answer = state.withLock { state -> Result<Reply, any Error>? in
+                    guard let waiter = state.calls[cid] else {
+                        return .failure(TractorError(.protocolViolation, "call \(cid) of job '\(job)' left the table"))
                     }
-                    return
+                    if let answer = waiter.answer {
+                        state.calls[cid] = nil
+                        return answer
+                    }
+                    state.calls[cid]?.continuation = continuation
+                    return nil
                 }
-                if cancelled || Task.isCancelled { requestCancel(cid) }
+                if let answer { continuation.resume(with: answer) }
             }
         } onCancel: {
             requestCancel(cid)
         }
     }
 
+    /// Polls for the answer of call `cid` for up to `budget` nanoseconds; takes it, and the call, from the table when
+    /// it comes.
+    private func poll(_ cid: UInt64, for budget: UInt64) -> Result<Reply, any Error>? {
+        let began = sys_monotonic_nanoseconds()
+        var seen: UInt64 = 0
+        var first = true
+        repeat {
+            let left = answersLeft.load(ordering: .acquiring)
+            if first || left != seen {
+                first = false
+                seen = left
+                let answer = state.withLock { state -> Result<Reply, any Error>? in
+                    guard let answer = state.calls[cid]?.answer else { return nil }
+                    state.calls[cid] = nil
+                    return answer
+                }
+                if let answer { return answer }
+            }
+            ReplyPoll.pause()
+        } while sys_monotonic_nanoseconds() &- began < budget
+        return nil
+    }
+
+    /// Ends call `cid` with `answer`: tells its stream, if it has one (`stream`), then resumes its caller, or leaves
+    /// the answer for a caller that has not parked yet. A second answer to a call, or one to a call that was never
+    /// made, finds none and does nothing.
+    private func finish(
+        _ cid: UInt64,
+        with answer: Result<Reply, any Error>,
+        stream ending: (StreamEndpoint) -> Void = { _ in }
+    ) {
+        let (found, continuation, stream) = state.withLock {
+            state -> (Bool, CheckedContinuation<Reply, any Error>?, StreamEndpoint?) in
+            guard let waiter = state.calls[cid], waiter.answer == nil else { return (false, nil, nil) }
+            let stream = state.streams[cid]
+            if let continuation = waiter.continuation {
+                state.calls[cid] = nil
+                return (true, continuation, stream)
+            }
+            state.calls[cid]?.answer = answer
+            return (true, nil, stream)
+        }
+        if let stream { ending(stream) }
+        if let continuation {
+            continuation.resume(with: answer)
+        } else if found {
+            answersLeft.add(1, ordering: .releasing)
+        }
+    }
+
     private func requestCancel(_ cid: UInt64) {
         let send = state.withLock { state -> Bool in
-            guard state.calls[cid] != nil, state.calls[cid]?.cancelRequested == false else { return false }
+            guard let waiter = state.calls[cid], waiter.answer == nil, !waiter.cancelRequested else { return false }
             state.calls[cid]?.cancelRequested = true
             return true
         }
@@ -246,21 +323,33 @@ package final class PeerConnection: Sendable {
 
     /// Fails every call in flight with `error`; later calls fail at once with it too.
     package func failCalls(with error: any Error & Sendable) {
-        let (waiters, streams) = state.withLock { state -> ([CallWaiter], [StreamEndpoint]) in
+        let (parked, left, streams) = state.withLock {
+            state -> ([CheckedContinuation<Reply, any Error>], Bool, [StreamEndpoint]) in
             if state.failure == nil { state.failure = error }
-            let waiters = Array(state.calls.values)
-            state.calls.removeAll()
+            var parked: [CheckedContinuation<Reply, any Error>] = []
+            var left = false
+            for (cid, waiter) in state.calls where waiter.answer == nil {
+                if let continuation = waiter.continuation {
+                    parked.append(continuation)
+                    state.calls[cid] = nil
+                } else {
+                    // Its caller has not parked yet: it takes the failure from the table.
+                    state.calls[cid]?.answer = .failure(error)
+                    left = true
+                }
+            }
             let streams = Array(state.streams.values)
             state.streams.removeAll()
-            return (waiters, streams)
+            return (parked, left, streams)
         }
         for stream in streams { stream.fail(error) }
-        for waiter in waiters { waiter.continuation.resume(throwing: error) }
+        if left { answersLeft.add(1, ordering: .releasing) }
+        for continuation in parked { continuation.resume(throwing: error) }
     }
 
     /// The names of the jobs called on the peer and not answered yet.
     package var jobsInFlight: [String] {
-        state.withLock { $0.calls.values.map(\.job) }
+        state.withLock { $0.calls.values.filter { $0.answer == nil }.map(\.job) }
     }
 
     // MARK: Serving
@@ -278,31 +367,27 @@ package final class PeerConnection: Sendable {
         case .batch(let batch):
             serve(batch)
         case .return(let cid, let payload):
-            let (waiter, stream) = takeCall(cid)
-            stream?.callEnded()
-            waiter?.continuation.resume(returning: .value(payload))
+            finish(cid, with: .success(.value(payload))) { $0.callEnded() }
         case .batchReturn(let cid, let results):
-            let (waiter, stream) = takeCall(cid)
-            stream?.callEnded()
-            waiter?.continuation.resume(returning: .batch(received(results)))
+            finish(cid, with: .success(.batch(received(results)))) { $0.callEnded() }
         case .error(let cid?, let heard):
             let info = received(heard)
-            let (waiter, stream) = takeCall(cid)
+            let (waiter, peerCancelRequested) = state.withLock { state in
+                (state.calls[cid].map { (errors: $0.errors, cancelRequested: $0.cancelRequested) },
+                 state.peerCancelRequested)
+            }
             let error: any Error
             if info.typeName == "Swift.CancellationError" {
                 // Whoever asked for the cancellation is the canceller: this side when it cancelled the call or the
                 // whole actor, the peer when the job was cancelled there.
-                let askedHere = waiter?.cancelRequested == true || state.withLock { $0.peerCancelRequested }
+                let askedHere = waiter?.cancelRequested == true || peerCancelRequested
                 error = ContextCancelled(canceller: askedHere ? local : info.source, job: info.job)
             } else {
                 error = waiter?.errors.thrown(for: RemoteActorError(info)) ?? RemoteActorError(info)
             }
-            stream?.fail(error)
-            waiter?.continuation.resume(throwing: error)
+            finish(cid, with: .failure(error)) { $0.fail(error) }
         case .cancelAck(let cid?):
-            let (waiter, stream) = takeCall(cid)
-            stream?.fail(CancellationError())
-            waiter?.continuation.resume(throwing: CancellationError())
+            finish(cid, with: .failure(CancellationError())) { $0.fail(CancellationError()) }
         case .cancel(nil), .cancelAck(nil), .error(nil, _):
             events.actorMessage(self, message)
         case .started(let cid, let payload):
@@ -339,15 +424,6 @@ package final class PeerConnection: Sendable {
         guard let endpoint = stream(cid) else { return }
         lastStream = (cid, endpoint)
         endpoint.receivedYield(copying: payload)
-    }
-
-    /// Removes call `cid` this side started, with its stream if it has one.
-    private func takeCall(_ cid: UInt64) -> (CallWaiter?, StreamEndpoint?) {
-        state.withLock { state in
-            let waiter = state.calls.removeValue(forKey: cid)
-            let stream = waiter == nil ? nil : state.streams[cid]
-            return (waiter, stream)
-        }
     }
 
     private func serve(_ start: Start) {

@@ -40,7 +40,7 @@ extension Portal {
     ) async throws -> [Result<Output, any Error>] where Input: Codable, Output: Codable {
         guard !inputs.isEmpty else { return [] }
         let encoded = try Self.encodeBatch(inputs, of: job.name)
-        let results = try await call(job: job.name, batch: encoded)
+        let results = try await call(job: job.name, batch: encoded, mayPoll: true)
         let values = try results.decodeOutputs(Output.self, count: inputs.count, job: job.name)
         return results.merging(values, errors: job.errorCoding, firstIndex: 0)
     }

@@ -22,8 +22,13 @@ extension Portal {
     /// and decoding. Not API.
     ///
     /// - Throws: As ``run(_:batch:)``.
-    package func call(job: String, batch inputs: [UInt8], callID: UInt64? = nil) async throws -> BatchResults {
-        try await connection.callBatch(job: job, inputs: inputs, cid: callID)
+    package func call(
+        job: String,
+        batch inputs: [UInt8],
+        callID: UInt64? = nil,
+        mayPoll: Bool = false
+    ) async throws -> BatchResults {
+        try await connection.callBatch(job: job, inputs: inputs, cid: callID, mayPoll: mayPoll)
     }
 
     /// A fresh call id, for a call that ``cancelCall(_:)`` may cancel from anywhere, even before it has started; give

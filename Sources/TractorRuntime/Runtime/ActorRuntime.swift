@@ -27,6 +27,9 @@ package final class ActorRuntime: Sendable {
     /// ``requireRunning()``.
     private let startupError: TractorError?
     private let state: Mutex<State>
+    /// Held while the listener starts: two tasks starting the first nursery and the first pool at once would both
+    /// bind the listener's path otherwise, and the second fail.
+    private let listenerStart = Mutex(())
 
     private struct State: ~Copyable {
         var configuration = TractorConfiguration()
@@ -208,8 +211,13 @@ package final class ActorRuntime: Sendable {
     ///   `Tractor.bootstrap` (see ``requireBootstrap()``); `.systemCallFailed` if the socket cannot be made.
     package func startListening() throws(TractorError) {
         try requireBootstrap()
-        let needed = state.withLock { $0.listener == nil }
-        guard needed else { return }
+        guard state.withLock({ $0.listener == nil }) else { return }
+        try listenerStart.withLock { _ throws(TractorError) in try startListener() }
+    }
+
+    /// Starts the listener, unless another task has started it meanwhile; with ``listenerStart`` held.
+    private func startListener() throws(TractorError) {
+        guard state.withLock({ $0.listener == nil }) else { return }
         // A parent holds a socket and a pidfd for each child: 1,024 descriptors (a common soft limit) would stop a
         // pool near 500 workers. The children inherit the raised limit.
         sys_raise_open_file_limit()

@@ -44,6 +44,27 @@ extension SpawningTests {
             #expect(survivors.isEmpty, "still alive: \(survivors.map(ProcessInspection.describe))")
         }
 
+        /// A root whose first use of the runtime is several nurseries opened at once (`tractor-test-worker
+        /// first-nurseries-at-once N`): one of them starts the root's listener, the others use it, and every actor
+        /// answers. Run five times, each in a fresh root, since the race is at the first start of a process.
+        @Test(arguments: 0..<5)
+        func nurseriesOpenedAtOnceAsARootsFirstActShareItsListener(round: Int) async throws {
+            let root = Process()
+            root.executableURL = URL(fileURLWithPath: ProcessTree.workerPath)
+            root.arguments = ["first-nurseries-at-once", "6"]
+            let output = Pipe()
+            let log = Pipe()
+            root.standardOutput = output
+            root.standardError = log
+            try root.run()
+            async let printed = Self.readToEnd(output)
+            async let logged = Self.readToEnd(log)
+            let (report, text) = await (printed, logged)
+            root.waitUntilExit()
+            #expect(root.terminationStatus == 0, "round \(round): \(report)\n\(text)")
+            #expect(report.contains("answered by 6 actors"), "round \(round): \(report)\n\(text)")
+        }
+
         static func readToEnd(_ pipe: Pipe) async -> String {
             await withCheckedContinuation { continuation in
                 Thread {

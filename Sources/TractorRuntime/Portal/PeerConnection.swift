@@ -220,45 +220,87 @@ package final class PeerConnection: Sendable {
         errors: ErrorCoding? = nil,
         mayPoll: Bool = false
     ) async throws -> Reply {
-        try await withTaskCancellationHandler {
-            let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
-                let cancelled = state.reserved.removeValue(forKey: cid) ?? false
-                if let failure = state.failure { return (failure, cancelled) }
-                state.calls[cid] = CallWaiter(job: job, errors: errors)
-                return (nil, cancelled)
+        let budget = mayPoll && endpoint == nil ? replyPoll.allowed : 0
+        return try await withTaskCancellationHandler {
+            if budget > 0 {
+                return try await sendAndPoll(request, cid: cid, job: job, errors: errors, for: budget)
             }
-            if let failure { throw failure }
-            let sent = sys_monotonic_nanoseconds()
-            do {
-                try channel.send(request)
-                try endpoint?.grantInitialWindow()
-            } catch {
-                // Closed: its owner fails the call, saying why, and the caller hears that below.
-                if !channel.isClosed, state.withLock({ $0.calls.removeValue(forKey: cid) }) != nil { throw error }
+            let sent = mayPoll ? sys_monotonic_nanoseconds() : 0
+            defer {
+                if mayPoll { replyPoll.record(elapsed: sys_monotonic_nanoseconds() &- sent, polled: 0, caught: false) }
             }
-            if cancelled || Task.isCancelled { requestCancel(cid) }
-            let budget = mayPoll && endpoint == nil ? replyPoll.allowed : 0
-            if budget > 0, let answer = poll(cid, for: budget) {
-                replyPoll.record(elapsed: sys_monotonic_nanoseconds() &- sent, polled: budget, caught: true)
-                return try answer.get()
-            }
-            defer { replyPoll.record(elapsed: sys_monotonic_nanoseconds() &- sent, polled: budget, caught: false) }
+            // Parked at once: the waiter is in the table with its continuation before the request leaves, and the
+            // task suspends right after sending (a thread that went on working would delay the peer it just woke,
+            // where both share a CPU).
             return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
-                let answer = state.withLock { state -> Result<Reply, any Error>? in
-                    guard let waiter = state.calls[cid] else {
-                        return .failure(TractorError(.protocolViolation, "call \(cid) of job '\(job)' left the table"))
-                    }
-                    if let answer = waiter.answer {
-                        state.calls[cid] = nil
-                        return answer
-                    }
-                    state.calls[cid]?.continuation = continuation
-                    return nil
+                let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
+                    let cancelled = state.reserved.removeValue(forKey: cid) ?? false
+                    if let failure = state.failure { return (failure, cancelled) }
+                    state.calls[cid] = CallWaiter(continuation: continuation, job: job, errors: errors)
+                    return (nil, cancelled)
                 }
-                if let answer { continuation.resume(with: answer) }
+                if let failure {
+                    continuation.resume(throwing: failure)
+                    return
+                }
+                do {
+                    try channel.send(request)
+                    try endpoint?.grantInitialWindow()
+                } catch {
+                    guard !channel.isClosed else { return }  // closed: its owner fails the call, saying why
+                    if let continuation = state.withLock({ $0.calls.removeValue(forKey: cid) })?.continuation {
+                        continuation.resume(throwing: error)
+                    }
+                    return
+                }
+                if cancelled || Task.isCancelled { requestCancel(cid) }
             }
         } onCancel: {
             requestCancel(cid)
+        }
+    }
+
+    /// Sends `request` as call `cid`, polls for its answer for up to `budget` nanoseconds, then parks.
+    private func sendAndPoll(
+        _ request: Message,
+        cid: UInt64,
+        job: String,
+        errors: ErrorCoding?,
+        for budget: UInt64
+    ) async throws -> Reply {
+        let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
+            let cancelled = state.reserved.removeValue(forKey: cid) ?? false
+            if let failure = state.failure { return (failure, cancelled) }
+            state.calls[cid] = CallWaiter(job: job, errors: errors)
+            return (nil, cancelled)
+        }
+        if let failure { throw failure }
+        let sent = sys_monotonic_nanoseconds()
+        do {
+            try channel.send(request)
+        } catch {
+            // Closed: its owner fails the call, saying why, and the caller hears that below.
+            if !channel.isClosed, state.withLock({ $0.calls.removeValue(forKey: cid) }) != nil { throw error }
+        }
+        if cancelled || Task.isCancelled { requestCancel(cid) }
+        if let answer = poll(cid, for: budget) {
+            replyPoll.record(elapsed: sys_monotonic_nanoseconds() &- sent, polled: budget, caught: true)
+            return try answer.get()
+        }
+        defer { replyPoll.record(elapsed: sys_monotonic_nanoseconds() &- sent, polled: budget, caught: false) }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
+            let answer = state.withLock { state -> Result<Reply, any Error>? in
+                guard let waiter = state.calls[cid] else {
+                    return .failure(TractorError(.protocolViolation, "call \(cid) of job '\(job)' left the table"))
+                }
+                if let answer = waiter.answer {
+                    state.calls[cid] = nil
+                    return answer
+                }
+                state.calls[cid]?.continuation = continuation
+                return nil
+            }
+            if let answer { continuation.resume(with: answer) }
         }
     }
 

@@ -68,6 +68,8 @@ package final class RemoteActorProcess: ActorProcess {
         }
         guard !host.connection.channel.isClosed else { return lost }
         logger.debug("tearing down actor \(id) on host '\(host.name)' through its agent")
+        // The calls the agent's ladder cancels end cancelled by this side, which asked for it, as a local child's do.
+        connection.notePeerCancelRequested()
         do {
             // In a task of its own: the ladder's caller may be cancelled, the ladder must run to its end.
             return try await Task { [host, actor] in try await host.stopActor(actor) }.value

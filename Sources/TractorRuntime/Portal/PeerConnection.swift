@@ -580,6 +580,12 @@ package final class PeerConnection: Sendable {
         }
     }
 
+    /// Records that this side asked for the peer's cancellation by another way than this connection (through the
+    /// agent of the peer's host): the cancellations its calls end with are then this side's, as after `cancel(nil)`.
+    package func notePeerCancelRequested() {
+        state.withLock { $0.peerCancelRequested = true }
+    }
+
     /// Sends an actor-level message (`cancel(nil)`, `cancelAck(nil)`, `error(nil, …)`).
     package func sendActorMessage(_ message: Message) throws(TractorError) {
         if case .cancel(nil) = message { state.withLock { $0.peerCancelRequested = true } }

@@ -15,24 +15,11 @@ extension SpawningTests {
         @Test func threeHundredActorsStartWithProgressAndNoWarning() async throws {
             // TRACTOR_MANY_ACTORS raises the count (1000 starts in about 15 s on two cores).
             let count = ProcessInfo.processInfo.environment["TRACTOR_MANY_ACTORS"].flatMap(Int.init) ?? 300
-            let root = Process()
-            root.executableURL = URL(fileURLWithPath: ProcessTree.workerPath)
-            root.arguments = ["start-many", "\(count)"]
             var environment = ProcessInfo.processInfo.environment
             environment["TRACTOR_LOG_LEVEL"] = "info"
-            root.environment = environment
-            let output = Pipe()
-            let log = Pipe()
-            root.standardOutput = output
-            root.standardError = log
-            try root.run()
-            // Read both to EOF on threads of their own, so that neither pipe fills.
-            async let printed = Self.readToEnd(output)
-            async let logged = Self.readToEnd(log)
-            let (report, text) = await (printed, logged)
-            root.waitUntilExit()
+            let (status, report, text) = try await Self.runRoot(["start-many", "\(count)"], environment: environment)
 
-            #expect(root.terminationStatus == 0, "\(report)\n\(text)")
+            #expect(status == 0, "\(report)\n\(text)")
             #expect(report.contains("started \(count) actors"), "\(report)")
             let lines = text.split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.isEmpty }
             let progress = lines.filter { $0.contains(" info ") && $0.contains("actors") }
@@ -49,20 +36,32 @@ extension SpawningTests {
         /// answers. Run five times, each in a fresh root, since the race is at the first start of a process.
         @Test(arguments: 0..<5)
         func nurseriesOpenedAtOnceAsARootsFirstActShareItsListener(round: Int) async throws {
+            let (status, report, text) = try await Self.runRoot(["first-nurseries-at-once", "6"])
+            #expect(status == 0, "round \(round): \(report)\n\(text)")
+            #expect(report.contains("answered by 6 actors"), "round \(round): \(report)\n\(text)")
+        }
+
+        /// Runs `tractor-test-worker` with `arguments` as a root of its own, and returns its exit status, what it
+        /// printed and what it logged.
+        static func runRoot(
+            _ arguments: [String],
+            environment: [String: String]? = nil
+        ) async throws -> (status: Int32, output: String, log: String) {
             let root = Process()
             root.executableURL = URL(fileURLWithPath: ProcessTree.workerPath)
-            root.arguments = ["first-nurseries-at-once", "6"]
+            root.arguments = arguments
+            if let environment { root.environment = environment }
             let output = Pipe()
             let log = Pipe()
             root.standardOutput = output
             root.standardError = log
             try root.run()
+            // Read both to EOF on threads of their own, so that neither pipe fills.
             async let printed = Self.readToEnd(output)
             async let logged = Self.readToEnd(log)
             let (report, text) = await (printed, logged)
             root.waitUntilExit()
-            #expect(root.terminationStatus == 0, "round \(round): \(report)\n\(text)")
-            #expect(report.contains("answered by 6 actors"), "round \(round): \(report)\n\(text)")
+            return (root.terminationStatus, report, text)
         }
 
         static func readToEnd(_ pipe: Pipe) async -> String {

@@ -107,7 +107,7 @@ public final class JobFuture<Output: Sendable>: Sendable {
                         return try result.get()
                     }
                     ReplyPoll.pause()
-                } while sys_monotonic_nanoseconds() &- began < budget
+                } while sys_monotonic_nanoseconds() &- began < budget && !Task.isCancelled
             }
             defer { poll.record(elapsed: sys_monotonic_nanoseconds() &- began, polled: budget, caught: false) }
             return try await park()

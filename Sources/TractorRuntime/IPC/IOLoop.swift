@@ -44,7 +44,7 @@ package final class IOLoop: Sendable {
     private let epollFD: CInt
     private let wakeFD: CInt
     /// Handlers by descriptor; touched on the loop thread (reads) and under the lock (all access).
-    private let handlers = Mutex<[CInt: any IOHandler]>([:])
+    private let handlers = Mutex(HandlerTable())
     /// Work queued for the loop thread, and whether the thread needs waking to see it.
     private let queue = Mutex(WorkQueue())
 
@@ -222,7 +222,7 @@ package final class IOLoop: Sendable {
         do {
             try sys_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, events: events)
         } catch {
-            handlers.withLock { _ = $0.removeValue(forKey: fd) }
+            handlers.withLock { $0[fd] = nil }
             throw error
         }
     }
@@ -234,7 +234,7 @@ package final class IOLoop: Sendable {
 
     /// Stops watching `fd` and closes it. Call on the loop thread.
     package func closeAndForget(_ fd: CInt) {
-        handlers.withLock { _ = $0.removeValue(forKey: fd) }
+        handlers.withLock { $0[fd] = nil }
         try? sys_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, events: 0)
         sys_close(fd)
     }
@@ -578,5 +578,28 @@ package final class ServedJobExecutor: TaskExecutor {
 
     package func enqueue(_ job: consuming ExecutorJob) {
         IOLoop.shared.enqueueServed(UnownedJob(job))
+    }
+}
+
+/// The loop's handlers, indexed by descriptor: descriptors are small integers, each the lowest free one when opened,
+/// so the table is as long as the highest descriptor watched.
+///
+/// A table, not a dictionary: the first dictionary of each key type a process makes costs the Swift runtime a scan of
+/// every protocol conformance record of the program (to check the key's `Hashable`), about 4,000 records in a worker,
+/// and the loop registers its first descriptor while a worker starts.
+struct HandlerTable: ~Copyable {
+    private var slots: [(any IOHandler)?] = []
+
+    subscript(fd: CInt) -> (any IOHandler)? {
+        get { fd >= 0 && Int(fd) < slots.count ? slots[Int(fd)] : nil }
+        set {
+            guard fd >= 0 else { return }
+            let index = Int(fd)
+            if index >= slots.count {
+                guard newValue != nil else { return }
+                slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
+            }
+            slots[index] = newValue
+        }
     }
 }

@@ -42,7 +42,10 @@ package final class ActorRuntime: Sendable {
         /// recognised as such rather than taken for an intruder. Bounded by `abandonedCookieLimit`.
         var abandonedCookies: [[UInt8]] = []
         var bootstrapped = false
-        var connections: [ObjectIdentifier: PeerConnection] = [:]
+        /// By the connection's address: keyed by `UInt64` as a connection's calls are, because the first dictionary of
+        /// each key type costs the Swift runtime a scan of every conformance record of the program, and a worker makes
+        /// this one while it starts.
+        var connections: [UInt64: PeerConnection] = [:]
         var registryAddress: String?
         var registryConnection: PeerConnection?
         var logger: Logger
@@ -333,7 +336,7 @@ package final class ActorRuntime: Sendable {
 
     /// Keeps a connection until it closes, so that actor-wide cancellation reaches the jobs it serves.
     package func adopt(_ connection: PeerConnection) {
-        let key = ObjectIdentifier(connection)
+        let key = UInt64(UInt(bitPattern: ObjectIdentifier(connection)))
         state.withLock { $0.connections[key] = connection }
         connection.channel.attachCloseObserver { [self] in
             _ = state.withLock { $0.connections.removeValue(forKey: key) }

@@ -228,6 +228,24 @@ package struct BindingReadback: Sendable, Hashable, Codable {
         self.memoryNodes = memoryNodes
     }
 
+    // Coded as an array of its three fields rather than as a keyed map: the first keyed container of each `CodingKeys`
+    // type costs the Swift runtime a scan of every conformance record of the program, and every worker sends this
+    // value once as it starts.
+
+    package init(from decoder: any Decoder) throws {
+        var fields = try decoder.unkeyedContainer()
+        cpus = try fields.decode([Int].self)
+        memoryPolicyMode = try fields.decode(Int32.self)
+        memoryNodes = try fields.decode([Int].self)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var fields = encoder.unkeyedContainer()
+        try fields.encode(cpus)
+        try fields.encode(memoryPolicyMode)
+        try fields.encode(memoryNodes)
+    }
+
     /// The job, served by every actor, that reads the binding of the thread serving it (whose CPU mask is the
     /// process's once the binding has been applied).
     package static let job = Job("tractor.binding") { () -> BindingReadback in

@@ -25,6 +25,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_LOG := .build/tractor-build.log
 
 .PHONY: run test test-chaos test-repeat deps pydeps build-tests docs fuzz bench bench-codec bench-runtime bench-pool bench-hosts \
+	static-libstdcxx \
 	bench-compare bench-workers bench-dask \
 	bench-check bench-thresholds clean
 
@@ -134,7 +135,7 @@ bench-runtime: deps
 	$(BENCH) --target Portals
 
 # The pool's workers run pool-worker, built first next to the benchmark binaries.
-bench-pool: deps
+bench-pool: deps static-libstdcxx
 	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
 	cd Benchmarks && $(SWIFT) build -c release --product pool-worker-static
 	cd Benchmarks && $(SWIFT) build -c release --product floor-peer
@@ -148,6 +149,15 @@ bench-hosts: deps
 	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
 	cd Benchmarks && $(SWIFT) build -c release --product floor-peer
 	$(BENCH) --target Hosts
+
+# The lean peers (pool-worker-static, floor-peer-static) link the C++ standard library's static archive, found
+# through a folder that holds only a link to it (see Benchmarks/Package.swift). The toolchain's clang says where the
+# archive is.
+STATIC_LIBSTDCXX := Benchmarks/.build/static-libstdc++
+static-libstdcxx:
+	@archive=$$("$$(dirname "$$(command -v $(SWIFT))")/clang" -print-file-name=libstdc++.a); \
+	case "$$archive" in /*) ;; *) echo "error: no libstdc++.a next to the toolchain's clang (install libstdc++-dev)"; exit 1;; esac; \
+	mkdir -p $(STATIC_LIBSTDCXX) && ln -sf "$$archive" $(STATIC_LIBSTDCXX)/libstdc++.a
 
 bench: bench-workers
 	$(BENCH)

@@ -10,6 +10,12 @@
 
 import PackageDescription
 
+/// Where the lean peers find the C++ standard library's static archive: a folder holding only a link to
+/// `libstdc++.a`, searched before the system's folders, so that the `-lstdc++` the Swift driver passes for
+/// `-static-stdlib` takes the archive rather than `libstdc++.so`. `make bench-pool` and `peers/compare.py` make it
+/// (`make static-libstdcxx`); without it those peers link `libstdc++.so` as before.
+let staticLibstdcxx = ["-L\(Context.packageDirectory)/.build/static-libstdc++"]
+
 let package = Package(
     name: "swift-tractor-benchmarks",
     platforms: [.macOS(.v15)],
@@ -84,13 +90,13 @@ let package = Package(
         ),
         .target(name: "FloorPeer", path: "Sources/FloorPeer"),
         .executableTarget(name: "floor-peer", dependencies: ["FloorPeer"], path: "Sources/floor-peer"),
-        // The same peer with the Swift standard library linked in: what `-static-stdlib` saves at start-up and in
-        // memory.
+        // The same peer with the Swift standard library linked in, and the C++ one as the lean worker links it: what
+        // a lean worker's linking saves at start-up and in memory.
         .executableTarget(
             name: "floor-peer-static",
             dependencies: ["FloorPeer"],
             path: "Sources/floor-peer-static",
-            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+            linkerSettings: [.unsafeFlags(["-static-stdlib"] + staticLibstdcxx)]
         ),
         // `pool-worker`'s jobs in a worker linked with `-static-stdlib`, for the start-up and memory it saves.
         .executableTarget(
@@ -104,9 +110,14 @@ let package = Package(
             // Linked by lld told not to print warnings: the C library's link-time note on `mktemp`, which that
             // archive references, is not this package's to act on. Linked as a fixed-address executable
             // (`--no-pie`): the dynamic loader then has no relative relocations to apply at each start (46,666 of
-            // them in a position-independent build), and no page of the executable to copy for them.
+            // them in a position-independent build), and no page of the executable to copy for them. The C++ standard
+            // library linked in as well (`staticLibstdcxx`): the loader then has 124 symbol relocations to resolve
+            // instead of 1,789, most of them `libstdc++.so`'s own.
             linkerSettings: [
-                .unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-warnings", "-Xlinker", "--no-pie"]),
+                .unsafeFlags(
+                    ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-warnings", "-Xlinker", "--no-pie"]
+                        + staticLibstdcxx
+                ),
                 .linkedLibrary("_FoundationCollections"),
                 .linkedLibrary("_FoundationCShims"),
             ]

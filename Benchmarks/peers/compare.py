@@ -53,7 +53,22 @@ def run(command, cwd=BENCHMARKS, capture=False):
     return result.stdout if capture else ""
 
 
+def link_static_libstdcxx():
+    """The folder through which the lean peers link `libstdc++.a` (see Benchmarks/Package.swift)."""
+    clang = os.path.join(os.path.dirname(shutil.which("swift") or "swift"), "clang")
+    archive = run([clang, "-print-file-name=libstdc++.a"], capture=True).strip()
+    if not os.path.isabs(archive):
+        raise SystemExit("compare: no libstdc++.a next to the toolchain's clang (install libstdc++-dev)")
+    folder = os.path.join(BENCHMARKS, ".build", "static-libstdc++")
+    os.makedirs(folder, exist_ok=True)
+    link = os.path.join(folder, "libstdc++.a")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(archive, link)
+
+
 def build():
+    link_static_libstdcxx()
     for product in ("bench-worker", "pool-worker", "pool-worker-static", "floor-peer", "floor-peer-static"):
         run(["swift", "build", "-c", "release", "--product", product])
 

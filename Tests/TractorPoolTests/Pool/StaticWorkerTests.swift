@@ -9,10 +9,11 @@ import Testing
 import TractorPool
 
 extension PoolSpawningTests {
-    /// A worker linked with `-static-stdlib` as a fixed-address executable, built as the README tells
-    /// (`swift build --static-swift-stdlib -Xlinker --no-pie`), serves a pool like any other: the Swift runtime is
-    /// inside its executable, so it maps none of the toolchain's shared libraries, and the dynamic loader has only the
-    /// C libraries left to bind, and no relative relocation of the executable's to apply.
+    /// A worker linked with `-static-stdlib` and the C++ standard library's archive as a fixed-address executable,
+    /// built as the README tells (`swift build --static-swift-stdlib -Xlinker --no-pie -Xswiftc -L<folder>`, the folder
+    /// holding a link to `libstdc++.a`), serves a pool like any other: the Swift runtime and the C++ library it needs
+    /// are inside its executable, so it maps none of the toolchain's shared libraries nor `libstdc++.so`, and the
+    /// dynamic loader has only the C libraries left to bind, and no relative relocation of the executable's to apply.
     ///
     /// The build goes to a scratch folder of its own under `.build`, kept between runs; from a clean clone it takes a
     /// few minutes on two cores.
@@ -21,16 +22,26 @@ extension PoolSpawningTests {
         /// Where the static build goes: beside this package's own build, which it must not replace.
         static let scratchPath = CommandRunner.repositoryRoot + "/.build/static-stdlib"
 
-        /// The README's flags for a lean worker.
-        static let flags = "--static-swift-stdlib -Xlinker --no-pie"
+        /// The folder through which the linker finds `libstdc++.a` before the system's `libstdc++.so`.
+        static let libstdcxxFolder = CommandRunner.repositoryRoot + "/.build/static-libstdc++"
 
-        /// Builds `pool-worker` with the Swift runtime linked in, and returns its path.
+        /// The README's flags for a lean worker.
+        static let flags = "--static-swift-stdlib -Xlinker --no-pie -Xswiftc -L\(libstdcxxFolder)"
+
+        /// Links the C++ standard library's archive into the folder, as the README tells, and builds `pool-worker` with
+        /// the Swift runtime and that library linked in; returns its path.
         static func buildStaticWorker() async throws -> String {
+            let linkArchive = """
+                set -e
+                archive=$("$(dirname "$(command -v swift)")/clang" -print-file-name=libstdc++.a)
+                case "$archive" in /*) ;; *) echo "no libstdc++.a next to the toolchain's clang" >&2; exit 1;; esac
+                mkdir -p \(libstdcxxFolder) && ln -sf "$archive" \(libstdcxxFolder)/libstdc++.a
+                """
             let outcome = try await CommandRunner.run(
                 "/bin/bash",
                 [
                     "-c",
-                    "swift build \(flags) --product pool-worker --scratch-path \(scratchPath) "
+                    linkArchive + "\nswift build \(flags) --product pool-worker --scratch-path \(scratchPath) "
                         + "&& swift build \(flags) --product pool-worker --scratch-path \(scratchPath) --show-bin-path",
                 ],
                 directory: CommandRunner.repositoryRoot,
@@ -66,12 +77,13 @@ extension PoolSpawningTests {
                     for pid in pids {
                         let files = try WorkerLibrariesTests.mappedFiles(of: pid)
                         #expect(files.contains(worker), "the worker runs the static build: \(files.sorted())")
-                        let swiftLibraries = files.filter { path in
+                        let runtimeLibraries = files.filter { path in
                             let name = path.split(separator: "/").last.map(String.init) ?? path
                             return name.hasPrefix("libswift") || name.hasPrefix("libFoundation")
                                 || name.hasPrefix("libdispatch") || name.hasPrefix("libBlocksRuntime")
+                                || name.hasPrefix("libstdc++")
                         }
-                        #expect(swiftLibraries.isEmpty, "worker \(pid) maps \(swiftLibraries.sorted())")
+                        #expect(runtimeLibraries.isEmpty, "worker \(pid) maps \(runtimeLibraries.sorted())")
                     }
                     // A job's failure and its cancellation cross as they do from any worker.
                     let failure = try await pool.submit(BuiltinJobs.fail, "on purpose")

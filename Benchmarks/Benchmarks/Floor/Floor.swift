@@ -23,6 +23,10 @@ let floorProportionalMemory = BenchmarkMetric.custom(
 )
 
 let benchmarks: @Sendable () -> Void = {
+    // package-benchmark preloads its malloc counter into this process through LD_PRELOAD (on Linux); the processes
+    // this suite spawns must not inherit it: each would load the counter and, with it, the shared Swift libraries,
+    // even a worker linked with -static-stdlib, and its start and memory would be the harness's.
+    unsetenv("LD_PRELOAD")
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock],
         warmupIterations: 1,

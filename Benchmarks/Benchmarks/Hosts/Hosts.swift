@@ -28,6 +28,10 @@ let hostMessageRate = BenchmarkMetric.custom("Messages (k per s)", polarity: .pr
 let hostStart = BenchmarkMetric.custom("Start to first result (ns)", polarity: .prefersSmaller, useScalingFactor: false)
 
 let benchmarks: @Sendable () -> Void = {
+    // package-benchmark preloads its malloc counter into this process through LD_PRELOAD (on Linux); the processes
+    // this suite spawns must not inherit it: each would load the counter and, with it, the shared Swift libraries,
+    // even a worker linked with -static-stdlib, and its start and memory would be the harness's.
+    unsetenv("LD_PRELOAD")
     if let reason = HostNetwork.unavailableReason {
         print("Hosts: skipped: \(reason)")
         return

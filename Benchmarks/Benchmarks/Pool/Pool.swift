@@ -63,6 +63,10 @@ func poolThresholds(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: Benchmark
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // package-benchmark preloads its malloc counter into this process through LD_PRELOAD (on Linux); the processes
+    // this suite spawns must not inherit it: each would load the counter and, with it, the shared Swift libraries,
+    // even a worker linked with -static-stdlib, and its start and memory would be the harness's.
+    unsetenv("LD_PRELOAD")
     // A sample here is a whole map or pool: wall clock per sample, not package-benchmark's samples-per-second.
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal],

@@ -17,8 +17,8 @@ struct ServedCallTrace: Sendable {
 
     /// Logs the start of call `cid` of `job` for `peer` and returns the trace, if the level is `trace`.
     static func begin(job: String, cid: UInt64, peer: ActorID) -> ServedCallTrace? {
+        guard ActorRuntime.shared.logs(at: .trace) else { return nil }
         let logger = ActorRuntime.shared.logger
-        guard logger.logLevel <= .trace else { return nil }
         logger.trace("job '\(job)' (call \(cid)) started for \(peer)")
         return ServedCallTrace(logger: logger, job: job, cid: cid, started: .now)
     }

@@ -114,7 +114,6 @@ extension ActorRuntime {
         // Before it can be found: a peer may ask it to cancel as soon as it has registered.
         beginServingAsChild()
 
-        let logger = self.logger
         let parent: PeerConnection
         // A parent that holds the tree's registry (the root, or a host agent) registers its child itself when the
         // child's hello arrives, over the connection it then keeps with the child, and serves the child's lookups on
@@ -135,11 +134,13 @@ extension ActorRuntime {
         parent.startReceiving()
 
         let reason = await waitForShutdown()
-        switch reason {
-        case .cancelled: self.logger.debug("shutting down: cancelled by the parent")
-        case .terminated: self.logger.debug("shutting down: SIGTERM")
-        case .parentGone: self.logger.debug("shutting down: the parent has gone")
-        case .cancelledByPeer(let peer): self.logger.debug("shutting down: cancelled by \(peer)")
+        if logs(at: .debug) {
+            switch reason {
+            case .cancelled: logger.debug("shutting down: cancelled by the parent")
+            case .terminated: logger.debug("shutting down: SIGTERM")
+            case .parentGone: logger.debug("shutting down: the parent has gone")
+            case .cancelledByPeer(let peer): logger.debug("shutting down: cancelled by \(peer)")
+            }
         }
         var canceller: ActorID?
         if case .cancelledByPeer(let peer) = reason { canceller = peer }
@@ -186,8 +187,10 @@ extension ActorRuntime {
             channel.close()
         }
         try apply(spec)
-        let served = spec.jobs.isEmpty ? "every job" : spec.jobs.joined(separator: ", ")
-        logger.debug("joined parent \(hello.actor): serving \(served)")
+        if logs(at: .debug) {
+            let served = spec.jobs.isEmpty ? "every job" : spec.jobs.joined(separator: ", ")
+            logger.debug("joined parent \(hello.actor): serving \(served)")
+        }
         var events = PeerConnection.Events()
         events.actorMessage = { _, message in
             if case .cancel(nil) = message { requestShutdown(.cancelled) }
@@ -234,7 +237,7 @@ extension ActorRuntime {
             // Before the first job runs: every thread's CPU mask, and the memory policy of this thread and the threads
             // it creates from here on.
             try ProcessBinder.apply(binding)
-            logger.debug("bound to \(ActorNursery.describe(binding))")
+            if logs(at: .debug) { logger.debug("bound to \(ActorNursery.describe(binding))") }
         }
     }
 

@@ -48,7 +48,10 @@ package final class ActorRuntime: Sendable {
         var connections: [UInt64: PeerConnection] = [:]
         var registryAddress: String?
         var registryConnection: PeerConnection?
-        var logger: Logger
+        /// Made at its first use (see ``ActorRuntime/logger``).
+        var logger: Logger?
+        /// The level the configuration set, given to the logger when it is made; `nil` until the first one.
+        var logLevel: Logger.Level?
     }
 
     /// Whether this process is the root of its tree.
@@ -88,10 +91,8 @@ package final class ActorRuntime: Sendable {
         listenerPath = ActorRuntime.listenerPath(in: socketDirectory, ofActor: identity.uid)
         registry = RegistryStore()
         spawnLimiter = SpawnLimiter(logger: { ActorRuntime.shared.logger })
-        var logger = Logger(label: "tractor")
-        logger[metadataKey: "actor"] = "\(identity.name)[\(pid)]"
         let registryAddress = marker.map { $0.registryAddress.isEmpty ? nil : $0.registryAddress } ?? listenerPath
-        state = Mutex(State(registryAddress: registryAddress, logger: logger))
+        state = Mutex(State(registryAddress: registryAddress))
         if startupError == nil { registerExitCleanup() }
         if marker == nil {
             try? configure(TractorConfiguration(), jobs: [])
@@ -103,7 +104,30 @@ package final class ActorRuntime: Sendable {
 
     package var configuration: TractorConfiguration { state.withLock { $0.configuration } }
 
-    package var logger: Logger { state.withLock { $0.logger } }
+    /// The runtime's logger, labelled `tractor`, its metadata naming this actor (`actor: name[pid]`).
+    ///
+    /// Made at its first use rather than at start: setting the metadata of the default handler makes a dictionary keyed
+    /// by `String` and prettifies it, and each costs the Swift runtime a scan of every conformance record of the
+    /// program the first time a process does it. A worker that logs nothing at its level (see ``logs(at:)``) never
+    /// makes it. The log handler's factory runs outside the runtime's lock.
+    package var logger: Logger {
+        if let logger = state.withLock({ $0.logger }) { return logger }
+        var made = Logger(label: "tractor")
+        made[metadataKey: "actor"] = "\(identity.name)[\(identity.pid)]"
+        return state.withLock { state in
+            if let logger = state.logger { return logger }
+            if let level = state.logLevel { made.logLevel = level }
+            state.logger = made
+            return made
+        }
+    }
+
+    /// Whether ``logger`` would write a line at `level`, without making the logger once the configuration has set
+    /// the level.
+    package func logs(at level: Logger.Level) -> Bool {
+        if let set = state.withLock({ $0.logLevel }) { return set <= level }
+        return logger.logLevel <= level
+    }
 
     package var registryAddress: String? { state.withLock { $0.registryAddress } }
 
@@ -171,7 +195,8 @@ package final class ActorRuntime: Sendable {
         state.withLock { state in
             state.configuration = configuration
             state.jobs = table
-            state.logger.logLevel = configuration.logLevel
+            state.logLevel = configuration.logLevel
+            state.logger?.logLevel = configuration.logLevel
         }
     }
 
@@ -187,7 +212,8 @@ package final class ActorRuntime: Sendable {
     package func setConfiguration(_ configuration: TractorConfiguration) {
         state.withLock { state in
             state.configuration = configuration
-            state.logger.logLevel = configuration.logLevel
+            state.logLevel = configuration.logLevel
+            state.logger?.logLevel = configuration.logLevel
         }
     }
 

@@ -49,6 +49,9 @@ struct LogTests {
         ] {
             #expect(debug.contains(expected), "no log line with \"\(expected)\" at trace level:\n\(debug.suffix(4000))")
         }
+        // A worker makes its logger when it first logs: its lines still name it.
+        let joined = debug.split(separator: "\n").filter { $0.contains("joined parent") }
+        #expect(!joined.isEmpty && joined.allSatisfy { $0.contains("actor=pool-worker-") }, "\(joined)")
         #expect(Self.lines(at: ["warning", "error", "critical"], in: text).isEmpty)
     }
 }

@@ -63,8 +63,10 @@ package final class IOLoop: Sendable {
         var asleep = true
         /// Work to run once its deadline (in `DispatchTime`-style monotonic nanoseconds) has passed, and the
         /// deadline the timer is armed for.
-        var timers: [(deadline: UInt64, work: @Sendable () -> Void)] = []
+        var timers: [(deadline: UInt64, id: UInt64, work: @Sendable () -> Void)] = []
         var armedDeadline: UInt64?
+        /// The id of the last timer scheduled (see ``IOLoop/schedule(after:_:)``).
+        var lastTimerID: UInt64 = 0
     }
     /// The queue's other buffer: the loop thread swaps it with ``WorkQueue/work`` and runs what it took, so that
     /// neither buffer is ever shared and reusing one allocates nothing. Touched by the loop thread alone.
@@ -173,14 +175,38 @@ package final class IOLoop: Sendable {
 
     /// Runs `work` on the loop thread once `delay` has passed (give or take the timer's resolution, microseconds).
     package func execute(after delay: Duration, _ work: @escaping @Sendable () -> Void) {
-        guard startupError == nil else { return work() }
+        schedule(after: delay, work)
+    }
+
+    /// Runs `work` on the loop thread once `delay` has passed, as ``execute(after:_:)`` does, and returns an id that
+    /// ``cancelScheduled(_:)`` takes; `nil` where the loop could not start, and `work` then ran at once.
+    @discardableResult
+    package func schedule(after delay: Duration, _ work: @escaping @Sendable () -> Void) -> UInt64? {
+        guard startupError == nil else {
+            work()
+            return nil
+        }
         let deadline = sys_monotonic_nanoseconds() &+ UInt64(max(0, delay.nanosecondsClamped))
-        queue.withLock { queue in
-            queue.timers.append((deadline, work))
-            if let armed = queue.armedDeadline, armed <= deadline { return }
+        return queue.withLock { queue in
+            queue.lastTimerID &+= 1
+            let id = queue.lastTimerID
+            queue.timers.append((deadline, id, work))
+            if let armed = queue.armedDeadline, armed <= deadline { return id }
             queue.armedDeadline = deadline
             arm(for: deadline)
+            return id
         }
+    }
+
+    /// How many timers wait for a deadline later than `delay` from now.
+    package func scheduledCount(dueAfter delay: Duration) -> Int {
+        let horizon = sys_monotonic_nanoseconds() &+ UInt64(max(0, delay.nanosecondsClamped))
+        return queue.withLock { queue in queue.timers.count { $0.deadline > horizon } }
+    }
+
+    /// Drops the work scheduled as `id`, unless it has run or is running.
+    package func cancelScheduled(_ id: UInt64) {
+        queue.withLock { queue in queue.timers.removeAll { $0.id == id } }
     }
 
     /// Arms the timer to expire at `deadline`, or at once if it has passed.

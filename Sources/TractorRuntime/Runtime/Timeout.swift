@@ -7,7 +7,8 @@
 ///
 /// `operation` may wait on something that does not observe task cancellation (a continuation resumed from the I/O
 /// thread), so giving up calls `onTimeout`, which must make `operation` finish (close the channel it reads, say).
-/// `onTimeout` is also called when the calling task is cancelled.
+/// `onTimeout` is also called, once, when the calling task is cancelled or `operation` throws. The time is kept by the
+/// I/O loop's timer (``IOLoop/sleep(for:)``).
 package func withTimeout<T: Sendable>(
     _ timeout: Duration,
     _ operation: @escaping @Sendable () async throws -> T,
@@ -16,21 +17,23 @@ package func withTimeout<T: Sendable>(
     try await withThrowingTaskGroup(of: TimeoutOutcome<T>.self) { group in
         group.addTask { .value(try await operation()) }
         group.addTask {
-            try await Task.sleep(for: timeout)
+            try await IOLoop.shared.sleep(for: timeout)
             return .expired
         }
         defer { group.cancelAll() }
+        let first: TimeoutOutcome<T>?
         do {
-            switch try await group.next() {
-            case .value(let value):
-                return value
-            case .expired, nil:
-                onTimeout()
-                throw TractorError(.timedOut, "no answer within \(timeout)")
-            }
+            first = try await group.next()
         } catch {
             onTimeout()
             throw error
+        }
+        switch first {
+        case .value(let value):
+            return value
+        case .expired, nil:
+            onTimeout()
+            throw TractorError(.timedOut, "no answer within \(timeout)")
         }
     }
 }

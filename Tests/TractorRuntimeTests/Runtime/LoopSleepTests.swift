@@ -1,0 +1,120 @@
+//===----------------------------------------------------------------------===//
+// Tractor for Swift — structured concurrency for process actors.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Synchronization
+import Testing
+@testable import TractorRuntime
+
+/// The I/O loop's timed sleep, with which the runtime's handshakes time out, and `withTimeout` on it.
+///
+/// The sleeps that only a cancellation may end last an hour: no other timer of the process is due that late, so the
+/// count of those left after the cancellations is these tests' own.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct LoopSleepTests {
+    @Test func aSleepEndsAfterItsDelay() async throws {
+        let start = ContinuousClock.now
+        try await IOLoop.shared.sleep(for: .milliseconds(20))
+        #expect(ContinuousClock.now - start >= .milliseconds(20))
+        try await IOLoop.shared.sleep(for: .zero)
+    }
+
+    @Test func aCancelledSleepThrowsAtOnceAndLeavesNoTimerBehind() async throws {
+        // An hour: only the cancellation can end it within the time limit.
+        let sleeper = Task { try await IOLoop.shared.sleep(for: .seconds(3_600)) }
+        while IOLoop.shared.scheduledCount(dueAfter: .seconds(1_800)) == 0 { await Task.yield() }
+        sleeper.cancel()
+        await #expect(throws: CancellationError.self) { try await sleeper.value }
+        // Cancelled before it started.
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await IOLoop.shared.sleep(for: .seconds(3_600))
+        }
+        await #expect(throws: CancellationError.self) { try await early.value }
+        #expect(IOLoop.shared.scheduledCount(dueAfter: .seconds(1_800)) == 0)
+    }
+
+    @Test func manySleepsCancelledAtRandomEachEndOnce() async throws {
+        var generator = SystemRandomNumberGenerator()
+        try await withThrowingTaskGroup(of: (Bool, Bool).self) { group in
+            var sleepers: [Task<Bool, Never>] = []
+            var cancelled: [Bool] = []
+            for _ in 0..<200 {
+                let long = Bool.random(using: &generator)
+                let sleeper = Task { () -> Bool in
+                    do {
+                        try await IOLoop.shared.sleep(for: long ? .seconds(3_600) : .milliseconds(Int.random(in: 0...5)))
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+                sleepers.append(sleeper)
+                // Every long one is cancelled, so that all end; some short ones too, before or after they end.
+                let cancel = long || Bool.random(using: &generator)
+                cancelled.append(cancel)
+                if cancel {
+                    if Bool.random(using: &generator) { await Task.yield() }
+                    sleeper.cancel()
+                }
+            }
+            for (index, sleeper) in sleepers.enumerated() {
+                let (wasCancelled, completed) = (cancelled[index], await sleeper.value)
+                group.addTask { (wasCancelled, completed) }
+            }
+            for try await (wasCancelled, completed) in group {
+                // A sleep not cancelled always completes; a cancelled one may have completed first.
+                #expect(wasCancelled || completed)
+            }
+        }
+        #expect(IOLoop.shared.scheduledCount(dueAfter: .seconds(1_800)) == 0)
+    }
+
+    @Test func withTimeoutReturnsTheValueOrGivesUpSayingSo() async throws {
+        let gaveUp = Atomic<Int>(0)
+        let value = try await withTimeout(.seconds(60)) { 42 } onTimeout: { gaveUp.add(1, ordering: .relaxed) }
+        #expect(value == 42)
+        #expect(gaveUp.load(ordering: .relaxed) == 0)
+
+        // An operation that ends only when `onTimeout` makes it.
+        let stuck = AsyncStream<Int>.makeStream()
+        await #expect {
+            try await withTimeout(.milliseconds(20)) {
+                for await value in stuck.stream { return value }
+                throw CancellationError()
+            } onTimeout: {
+                gaveUp.add(1, ordering: .relaxed)
+                stuck.continuation.finish()
+            }
+        } throws: { error in
+            (error as? TractorError)?.code == .timedOut
+        }
+        #expect(gaveUp.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func withTimeoutPassesTheOperationsErrorAndTheCallersCancellation() async throws {
+        struct Refused: Error {}
+        let gaveUp = Atomic<Int>(0)
+        await #expect(throws: Refused.self) {
+            try await withTimeout(.seconds(60)) { () -> Int in throw Refused() } onTimeout: {
+                gaveUp.add(1, ordering: .relaxed)
+            }
+        }
+        #expect(gaveUp.load(ordering: .relaxed) == 1)
+
+        let stuck = AsyncStream<Int>.makeStream()
+        let caller = Task {
+            try await withTimeout(.seconds(3_600)) {
+                for await value in stuck.stream { return value }
+                throw CancellationError()
+            } onTimeout: {
+                gaveUp.add(1, ordering: .relaxed)
+                stuck.continuation.finish()
+            }
+        }
+        caller.cancel()
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(gaveUp.load(ordering: .relaxed) == 2)
+    }
+}

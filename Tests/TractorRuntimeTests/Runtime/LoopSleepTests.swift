@@ -71,50 +71,51 @@ struct LoopSleepTests {
         #expect(IOLoop.shared.scheduledCount(dueAfter: .seconds(1_800)) == 0)
     }
 
-    @Test func withTimeoutReturnsTheValueOrGivesUpSayingSo() async throws {
-        let gaveUp = Atomic<Int>(0)
-        let value = try await withTimeout(.seconds(60)) { 42 } onTimeout: { gaveUp.add(1, ordering: .relaxed) }
-        #expect(value == 42)
-        #expect(gaveUp.load(ordering: .relaxed) == 0)
+    /// How many times a closure was called.
+    private final class Calls: Sendable {
+        let count = Atomic<Int>(0)
+    }
 
-        // An operation that ends only when `onTimeout` makes it.
+    /// Runs, under `withTimeout(timeout)`, an operation that ends only when `onTimeout` makes it, counting the calls
+    /// of `onTimeout` in `gaveUp`.
+    private static func waitForStuckOperation(for timeout: Duration, counting gaveUp: Calls) async throws -> Int {
         let stuck = AsyncStream<Int>.makeStream()
+        return try await withTimeout(timeout) {
+            for await value in stuck.stream { return value }
+            throw CancellationError()
+        } onTimeout: {
+            gaveUp.count.add(1, ordering: .relaxed)
+            stuck.continuation.finish()
+        }
+    }
+
+    @Test func withTimeoutReturnsTheValueOrGivesUpSayingSo() async throws {
+        let gaveUp = Calls()
+        let value = try await withTimeout(.seconds(60)) { 42 } onTimeout: { gaveUp.count.add(1, ordering: .relaxed) }
+        #expect(value == 42)
+        #expect(gaveUp.count.load(ordering: .relaxed) == 0)
+
         await #expect {
-            try await withTimeout(.milliseconds(20)) {
-                for await value in stuck.stream { return value }
-                throw CancellationError()
-            } onTimeout: {
-                gaveUp.add(1, ordering: .relaxed)
-                stuck.continuation.finish()
-            }
+            try await Self.waitForStuckOperation(for: .milliseconds(20), counting: gaveUp)
         } throws: { error in
             (error as? TractorError)?.code == .timedOut
         }
-        #expect(gaveUp.load(ordering: .relaxed) == 1)
+        #expect(gaveUp.count.load(ordering: .relaxed) == 1)
     }
 
     @Test func withTimeoutPassesTheOperationsErrorAndTheCallersCancellation() async throws {
         struct Refused: Error {}
-        let gaveUp = Atomic<Int>(0)
+        let gaveUp = Calls()
         await #expect(throws: Refused.self) {
             try await withTimeout(.seconds(60)) { () -> Int in throw Refused() } onTimeout: {
-                gaveUp.add(1, ordering: .relaxed)
+                gaveUp.count.add(1, ordering: .relaxed)
             }
         }
-        #expect(gaveUp.load(ordering: .relaxed) == 1)
+        #expect(gaveUp.count.load(ordering: .relaxed) == 1)
 
-        let stuck = AsyncStream<Int>.makeStream()
-        let caller = Task {
-            try await withTimeout(.seconds(3_600)) {
-                for await value in stuck.stream { return value }
-                throw CancellationError()
-            } onTimeout: {
-                gaveUp.add(1, ordering: .relaxed)
-                stuck.continuation.finish()
-            }
-        }
+        let caller = Task { try await Self.waitForStuckOperation(for: .seconds(3_600), counting: gaveUp) }
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
-        #expect(gaveUp.load(ordering: .relaxed) == 2)
+        #expect(gaveUp.count.load(ordering: .relaxed) == 2)
     }
 }

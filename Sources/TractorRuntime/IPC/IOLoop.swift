@@ -46,16 +46,16 @@ package final class IOLoop: Sendable {
     /// Handlers by descriptor; touched on the loop thread (reads) and under the lock (all access).
     private let handlers = Mutex(HandlerTable())
     /// Work queued for the loop thread, and whether the thread needs waking to see it.
-    private let queue = Mutex(WorkQueue())
+    let queue = Mutex(WorkQueue())
 
     /// One item of queued work: a closure, or a task's job run on this thread as its executor (kept apart so that
     /// enqueuing a job allocates no closure context).
-    private enum Work {
+    enum Work {
         case closure(@Sendable () -> Void)
         case job(UnownedJob)
     }
 
-    private struct WorkQueue: ~Copyable {
+    struct WorkQueue: ~Copyable {
         var work: [Work] = []
         /// The loop thread is in (or about to enter) `epoll_wait` and nobody has woken it yet: the next work item
         /// must write the eventfd. While it is awake it runs everything queued before it sleeps again, so a burst
@@ -173,44 +173,8 @@ package final class IOLoop: Sendable {
         if mustWake, !inLoop { wake() }
     }
 
-    /// Runs `work` on the loop thread once `delay` has passed (give or take the timer's resolution, microseconds).
-    package func execute(after delay: Duration, _ work: @escaping @Sendable () -> Void) {
-        schedule(after: delay, work)
-    }
-
-    /// Runs `work` on the loop thread once `delay` has passed, as ``execute(after:_:)`` does, and returns an id that
-    /// ``cancelScheduled(_:)`` takes; `nil` where the loop could not start, and `work` then ran at once.
-    @discardableResult
-    package func schedule(after delay: Duration, _ work: @escaping @Sendable () -> Void) -> UInt64? {
-        guard startupError == nil else {
-            work()
-            return nil
-        }
-        let deadline = sys_monotonic_nanoseconds() &+ UInt64(max(0, delay.nanosecondsClamped))
-        return queue.withLock { queue in
-            queue.lastTimerID &+= 1
-            let id = queue.lastTimerID
-            queue.timers.append((deadline, id, work))
-            if let armed = queue.armedDeadline, armed <= deadline { return id }
-            queue.armedDeadline = deadline
-            arm(for: deadline)
-            return id
-        }
-    }
-
-    /// How many timers wait for a deadline later than `delay` from now.
-    package func scheduledCount(dueAfter delay: Duration) -> Int {
-        let horizon = sys_monotonic_nanoseconds() &+ UInt64(max(0, delay.nanosecondsClamped))
-        return queue.withLock { queue in queue.timers.count { $0.deadline > horizon } }
-    }
-
-    /// Drops the work scheduled as `id`, unless it has run or is running.
-    package func cancelScheduled(_ id: UInt64) {
-        queue.withLock { queue in queue.timers.removeAll { $0.id == id } }
-    }
-
     /// Arms the timer to expire at `deadline`, or at once if it has passed.
-    private func arm(for deadline: UInt64) {
+    func arm(for deadline: UInt64) {
         let now = sys_monotonic_nanoseconds()
         _ = ctractor_timerfd_arm(timerFD, deadline > now ? Int64(clamping: deadline - now) : 1)
     }
@@ -604,28 +568,5 @@ package final class ServedJobExecutor: TaskExecutor {
 
     package func enqueue(_ job: consuming ExecutorJob) {
         IOLoop.shared.enqueueServed(UnownedJob(job))
-    }
-}
-
-/// The loop's handlers, indexed by descriptor: descriptors are small integers, each the lowest free one when opened,
-/// so the table is as long as the highest descriptor watched.
-///
-/// A table, not a dictionary: the first dictionary of each key type a process makes costs the Swift runtime a scan of
-/// every protocol conformance record of the program (to check the key's `Hashable`), about 4,000 records in a worker,
-/// and the loop registers its first descriptor while a worker starts.
-struct HandlerTable: ~Copyable {
-    private var slots: [(any IOHandler)?] = []
-
-    subscript(fd: CInt) -> (any IOHandler)? {
-        get { fd >= 0 && Int(fd) < slots.count ? slots[Int(fd)] : nil }
-        set {
-            guard fd >= 0 else { return }
-            let index = Int(fd)
-            if index >= slots.count {
-                guard newValue != nil else { return }
-                slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
-            }
-            slots[index] = newValue
-        }
     }
 }

@@ -6,6 +6,42 @@
 import Synchronization
 
 extension IOLoop {
+    /// Runs `work` on the loop thread once `delay` has passed (give or take the timer's resolution, microseconds).
+    package func execute(after delay: Duration, _ work: @escaping @Sendable () -> Void) {
+        schedule(after: delay, work)
+    }
+
+    /// Runs `work` on the loop thread once `delay` has passed, as ``execute(after:_:)`` does, and returns an id that
+    /// ``cancelScheduled(_:)`` takes; `nil` where the loop could not start, and `work` then ran at once.
+    @discardableResult
+    package func schedule(after delay: Duration, _ work: @escaping @Sendable () -> Void) -> UInt64? {
+        guard startupError == nil else {
+            work()
+            return nil
+        }
+        let deadline = sys_monotonic_nanoseconds() &+ UInt64(max(0, delay.nanosecondsClamped))
+        return queue.withLock { queue in
+            queue.lastTimerID &+= 1
+            let id = queue.lastTimerID
+            queue.timers.append((deadline, id, work))
+            if let armed = queue.armedDeadline, armed <= deadline { return id }
+            queue.armedDeadline = deadline
+            arm(for: deadline)
+            return id
+        }
+    }
+
+    /// How many timers wait for a deadline later than `delay` from now.
+    package func scheduledCount(dueAfter delay: Duration) -> Int {
+        let horizon = sys_monotonic_nanoseconds() &+ UInt64(max(0, delay.nanosecondsClamped))
+        return queue.withLock { queue in queue.timers.count { $0.deadline > horizon } }
+    }
+
+    /// Drops the work scheduled as `id`, unless it has run or is running.
+    package func cancelScheduled(_ id: UInt64) {
+        queue.withLock { queue in queue.timers.removeAll { $0.id == id } }
+    }
+
     /// Suspends the calling task until `delay` has passed on the loop's timer, or until the task is cancelled.
     ///
     /// The runtime's handshakes time out with it rather than with `Task.sleep`: the loop's timer is already armed for

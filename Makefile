@@ -14,6 +14,8 @@
 #   make bench-dask    pools across hosts: Tractor against dask.distributed on two network-namespace hosts (as root;
 #                      skipped otherwise), prints a table and writes its section of Benchmarks/RESULTS.md
 #   make bench-check   runs every suite and checks it against the thresholds checked in for this toolchain
+#   make static-libstdcxx  links libstdc++.a into Benchmarks/.build/static-libstdc++, where the lean benchmark peers
+#                      find it (bench-pool runs it first)
 #
 # Each installs what it needs when it is missing (libhwloc-dev, libnuma-dev, Python's msgspec) and does nothing
 # more when everything is already there.

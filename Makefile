@@ -15,7 +15,7 @@
 #                      skipped otherwise), prints a table and writes its section of Benchmarks/RESULTS.md
 #   make bench-check   runs every suite and checks it against the thresholds checked in for this toolchain
 #   make static-libstdcxx  links libstdc++.a into Benchmarks/.build/static-libstdc++, where the lean benchmark peers
-#                      find it (bench-pool runs it first)
+#                      find it (bench-pool, bench-runtime and bench-workers run it first)
 #
 # Each installs what it needs when it is missing (libhwloc-dev, libnuma-dev, Python's msgspec) and does nothing
 # more when everything is already there.
@@ -131,9 +131,11 @@ BENCH := cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory 
 bench-codec:
 	$(BENCH) --target Codec
 
-# The runtime's actors run bench-worker, built first next to the benchmark binaries.
-bench-runtime: deps
+# The runtime's actors run bench-worker (and, for one spawn figure, bench-worker-static), built first next to the
+# benchmark binaries.
+bench-runtime: deps static-libstdcxx
 	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
+	cd Benchmarks && $(SWIFT) build -c release --product bench-worker-static
 	$(BENCH) --target Portals
 
 # The pool's workers run pool-worker, built first next to the benchmark binaries.
@@ -152,9 +154,9 @@ bench-hosts: deps
 	cd Benchmarks && $(SWIFT) build -c release --product floor-peer
 	$(BENCH) --target Hosts
 
-# The lean peers (pool-worker-static, floor-peer-static) link the C++ standard library's static archive, found
-# through a folder that holds only a link to it (see Benchmarks/Package.swift). The toolchain's clang says where the
-# archive is.
+# The lean peers (bench-worker-static, pool-worker-static, floor-peer-static) link the C++ standard library's static
+# archive, found through a folder that holds only a link to it (see Benchmarks/Package.swift). The toolchain's clang
+# says where the archive is.
 STATIC_LIBSTDCXX := Benchmarks/.build/static-libstdc++
 static-libstdcxx:
 	@archive=$$("$$(dirname "$$(command -v $(SWIFT))")/clang" -print-file-name=libstdc++.a); \
@@ -164,9 +166,14 @@ static-libstdcxx:
 bench: bench-workers
 	$(BENCH)
 
-bench-workers: deps
+# Every process the suites spawn: the workers (each also linked with -static-stdlib) and the floor's peers.
+bench-workers: deps static-libstdcxx
 	cd Benchmarks && $(SWIFT) build -c release --product bench-worker
+	cd Benchmarks && $(SWIFT) build -c release --product bench-worker-static
 	cd Benchmarks && $(SWIFT) build -c release --product pool-worker
+	cd Benchmarks && $(SWIFT) build -c release --product pool-worker-static
+	cd Benchmarks && $(SWIFT) build -c release --product floor-peer
+	cd Benchmarks && $(SWIFT) build -c release --product floor-peer-static
 
 # Our suites and the Python peers (ProcessPoolExecutor, multiprocessing.Pool, loky, mpire; the script puts loky and
 # mpire in Benchmarks/peers/.venv itself) on the same workloads, in one run, as one table.

@@ -142,5 +142,20 @@ let package = Package(
             dependencies: ["BenchmarkJobs", .product(name: "TractorRuntime", package: "swift-tractor")],
             path: "Sources/bench-worker"
         ),
+        // `bench-worker` linked as the README's lean recipe links a worker (as `pool-worker-static` is, and for the
+        // same reasons), for the spawn-run-reap figure of an actor built that way.
+        .executableTarget(
+            name: "bench-worker-static",
+            dependencies: ["BenchmarkJobs", .product(name: "TractorRuntime", package: "swift-tractor")],
+            path: "Sources/bench-worker-static",
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-warnings", "-Xlinker", "--no-pie"]
+                        + staticLibstdcxx
+                ),
+                .linkedLibrary("_FoundationCollections"),
+                .linkedLibrary("_FoundationCShims"),
+            ]
+        ),
     ]
 )

@@ -5,7 +5,7 @@
     make bench-compare                    # from the repository root
     python3 Benchmarks/peers/compare.py [--repeats 3] [--skip-build] [--no-write]
 
-Steps, all in one run: build bench-worker, pool-worker (also linked with -static-stdlib) and the floor's peers
+Steps, all in one run: build bench-worker and pool-worker (each also linked with -static-stdlib) and the floor's peers
 (release), read the worker count from `pool-worker topology --json` (one worker per physical core of the allowed
 CPUs, the Swift pool's default placement), run the `Pool`, `Portals` and `Floor` suites (and `Hosts`, as root) with package-benchmark (raw
 samples exported as histogramSamples, in nanoseconds), run Benchmarks/peers/peers.py with the same worker count, then print the table and write Benchmarks/RESULTS.md.
@@ -69,7 +69,8 @@ def link_static_libstdcxx():
 
 def build():
     link_static_libstdcxx()
-    for product in ("bench-worker", "pool-worker", "pool-worker-static", "floor-peer", "floor-peer-static"):
+    for product in ("bench-worker", "bench-worker-static", "pool-worker", "pool-worker-static", "floor-peer",
+                    "floor-peer-static"):
         run(["swift", "build", "-c", "release", "--product", product])
 
 
@@ -202,6 +203,7 @@ def build_rows(peers, workers):
     floor_spawn = median_ns("Floor", "Floor spawn 2 peers to first reply, dynamic") / 1e6
     floor_spawn_static = median_ns("Floor", "Floor spawn 2 peers to first reply, static stdlib") / 1e6
     floor_spawn_reap = median_ns("Floor", "Floor spawn, one round trip, reap") / 1e6
+    floor_spawn_reap_static = median_ns("Floor", "Floor spawn, one round trip, reap, static stdlib") / 1e6
     floor_rss = p(samples("Floor", "Floor peer memory idle, dynamic", "Peer_RSS_idle_(KiB)"), 0.5) / 1024
     floor_rss_static = p(samples("Floor", "Floor peer memory idle, static stdlib", "Peer_RSS_idle_(KiB)"), 0.5) / 1024
     rows.append(Row("floor: blocking ping-pong round trip between two bare processes, p50", "µs", floor_round_trip,
@@ -209,6 +211,8 @@ def build_rows(peers, workers):
     rows.append(Row("floor: spawn 2 bare Swift processes to first reply", "ms", floor_spawn, higher_is_better=False))
     rows.append(Row("floor: the same, linked with -static-stdlib", "ms", floor_spawn_static, higher_is_better=False))
     rows.append(Row("floor: spawn a bare process, one round trip, reap it", "ms", floor_spawn_reap,
+                    higher_is_better=False))
+    rows.append(Row("floor: the same, linked with -static-stdlib", "ms", floor_spawn_reap_static,
                     higher_is_better=False))
     rows.append(Row("floor: idle bare Swift process RSS", "MiB", floor_rss, higher_is_better=False))
     rows.append(Row("floor: the same, linked with -static-stdlib", "MiB", floor_rss_static, higher_is_better=False))
@@ -298,9 +302,10 @@ def build_rows(peers, workers):
                     peer_values(lambda peer: peer["rss"]["pss_mib"]), higher_is_better=False))
 
     # The runtime (no pool peer has these: the figures stand against the targets).
-    rows.append(Row("spawn an actor, run one job, reap it", "ms",
-                    median_ns("Portals", "Spawn to first result") / 1e6, higher_is_better=False, target=5,
-                    target_text="≤ 5 ms"))
+    for suffix, label in [("", ""), (", static-stdlib worker", ", -static-stdlib worker")]:
+        rows.append(Row(f"spawn an actor, run one job, reap it{label}", "ms",
+                        median_ns("Portals", "Spawn to first result" + suffix) / 1e6, higher_is_better=False,
+                        target=5, target_text="≤ 5 ms"))
     rows.append(Row("portal.run round trip (Int echo)", "µs",
                     median_ns("Portals", "portal.run round trip") / 1e3 / 1_000, higher_is_better=False,
                     target=1.15 * floor_round_trip, target_text=f"≤ 1.15 × floor ({1.15 * floor_round_trip:.0f} µs)"))

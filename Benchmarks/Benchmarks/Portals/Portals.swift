@@ -9,11 +9,13 @@ import Foundation
 @_spi(Benchmarks) import TractorRuntime
 
 /// The nursery configuration of every runtime benchmark: actors run `bench-worker`, built next to this binary.
-func workerConfiguration() -> ActorNurseryConfiguration {
+/// A nursery whose actors run `worker`, built next to this benchmark: `bench-worker`, or `bench-worker-static` (the
+/// same program linked with the README's lean recipe).
+func workerConfiguration(_ worker: String = "bench-worker") -> ActorNurseryConfiguration {
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let directory = URL(fileURLWithPath: executable).deletingLastPathComponent().path
     var configuration = ActorNurseryConfiguration()
-    configuration.executable = .path(directory + "/bench-worker")
+    configuration.executable = .path(directory + "/" + worker)
     return configuration
 }
 
@@ -42,12 +44,16 @@ let benchmarks: @Sendable () -> Void = {
         thresholds: portalsThresholds([.wallClock, .mallocCountTotal])
     )
 
-    Benchmark("Spawn to first result", configuration: .init(maxIterations: 200)) { benchmark in
-        for _ in benchmark.scaledIterations {
-            let value = try await withActorNursery(configuration: workerConfiguration()) { nursery in
-                try await nursery.runInActor(BenchmarkJobs.echo, 1, name: "first").result()
+    // Spawn an actor, run one job in it, and leave the nursery (the actor stopped and reaped): with the usual worker,
+    // and with the same worker linked with `-static-stdlib` (`bench-worker-static`, built by `make bench-runtime`).
+    for (name, worker) in [("", "bench-worker"), (", static-stdlib worker", "bench-worker-static")] {
+        Benchmark("Spawn to first result\(name)", configuration: .init(maxIterations: 200)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                let value = try await withActorNursery(configuration: workerConfiguration(worker)) { nursery in
+                    try await nursery.runInActor(BenchmarkJobs.echo, 1, name: "first").result()
+                }
+                blackHole(value)
             }
-            blackHole(value)
         }
     }
 

@@ -81,7 +81,7 @@ package final class IOLoop: Sendable {
     /// Threads waiting to take the lead: 0 or 1.
     private let standbys = Atomic<Int>(0)
     /// The kernel thread ID of the thread that went away to run a served job, and when it went (monotonic
-    /// nanoseconds).
+    /// nanoseconds; 0 once its job has returned).
     private let awayThread = Atomic<Int32>(0)
     private let awaySince = Atomic<UInt64>(0)
     /// An epoll instance that watches ``epollFD`` alone, armed (one-shot) only while the leader is away: the standby
@@ -493,6 +493,17 @@ extension IOLoop {
         return runAway(here, tid: tid)
     }
 
+    /// Starts the standby thread now, on the loop thread, unless it runs already: for a process about to serve jobs
+    /// (an actor waiting for its parent's answer to its hello), so that its first served job runs where its request
+    /// was read instead of going elsewhere while the thread starts.
+    package func prepareToServe() {
+        // Without a loop thread, served jobs run on their callers' threads: there is no loop to watch.
+        guard startupError == nil else { return }
+        execute {
+            if case .notStarted = self.standby { self.startStandby() }
+        }
+    }
+
     /// Starts the standby thread and its epoll instance; where either cannot be had, served jobs run elsewhere.
     private func startStandby() {
         standby = .unavailable
@@ -525,6 +536,8 @@ extension IOLoop {
         leadership.store(Leadership.away, ordering: .releasing)
         try? sys_epoll_ctl(standbyFD, EPOLL_CTL_MOD, epollFD, events: EPOLLIN.rawValue | EPOLLONESHOT.rawValue)
         job.runSynchronously(on: IOLoop.servedJobs.asUnownedTaskExecutor())
+        // The job is done: a take-over from here on (the thread preempted on its way back) is not a long job's.
+        awaySince.store(0, ordering: .relaxed)
         try? sys_epoll_ctl(standbyFD, EPOLL_CTL_MOD, epollFD, events: 0)
         if leadership.compareExchange(expected: Leadership.away, desired: Leadership.led, ordering: .acquiringAndReleasing)
             .exchanged
@@ -550,7 +563,8 @@ extension IOLoop {
             else { continue }
             standbys.subtract(1, ordering: .relaxed)
             threadID.store(UInt(pthread_self()), ordering: .releasing)
-            if sys_monotonic_nanoseconds() &- awaySince.load(ordering: .relaxed) > IOLoop.longServedJob {
+            let since = awaySince.load(ordering: .relaxed)
+            if since != 0, sys_monotonic_nanoseconds() &- since > IOLoop.longServedJob {
                 inlinePause = IOLoop.pauseAfterTakeOver
             }
             // The job that outlasted the events computes on: it gets back the kernel's default slice, and this thread

@@ -172,6 +172,8 @@ extension ActorRuntime {
     private func connectToParent(_ marker: SpawnMarker) async throws -> PeerConnection {
         let channel = try Channel.connect(to: marker.parentSocket, maximumFrameSize: configuration.maximumFrameSize)
         try channel.send(.hello(Hello(actor: identity, cookie: marker.cookie)))
+        // While the parent answers: the thread that watches the loop while a job runs, which the first job needs.
+        IOLoop.shared.prepareToServe()
         let (hello, spec) = try await withTimeout(configuration.spawnTimeout) {
             guard case .hello(let hello) = try await channel.receive() else {
                 throw TractorError(.handshakeFailed, "the parent did not answer with hello")

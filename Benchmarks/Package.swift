@@ -12,9 +12,25 @@ import PackageDescription
 
 /// Where the lean peers find the C++ standard library's static archive: a folder holding only a link to
 /// `libstdc++.a`, searched before the system's folders, so that the `-lstdc++` the Swift driver passes for
-/// `-static-stdlib` takes the archive rather than `libstdc++.so`. `make bench-pool` and `peers/compare.py` make it
-/// (`make static-libstdcxx`); without it those peers link `libstdc++.so` as before.
+/// `-static-stdlib` takes the archive rather than `libstdc++.so`. `make bench-pool`, `make bench-runtime`,
+/// `make bench-workers` and `peers/compare.py` make it (`make static-libstdcxx`); without it those peers link
+/// `libstdc++.so` as before.
 let staticLibstdcxx = ["-L\(Context.packageDirectory)/.build/static-libstdc++"]
+
+/// How the lean workers are linked, as the README's recipe links a user's worker: `-static-stdlib`, the C++ standard
+/// library's archive (`staticLibstdcxx`: the loader then has 124 symbol relocations to resolve instead of 1,789, most
+/// of them `libstdc++.so`'s own), and a fixed address (`--no-pie`: the dynamic loader then has no relative
+/// relocations to apply at each start, 46,666 of them in a position-independent build, and no page of the executable
+/// to copy for them). The runtime's codec uses FoundationEssentials, whose static archive needs its two companions
+/// named. Linked by lld told not to print warnings: the C library's link-time note on `mktemp`, which that archive
+/// references, is not this package's to act on.
+let leanWorkerLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-warnings", "-Xlinker", "--no-pie"] + staticLibstdcxx
+    ),
+    .linkedLibrary("_FoundationCollections"),
+    .linkedLibrary("_FoundationCShims"),
+]
 
 let package = Package(
     name: "swift-tractor-benchmarks",
@@ -106,21 +122,7 @@ let package = Package(
                 .product(name: "TractorRuntime", package: "swift-tractor"),
             ],
             path: "Sources/pool-worker-static",
-            // The runtime's codec uses FoundationEssentials, whose static archive needs its two companions named.
-            // Linked by lld told not to print warnings: the C library's link-time note on `mktemp`, which that
-            // archive references, is not this package's to act on. Linked as a fixed-address executable
-            // (`--no-pie`): the dynamic loader then has no relative relocations to apply at each start (46,666 of
-            // them in a position-independent build), and no page of the executable to copy for them. The C++ standard
-            // library linked in as well (`staticLibstdcxx`): the loader then has 124 symbol relocations to resolve
-            // instead of 1,789, most of them `libstdc++.so`'s own.
-            linkerSettings: [
-                .unsafeFlags(
-                    ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-warnings", "-Xlinker", "--no-pie"]
-                        + staticLibstdcxx
-                ),
-                .linkedLibrary("_FoundationCollections"),
-                .linkedLibrary("_FoundationCShims"),
-            ]
+            linkerSettings: leanWorkerLinkerSettings
         ),
         // The head of the benchmark across hosts (Benchmarks/peers/hosts.py): a pool over two namespace hosts, one
         // worker each, beside a local pool of two. Its workers run `pool-worker`, built next to it.
@@ -148,14 +150,7 @@ let package = Package(
             name: "bench-worker-static",
             dependencies: ["BenchmarkJobs", .product(name: "TractorRuntime", package: "swift-tractor")],
             path: "Sources/bench-worker-static",
-            linkerSettings: [
-                .unsafeFlags(
-                    ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-warnings", "-Xlinker", "--no-pie"]
-                        + staticLibstdcxx
-                ),
-                .linkedLibrary("_FoundationCollections"),
-                .linkedLibrary("_FoundationCShims"),
-            ]
+            linkerSettings: leanWorkerLinkerSettings
         ),
     ]
 )

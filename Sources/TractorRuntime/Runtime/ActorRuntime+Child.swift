@@ -174,7 +174,7 @@ extension ActorRuntime {
         try channel.send(.hello(Hello(actor: identity, cookie: marker.cookie)))
         // While the parent answers: the thread that watches the loop while a job runs, which the first job needs.
         IOLoop.shared.prepareToServe()
-        let (hello, spec) = try await withTimeout(configuration.spawnTimeout) {
+        let (hello, spec) = try await withExpiry(configuration.spawnTimeout) {
             guard case .hello(let hello) = try await channel.receive() else {
                 throw TractorError(.handshakeFailed, "the parent did not answer with hello")
             }
@@ -185,7 +185,7 @@ extension ActorRuntime {
                 throw TractorError(.handshakeFailed, "the parent did not send a spawn spec")
             }
             return (hello, spec)
-        } onTimeout: {
+        } expire: {
             channel.close()
         }
         try apply(spec)

@@ -98,9 +98,9 @@ extension ActorRuntime {
         )
         do {
             try channel.send(.hello(Hello(actor: identity, cookie: [])))
-            let reply = try await withTimeout(configuration.authenticationTimeout) {
+            let reply = try await withExpiry(configuration.authenticationTimeout) {
                 try await channel.receive()
-            } onTimeout: {
+            } expire: {
                 channel.close()
             }
             switch reply {
@@ -133,12 +133,12 @@ extension ActorRuntime {
     ) async {
         let hello: Hello
         do {
-            hello = try await withTimeout(timeout) {
+            hello = try await withExpiry(timeout) {
                 guard case .hello(let hello) = try await channel.receive() else {
                     throw TractorError(.handshakeFailed, "the first message was not hello")
                 }
                 return hello
-            } onTimeout: {
+            } expire: {
                 channel.close()
             }
         } catch {

@@ -280,12 +280,12 @@ package final class ActorRuntime: Sendable {
     private func handshake(accepted channel: Channel) async {
         let hello: Hello
         do {
-            hello = try await withTimeout(.seconds(10)) {
+            hello = try await withExpiry(.seconds(10)) {
                 guard case .hello(let hello) = try await channel.receive() else {
                     throw TractorError(.handshakeFailed, "the first message was not hello")
                 }
                 return hello
-            } onTimeout: {
+            } expire: {
                 channel.close()
             }
         } catch let error as TractorError where error.code == .channelClosed {
@@ -445,7 +445,7 @@ package final class ActorRuntime: Sendable {
         let channel = try Channel.connect(to: address, maximumFrameSize: configuration.maximumFrameSize)
         do {
             try channel.send(.hello(Hello(actor: identity, cookie: treeSecret)))
-            let reply = try await withTimeout(handshakeTimeout) { try await channel.receive() } onTimeout: {
+            let reply = try await withExpiry(handshakeTimeout) { try await channel.receive() } expire: {
                 channel.close()
             }
             switch reply {

@@ -19,11 +19,11 @@ package struct PendingSpawn: Sendable {
             "\(child) did not connect back within \(timeout) (TractorConfiguration.spawnTimeout)"
         )
         do {
-            return try await withTimeout(timeout) {
+            return try await withExpiry(timeout) {
                 try await withCheckedThrowingContinuation { continuation in
                     runtime.waitForPendingSpawn(cookie: cookie, continuation)
                 }
-            } onTimeout: {
+            } expire: {
                 runtime.cancelPendingSpawn(cookie: cookie, with: expired, forget: true)
             }
         } catch let error as TractorError where error.code == .timedOut {

@@ -7,7 +7,8 @@ import Synchronization
 import Testing
 @testable import TractorRuntime
 
-/// The I/O loop's timed sleep, with which the runtime's handshakes time out, and `withTimeout` on it.
+/// The I/O loop's timed sleep, `withTimeout` on it, and `withExpiry` on the loop's timer, with which the handshakes of
+/// a start time out.
 ///
 /// The sleeps that only a cancellation may end last an hour: no other timer of the process is due that late, so the
 /// count of those left after the cancellations is these tests' own.
@@ -117,5 +118,61 @@ struct LoopSleepTests {
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
         #expect(gaveUp.count.load(ordering: .relaxed) == 2)
+    }
+
+    @Test func withExpiryRunsTheOperationInTheCallersTaskAndLeavesNoTimerBehind() async throws {
+        let caller = withUnsafeCurrentTask { $0?.hashValue }
+        let inside = try await withExpiry(.seconds(3_600)) { withUnsafeCurrentTask { $0?.hashValue } } expire: {}
+        #expect(caller != nil && inside == caller, "the operation ran in another task")
+        #expect(IOLoop.shared.scheduledCount(dueAfter: .seconds(1_800)) == 0)
+    }
+
+    /// Many at once, each ending one of four ways at a random moment: its value in time, its own error, its caller's
+    /// cancellation, or its timer. `expire` runs exactly once for every one that did not return its value, never for
+    /// one that did, and no timer is left.
+    @Test func manyExpiriesEndingEveryWayCallExpireOnceEach() async throws {
+        let gaveUp = Calls()
+        var expectedCalls = 0
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<200 {
+                let way = index % 4
+                if way != 0 { expectedCalls += 1 }
+                let delay = Duration.microseconds(Int.random(in: 0...2_000))
+                let caller = Task { () -> Bool in
+                    let stuck = AsyncStream<Int>.makeStream()
+                    do {
+                        let value = try await withExpiry(way == 3 ? delay : .seconds(3_600)) { () -> Int in
+                            switch way {
+                            case 0: return index
+                            case 1: throw CancellationError()
+                            default:
+                                for await value in stuck.stream { return value }
+                                throw CancellationError()
+                            }
+                        } expire: {
+                            gaveUp.count.add(1, ordering: .relaxed)
+                            stuck.continuation.finish()
+                        }
+                        return way == 0 && value == index
+                    } catch let error as TractorError {
+                        return way == 3 && error.code == .timedOut
+                    } catch {
+                        return way == 1 || way == 2
+                    }
+                }
+                if way == 2 {
+                    group.addTask {
+                        try await Task.sleep(for: delay)
+                        caller.cancel()
+                        return await caller.value
+                    }
+                } else {
+                    group.addTask { await caller.value }
+                }
+            }
+            for try await endedAsExpected in group { #expect(endedAsExpected) }
+        }
+        #expect(gaveUp.count.load(ordering: .relaxed) == expectedCalls)
+        #expect(IOLoop.shared.scheduledCount(dueAfter: .seconds(1_800)) == 0)
     }
 }

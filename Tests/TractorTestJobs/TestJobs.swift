@@ -199,6 +199,15 @@ public enum TestJobs {
         return 0
     }
 
+    /// Creates the file `call` in the input directory, then sleeps for an hour without ever looking at cancellation: a
+    /// running call that only the end of its process ends.
+    public static let holdCallIgnoringCancellation = Job("holdCallIgnoringCancellation") { (directory: String) -> Int in
+        _ = FileManager.default.createFile(atPath: directory + "/call", contents: nil)
+        let deadline = Date().addingTimeInterval(3600)
+        while Date() < deadline { usleep(10_000) }
+        return 0
+    }
+
     /// Records its pid in the input directory, then sleeps for an hour honouring cancellation; a cancellation that
     /// reaches it is recorded as `<pid>.cancelled` (see ``recordedCancellations(in:)``).
     public static let sleepRecordingCancellation = Job("sleepRecordingCancellation") { (directory: String) -> Int in
@@ -206,6 +215,21 @@ public enum TestJobs {
         return try await recordingCancellation(in: directory) {
             try await Task.sleep(for: .seconds(3600))
             return 0
+        }
+    }
+
+    /// Records its pid in the input directory, then sleeps for an hour honouring cancellation; cancelled, it cleans up
+    /// for 200 ms (not looking at cancellation again) before it records `<pid>.cancelled`: a job whose cleanup needs
+    /// some of its actor's cancel grace.
+    public static let sleepThenCleanUpSlowly = Job("sleepThenCleanUpSlowly") { (directory: String) -> Int in
+        recordPID(in: directory)
+        do {
+            try await Task.sleep(for: .seconds(3600))
+            return 0
+        } catch let error as CancellationError {
+            usleep(200_000)
+            _ = FileManager.default.createFile(atPath: directory + "/\(getpid()).cancelled", contents: nil)
+            throw error
         }
     }
 
@@ -260,7 +284,7 @@ public enum TestJobs {
     /// Every job above, and the streaming ones.
     public static let all: [any JobDefinition] = [
         question, add, echo, whoAmI, pid, fail, sleep, sleepIgnoringCancellation, crash, failAfterBarrier, tree,
-        holdDaemons, recordSelf, callPeer, barrierTree, holdCall, sleepRecordingCancellation, markThenCallPeer,
-        squareUnlessNegative, environmentVariable, cancelPeer, bytes,
+        holdDaemons, recordSelf, callPeer, barrierTree, holdCall, holdCallIgnoringCancellation,
+        sleepRecordingCancellation, sleepThenCleanUpSlowly, markThenCallPeer, squareUnlessNegative, environmentVariable, cancelPeer, bytes,
     ] + StreamTestJobs.all + TypedErrorTestJobs.all + TransferTestJobs.all + ServedJobTestJobs.all
 }

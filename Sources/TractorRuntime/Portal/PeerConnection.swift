@@ -43,6 +43,9 @@ package final class PeerConnection: Sendable {
         /// that the call is cancelled as soon as it starts.
         var reserved: [UInt64: Bool] = [:]
         var serving: [UInt64: ServedCall] = [:]
+        /// Tasks waiting until `serving` is empty (see ``PeerConnection/waitForServed()``), by the id each was given.
+        var servedWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextServedWaiter: UInt64 = 0
         var streams: [UInt64: StreamEndpoint] = [:]
         /// Every served job was cancelled (the actor is stopping); jobs whose task is made later start cancelled.
         var servedCancelled = false
@@ -547,7 +550,13 @@ package final class PeerConnection: Sendable {
             endpoint?.fail(CancellationError())
             trace?.end(reply)
             sendReply(reply, cid: cid, job: job, actor: actor)
-            _ = state.withLock { $0.serving.removeValue(forKey: cid) }
+            let drained = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.serving.removeValue(forKey: cid)
+                guard state.serving.isEmpty, !state.servedWaiters.isEmpty else { return [] }
+                defer { state.servedWaiters.removeAll() }
+                return Array(state.servedWaiters.values)
+            }
+            for waiter in drained { waiter.resume() }
         }
         let task = onLoop ? Task(executorPreference: IOLoop.servedJobs, operation: operation) : Task(operation: operation)
         let cancelNow = state.withLock { table -> Bool in
@@ -570,13 +579,25 @@ package final class PeerConnection: Sendable {
 
     /// Waits for every job served to the peer to finish (each has replied by then, or found the connection
     /// closed). Every owner of a connection that serves jobs calls it before it is done with the connection.
+    ///
+    /// Cancelling the waiting task ends the wait, not the jobs: a caller that waits only so long (a child whose
+    /// parent has gone gives its jobs the cancel grace) is not held by a job that ignores its cancellation.
     package func waitForServed() async {
-        while true {
-            let (empty, task) = state.withLock { state in
-                (state.serving.isEmpty, state.serving.values.lazy.compactMap(\.task).first)
+        let id = state.withLock { state in
+            defer { state.nextServedWaiter += 1 }
+            return state.nextServedWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = state.withLock { state -> Bool in
+                    if state.serving.isEmpty || Task.isCancelled { return true }
+                    state.servedWaiters[id] = continuation
+                    return false
+                }
+                if done { continuation.resume() }
             }
-            if empty { return }
-            if let task { await task.value } else { await Task.yield() }
+        } onCancel: {
+            state.withLock { $0.servedWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 

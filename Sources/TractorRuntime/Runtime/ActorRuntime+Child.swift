@@ -144,26 +144,31 @@ extension ActorRuntime {
         }
         var canceller: ActorID?
         if case .cancelledByPeer(let peer) = reason { canceller = peer }
+        let heads = shutdownRequest.withLock { $0.heads }
         if reason == .parentGone {
             // The heads this actor joined learn of its end as of its host's loss, their connection closing: not as
             // this actor cancelling their calls, which is what answering them now would say.
-            for head in shutdownRequest.withLock({ $0.heads }) { head.channel.close() }
+            for head in heads { head.channel.close() }
         }
-        for connection in connections { connection.cancelServed(by: canceller) }
+        // Every connection jobs are served over: those open, and the parent's and the heads' even once closed (a
+        // closed connection leaves the runtime's list, and its jobs still run until they are cancelled).
+        let open = connections
+        let served = open + ([parent] + heads).filter { connection in !open.contains { $0 === connection } }
+        for connection in served { connection.cancelServed(by: canceller) }
         switch reason {
         case .cancelled, .terminated, .cancelledByPeer:
             // Wait for every job to finish cancelling; a job that ignores cancellation keeps us here until the parent's
             // SIGKILL, which is the ladder working as declared.
-            for connection in connections { await connection.waitForServed() }
+            for connection in served { await connection.waitForServed() }
             // The parent hears of a peer's cancel as of its own: an exit it need not count as a failure.
-            let (peers, heads) = shutdownRequest.withLock { ($0.cancellingPeers, $0.heads) }
+            let peers = shutdownRequest.withLock { $0.cancellingPeers }
             let acknowledged = (reason == .terminated ? [] : [parent] + heads) + peers
             for connection in acknowledged { try? connection.sendActorMessage(.cancelAck(cid: nil)) }
             for connection in acknowledged { try? await connection.channel.waitUntilFlushed() }
         case .parentGone:
             let grace = configuration.teardown.cancelGrace
             _ = try? await withTimeout(grace) {
-                for connection in self.connections { await connection.waitForServed() }
+                for connection in served { await connection.waitForServed() }
             }
         }
         exit(0)

@@ -173,6 +173,85 @@ extension SpawningTests {
             }
         }
 
+        /// A child whose connection to its parent closes while the parent lives (as an actor's does when the host of
+        /// its parent is lost) cancels its jobs and gives them its cancel grace, no more: a job that ignores
+        /// cancellation does not keep its process alive, and the child exits by itself, not by a signal.
+        @Test func aChildWhoseParentIsGoneGivesAJobIgnoringCancellationItsGraceOnly() async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            let record = CallRecord()
+            try await ProcessTree.checkingLeaks {
+                let configuration = ProcessTree.configuration(cancelGrace: .milliseconds(300))
+                do {
+                    try await withActorNursery(configuration: configuration) { nursery in
+                        let stubborn = try await nursery.startActor("stubborn")
+                        let call = Task { try await stubborn.run(TestJobs.holdCallIgnoringCancellation, directory) }
+                        let running = await ProcessTree.eventually(within: .seconds(60)) {
+                            FileManager.default.fileExists(atPath: directory + "/call")
+                        }
+                        #expect(running)
+                        let cut = ContinuousClock.now
+                        stubborn.channelForFaultInjection.injectDisconnection()
+                        // The job would hold its thread for an hour: only the grace ends the process this soon.
+                        let exited = await ProcessTree.eventually(within: .seconds(60)) {
+                            !ProcessTree.isAlive(stubborn.actor.pid)
+                        }
+                        #expect(exited, "the child outlived its cancel grace by a minute")
+                        #expect(ContinuousClock.now - cut >= .milliseconds(300), "the job was given its grace")
+                        if !exited { kill(stubborn.actor.pid, SIGKILL) }
+                        do {
+                            _ = try await call.value
+                        } catch {
+                            record.failed("call", error)
+                        }
+                    }
+                } catch {
+                    record.failed("scope", error)
+                }
+            }
+            let callError = try #require(record.errors["call"] as? TractorError)
+            #expect(callError.code == .actorCrashed, "\(callError)")
+            #expect(callError.message.contains("status 0"), "the child exited by itself: \(callError)")
+        }
+
+        /// A child whose connection to its parent closes while the parent lives cancels the jobs it serves its
+        /// parent, and lets them finish cleaning up (within its cancel grace) before it exits.
+        @Test func aChildWhoseParentIsGoneLetsTheJobsItServedCleanUp() async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            let record = CallRecord()
+            try await ProcessTree.checkingLeaks {
+                do {
+                    try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                        let sleeper = try await nursery.startActor("sleeper")
+                        let call = Task { try await sleeper.run(TestJobs.sleepThenCleanUpSlowly, directory) }
+                        let running = await ProcessTree.eventually(within: .seconds(60)) {
+                            ProcessTree.recordedPIDs(in: directory).contains(sleeper.actor.pid)
+                        }
+                        #expect(running)
+                        sleeper.channelForFaultInjection.injectDisconnection()
+                        let exited = await ProcessTree.eventually(within: .seconds(60)) {
+                            !ProcessTree.isAlive(sleeper.actor.pid)
+                        }
+                        #expect(exited, "the child outlived its parent's connection by a minute")
+                        if !exited { kill(sleeper.actor.pid, SIGKILL) }
+                        #expect(
+                            recordedCancellations(in: directory).contains(sleeper.actor.pid),
+                            "the job's cleanup ran to its end before the child exited"
+                        )
+                        do {
+                            _ = try await call.value
+                        } catch {
+                            record.failed("call", error)
+                        }
+                    }
+                } catch {
+                    record.failed("scope", error)
+                }
+            }
+            let callError = try #require(record.errors["call"] as? TractorError)
+            #expect(callError.code == .actorCrashed, "\(callError)")
+            #expect(callError.message.contains("status 0"), "the child exited by itself: \(callError)")
+        }
+
         @Test func cancellingTheScopeTearsEverythingDown() async throws {
             let directory = ProcessTree.temporaryDirectory()
             try await ProcessTree.checkingLeaks {

@@ -185,7 +185,7 @@ extension SpawningTests {
 }
 
 /// What the calls of a test did, written from their tasks.
-private final class CallRecord: Sendable {
+final class CallRecord: Sendable {
     private struct State {
         var victim: ActorID?
         var errors: [String: any Error] = [:]

@@ -28,7 +28,7 @@ BUILD_LOG := .build/tractor-build.log
 
 .PHONY: run test test-chaos test-repeat deps pydeps build-tests docs fuzz bench bench-codec bench-runtime bench-pool bench-hosts \
 	static-libstdcxx \
-	bench-compare bench-workers bench-dask \
+	bench-compare bench-workers bench-dask trace-round-trip \
 	bench-check bench-thresholds clean
 
 run: deps
@@ -165,6 +165,22 @@ static-libstdcxx:
 
 bench: bench-workers
 	$(BENCH)
+
+# Where a round trip's time goes, point by point (RoundTripTrace): a pool's `submit` and a `portal.run`, each traced
+# in one run of its benchmark, in every process, then tabled by Benchmarks/peers/round_trip_trace.py.
+TRACE_DIR := Benchmarks/.build/round-trip-trace
+trace-round-trip: bench-workers
+	cd Benchmarks && $(SWIFT) build -c release --product Pool
+	cd Benchmarks && $(SWIFT) build -c release --product Portals
+	rm -rf $(TRACE_DIR) && mkdir -p $(TRACE_DIR)/submit $(TRACE_DIR)/portal
+	TRACTOR_ROUND_TRIP_TRACE=$(abspath $(TRACE_DIR))/submit Benchmarks/.build/release/Pool \
+		--filter 'Pool submit round trip' > /dev/null
+	@echo "== Pool submit round trip"
+	$(PYTHON) Benchmarks/peers/round_trip_trace.py $(TRACE_DIR)/submit
+	TRACTOR_ROUND_TRIP_TRACE=$(abspath $(TRACE_DIR))/portal Benchmarks/.build/release/Portals \
+		--filter '^portal.run round trip$$' > /dev/null
+	@echo "== portal.run round trip"
+	$(PYTHON) Benchmarks/peers/round_trip_trace.py $(TRACE_DIR)/portal
 
 # Every process the suites spawn: the workers (each also linked with -static-stdlib) and the floor's peers.
 bench-workers: deps static-libstdcxx

@@ -12,7 +12,8 @@
 // subreaper and reports the children the program left behind (see `adoptOrphans(report:command:)`). Run as
 // `tractor-test-worker startup-errors [DESCRIPTORS]`, it reports what the runtime throws when it cannot start (see
 // `reportStartupErrors(descriptorLimit:)`). Run as `tractor-test-worker head ENDPOINT HOSTS`, it is a head that host
-// agents join, with one actor on each (see `serveAsHead(on:hosts:)`), until it is killed.
+// agents join, with one actor on each (see `serveAsHead(on:hosts:)`), until it is killed. Run as
+// `tractor-test-worker round-trips N`, it is a root that calls one actor N times, one call at a time, and ends.
 
 import Foundation
 import TractorRuntime
@@ -37,18 +38,33 @@ if arguments.count == 3, arguments[1] == "start-many", let count = Int(arguments
     try await startMany(count)
     exit(0)
 }
+if arguments.count == 3, arguments[1] == "round-trips", let count = Int(arguments[2]) {
+    try await roundTrips(count)
+    exit(0)
+}
 if arguments.count == 3, arguments[1] == "first-nurseries-at-once", let count = Int(arguments[2]) {
     try await firstNurseriesAtOnce(count)
     exit(0)
 }
 guard arguments.count == 4, arguments[1] == "hold-tree", let breadth = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: tractor-test-worker hold-tree DIRECTORY DAEMONS | start-many N | first-nurseries-at-once N\n".utf8))
+    FileHandle.standardError.write(Data("usage: tractor-test-worker hold-tree DIRECTORY DAEMONS | start-many N | first-nurseries-at-once N | round-trips N\n".utf8))
     exit(64)
 }
 _ = FileManager.default.createFile(atPath: arguments[2] + "/\(getpid())", contents: nil)
 try await withActorNursery { nursery in
     let input = TreeInput(depth: 1, breadth: breadth, failLeaves: false, pidDirectory: arguments[2])
     _ = try await nursery.runInActor(TestJobs.holdDaemons, input, name: "holder")
+}
+
+/// Starts one actor and calls it `count` times, one call at a time, then ends the nursery: a run whose round trips
+/// `RoundTripTrace` records when `TRACTOR_ROUND_TRIP_TRACE` is set.
+func roundTrips(_ count: Int) async throws {
+    var configuration = ActorNurseryConfiguration()
+    configuration.executable = .path(ActorExecutable.current.path)
+    try await withActorNursery(configuration: configuration) { nursery in
+        let echo = try await nursery.startActor("echo")
+        for index in 0..<count { _ = try await echo.run(TestJobs.echo, "\(index)") }
+    }
 }
 
 /// Starts `count` daemons at once, then reports on standard output how long that took and what memory the tree held.

@@ -133,6 +133,7 @@ public final class JobFuture<Output: Sendable>: Sendable {
             // The job ends cancelled (or as it was ending), and that completes the future, which resumes this task.
             _ = cancel()
         }
+        RoundTripTrace.mark(.callerResumed)
         return try storage.withLock { $0.result }!.get()
     }
 
@@ -247,6 +248,7 @@ public final class JobFuture<Output: Sendable>: Sendable {
             return Completion(callbacks: state.callbacks, awaiting: state.awaiting, moreAwaiting: state.moreAwaiting)
         }
         guard let completion else { return }
+        RoundTripTrace.mark(.futureResolved)
         completion.awaiting?.resume()
         for waiter in completion.moreAwaiting { waiter.resume() }
         for entry in completion.callbacks { entry.callback(result) }

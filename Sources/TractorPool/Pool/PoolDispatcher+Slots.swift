@@ -30,6 +30,7 @@ extension PoolDispatcher {
                 } catch {
                     result = .failure(error)
                 }
+                RoundTripTrace.mark(.slotResumed)
                 trace?.end(result)
             } else {
                 // Cancelled (or timed out) before its call started: it never starts.

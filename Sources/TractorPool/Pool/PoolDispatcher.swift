@@ -250,11 +250,13 @@ final class PoolDispatcher: Sendable {
             switch outcome {
             case .run(let waiter, let chunk):
                 metrics?.submitted(chunk.job, items: chunk.itemCount)
+                RoundTripTrace.mark(.submitQueued)
                 // The slot runs here until it has sent the request: no wait for the I/O thread to wake for it.
                 IOLoop.runningJobsHere { waiter.continuation.resume(returning: .run(chunk)) }
                 return
             case .done:
                 metrics?.submitted(chunk.job, items: chunk.itemCount)
+                RoundTripTrace.mark(.submitQueued)
                 return
             case .rejected(let error): throw error
             case .suspend: try await waitForRoom()

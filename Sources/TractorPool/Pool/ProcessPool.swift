@@ -58,6 +58,7 @@ public final class ProcessPool: Sendable {
         _ input: Input,
         timeout: Duration? = nil
     ) async throws -> JobFuture<Output> where Input: Codable, Output: Codable {
+        RoundTripTrace.mark(.callBegan)
         let request = try Portal.encodeBatch([input], of: job.name)
         let dispatcher = self.dispatcher
         let id = dispatcher.makeChunkID()

@@ -288,6 +288,7 @@ package final class IOLoop: Sendable {
                 if !runServed(tid: tid) { return }
                 continue  // EINTR
             }
+            if count > 0 { RoundTripTrace.mark(.loopWoke) }
             for index in 0..<Int(count) {
                 let fd = events[index].data.fd
                 let bits = events[index].events

@@ -28,6 +28,7 @@ extension PeerConnection {
 
     /// Serves a `batch`: runs its inputs with the job's batch invoker, in a task of its own as a call is run.
     func serve(_ batch: Batch) {
+        RoundTripTrace.mark(.requestRead)
         guard let server, let job = server.jobs[batch.job], let invokeBatch = job.invokeBatch else {
             refuse(cid: batch.cid, job: batch.job, batch: true)
             return

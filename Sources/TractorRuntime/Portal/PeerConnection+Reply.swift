@@ -10,6 +10,7 @@ extension PeerConnection {
     func sendReply(_ reply: Message, cid: UInt64, job: String, actor: ActorID) {
         do {
             try channel.send(reply)
+            RoundTripTrace.mark(.replySent)
         } catch where error.code == .frameTooLarge {
             let tooLarge = TractorError(
                 .frameTooLarge,

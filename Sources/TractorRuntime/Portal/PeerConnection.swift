@@ -248,6 +248,7 @@ package final class PeerConnection: Sendable {
                 }
                 do {
                     try channel.send(request)
+                    RoundTripTrace.mark(.requestSent)
                     try endpoint?.grantInitialWindow()
                 } catch {
                     guard !channel.isClosed else { return }  // closed: its owner fails the call, saying why
@@ -281,6 +282,7 @@ package final class PeerConnection: Sendable {
         let sent = sys_monotonic_nanoseconds()
         do {
             try channel.send(request)
+            RoundTripTrace.mark(.requestSent)
         } catch {
             // Closed: its owner fails the call, saying why, and the caller hears that below.
             if !channel.isClosed, state.withLock({ $0.calls.removeValue(forKey: cid) }) != nil { throw error }
@@ -349,6 +351,7 @@ package final class PeerConnection: Sendable {
             state.calls[cid]?.answer = answer
             return (true, nil, stream)
         }
+        if found { RoundTripTrace.mark(.replyRead) }
         if let stream { ending(stream) }
         if let continuation {
             continuation.resume(with: answer)
@@ -472,6 +475,7 @@ package final class PeerConnection: Sendable {
     }
 
     private func serve(_ start: Start) {
+        RoundTripTrace.mark(.requestRead)
         guard let server, let job = server.jobs[start.job] else {
             refuse(cid: start.cid, job: start.job)
             return
@@ -531,6 +535,7 @@ package final class PeerConnection: Sendable {
         // also when it closes), and awaited by the connection's owner through ``waitForServed()``: a child's runtime
         // before its process exits, a nursery after tearing down the child at the other end.
         let operation: @Sendable () async -> Void = { [self] in
+            RoundTripTrace.mark(.jobStarted)
             let trace = ServedCallTrace.begin(job: job, cid: cid, peer: remote)
             let reply: Message
             do {
@@ -544,6 +549,7 @@ package final class PeerConnection: Sendable {
                 }
                 reply = .error(cid: cid, info)
             }
+            RoundTripTrace.mark(.jobReturned)
             // Reply before leaving the table: an actor shutting down waits for the jobs in the table, and must
             // not exit between a job's end and its reply.
             _ = state.withLock { $0.streams.removeValue(forKey: cid) }

@@ -46,7 +46,9 @@ public struct Portal: Sendable {
         } catch {
             throw TractorError(.encodingFailed, "could not encode the input of job '\(job.name)'", cause: error)
         }
+        RoundTripTrace.mark(.callBegan)
         let output = try await connection.call(job: job.name, payload: payload, errors: job.errorCoding)
+        RoundTripTrace.mark(.callerResumed)
         do {
             return try MessagePackDecoder().decode(Output.self, from: output)
         } catch {

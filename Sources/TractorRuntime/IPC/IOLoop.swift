@@ -121,6 +121,8 @@ package final class IOLoop: Sendable {
     nonisolated(unsafe) package let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
 
     private init() {
+        // Before the loop's thread, the first to record a point, starts.
+        RoundTripTrace.start()
         var descriptors: [CInt] = []
         do throws(TractorError) {
             descriptors.append(try sys_epoll_create())

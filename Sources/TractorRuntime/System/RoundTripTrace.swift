@@ -46,23 +46,27 @@ package enum RoundTripTrace {
         case callerResumed = 12
     }
 
-    /// The recorder, when tracing is on.
-    private static let recorder: Recorder? = {
-        guard let directory = getenv("TRACTOR_ROUND_TRIP_TRACE").map({ String(cString: $0) }), !directory.isEmpty
-        else { return nil }
-        let recorder = Recorder(capacity: 1 << 18)
-        tracedDirectory = directory
-        atexit { RoundTripTrace.writeAtExit() }
-        return recorder
-    }()
+    /// The recorder, when tracing is on. Set once, by ``start()`` before the I/O loop's thread starts (and so before
+    /// any point can be recorded), and only read after: a plain global, so that a point costs no lazy initialization's
+    /// check when tracing is off.
+    nonisolated(unsafe) private static var recorder: Recorder?
 
     /// Where the recorder writes at exit; set once, with the recorder.
     nonisolated(unsafe) private static var tracedDirectory = ""
 
+    /// Turns tracing on when `TRACTOR_ROUND_TRIP_TRACE` names a directory. Called once, as the I/O loop starts.
+    static func start() {
+        guard let directory = getenv("TRACTOR_ROUND_TRIP_TRACE").map({ String(cString: $0) }), !directory.isEmpty
+        else { return }
+        tracedDirectory = directory
+        recorder = Recorder(capacity: 1 << 18)
+        atexit { RoundTripTrace.writeAtExit() }
+    }
+
     /// Records `point` for the calling thread, when tracing is on.
     @inline(__always)
     package static func mark(_ point: Point) {
-        recorder?.record(point)
+        if let recorder { recorder.record(point) }
     }
 
     private static func writeAtExit() {

@@ -56,6 +56,7 @@ func poolThresholds(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: Benchmark
         .wallClock: .init(relative: [.p90: 100]),
         .mallocCountTotal: .init(relative: [.p90: 35]),
         submitRoundTrip: .init(relative: [.p90: 100]),
+        startUpToFirstResult: .init(relative: [.p90: 100]),
         workerResidentMemory: .init(relative: [.p90: 25]),
         workerProportionalMemory: .init(relative: [.p90: 25]),
     ]

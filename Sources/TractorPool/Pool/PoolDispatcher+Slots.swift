@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import Logging
+import Synchronization
 
 // A slot is one place in a worker's in-flight window: a task that takes a chunk, sends it to the worker as one batch
 // call, reports how it ended, and takes the next, until the machine tells it to stop. Cancelling a running chunk
@@ -12,34 +13,57 @@ import Logging
 extension PoolDispatcher {
     /// Runs slot `slot` of `worker` until it is told to stop, its worker is lost, or the task is cancelled.
     func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
+        let remote = plan.workers[worker.index].host != nil
+        // The actor's answer ends the chunk on the I/O thread that reads it, before this task resumes: the task
+        // waiting for its future is woken without waiting for this one to run first. One hook for the slot's life,
+        // so that a chunk allocates nothing for it.
+        let answered = AnsweredChunk()
+        let onAnswer: @Sendable (Result<BatchResults, any Error>) -> Void = { answer in
+            guard let (chunk, sent) = answered.call else { return }
+            answered.end(self.finish(chunk, with: answer, sent: sent, remote: remote))
+        }
         while !Task.isCancelled, let chunk = await nextChunk(for: slot, of: worker) {
             chunk.payload.receiver.chunkStarted()
             let call = portal.reserveCallID()
-            let result: Result<BatchResults, any Error>
-            var roundTrip: Duration?
+            let outcome: SlotOutcome
             if state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) {
                 let trace = ChunkTrace.begin(chunk.id, job: chunk.job, items: chunk.itemCount, on: worker, logger)
                 // Clock reads only where someone uses them: the metrics, or the tuner for a worker on another host.
-                let sent = metrics == nil && plan.workers[worker.index].host == nil ? nil : ContinuousClock.now
+                let sent = metrics == nil && !remote ? nil : ContinuousClock.now
+                answered.begin(chunk, sent: sent)
+                let result: Result<BatchResults, any Error>
                 do {
-                    result = .success(try await portal.call(job: chunk.job, batch: chunk.payload.request, callID: call))
-                    if let sent {
-                        roundTrip = .now - sent
-                        metrics?.returned(chunk.job, after: roundTrip!)
-                    }
+                    let results = try await portal.call(
+                        job: chunk.job, batch: chunk.payload.request, callID: call, onAnswer: onAnswer
+                    )
+                    result = .success(results)
                 } catch {
                     result = .failure(error)
                 }
                 RoundTripTrace.mark(.slotResumed)
                 trace?.end(result)
+                // Ended by its answer already, or otherwise (its worker died, say): ended here.
+                outcome = answered.take() ?? finish(chunk, with: result, sent: sent, remote: remote)
             } else {
                 // Cancelled (or timed out) before its call started: it never starts.
                 portal.releaseCallID(call)
-                result = .failure(CancellationError())
+                outcome = finish(chunk, with: .failure(CancellationError()), sent: nil, remote: remote)
             }
-            let remoteRoundTrip = plan.workers[worker.index].host == nil ? nil : roundTrip
-            if finish(chunk, with: result, roundTrip: remoteRoundTrip) == .workerLost { return }
+            if outcome == .workerLost { return }
         }
+    }
+
+    /// Reports how a chunk's call ended, and delivers its results unless they wait for the worker's exit status;
+    /// `sent` is when its request went, for the metrics and, for a worker on another host (`remote`), the tuner.
+    private func finish(
+        _ chunk: Chunk, with result: Result<BatchResults, any Error>, sent: ContinuousClock.Instant?, remote: Bool
+    ) -> SlotOutcome {
+        var roundTrip: Duration?
+        if let sent, case .success = result {
+            roundTrip = .now - sent
+            metrics?.returned(chunk.job, after: roundTrip!)
+        }
+        return finish(chunk, with: result, roundTrip: remote ? roundTrip : nil)
     }
 
     /// Reports how a chunk's call ended, and delivers its results unless they wait for the worker's exit status.
@@ -102,7 +126,7 @@ extension PoolDispatcher {
         return nil
     }
 
-    private enum SlotOutcome { case goOn, workerLost }
+    fileprivate enum SlotOutcome { case goOn, workerLost }
 
     /// What a call's error says about its chunk.
     static func classify(_ error: any Error) -> Machine.CallFailure {
@@ -149,6 +173,43 @@ private struct ChunkTrace {
             logger.trace("\(text): back after \(elapsed), \(worked) of it in the job")
         case .failure(let error):
             logger.trace("\(text): failed after \(elapsed): \(error)")
+        }
+    }
+}
+
+/// A slot's call in flight and, once its answer has ended it on the thread that read it, how: set there, before the
+/// slot's task resumes, and taken by that task after.
+private final class AnsweredChunk: Sendable {
+    private struct State {
+        var call: (chunk: PoolDispatcher.Chunk, sent: ContinuousClock.Instant?)?
+        var outcome: PoolDispatcher.SlotOutcome?
+    }
+
+    private let state = Mutex(State())
+
+    /// The slot is about to call for `chunk`.
+    func begin(_ chunk: PoolDispatcher.Chunk, sent: ContinuousClock.Instant?) {
+        state.withLock { $0 = State(call: (chunk, sent), outcome: nil) }
+    }
+
+    /// The call in flight, if its answer has not ended it yet.
+    var call: (chunk: PoolDispatcher.Chunk, sent: ContinuousClock.Instant?)? {
+        state.withLock { $0.call }
+    }
+
+    /// The answer ended the call so.
+    func end(_ outcome: PoolDispatcher.SlotOutcome) {
+        state.withLock { state in
+            state.call = nil
+            state.outcome = outcome
+        }
+    }
+
+    /// How the answer ended the call, if it did; clears it.
+    func take() -> PoolDispatcher.SlotOutcome? {
+        state.withLock { state in
+            defer { state = State() }
+            return state.outcome
         }
     }
 }

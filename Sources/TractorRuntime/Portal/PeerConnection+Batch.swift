@@ -9,21 +9,33 @@
 extension PeerConnection {
     /// Runs call job `job` in the peer once for each of `inputs` (one encoded array), one after another, in one
     /// `batch` call, and returns the results of each. Cancelling the calling task sends `cancel`, as for a call.
-    /// With `mayPoll`, the caller may poll for the answer before it parks (see `exchange`).
+    /// With `mayPoll`, the caller may poll for the answer before it parks; `onAnswer` is given the answer, as the call
+    /// returns or throws it, on the thread that reads it, before the caller resumes (see `exchange`).
     package func callBatch(
         job: String,
         inputs: [UInt8],
         cid: UInt64? = nil,
-        mayPoll: Bool = false
+        mayPoll: Bool = false,
+        onAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)? = nil
     ) async throws -> BatchResults {
         let cid = cid ?? nextCallID()
         let reply = try await exchange(
-            .batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job, mayPoll: mayPoll
+            .batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job, mayPoll: mayPoll,
+            onBatchAnswer: onAnswer
         )
+        return try Self.batchResults(of: reply, job: job, from: remote).get()
+    }
+
+    /// The results a batch's answer carries, or the protocol violation of an answer that carries a call's output.
+    static func batchResults(
+        of reply: Reply,
+        job: String,
+        from remote: ActorID
+    ) -> Result<BatchResults, any Error> {
         guard case .batch(let results) = reply else {
-            throw TractorError(.protocolViolation, "\(remote) answered a batch of job '\(job)' with a return")
+            return .failure(TractorError(.protocolViolation, "\(remote) answered a batch of job '\(job)' with a return"))
         }
-        return results
+        return .success(results)
     }
 
     /// Serves a `batch`: runs its inputs with the job's batch invoker, in a task of its own as a call is run.

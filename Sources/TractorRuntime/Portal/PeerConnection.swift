@@ -60,6 +60,9 @@ package final class PeerConnection: Sendable {
     private struct CallWaiter {
         /// The parked caller; `nil` until the caller parks (it may poll for its answer first).
         var continuation: CheckedContinuation<Reply, any Error>?
+        /// A batch's caller's hook, called with the answer on the thread that read it, before the parked caller
+        /// resumes (see `exchange`).
+        var onBatchAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)?
         var job: String
         /// The error type the job declares, to decode an `error` answer with.
         var errors: ErrorCoding?
@@ -215,15 +218,22 @@ package final class PeerConnection: Sendable {
     /// With `mayPoll`, for a caller that only waits for this answer (not a pool's slot, whose caller must get its future
     /// at once), a call whose answers have come quickly on this connection polls for its answer for a few microseconds
     /// before it parks (``ReplyPoll``): the answer then needs no thread woken to resume the caller.
+    ///
+    /// `onBatchAnswer`, for a batch, is called with the answer (as ``batchResults(of:job:from:)`` reads it) on the
+    /// thread that reads it (the I/O thread), before the caller resumes, so that what the answer completes need not
+    /// wait for the caller's task to run: a pool's slot completes its chunk's futures there. It must be short and must
+    /// not block. It is not called when the call ends otherwise (the connection fails, the request cannot be sent):
+    /// the caller then hears of it alone. A call with `onBatchAnswer` never polls.
     func exchange(
         _ request: Message,
         cid: UInt64,
         job: String,
         endpoint: StreamEndpoint? = nil,
         errors: ErrorCoding? = nil,
-        mayPoll: Bool = false
+        mayPoll: Bool = false,
+        onBatchAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)? = nil
     ) async throws -> Reply {
-        let budget = mayPoll && endpoint == nil ? replyPoll.allowed : 0
+        let budget = mayPoll && endpoint == nil && onBatchAnswer == nil ? replyPoll.allowed : 0
         return try await withTaskCancellationHandler {
             if budget > 0 {
                 return try await sendAndPoll(request, cid: cid, job: job, errors: errors, for: budget)
@@ -239,7 +249,9 @@ package final class PeerConnection: Sendable {
                 let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
                     let cancelled = state.reserved.removeValue(forKey: cid) ?? false
                     if let failure = state.failure { return (failure, cancelled) }
-                    state.calls[cid] = CallWaiter(continuation: continuation, job: job, errors: errors)
+                    state.calls[cid] = CallWaiter(
+                        continuation: continuation, onBatchAnswer: onBatchAnswer, job: job, errors: errors
+                    )
                     return (nil, cancelled)
                 }
                 if let failure {
@@ -340,20 +352,23 @@ package final class PeerConnection: Sendable {
         with answer: Result<Reply, any Error>,
         stream ending: (StreamEndpoint) -> Void = { _ in }
     ) {
-        let (found, continuation, stream) = state.withLock {
-            state -> (Bool, CheckedContinuation<Reply, any Error>?, StreamEndpoint?) in
-            guard let waiter = state.calls[cid], waiter.answer == nil else { return (false, nil, nil) }
+        let (found, continuation, parked, stream) = state.withLock {
+            state -> (Bool, CheckedContinuation<Reply, any Error>?, CallWaiter?, StreamEndpoint?) in
+            guard let waiter = state.calls[cid], waiter.answer == nil else { return (false, nil, nil, nil) }
             let stream = state.streams[cid]
             if let continuation = waiter.continuation {
                 state.calls[cid] = nil
-                return (true, continuation, stream)
+                return (true, continuation, waiter, stream)
             }
             state.calls[cid]?.answer = answer
-            return (true, nil, stream)
+            return (true, nil, nil, stream)
         }
         if found { RoundTripTrace.mark(.replyRead) }
         if let stream { ending(stream) }
         if let continuation {
+            if let parked, let onBatchAnswer = parked.onBatchAnswer {
+                onBatchAnswer(answer.flatMap { Self.batchResults(of: $0, job: parked.job, from: remote) })
+            }
             continuation.resume(with: answer)
         } else if found {
             answersLeft.add(1, ordering: .releasing)

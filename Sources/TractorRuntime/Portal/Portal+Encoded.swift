@@ -19,16 +19,18 @@ extension Portal {
 
     /// Runs call job `job` once for each input of `inputs` (one MessagePack array of encoded inputs), in one
     /// `batch` call, and returns the results as the actor sent them: what ``run(_:batch:)`` does around its encoding
-    /// and decoding. Not API.
+    /// and decoding. `onAnswer`, if given, gets the actor's answer (as the call returns or throws it) on the I/O thread
+    /// that reads it, before the call returns; not when the call ends otherwise (the actor dies, say). Not API.
     ///
     /// - Throws: As ``run(_:batch:)``.
     package func call(
         job: String,
         batch inputs: [UInt8],
         callID: UInt64? = nil,
-        mayPoll: Bool = false
+        mayPoll: Bool = false,
+        onAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)? = nil
     ) async throws -> BatchResults {
-        try await connection.callBatch(job: job, inputs: inputs, cid: callID, mayPoll: mayPoll)
+        try await connection.callBatch(job: job, inputs: inputs, cid: callID, mayPoll: mayPoll, onAnswer: onAnswer)
     }
 
     /// A fresh call id, for a call that ``cancelCall(_:)`` may cancel from anywhere, even before it has started; give

@@ -178,65 +178,56 @@ extension SpawningTests {
         /// cancellation does not keep its process alive, and the child exits by itself, not by a signal.
         @Test func aChildWhoseParentIsGoneGivesAJobIgnoringCancellationItsGraceOnly() async throws {
             let directory = ProcessTree.temporaryDirectory()
-            let record = CallRecord()
-            try await ProcessTree.checkingLeaks {
-                let configuration = ProcessTree.configuration(cancelGrace: .milliseconds(300))
-                do {
-                    try await withActorNursery(configuration: configuration) { nursery in
-                        let stubborn = try await nursery.startActor("stubborn")
-                        let call = Task { try await stubborn.run(TestJobs.holdCallIgnoringCancellation, directory) }
-                        let running = await ProcessTree.eventually(within: .seconds(60)) {
-                            FileManager.default.fileExists(atPath: directory + "/call")
-                        }
-                        #expect(running)
-                        let cut = ContinuousClock.now
-                        stubborn.channelForFaultInjection.injectDisconnection()
-                        // The job would hold its thread for an hour: only the grace ends the process this soon.
-                        let exited = await ProcessTree.eventually(within: .seconds(60)) {
-                            !ProcessTree.isAlive(stubborn.actor.pid)
-                        }
-                        #expect(exited, "the child outlived its cancel grace by a minute")
-                        #expect(ContinuousClock.now - cut >= .milliseconds(300), "the job was given its grace")
-                        if !exited { kill(stubborn.actor.pid, SIGKILL) }
-                        do {
-                            _ = try await call.value
-                        } catch {
-                            record.failed("call", error)
-                        }
-                    }
-                } catch {
-                    record.failed("scope", error)
-                }
-            }
-            let callError = try #require(record.errors["call"] as? TractorError)
-            #expect(callError.code == .actorCrashed, "\(callError)")
-            #expect(callError.message.contains("status 0"), "the child exited by itself: \(callError)")
+            let cut = try await Self.cutFromItsParent(
+                cancelGrace: .milliseconds(300),
+                calling: { try await $0.run(TestJobs.holdCallIgnoringCancellation, directory) },
+                running: { _ in FileManager.default.fileExists(atPath: directory + "/call") }
+            )
+            // The job would hold its thread for an hour: only the grace ends the process this soon.
+            #expect(cut.exited, "the child outlived its cancel grace by a minute")
+            #expect(cut.exitedAfter >= .milliseconds(300), "the job was given its grace")
         }
 
         /// A child whose connection to its parent closes while the parent lives cancels the jobs it serves its
         /// parent, and lets them finish cleaning up (within its cancel grace) before it exits.
         @Test func aChildWhoseParentIsGoneLetsTheJobsItServedCleanUp() async throws {
             let directory = ProcessTree.temporaryDirectory()
+            let cut = try await Self.cutFromItsParent(
+                cancelGrace: .seconds(2),
+                calling: { try await $0.run(TestJobs.sleepThenCleanUpSlowly, directory) },
+                running: { ProcessTree.recordedPIDs(in: directory).contains($0) }
+            )
+            #expect(cut.exited, "the child outlived its parent's connection by a minute")
+            #expect(
+                recordedCancellations(in: directory).contains(cut.pid),
+                "the job's cleanup ran to its end before the child exited"
+            )
+        }
+
+        /// Starts an actor with `cancelGrace`, has it run `calling` until `running` (given its pid) holds, cuts the
+        /// actor's connection to this process (its parent, alive), and waits up to a minute for it to exit; checks
+        /// that the call failed with the actor's exit of status 0 (by itself, not by a signal).
+        static func cutFromItsParent(
+            cancelGrace: Duration,
+            calling: @escaping @Sendable (Portal) async throws -> Int,
+            running: @escaping @Sendable (Int32) -> Bool
+        ) async throws -> (pid: Int32, exited: Bool, exitedAfter: Duration) {
             let record = CallRecord()
+            var outcome: (pid: Int32, exited: Bool, exitedAfter: Duration) = (0, false, .zero)
             try await ProcessTree.checkingLeaks {
                 do {
-                    try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
-                        let sleeper = try await nursery.startActor("sleeper")
-                        let call = Task { try await sleeper.run(TestJobs.sleepThenCleanUpSlowly, directory) }
-                        let running = await ProcessTree.eventually(within: .seconds(60)) {
-                            ProcessTree.recordedPIDs(in: directory).contains(sleeper.actor.pid)
-                        }
-                        #expect(running)
-                        sleeper.channelForFaultInjection.injectDisconnection()
-                        let exited = await ProcessTree.eventually(within: .seconds(60)) {
-                            !ProcessTree.isAlive(sleeper.actor.pid)
-                        }
-                        #expect(exited, "the child outlived its parent's connection by a minute")
-                        if !exited { kill(sleeper.actor.pid, SIGKILL) }
-                        #expect(
-                            recordedCancellations(in: directory).contains(sleeper.actor.pid),
-                            "the job's cleanup ran to its end before the child exited"
-                        )
+                    try await withActorNursery(configuration: ProcessTree.configuration(cancelGrace: cancelGrace)) {
+                        nursery in
+                        let child = try await nursery.startActor("cut-off")
+                        let pid = child.actor.pid
+                        let call = Task { try await calling(child) }
+                        let started = await ProcessTree.eventually(within: .seconds(60)) { running(pid) }
+                        #expect(started)
+                        let cut = ContinuousClock.now
+                        child.channelForFaultInjection.injectDisconnection()
+                        let exited = await ProcessTree.eventually(within: .seconds(60)) { !ProcessTree.isAlive(pid) }
+                        outcome = (pid, exited, ContinuousClock.now - cut)
+                        if !exited { kill(pid, SIGKILL) }
                         do {
                             _ = try await call.value
                         } catch {
@@ -250,6 +241,7 @@ extension SpawningTests {
             let callError = try #require(record.errors["call"] as? TractorError)
             #expect(callError.code == .actorCrashed, "\(callError)")
             #expect(callError.message.contains("status 0"), "the child exited by itself: \(callError)")
+            return outcome
         }
 
         @Test func cancellingTheScopeTearsEverythingDown() async throws {

@@ -76,8 +76,9 @@ package enum RoundTripTrace {
 
     /// A bounded buffer of points, written to a file once.
     package final class Recorder: @unchecked Sendable {
-        // Each entry is written by the one thread that claimed its index, and read once every thread has stopped
-        // recording (at exit, or by a test after its recording threads have joined).
+        // Unchecked: no lock guards the entries. The atomic `next` hands each entry to the one thread that claims its
+        // index, which alone writes it; they are read once every thread has stopped recording (at exit, or by a test
+        // after its recording threads have joined).
         private let entries: UnsafeMutablePointer<UInt64>
         private let capacity: Int
         private let next = Atomic<Int>(0)

@@ -33,7 +33,8 @@ extension PeerConnection {
         from remote: ActorID
     ) -> Result<BatchResults, any Error> {
         guard case .batch(let results) = reply else {
-            return .failure(TractorError(.protocolViolation, "\(remote) answered a batch of job '\(job)' with a return"))
+            let violation = TractorError(.protocolViolation, "\(remote) answered a batch of job '\(job)' with a return")
+            return .failure(violation)
         }
         return .success(results)
     }

@@ -7,6 +7,7 @@ import Foundation
 import Testing
 import TractorRuntime
 import TractorTestJobs
+import TractorTestSupport
 
 extension SpawningTests {
     /// One-cancels-all supervision, remote errors and crashes.
@@ -202,6 +203,82 @@ extension SpawningTests {
                 recordedCancellations(in: directory).contains(cut.pid),
                 "the job's cleanup ran to its end before the child exited"
             )
+        }
+
+        /// Under load: three actors (each in a nursery of its own, so that one's end does not cancel the others),
+        /// each serving two streams of short calls and one job that ignores cancellation, are cut from this process
+        /// (their parent, alive) at random moments while the calls stream: each gives its jobs its grace, exits by
+        /// itself within a minute, every call on it ends with its end, and no process or descriptor is left.
+        @Test(arguments: [UInt64(1), 2, 3])
+        func childrenCutFromTheirParentWhileCallsStreamEachExitWithinTheirGrace(seed: UInt64) async throws {
+            var random = SplitMix64(seed: seed)
+            let delays = (0..<3).map { _ in Duration.milliseconds(Int.random(in: 0..<200, using: &random)) }
+            let record = CallRecord()
+            try await ProcessTree.checkingLeaks {
+                await withTaskGroup(of: Void.self) { actors in
+                    for index in 0..<3 {
+                        actors.addTask {
+                            do {
+                                try await Self.streamUntilCut(index, after: delays[index], record: record)
+                            } catch {
+                                record.failed("scope-\(index)", error)
+                            }
+                        }
+                    }
+                }
+            }
+            let errors = record.errors
+            for index in 0..<3 {
+                for call in ["held-\(index)", "stream-\(index)-0", "stream-\(index)-1"] {
+                    let error = try #require(errors[call] as? TractorError, "\(call): \(String(describing: errors[call]))")
+                    #expect(error.code == .actorCrashed, "\(call) ends with the actor's exit: \(error)")
+                    #expect(error.message.contains("status 0"), "the actor exited by itself: \(error)")
+                }
+            }
+        }
+
+        /// One actor of the test above: its held job and two streams of calls, cut from its parent `delay` after the
+        /// held job has started.
+        static func streamUntilCut(_ index: Int, after delay: Duration, record: CallRecord) async throws {
+            let directory = ProcessTree.temporaryDirectory()
+            try await withActorNursery(configuration: ProcessTree.configuration(cancelGrace: .milliseconds(300))) {
+                nursery in
+                let portal = try await nursery.startActor("loaded-\(index)")
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do {
+                            _ = try await portal.run(TestJobs.holdCallIgnoringCancellation, directory)
+                        } catch {
+                            record.failed("held-\(index)", error)
+                        }
+                    }
+                    for stream in 0..<2 {
+                        group.addTask {
+                            var sent = 0
+                            do {
+                                while true {
+                                    _ = try await portal.run(TestJobs.echo, "\(stream)-\(sent)")
+                                    sent += 1
+                                }
+                            } catch {
+                                record.failed("stream-\(index)-\(stream)", error)
+                            }
+                        }
+                    }
+                    let held = await ProcessTree.eventually(within: .seconds(60)) {
+                        FileManager.default.fileExists(atPath: directory + "/call")
+                    }
+                    #expect(held, "actor \(index) never ran its held job")
+                    try? await Task.sleep(for: delay)
+                    let cut = ContinuousClock.now
+                    portal.channelForFaultInjection.injectDisconnection()
+                    let pid = portal.actor.pid
+                    let exited = await ProcessTree.eventually(within: .seconds(60)) { !ProcessTree.isAlive(pid) }
+                    #expect(exited, "actor \(index) outlived its cancel grace by a minute")
+                    #expect(ContinuousClock.now - cut >= .milliseconds(300), "actor \(index)'s jobs had their grace")
+                    if !exited { kill(pid, SIGKILL) }
+                }
+            }
         }
 
         /// Starts an actor with `cancelGrace`, has it run `calling` until `running` (given its pid) holds, cuts the

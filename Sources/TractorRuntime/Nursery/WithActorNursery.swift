@@ -16,6 +16,21 @@
 /// open and however often the body rethrows it; the cancellation the first failure causes adds none. Cancelling the
 /// task running the scope cancels every actor the same way.
 ///
+/// The body prefers this process's I/O threads as its task executor (and so do the child tasks it makes, unless they
+/// set a preference of their own): when an answer it awaits is read, the body goes on on the thread that read it,
+/// instead of that thread waking another to run it, and another thread watches the connections meanwhile, so a body
+/// that computes for long holds nothing up. Code isolated to an actor still runs on that actor. A body that would
+/// rather run on the cooperative pool sets its own preference:
+///
+/// ```swift
+/// try await withActorNursery { nursery in
+///     try await withTaskExecutorPreference(globalConcurrentExecutor) {
+///         let frank = try await nursery.startActor("frank", jobs: [question])
+///         print(try await frank.run(question))
+///     }
+/// }
+/// ```
+///
 /// ```swift
 /// try await withActorNursery { nursery in
 ///     let frank = try await nursery.startActor("frank", jobs: [question])
@@ -112,7 +127,11 @@ private func runBody<Result: Sendable>(
     _ nursery: ActorNursery
 ) async -> Swift.Result<Result, any Error> {
     do {
-        return .success(try await box.body(nursery))
+        // The body goes on where the answers it awaits are read (see above): a round trip wakes no thread but the
+        // loop thread that reads its answer.
+        return .success(try await withTaskExecutorPreference(IOLoop.servedJobs, isolation: isolation) {
+            try await box.body(nursery)
+        })
     } catch {
         return .failure(error)
     }

@@ -273,7 +273,11 @@ package final class ActorRuntime: Sendable {
         if duplicate {
             listener.close()
             handshakes.close()
+            return
         }
+        // A nursery's body goes on where its answers are read (`withActorNursery`): the standby thread that watches
+        // the connections while it does starts now, off the first answer's path.
+        IOLoop.shared.prepareToServe()
     }
 
     /// Runs the accepting side of a handshake: a child connecting back, or a peer of the tree.

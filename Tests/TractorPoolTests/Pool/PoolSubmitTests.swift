@@ -270,5 +270,26 @@ extension PoolSpawningTests {
                 }
             }
         }
+
+        /// The pool's body goes on on the I/O thread that read the answer completing the future it awaited, rather than
+        /// that thread waking another to run it.
+        @Test func aBodyGoesOnWhereItsFutureWasCompleted() async throws {
+            try await PoolTesting.checkingLeaks {
+                try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
+                    var names: [String] = []
+                    for _ in 0..<100 {
+                        // A job of a few milliseconds: its answer comes after the caller has parked, polling or not.
+                        let slept = try await pool.submit(BuiltinJobs.sleep, 2).value
+                        #expect(slept == 2)
+                        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
+                        names.append(name.trimmingCharacters(in: .whitespacesAndNewlines))
+                    }
+                    // A loaded machine's take-overs of the loop leave some resumptions to the pool (see
+                    // `ScopeBodyTests`).
+                    let onLoop = names.count { $0 == "tractor-io" }
+                    #expect(onLoop >= 10, "threads: \(Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +))")
+                }
+            }
+        }
     }
 }

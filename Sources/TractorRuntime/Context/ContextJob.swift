@@ -148,7 +148,7 @@ public struct MsgStream<Send: Encodable & Sendable, Receive: Decodable & Sendabl
 
     /// Iterates the values the other side sends.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var reader: StreamReader
+        @usableFromInline var reader: StreamReader
 
         /// The next value, or `nil` once the other side finished its direction.
         public mutating func next() async throws -> Receive? {
@@ -156,8 +156,10 @@ public struct MsgStream<Send: Encodable & Sendable, Receive: Decodable & Sendabl
         }
 
         /// The next value, read without leaving the caller's isolation.
+        @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Receive? {
-            try await reader.next(as: Receive.self, isolation: actor)
+            if reader.hasBuffered { return try reader.take(as: Receive.self) }
+            return try await reader.next(as: Receive.self, isolation: actor)
         }
     }
 

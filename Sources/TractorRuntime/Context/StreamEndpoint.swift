@@ -74,7 +74,9 @@ package final class StreamEndpoint: Sendable {
     private func handle(_ action: InboundFlowStateMachine.ReceiveAction) {
         switch action {
         case .buffered(let wake):
-            if wake { wakeConsumer() }
+            // A consumer woken by the elements of a flow computes beside the loop thread, which reads the next ones
+            // meanwhile, rather than taking turns with it as a caller woken by its answer does (`withActorNursery`).
+            if wake { IOLoop.runningServedJobsElsewhere { wakeConsumer() } }
         case .overrun:
             fail(TractorError(.protocolViolation, "the peer sent more stream elements than it had credit for"))
             try? channel.send(.cancel(cid: cid))
@@ -94,7 +96,10 @@ package final class StreamEndpoint: Sendable {
             state.senders.removeAll()
             return senders
         }
-        for sender in senders { sender.resume() }
+        // A sender waiting for credit computes beside the loop thread, which reads on meanwhile (see `handle`).
+        IOLoop.runningServedJobsElsewhere {
+            for sender in senders { sender.resume() }
+        }
     }
 
     package func receivedStarted(_ payload: [UInt8]) {

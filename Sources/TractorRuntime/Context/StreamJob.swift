@@ -124,16 +124,20 @@ public struct RemoteStream<Element: Decodable & Sendable>: AsyncSequence, Sendab
 
     /// Iterates the elements in the order the job sent them.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var reader: StreamReader
+        @usableFromInline var reader: StreamReader
 
         /// The next element, or `nil` once the job has returned.
         public mutating func next() async throws -> Element? {
             try await next(isolation: nil)
         }
 
-        /// The next value, read without leaving the caller's isolation.
+        /// The next value, read without leaving the caller's isolation. Inlinable, so that an element already
+        /// buffered reaches the caller's loop without an async call (each costs the runtime an executor check, which
+        /// takes a lock in a task that prefers an executor, as a nursery's body does).
+        @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
-            try await reader.next(as: Element.self, isolation: actor)
+            if reader.hasBuffered { return try reader.take(as: Element.self) }
+            return try await reader.next(as: Element.self, isolation: actor)
         }
     }
 

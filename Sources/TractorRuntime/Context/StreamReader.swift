@@ -9,6 +9,7 @@
 ///
 /// Once the stream has ended, every further ``next(as:isolation:)`` returns `nil` again; once it has failed, every
 /// further call throws the same error.
+@usableFromInline
 struct StreamReader {
     private let endpoint: StreamEndpoint
     private let interval: Int
@@ -22,6 +23,7 @@ struct StreamReader {
     }
 
     /// The next element, decoded as `T`, or `nil` at the end of the stream.
+    @usableFromInline
     mutating func next<T: Decodable>(
         as type: T.Type,
         isolation actor: isolated (any Actor)?
@@ -42,6 +44,19 @@ struct StreamReader {
             batch = next
             index = 0
         }
+        return try take(as: type)
+    }
+
+    /// Whether an element is buffered, which ``take(as:)`` returns without waiting.
+    @usableFromInline
+    var hasBuffered: Bool { index < batch.count }
+
+    /// The next buffered element, decoded as `T`; only where ``hasBuffered``. The iterators take a buffered element
+    /// here, synchronously, from their inlinable `next(isolation:)`: every call of an async function costs the
+    /// runtime an executor check, which takes a lock in a task that prefers an executor (a nursery's body, a served
+    /// job).
+    @usableFromInline
+    mutating func take<T: Decodable>(as type: T.Type) throws -> T {
         let current = index
         index += 1
         unreported += 1

@@ -416,7 +416,7 @@ extension IOLoop: TaskExecutor {
     package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         guard startupError == nil else { return job.runSynchronously(on: asUnownedTaskExecutor()) }
-        if ctractor_loop_jobs_inline() != 0, !inLoop {
+        if ctractor_loop_jobs_inline() == IOLoop.jobsHere, !inLoop {
             // Not inline again within the job itself: what it resumes goes to the loop as usual.
             let previous = ctractor_set_loop_jobs_inline(0)
             job.runSynchronously(on: asUnownedTaskExecutor())
@@ -434,10 +434,26 @@ extension IOLoop: TaskExecutor {
     /// thread. Only around a plain resumption: never in a cancellation handler (where the runtime holds the cancelled
     /// task's locks) or under a lock.
     package static func runningJobsHere<Result>(_ body: () throws -> Result) rethrows -> Result {
-        let previous = ctractor_set_loop_jobs_inline(1)
+        let previous = ctractor_set_loop_jobs_inline(jobsHere)
         defer { _ = ctractor_set_loop_jobs_inline(previous) }
         return try body()
     }
+
+    /// Runs `body`; a served job it makes ready goes to the cooperative pool, even on the loop thread, instead of
+    /// running there at the loop's next quiet point (see ``servedJobs``).
+    ///
+    /// For the wake-ups of a flow (a stream's elements, its credit): a consumer woken again and again is better off
+    /// running beside the loop thread, which reads the next elements meanwhile, than taking turns with it.
+    package static func runningServedJobsElsewhere<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let previous = ctractor_set_loop_jobs_inline(servedJobsElsewhere)
+        defer { _ = ctractor_set_loop_jobs_inline(previous) }
+        return try body()
+    }
+
+    /// The values of a thread's flag (`ctractor_loop_jobs_inline`): the loop's jobs run here at once, or the served
+    /// jobs go elsewhere.
+    private static let jobsHere: CInt = 1
+    private static let servedJobsElsewhere: CInt = 2
 }
 
 // MARK: - Served jobs
@@ -460,7 +476,7 @@ extension IOLoop {
         guard startupError == nil else {
             return job.runSynchronously(on: IOLoop.servedJobs.asUnownedTaskExecutor())
         }
-        if inLoop {
+        if inLoop, ctractor_loop_jobs_inline() != IOLoop.servedJobsElsewhere {
             served.append(job)
         } else {
             IOLoop.dispatch(job)

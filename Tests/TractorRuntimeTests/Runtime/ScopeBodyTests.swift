@@ -72,6 +72,37 @@ extension SpawningTests {
             }
         }
 
+        /// An actor that dies unasked cancels the body at once, even one computing on the thread that led the loop:
+        /// the death must be heard meanwhile.
+        @Test func aBodyComputingOnTheLoopThreadIsCancelledWhenAnActorDies() async throws {
+            let heard = Flag()
+            let reachedLoop = Flag()
+            try await ProcessTree.checkingLeaks {
+                await #expect(throws: TractorError.self) {
+                    try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
+                        let doomed = try await nursery.startActor("doomed")
+                        for _ in 0..<100 where !reachedLoop.value.load(ordering: .relaxed) {
+                            _ = try await doomed.run(TestJobs.sleep, 2)
+                            if Self.threadName == Self.loopThread { reachedLoop.value.store(true, ordering: .relaxed) }
+                        }
+                        // It sends itself SIGKILL while the body computes without suspending.
+                        async let crash = doomed.run(TestJobs.crash, "kill")
+                        let deadline = ContinuousClock.now + .seconds(60)
+                        var rounds: UInt64 = 1
+                        while !Task.isCancelled, ContinuousClock.now < deadline {
+                            for step in 0..<1_000 { rounds = rounds &* 6_364_136_223_846_793_005 &+ UInt64(step) }
+                        }
+                        heard.value.store(Task.isCancelled, ordering: .relaxed)
+                        _ = try await crash
+                    }
+                }
+            }
+            let onLoop = reachedLoop.value.load(ordering: .relaxed)
+            #expect(onLoop, "the body never went on on a loop thread")
+            let cancelled = heard.value.load(ordering: .relaxed)
+            #expect(cancelled, "the body computed to its deadline: the actor's death was not heard")
+        }
+
         @Test func aBodyThatPrefersTheCooperativePoolRunsThere() async throws {
             try await ProcessTree.checkingLeaks {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in

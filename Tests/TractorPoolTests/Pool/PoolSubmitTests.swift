@@ -277,7 +277,7 @@ extension PoolSpawningTests {
             try await PoolTesting.checkingLeaks {
                 try await withProcessPool(configuration: PoolTesting.configuration()) { pool in
                     var names: [String] = []
-                    for _ in 0..<100 {
+                    for _ in 0..<200 {
                         // A job of a few milliseconds: its answer comes after the caller has parked, polling or not.
                         let slept = try await pool.submit(BuiltinJobs.sleep, 2).value
                         #expect(slept == 2)
@@ -285,9 +285,9 @@ extension PoolSpawningTests {
                         names.append(name.trimmingCharacters(in: .whitespacesAndNewlines))
                     }
                     // A loaded machine's take-overs of the loop leave some resumptions to the pool (see
-                    // `ScopeBodyTests`).
+                    // `ScopeBodyTests`); without the preference, none is on a loop thread.
                     let onLoop = names.count { $0 == "tractor-io" }
-                    #expect(onLoop >= 10, "threads: \(Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +))")
+                    #expect(onLoop >= 5, "threads: \(Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +))")
                 }
             }
         }

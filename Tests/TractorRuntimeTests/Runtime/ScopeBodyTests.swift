@@ -28,15 +28,16 @@ extension SpawningTests {
                 try await withActorNursery(configuration: ProcessTree.configuration()) { nursery in
                     let actor = try await nursery.startActor("answering")
                     var names: [String] = []
-                    for _ in 0..<100 {
+                    for _ in 0..<200 {
                         // A job of a few milliseconds: its answer comes after the caller has parked, polling or not.
                         #expect(try await actor.run(TestJobs.sleep, 2) == 2)
                         names.append(Self.threadName)
                     }
                     // On a loaded machine a loop thread can be taken over while the body runs on it, and after a
-                    // take-over that looks like a long job's, the loop leaves the next resumptions to the pool.
+                    // take-over that looks like a long job's, the loop leaves its next 64 resumptions to the pool
+                    // (beside two CPU burners, 7 of 100 once). Without the preference, none is on a loop thread.
                     let onLoop = names.count { $0 == Self.loopThread }
-                    #expect(onLoop >= 10, "threads: \(Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +))")
+                    #expect(onLoop >= 5, "threads: \(Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +))")
                 }
             }
         }

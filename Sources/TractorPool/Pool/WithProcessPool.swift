@@ -14,6 +14,10 @@
 /// running ones are cancelled in their workers (a worker whose job ignores it past the grace period is killed), and
 /// the scope returns once every worker is reaped.
 ///
+/// The body runs as an actor nursery's does (see `withActorNursery`): it prefers this process's I/O threads as its
+/// task executor, so that a future completed by a worker's answer resumes it on the thread that read the answer, with
+/// no other thread woken; a body that prefers the cooperative pool sets `withTaskExecutorPreference` itself.
+///
 /// ```swift
 /// let isPrime = Job("is_prime") { (n: Int) -> Bool in ... }
 ///

@@ -13,17 +13,23 @@ public enum ServedJobTestJobs {
     /// Set by ``signal``, waited for by ``blockUntilSignalled``: one process's flag.
     private static let signalled = Atomic<Bool>(false)
 
-    /// The name of the thread the job runs on (`/proc/thread-self/comm`), as the kernel shows it.
-    public static let threadName = Job("threadName") { () -> String in
+    /// The name the kernel shows for a process's loop threads.
+    public static let loopThread = "tractor-io"
+
+    /// The name of the calling thread (`/proc/thread-self/comm`), as the kernel shows it.
+    public static var currentThreadName: String {
         let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
         return name.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// The name of the thread the job runs on, as the kernel shows it.
+    public static let threadName = Job("threadName") { () -> String in currentThreadName }
 
     /// Computes without ever suspending until its task is cancelled (checked between rounds of arithmetic) or
     /// `seconds` pass. Records `started` in the input directory first (holding the name of its thread), and `<pid>.cancelled` when cancellation
     /// reached it. Returns how many rounds it computed; throws `CancellationError` when cancelled.
     public static let computeUntilCancelled = Job("computeUntilCancelled") { (input: ComputeInput) -> Int in
-        let thread = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
+        let thread = currentThreadName
         _ = FileManager.default.createFile(atPath: input.directory + "/started", contents: Data(thread.utf8))
         let deadline = Date().addingTimeInterval(input.seconds)
         var rounds = 0

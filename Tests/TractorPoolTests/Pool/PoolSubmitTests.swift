@@ -8,6 +8,7 @@ import PoolWorkerJobs
 import Synchronization
 import Testing
 import TractorPool
+import TractorTestJobs
 import TractorTestSupport
 
 extension PoolSpawningTests {
@@ -281,12 +282,11 @@ extension PoolSpawningTests {
                         // A job of a few milliseconds: its answer comes after the caller has parked, polling or not.
                         let slept = try await pool.submit(BuiltinJobs.sleep, 2).value
                         #expect(slept == 2)
-                        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
-                        names.append(name.trimmingCharacters(in: .whitespacesAndNewlines))
+                        names.append(ServedJobTestJobs.currentThreadName)
                     }
                     // A loaded machine's take-overs of the loop leave some resumptions to the pool (see
                     // `ScopeBodyTests`); without the preference, none is on a loop thread.
-                    let onLoop = names.count { $0 == "tractor-io" }
+                    let onLoop = names.count { $0 == ServedJobTestJobs.loopThread }
                     #expect(onLoop >= 5, "threads: \(Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +))")
                 }
             }

@@ -14,14 +14,8 @@ extension SpawningTests {
     /// thread meanwhile: these attack what that must not break.
     @Suite(.timeLimit(.minutes(3)))
     struct ScopeBodyTests {
-        /// The name the kernel shows for a process's loop threads.
-        static let loopThread = "tractor-io"
-
-        /// The name of the calling thread, as the kernel shows it.
-        static var threadName: String {
-            let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
-            return name.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        static let loopThread = ServedJobTestJobs.loopThread
+        static var threadName: String { ServedJobTestJobs.currentThreadName }
 
         @Test func aBodyGoesOnOnTheThreadThatReadItsAnswer() async throws {
             try await ProcessTree.checkingLeaks {

@@ -13,8 +13,7 @@ extension SpawningTests {
     /// at the first event: these attack what that must not break.
     @Suite(.timeLimit(.minutes(3)))
     struct ServedJobTests {
-        /// The name the kernel shows for an actor's loop threads.
-        static let loopThread = "tractor-io"
+        static let loopThread = ServedJobTestJobs.loopThread
 
         @Test func aJobAloneRunsOnTheThreadThatReadItsRequest() async throws {
             try await ProcessTree.checkingLeaks {

@@ -28,7 +28,7 @@ POINTS = {
     7: "jobReturned",
     8: "replySent",
     9: "replyRead",
-    10: "slotResumed",
+    10: "slotFreed",
     11: "futureResolved",
     12: "callerResumed",
 }

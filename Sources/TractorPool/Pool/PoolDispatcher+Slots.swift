@@ -6,56 +6,29 @@
 import Logging
 import Synchronization
 
-// A slot is one place in a worker's in-flight window: a task that takes a chunk, sends it to the worker as one batch
-// call, reports how it ended, and takes the next, until the machine tells it to stop. Cancelling a running chunk
-// cancels its call by call id (the worker acknowledges, and the slot goes on with the next chunk).
+// A slot is one place in a worker's in-flight window. Its chunks move without its task: whoever hands the slot a
+// chunk (a `submit` that finds it parked, the thread that ends another chunk) sends the chunk's request on the spot,
+// and the answer, read on the I/O thread, ends the chunk there and hands the slot its next chunk, or parks it. The
+// slot's task only holds its place in the worker's lifetime, until the machine stops the slot, its worker is lost,
+// or the task is cancelled. Cancelling a running chunk cancels its call by call id (the worker acknowledges, and the
+// slot goes on with the next chunk).
 
 extension PoolDispatcher {
     /// Runs slot `slot` of `worker` until it is told to stop, its worker is lost, or the task is cancelled.
     func runSlot(_ slot: SlotID, of worker: WorkerRef, portal: Portal) async {
-        let remote = plan.workers[worker.index].host != nil
-        // The actor's answer ends the chunk on the I/O thread that reads it, before this task resumes: the task
-        // waiting for its future is woken without waiting for this one to run first. One hook for the slot's life,
-        // so that a chunk allocates nothing for it.
-        let answered = AnsweredChunk()
-        let onAnswer: @Sendable (Result<BatchResults, any Error>) -> Void = { answer in
-            guard let (chunk, sent) = answered.call else { return }
-            answered.end(self.finish(chunk, with: answer, sent: sent, remote: remote))
-        }
-        while !Task.isCancelled, let chunk = await nextChunk(for: slot, of: worker) {
-            chunk.payload.receiver.chunkStarted()
-            let call = portal.reserveCallID()
-            let outcome: SlotOutcome
-            if state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) {
-                let trace = ChunkTrace.begin(chunk.id, job: chunk.job, items: chunk.itemCount, on: worker, logger)
-                // Clock reads only where someone uses them: the metrics, or the tuner for a worker on another host.
-                let sent = metrics == nil && !remote ? nil : ContinuousClock.now
-                answered.begin(chunk, sent: sent)
-                let result: Result<BatchResults, any Error>
-                do {
-                    let results = try await portal.call(
-                        job: chunk.job, batch: chunk.payload.request, callID: call, onAnswer: onAnswer
-                    )
-                    result = .success(results)
-                } catch {
-                    result = .failure(error)
-                }
-                RoundTripTrace.mark(.slotResumed)
-                trace?.end(result)
-                // Ended by its answer already, or otherwise (its worker died, say): ended here.
-                outcome = answered.take() ?? finish(chunk, with: result, sent: sent, remote: remote)
-            } else {
-                // Cancelled (or timed out) before its call started: it never starts.
-                portal.releaseCallID(call)
-                outcome = finish(chunk, with: .failure(CancellationError()), sent: nil, remote: remote)
+        let link = SlotLink(slot, of: worker, portal: portal, remote: plan.workers[worker.index].host != nil, in: self)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                link.start(ending: continuation)
             }
-            if outcome == .workerLost { return }
+        } onCancel: {
+            link.cancel()
         }
     }
 
     /// Reports how a chunk's call ended, and delivers its results unless they wait for the worker's exit status;
     /// `sent` is when its request went, for the metrics and, for a worker on another host (`remote`), the tuner.
-    private func finish(
+    fileprivate func finish(
         _ chunk: Chunk, with result: Result<BatchResults, any Error>, sent: ContinuousClock.Instant?, remote: Bool
     ) -> SlotOutcome {
         var roundTrip: Duration?
@@ -96,34 +69,6 @@ extension PoolDispatcher {
         }
         perform(effects)
         return workerLost ? .workerLost : .goOn
-    }
-
-    /// The slot's next chunk, waiting for one if need be; `nil` when the slot should end.
-    private func nextChunk(for slot: SlotID, of worker: WorkerRef) async -> Chunk? {
-        // Most slots find a chunk at once: no continuation is made for them.
-        let decision = transition { state in state.machine.nextChunk(for: slot, of: worker, now: .now, parking: nil) }
-        switch decision {
-        case .run(let chunk): return chunk
-        case .stop: return nil
-        case .wait: break
-        }
-        let resumed = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Machine.SlotDecision, Never>) in
-                // Decided and parked in one transition: no decision for the slot can come before its waiter.
-                let decision = transition { state -> (Machine.SlotDecision, [Machine.Action]) in
-                    if Task.isCancelled { return (.stop, []) }
-                    let waiter = SlotWaiter(continuation: continuation)
-                    return state.machine.nextChunk(for: slot, of: worker, now: .now, parking: waiter)
-                }
-                if case .wait = decision { return }
-                continuation.resume(returning: decision)
-            }
-        } onCancel: {
-            // No lock of this shell is held where a slot's task is cancelled (chunks are cancelled by call id).
-            state.withLock { $0.machine.slotCancelled(slot) }?.continuation.resume(returning: .stop)
-        }
-        if case .run(let chunk) = resumed { return chunk }
-        return nil
     }
 
     fileprivate enum SlotOutcome { case goOn, workerLost }
@@ -177,39 +122,146 @@ private struct ChunkTrace {
     }
 }
 
-/// A slot's call in flight and, once its answer has ended it on the thread that read it, how: set there, before the
-/// slot's task resumes, and taken by that task after.
-private final class AnsweredChunk: Sendable {
+/// A slot's link between the dispatcher's machine and its worker's connection: it starts the calls of the chunks the
+/// slot is handed, hears their answers, and hands the slot its next chunk or parks it in the machine.
+///
+/// Every call it starts ends through ``answered(_:)``, once, on whichever thread learns how it ended; the link has at
+/// most one call in flight, and it ends (its task's continuation resumed) only with none in flight.
+final class SlotLink: Sendable {
+    private struct InFlight {
+        let chunk: PoolDispatcher.Chunk
+        let call: UInt64
+        let sent: ContinuousClock.Instant?
+        let trace: ChunkTrace?
+    }
+
     private struct State {
-        var call: (chunk: PoolDispatcher.Chunk, sent: ContinuousClock.Instant?)?
-        var outcome: PoolDispatcher.SlotOutcome?
+        var inFlight: InFlight?
+        /// The slot's task, until the link ends.
+        var ending: CheckedContinuation<Void, Never>?
+        var ended = false
     }
 
+    let slot: SlotID
+    let worker: WorkerRef
+    private let portal: Portal
+    /// Whether the worker runs on another host (the tuner then learns round trips).
+    private let remote: Bool
+    /// Held while the slot lives: the machine holds the link only while the slot is parked.
+    private let dispatcher: PoolDispatcher
     private let state = Mutex(State())
+    /// The slot's task was cancelled: the link takes no further chunk. Set before the machine is asked to unpark the
+    /// slot, read in the transition that would park it, so that one of the two sees the other.
+    private let cancelled = Atomic(false)
+    /// One hook for the link's life, so that a call allocates nothing for it.
+    private let onAnswer: @Sendable (Result<BatchResults, any Error>) -> Void
 
-    /// The slot is about to call for `chunk`.
-    func begin(_ chunk: PoolDispatcher.Chunk, sent: ContinuousClock.Instant?) {
-        state.withLock { $0 = State(call: (chunk, sent), outcome: nil) }
+    init(_ slot: SlotID, of worker: WorkerRef, portal: Portal, remote: Bool, in dispatcher: PoolDispatcher) {
+        self.slot = slot
+        self.worker = worker
+        self.portal = portal
+        self.remote = remote
+        self.dispatcher = dispatcher
+        let answer = Answer()
+        self.onAnswer = { result in answer.link?.answered(result) }
+        answer.link = self
     }
 
-    /// The call in flight, if its answer has not ended it yet.
-    var call: (chunk: PoolDispatcher.Chunk, sent: ContinuousClock.Instant?)? {
-        state.withLock { $0.call }
+    /// Where a call's answer goes: the link, held weakly, so that the hook the connection holds keeps nothing alive.
+    private final class Answer: @unchecked Sendable {
+        // Set once in the link's initializer, before the hook can be called; only read after.
+        weak var link: SlotLink?
     }
 
-    /// The answer ended the call so.
-    func end(_ outcome: PoolDispatcher.SlotOutcome) {
-        state.withLock { state in
-            state.call = nil
-            state.outcome = outcome
+    /// Begins the slot's work; `ending` is resumed when the slot ends.
+    func start(ending: CheckedContinuation<Void, Never>) {
+        let ended = state.withLock { state -> Bool in
+            if !state.ended { state.ending = ending }
+            return state.ended
+        }
+        if ended { return ending.resume() }
+        next()
+    }
+
+    /// The machine handed the parked slot `decision`.
+    func resume(with decision: PoolDispatcher.Machine.SlotDecision) {
+        switch decision {
+        case .run(let chunk): run(chunk)
+        case .stop: end()
+        case .wait: break
         }
     }
 
-    /// How the answer ended the call, if it did; clears it.
-    func take() -> PoolDispatcher.SlotOutcome? {
-        state.withLock { state in
-            defer { state = State() }
-            return state.outcome
+    /// Sends `chunk`'s request, the machine having handed the slot the chunk; takes the next one at once if the chunk
+    /// was cancelled before its call started.
+    func run(_ chunk: PoolDispatcher.Chunk) {
+        if !call(chunk) { next() }
+    }
+
+    /// Takes the slot's next chunk from the machine and sends it, until one is sent, or parks the slot, or ends it.
+    private func next() {
+        while true {
+            let decision = dispatcher.transition { state -> (PoolDispatcher.Machine.SlotDecision, [PoolDispatcher.Machine.Action]) in
+                if cancelled.load(ordering: .acquiring) { return (.stop, []) }
+                return state.machine.nextChunk(for: slot, of: worker, now: .now, parking: SlotWaiter(link: self))
+            }
+            switch decision {
+            case .run(let chunk): if call(chunk) { return }
+            case .wait: return
+            case .stop: return end()
+            }
         }
+    }
+
+    /// Starts the call that runs `chunk`; `false` when the chunk was cancelled (or timed out) before its call
+    /// started: it never starts, and is reported cancelled.
+    private func call(_ chunk: PoolDispatcher.Chunk) -> Bool {
+        chunk.payload.receiver.chunkStarted()
+        let call = portal.reserveCallID()
+        guard dispatcher.state.withLock({ $0.machine.callStarting(chunk.id, call: call) }) else {
+            portal.releaseCallID(call)
+            _ = dispatcher.finish(chunk, with: .failure(CancellationError()), sent: nil, remote: remote)
+            return false
+        }
+        let trace = ChunkTrace.begin(chunk.id, job: chunk.job, items: chunk.itemCount, on: worker, dispatcher.logger)
+        // Clock reads only where someone uses them: the metrics, or the tuner for a worker on another host.
+        let sent = dispatcher.metrics == nil && !remote ? nil : ContinuousClock.now
+        state.withLock { $0.inFlight = InFlight(chunk: chunk, call: call, sent: sent, trace: trace) }
+        portal.startCall(job: chunk.job, batch: chunk.payload.request, callID: call, onAnswer: onAnswer)
+        // Cancelled while the call was being made: `cancel()` found no call in flight to cancel.
+        if cancelled.load(ordering: .acquiring) { portal.cancelCall(call) }
+        return true
+    }
+
+    /// The call in flight ended so: ends its chunk, then hands the slot its next one, unless the worker is lost.
+    private func answered(_ result: Result<BatchResults, any Error>) {
+        guard let inFlight = state.withLock({ state in
+            defer { state.inFlight = nil }
+            return state.inFlight
+        }) else { return }
+        inFlight.trace?.end(result)
+        let outcome = dispatcher.finish(inFlight.chunk, with: result, sent: inFlight.sent, remote: remote)
+        RoundTripTrace.mark(.slotFreed)
+        if outcome == .workerLost { return end() }
+        next()
+    }
+
+    /// The slot's task was cancelled: a parked slot ends now, a call in flight is cancelled, and no chunk is taken
+    /// after it.
+    func cancel() {
+        cancelled.store(true, ordering: .releasing)
+        // No lock of this shell is held where a slot's task is cancelled.
+        if dispatcher.state.withLock({ $0.machine.slotCancelled(slot) }) != nil { return end() }
+        if let call = state.withLock({ $0.inFlight?.call }) { portal.cancelCall(call) }
+    }
+
+    /// Ends the slot: its task returns.
+    private func end() {
+        let ending = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.ended = true
+            defer { state.ending = nil }
+            return state.ending
+        }
+        ending?.resume()
     }
 }

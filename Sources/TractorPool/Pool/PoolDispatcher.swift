@@ -46,9 +46,9 @@ private struct DeliveryClosure: ChunkReceiver {
     func chunkStarted() {}
 }
 
-/// What parks a slot in the dispatcher's machine: its task's continuation, resumed with its next decision.
+/// What parks a slot in the dispatcher's machine: its link, handed its next decision (see ``SlotLink``).
 struct SlotWaiter: Sendable {
-    let continuation: CheckedContinuation<PoolDispatcher.Machine.SlotDecision, Never>
+    let link: SlotLink
 }
 
 /// How a chunk came back.
@@ -176,7 +176,7 @@ final class PoolDispatcher: Sendable {
         var delivered = 0
         for effect in effects {
             switch effect {
-            case .resumeSlot(let waiter, let decision): waiter.continuation.resume(returning: decision)
+            case .resumeSlot(let waiter, let decision): waiter.link.resume(with: decision)
             case .cancelCall(let portal, let call): portal.cancelCall(call)
             case .deliver(let chunk, let delivery):
                 deliver(chunk, delivery, reply: nil)
@@ -251,8 +251,8 @@ final class PoolDispatcher: Sendable {
             case .run(let waiter, let chunk):
                 metrics?.submitted(chunk.job, items: chunk.itemCount)
                 RoundTripTrace.mark(.submitQueued)
-                // The slot runs here until it has sent the request: no wait for the I/O thread to wake for it.
-                IOLoop.runningJobsHere { waiter.continuation.resume(returning: .run(chunk)) }
+                // The request leaves from here: no task of the slot's runs for it.
+                waiter.link.run(chunk)
                 return
             case .done:
                 metrics?.submitted(chunk.job, items: chunk.itemCount)

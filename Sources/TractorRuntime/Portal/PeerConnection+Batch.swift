@@ -26,6 +26,38 @@ extension PeerConnection {
         return try Self.batchResults(of: reply, job: job, from: remote).get()
     }
 
+    /// Sends call job `job` a batch of `inputs` as call `cid` (from ``reserveCallID()``) and returns at once: no task
+    /// waits for the answer. `onAnswer` hears how the call ended, whatever ends it (the peer's answer, the
+    /// connection's failure, a request that could not be sent), exactly once, on the thread that learns of it: the I/O
+    /// thread for an answer, the calling thread, before this returns, for a connection that has already failed.
+    ///
+    /// For a pool's slot, whose caller's future the answer resolves: the request leaves from the submitting thread and
+    /// the answer is handled where it is read, with no task of the slot's resumed in between. ``cancelCall(_:)``
+    /// cancels it; it must be short and must not block.
+    package func startBatch(
+        job: String,
+        inputs: [UInt8],
+        cid: UInt64,
+        onAnswer: @escaping @Sendable (Result<BatchResults, any Error>) -> Void
+    ) {
+        let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
+            let cancelled = state.reserved.removeValue(forKey: cid) ?? false
+            if let failure = state.failure { return (failure, cancelled) }
+            state.calls[cid] = CallWaiter(onBatchAnswer: onAnswer, job: job, detached: true)
+            return (nil, cancelled)
+        }
+        if let failure { return onAnswer(.failure(failure)) }
+        do {
+            try channel.send(.batch(Batch(cid: cid, job: job, inputs: inputs)))
+            RoundTripTrace.mark(.requestSent)
+        } catch {
+            // Closed: its owner fails the call, saying why, and `onAnswer` hears that.
+            guard !channel.isClosed, state.withLock({ $0.calls.removeValue(forKey: cid) }) != nil else { return }
+            return onAnswer(.failure(error))
+        }
+        if cancelled { cancelCall(cid) }
+    }
+
     /// The results a batch's answer carries, or the protocol violation of an answer that carries a call's output.
     static func batchResults(
         of reply: Reply,

@@ -70,6 +70,9 @@ package final class PeerConnection: Sendable {
         var cancelRequested = false
         /// The answer, when it came before the caller parked; the caller takes it, and the call, from the table.
         var answer: Result<Reply, any Error>?
+        /// A call no task waits for (see ``PeerConnection/startBatch(job:inputs:cid:onAnswer:)``): however it ends,
+        /// `onBatchAnswer` alone hears of it, and the call leaves the table then.
+        var detached = false
     }
 
     /// How a call this side started was answered.
@@ -357,16 +360,18 @@ package final class PeerConnection: Sendable {
             state -> (Bool, CheckedContinuation<Reply, any Error>?, CallWaiter?, StreamEndpoint?) in
             guard let waiter = state.calls[cid], waiter.answer == nil else { return (false, nil, nil, nil) }
             let stream = state.streams[cid]
-            if let continuation = waiter.continuation {
+            if waiter.continuation != nil || waiter.detached {
                 state.calls[cid] = nil
-                return (true, continuation, waiter, stream)
+                return (true, waiter.continuation, waiter, stream)
             }
             state.calls[cid]?.answer = answer
             return (true, nil, nil, stream)
         }
         if found { RoundTripTrace.mark(.replyRead) }
         if let stream { ending(stream) }
-        if let continuation {
+        if let parked, parked.detached {
+            parked.onBatchAnswer?(answer.flatMap { Self.batchResults(of: $0, job: parked.job, from: remote) })
+        } else if let continuation {
             if let parked, let onBatchAnswer = parked.onBatchAnswer {
                 onBatchAnswer(answer.flatMap { Self.batchResults(of: $0, job: parked.job, from: remote) })
             }
@@ -387,13 +392,17 @@ package final class PeerConnection: Sendable {
 
     /// Fails every call in flight with `error`; later calls fail at once with it too.
     package func failCalls(with error: any Error & Sendable) {
-        let (parked, left, streams) = state.withLock {
-            state -> ([CheckedContinuation<Reply, any Error>], Bool, [StreamEndpoint]) in
+        let (parked, detached, left, streams) = state.withLock {
+            state -> ([CheckedContinuation<Reply, any Error>], [CallWaiter], Bool, [StreamEndpoint]) in
             if state.failure == nil { state.failure = error }
             var parked: [CheckedContinuation<Reply, any Error>] = []
+            var detached: [CallWaiter] = []
             var left = false
             for (cid, waiter) in state.calls where waiter.answer == nil {
-                if let continuation = waiter.continuation {
+                if waiter.detached {
+                    detached.append(waiter)
+                    state.calls[cid] = nil
+                } else if let continuation = waiter.continuation {
                     parked.append(continuation)
                     state.calls[cid] = nil
                 } else {
@@ -404,11 +413,12 @@ package final class PeerConnection: Sendable {
             }
             let streams = Array(state.streams.values)
             state.streams.removeAll()
-            return (parked, left, streams)
+            return (parked, detached, left, streams)
         }
         for stream in streams { stream.fail(error) }
         if left { answersLeft.add(1, ordering: .releasing) }
         for continuation in parked { continuation.resume(throwing: error) }
+        for waiter in detached { waiter.onBatchAnswer?(.failure(error)) }
     }
 
     /// The names of the jobs called on the peer and not answered yet.

@@ -33,6 +33,18 @@ extension Portal {
         try await connection.callBatch(job: job, inputs: inputs, cid: callID, mayPoll: mayPoll, onAnswer: onAnswer)
     }
 
+    /// Sends call job `job` a batch of `inputs` (one MessagePack array of encoded inputs) as call `callID` and returns
+    /// at once; `onAnswer` hears how the call ended, whatever ends it, once, on the thread that learns of it (the I/O
+    /// thread for the actor's answer). ``cancelCall(_:)`` cancels it. Not API.
+    package func startCall(
+        job: String,
+        batch inputs: [UInt8],
+        callID: UInt64,
+        onAnswer: @escaping @Sendable (Result<BatchResults, any Error>) -> Void
+    ) {
+        connection.startBatch(job: job, inputs: inputs, cid: callID, onAnswer: onAnswer)
+    }
+
     /// A fresh call id, for a call that ``cancelCall(_:)`` may cancel from anywhere, even before it has started; give
     /// it to the call, or to ``releaseCallID(_:)``. Not API.
     package func reserveCallID() -> UInt64 {

@@ -38,8 +38,8 @@ package enum RoundTripTrace {
         case replySent = 8
         /// The caller's side read the reply and matched it to its call.
         case replyRead = 9
-        /// A pool's slot came back from its call.
-        case slotResumed = 10
+        /// A pool's slot has ended its chunk and is free for the next.
+        case slotFreed = 10
         /// A submitted job's future completed; its waiter is resumed next.
         case futureResolved = 11
         /// The caller is running again: `Portal.run`'s call returned, or a task parked on a future resumed.

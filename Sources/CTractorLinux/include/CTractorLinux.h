@@ -94,9 +94,8 @@ int ctractor_set_mempolicy(int mode, const unsigned long *nodemask, unsigned lon
 /// get_mempolicy(2) for the calling thread (no address, no flags). Returns 0 or -1 (ENOSYS without NUMA support).
 int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode);
 
-/// Where a task job enqueued on the I/O loop from this thread runs: 0 as usual, 1 here at once (see
-/// `IOLoop.runningJobsHere`), 2 a served job on the cooperative pool (`IOLoop.runningServedJobsElsewhere`); a flag of
-/// the calling thread.
+/// Where a served job made ready by this thread runs: 0 as usual, 1 on the cooperative pool (see
+/// `IOLoop.runningServedJobsElsewhere`); a flag of the calling thread.
 int ctractor_loop_jobs_inline(void);
 /// Sets this thread's flag; returns its previous value.
 int ctractor_set_loop_jobs_inline(int value);

@@ -39,8 +39,8 @@ extension PoolDispatcher {
                         defer { state.nextID += 1 }
                         return SlotID(rawValue: state.nextID)
                     }
-                    // On the I/O thread: a slot only moves chunks between the machine and its worker's connection,
-                    // and there a reply resumes it without waking another thread.
+                    // A slot's task only waits for the slot to end (its chunks move without it, see `SlotLink`); on
+                    // the I/O thread, the end that resumes it wakes no other thread.
                     group.addTask(executorPreference: IOLoop.shared) {
                         await self.runSlot(slot, of: worker, portal: portal)
                     }

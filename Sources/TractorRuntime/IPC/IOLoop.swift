@@ -366,34 +366,12 @@ package final class IOLoop: Sendable {
 
 extension IOLoop: TaskExecutor {
     /// Runs a task's job on the loop thread, after the events in hand. For tasks that only move bytes and state
-    /// between connections (a pool's slots): a reply then resumes its task on the thread that read it, without
-    /// waking another. Their work must be short and never block.
-    ///
-    /// Within ``runningJobsHere(_:)`` on another thread, the job runs there at once instead.
+    /// between connections: what resumes them runs on the thread that read it, without waking another. Their work must
+    /// be short and never block.
     package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         guard startupError == nil else { return job.runSynchronously(on: asUnownedTaskExecutor()) }
-        if ctractor_loop_jobs_inline() == IOLoop.jobsHere, !inLoop {
-            // Not inline again within the job itself: what it resumes goes to the loop as usual.
-            let previous = ctractor_set_loop_jobs_inline(0)
-            job.runSynchronously(on: asUnownedTaskExecutor())
-            _ = ctractor_set_loop_jobs_inline(previous)
-            return
-        }
         append(.job(job))
-    }
-
-    /// Runs `body`; a task job it hands to this loop (by resuming a task that prefers the loop as its executor) runs
-    /// at once on the calling thread, until its next suspension, instead of waking the loop thread for it.
-    ///
-    /// For a sender that hands work to a task of the loop's and would otherwise wait for the loop thread to wake:
-    /// a pool's `submit` resumes the slot that sends its request, and the request then leaves from the submitting
-    /// thread. Only around a plain resumption: never in a cancellation handler (where the runtime holds the cancelled
-    /// task's locks) or under a lock.
-    package static func runningJobsHere<Result>(_ body: () throws -> Result) rethrows -> Result {
-        let previous = ctractor_set_loop_jobs_inline(jobsHere)
-        defer { _ = ctractor_set_loop_jobs_inline(previous) }
-        return try body()
     }
 
     /// Runs `body`; a served job it makes ready goes to the cooperative pool, even on the loop thread, instead of
@@ -407,10 +385,9 @@ extension IOLoop: TaskExecutor {
         return try body()
     }
 
-    /// The values of a thread's flag (`ctractor_loop_jobs_inline`): the loop's jobs run here at once, or the served
-    /// jobs go elsewhere.
-    private static let jobsHere: CInt = 1
-    private static let servedJobsElsewhere: CInt = 2
+    /// The value of a thread's flag (`ctractor_loop_jobs_inline`) with which the served jobs it makes ready go
+    /// elsewhere.
+    private static let servedJobsElsewhere: CInt = 1
 }
 
 // MARK: - Served jobs

@@ -246,6 +246,8 @@ int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long max
 #include <sys/timerfd.h>
 #include <time.h>
 
+int ctractor_current_cpu(void) { return sched_getcpu(); }
+
 static _Thread_local int loop_jobs_inline = 0;
 
 int ctractor_loop_jobs_inline(void) { return loop_jobs_inline; }

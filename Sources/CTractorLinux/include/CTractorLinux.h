@@ -94,6 +94,9 @@ int ctractor_set_mempolicy(int mode, const unsigned long *nodemask, unsigned lon
 /// get_mempolicy(2) for the calling thread (no address, no flags). Returns 0 or -1 (ENOSYS without NUMA support).
 int ctractor_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode);
 
+/// The CPU the calling thread runs on (sched_getcpu(3), which Glibc's Swift module does not export), or -1.
+int ctractor_current_cpu(void);
+
 /// Where a served job made ready by this thread runs: 0 as usual, 1 on the cooperative pool (see
 /// `IOLoop.runningServedJobsElsewhere`); a flag of the calling thread.
 int ctractor_loop_jobs_inline(void);

@@ -136,7 +136,8 @@ final class PoolDispatcher: Sendable {
                 maximumChunkSize: configuration.maximumChunkSize,
                 window: Swift.max(1, configuration.inFlightChunksPerWorker),
                 retriesAfterCrash: Swift.max(0, configuration.retriesAfterCrash),
-                workerHosts: plan.workers.map(\.host)
+                workerHosts: plan.workers.map(\.host),
+                workerCPUs: plan.workers.map { $0.host == nil ? $0.cpus : nil }
             )
         )
         self.state = Mutex(State(machine: machine))
@@ -234,10 +235,12 @@ final class PoolDispatcher: Sendable {
     ///   error when it is broken; `CancellationError` when the task is cancelled while suspended.
     nonisolated(nonsending) func enqueue(_ chunk: Chunk) async throws {
         enum Outcome { case run(SlotWaiter, Chunk), done, suspend, rejected(any Error) }
+        // Read outside the lock: among workers equally free, one bound elsewhere then takes the chunk.
+        let callerCPU = sys_current_cpu()
         while true {
             let outcome = transition { state -> (Outcome, [Machine.Action]) in
                 if state.closed { return (.rejected(Self.scopeEnded), []) }
-                switch state.machine.enqueue(chunk, now: .now) {
+                switch state.machine.enqueue(chunk, now: .now, callerCPU: callerCPU) {
                 // The parked slot is resumed here rather than through an action: a lone submit then builds no
                 // array of actions and effects.
                 case .run(let waiter, let chunk, let actions): return (.run(waiter, chunk), actions)

@@ -41,6 +41,8 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
         var retriesAfterCrash = 0
         /// Each worker's host (`nil`: this machine), by index; empty when every worker is local.
         var workerHosts: [String?] = []
+        /// The CPUs each worker is bound to (`nil`: unbound), by index; empty when none is.
+        var workerCPUs: [CPUSet?] = []
     }
 
     /// One chunk: items of one job, sent to a worker in one `batch` call.
@@ -194,13 +196,15 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
         case reject(Rejection)
     }
 
-    mutating func enqueue(_ chunk: Chunk, now: Instant) -> EnqueueAction {
+    /// Queues `chunk`, or hands it to a parked slot; `callerCPU` is the CPU the submitting thread runs on, if known:
+    /// among workers equally free, one bound elsewhere gets the chunk (see ``waitingSlot(for:avoiding:)``).
+    mutating func enqueue(_ chunk: Chunk, now: Instant, callerCPU: Int? = nil) -> EnqueueAction {
         if let rejection { return .reject(rejection) }
         guard queue.count < configuration.queueCapacity else { return .suspend }
         queue.append(chunk)
         // Usually the queue was empty; a chunk that a busy worker could not take at the end of a batch (see
         // `mayStart`) may be waiting for this one to make the queue long enough.
-        if let head = queue.first, let slot = waitingSlot(for: head) {
+        if let head = queue.first, let slot = waitingSlot(for: head, avoiding: callerCPU) {
             _ = queue.popFirst()
             let parked = waitingSlots.removeValue(forKey: slot)!
             let actions = start(head, on: parked.worker, now: now)
@@ -339,8 +343,11 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
     }
 
     /// The waiting slot to give `chunk` to: one on the ready worker with the fewest chunks in flight.
-    private func waitingSlot(for chunk: Chunk) -> SlotID? {
-        var best: (slot: SlotID, inFlight: Int)?
+    /// The parked slot that takes `chunk`: one of the worker with the fewest chunks in flight and, among those, of a
+    /// worker not bound to CPU `cpu` (the submitter's), which then runs beside the submitter instead of preempting
+    /// it; `nil` when no parked slot may take it.
+    private func waitingSlot(for chunk: Chunk, avoiding cpu: Int? = nil) -> SlotID? {
+        var best: (slot: SlotID, inFlight: Int, onCPU: Bool)?
         for (slot, parked) in waitingSlots {
             let worker = parked.worker
             let state = workers[worker.index]
@@ -349,9 +356,21 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
             else {
                 continue
             }
-            if best == nil || state.inFlight < best!.inFlight { best = (slot, state.inFlight) }
+            let onCPU = cpu.map { isBound(worker, to: $0) } ?? false
+            if let current = best, (current.inFlight, current.onCPU ? 1 : 0) <= (state.inFlight, onCPU ? 1 : 0) {
+                continue
+            }
+            best = (slot, state.inFlight, onCPU)
         }
         return best?.slot
+    }
+
+    /// Whether `worker` is bound to CPUs that include `cpu`.
+    private func isBound(_ worker: WorkerRef, to cpu: Int) -> Bool {
+        guard worker.index < configuration.workerCPUs.count, let cpus = configuration.workerCPUs[worker.index] else {
+            return false
+        }
+        return cpus.contains(cpu)
     }
 
     private mutating func start(_ chunk: Chunk, on worker: WorkerRef, now: Instant) -> [Action] {

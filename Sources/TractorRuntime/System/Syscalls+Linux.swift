@@ -49,6 +49,12 @@ package func sys_write(_ fd: CInt, _ buffer: UnsafeRawBufferPointer) -> Result<I
     retryingEINTR { Glibc.send(fd, buffer.baseAddress, buffer.count, CInt(MSG_NOSIGNAL)) }
 }
 
+/// The CPU the calling thread runs on now (it may run elsewhere a moment later), or `nil` where the system cannot say.
+package func sys_current_cpu() -> Int? {
+    let cpu = ctractor_current_cpu()
+    return cpu >= 0 ? Int(cpu) : nil
+}
+
 /// CLOCK_MONOTONIC in nanoseconds (a vDSO call: no system call).
 package func sys_monotonic_nanoseconds() -> UInt64 {
     var now = timespec()

@@ -15,7 +15,7 @@ import Testing
 
     let t0 = ContinuousClock.now
 
-    func machine(workers: Int = 1) -> (Machine, [WorkerRef]) {
+    func machine(workers: Int = 1, cpus: [CPUSet?] = []) -> (Machine, [WorkerRef]) {
         var machine = Machine(
             configuration: .init(
                 workerCount: workers,
@@ -23,7 +23,8 @@ import Testing
                 maximumJobsPerWorker: nil,
                 cancellationGrace: .milliseconds(500),
                 targetChunkDuration: .milliseconds(5),
-                maximumChunkSize: 1_000
+                maximumChunkSize: 1_000,
+                workerCPUs: cpus
             )
         )
         let refs = (0..<workers).map { index in
@@ -79,6 +80,40 @@ import Testing
         #expect(waiter == "slot 1")
         #expect(chunk.payload == "chunk 1")
         #expect(machine.waitingSlots.isEmpty)
+    }
+
+    /// The slot that takes a chunk submitted from CPU `cpu`, with one slot parked on each of the workers, bound as
+    /// `cpus` says; `busy` workers first get a chunk in flight each.
+    func taker(from cpu: Int?, cpus: [CPUSet?], busy: [Int] = []) -> String? {
+        var (machine, workers) = machine(workers: cpus.count, cpus: cpus)
+        for index in busy {
+            _ = machine.nextChunk(for: slot(100), of: workers[index], now: t0, parking: "busy")
+            _ = machine.enqueue(chunk(100 + UInt64(index)), now: t0)
+        }
+        for index in workers.indices {
+            _ = machine.nextChunk(
+                for: slot(UInt64(index)), of: workers[index], now: t0, parking: "worker \(index)"
+            )
+        }
+        guard case .run(let waiter, _, _) = machine.enqueue(chunk(1), now: t0, callerCPU: cpu) else { return nil }
+        return waiter
+    }
+
+    @Test func aChunkGoesToAFreeWorkerBoundOffTheSubmittersCPU() {
+        let pinned: [CPUSet?] = [CPUSet([0]), CPUSet([1]), CPUSet([2])]
+        // Whatever order the parked slots are kept in, the worker sharing the submitter's CPU is passed over.
+        for cpu in 0..<3 {
+            for _ in 0..<8 {
+                let taker = taker(from: cpu, cpus: pinned)
+                #expect(taker != nil && taker != "worker \(cpu)", "submitted from CPU \(cpu): \(taker ?? "none")")
+            }
+        }
+        // A worker alone, or the only free one, takes the chunk even on the submitter's CPU.
+        #expect(taker(from: 0, cpus: [CPUSet([0])]) == "worker 0")
+        #expect(taker(from: 0, cpus: [CPUSet([0]), CPUSet([1])], busy: [1]) == "worker 0")
+        // Unbound workers and an unknown CPU: any free worker.
+        #expect(taker(from: 0, cpus: [nil, nil]) != nil)
+        #expect(taker(from: nil, cpus: pinned) != nil)
     }
 
     @Test func aDecisionBetweenTheTwoAsksIsTakenWhenParking() {

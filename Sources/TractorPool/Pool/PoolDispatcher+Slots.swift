@@ -140,6 +140,9 @@ final class SlotLink: Sendable {
         /// The slot's task, until the link ends.
         var ending: CheckedContinuation<Void, Never>?
         var ended = false
+        /// The hook every call of the link's is given: made once, in the initializer, so that a call allocates
+        /// nothing for it. It holds the link weakly: the connection holding it keeps nothing alive.
+        var onAnswer: @Sendable (Result<BatchResults, any Error>) -> Void = { _ in }
     }
 
     let slot: SlotID
@@ -153,8 +156,6 @@ final class SlotLink: Sendable {
     /// The slot's task was cancelled: the link takes no further chunk. Set before the machine is asked to unpark the
     /// slot, read in the transition that would park it, so that one of the two sees the other.
     private let cancelled = Atomic(false)
-    /// One hook for the link's life, so that a call allocates nothing for it.
-    private let onAnswer: @Sendable (Result<BatchResults, any Error>) -> Void
 
     init(_ slot: SlotID, of worker: WorkerRef, portal: Portal, remote: Bool, in dispatcher: PoolDispatcher) {
         self.slot = slot
@@ -162,15 +163,7 @@ final class SlotLink: Sendable {
         self.portal = portal
         self.remote = remote
         self.dispatcher = dispatcher
-        let answer = Answer()
-        self.onAnswer = { result in answer.link?.answered(result) }
-        answer.link = self
-    }
-
-    /// Where a call's answer goes: the link, held weakly, so that the hook the connection holds keeps nothing alive.
-    private final class Answer: @unchecked Sendable {
-        // Set once in the link's initializer, before the hook can be called; only read after.
-        weak var link: SlotLink?
+        state.withLock { $0.onAnswer = { [weak self] result in self?.answered(result) } }
     }
 
     /// Begins the slot's work; `ending` is resumed when the slot ends.
@@ -226,7 +219,10 @@ final class SlotLink: Sendable {
         let trace = ChunkTrace.begin(chunk.id, job: chunk.job, items: chunk.itemCount, on: worker, dispatcher.logger)
         // Clock reads only where someone uses them: the metrics, or the tuner for a worker on another host.
         let sent = dispatcher.metrics == nil && !remote ? nil : ContinuousClock.now
-        state.withLock { $0.inFlight = InFlight(chunk: chunk, call: call, sent: sent, trace: trace) }
+        let onAnswer = state.withLock { state in
+            state.inFlight = InFlight(chunk: chunk, call: call, sent: sent, trace: trace)
+            return state.onAnswer
+        }
         portal.startCall(job: chunk.job, batch: chunk.payload.request, callID: call, onAnswer: onAnswer)
         // Cancelled while the call was being made: `cancel()` found no call in flight to cancel.
         if cancelled.load(ordering: .acquiring) { portal.cancelCall(call) }

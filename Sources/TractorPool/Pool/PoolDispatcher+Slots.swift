@@ -194,7 +194,8 @@ final class SlotLink: Sendable {
     /// Takes the slot's next chunk from the machine and sends it, until one is sent, or parks the slot, or ends it.
     private func next() {
         while true {
-            let decision = dispatcher.transition { state -> (PoolDispatcher.Machine.SlotDecision, [PoolDispatcher.Machine.Action]) in
+            typealias Machine = PoolDispatcher.Machine
+            let decision = dispatcher.transition { state -> (Machine.SlotDecision, [Machine.Action]) in
                 if cancelled.load(ordering: .acquiring) { return (.stop, []) }
                 return state.machine.nextChunk(for: slot, of: worker, now: .now, parking: SlotWaiter(link: self))
             }

@@ -9,19 +9,11 @@
 extension PeerConnection {
     /// Runs call job `job` in the peer once for each of `inputs` (one encoded array), one after another, in one
     /// `batch` call, and returns the results of each. Cancelling the calling task sends `cancel`, as for a call.
-    /// With `mayPoll`, the caller may poll for the answer before it parks; `onAnswer` is given the answer, as the call
-    /// returns or throws it, on the thread that reads it, before the caller resumes (see `exchange`).
-    package func callBatch(
-        job: String,
-        inputs: [UInt8],
-        cid: UInt64? = nil,
-        mayPoll: Bool = false,
-        onAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)? = nil
-    ) async throws -> BatchResults {
-        let cid = cid ?? nextCallID()
+    /// With `mayPoll`, the caller may poll for the answer before it parks.
+    package func callBatch(job: String, inputs: [UInt8], mayPoll: Bool = false) async throws -> BatchResults {
+        let cid = nextCallID()
         let reply = try await exchange(
-            .batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job, mayPoll: mayPoll,
-            onBatchAnswer: onAnswer
+            .batch(Batch(cid: cid, job: job, inputs: inputs)), cid: cid, job: job, mayPoll: mayPoll
         )
         return try Self.batchResults(of: reply, job: job, from: remote).get()
     }
@@ -43,7 +35,7 @@ extension PeerConnection {
         let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
             let cancelled = state.reserved.removeValue(forKey: cid) ?? false
             if let failure = state.failure { return (failure, cancelled) }
-            state.calls[cid] = CallWaiter(onBatchAnswer: onAnswer, job: job, detached: true)
+            state.calls[cid] = CallWaiter(onAnswer: onAnswer, job: job)
             return (nil, cancelled)
         }
         if let failure { return onAnswer(.failure(failure)) }

@@ -61,18 +61,15 @@ package final class PeerConnection: Sendable {
     struct CallWaiter {
         /// The parked caller; `nil` until the caller parks (it may poll for its answer first).
         var continuation: CheckedContinuation<Reply, any Error>?
-        /// A batch's caller's hook, called with the answer on the thread that read it, before the parked caller
-        /// resumes (see `exchange`).
-        var onBatchAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)?
+        /// For a batch no task waits for (see ``PeerConnection/startBatch(job:inputs:cid:onAnswer:)``): the hook that
+        /// alone hears how the call ended, however it ends; the call leaves the table then.
+        var onAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)?
         var job: String
         /// The error type the job declares, to decode an `error` answer with.
         var errors: ErrorCoding?
         var cancelRequested = false
         /// The answer, when it came before the caller parked; the caller takes it, and the call, from the table.
         var answer: Result<Reply, any Error>?
-        /// A call no task waits for (see ``PeerConnection/startBatch(job:inputs:cid:onAnswer:)``): however it ends,
-        /// `onBatchAnswer` alone hears of it, and the call leaves the table then.
-        var detached = false
     }
 
     /// How a call this side started was answered.
@@ -222,22 +219,15 @@ package final class PeerConnection: Sendable {
     /// With `mayPoll`, for a caller that only waits for this answer (not a pool's slot, whose caller must get its future
     /// at once), a call whose answers have come quickly on this connection polls for its answer for a few microseconds
     /// before it parks (``ReplyPoll``): the answer then needs no thread woken to resume the caller.
-    ///
-    /// `onBatchAnswer`, for a batch, is called with the answer (as ``batchResults(of:job:from:)`` reads it) on the
-    /// thread that reads it (the I/O thread), before the caller resumes, so that what the answer completes need not
-    /// wait for the caller's task to run: a pool's slot completes its chunk's futures there. It must be short and must
-    /// not block. It is not called when the call ends otherwise (the connection fails, the request cannot be sent):
-    /// the caller then hears of it alone. A call with `onBatchAnswer` never polls.
     func exchange(
         _ request: Message,
         cid: UInt64,
         job: String,
         endpoint: StreamEndpoint? = nil,
         errors: ErrorCoding? = nil,
-        mayPoll: Bool = false,
-        onBatchAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)? = nil
+        mayPoll: Bool = false
     ) async throws -> Reply {
-        let budget = mayPoll && endpoint == nil && onBatchAnswer == nil ? replyPoll.allowed : 0
+        let budget = mayPoll && endpoint == nil ? replyPoll.allowed : 0
         return try await withTaskCancellationHandler {
             if budget > 0 {
                 return try await sendAndPoll(request, cid: cid, job: job, errors: errors, for: budget)
@@ -253,9 +243,7 @@ package final class PeerConnection: Sendable {
                 let (failure, cancelled) = state.withLock { state -> ((any Error)?, Bool) in
                     let cancelled = state.reserved.removeValue(forKey: cid) ?? false
                     if let failure = state.failure { return (failure, cancelled) }
-                    state.calls[cid] = CallWaiter(
-                        continuation: continuation, onBatchAnswer: onBatchAnswer, job: job, errors: errors
-                    )
+                    state.calls[cid] = CallWaiter(continuation: continuation, job: job, errors: errors)
                     return (nil, cancelled)
                 }
                 if let failure {
@@ -348,8 +336,9 @@ package final class PeerConnection: Sendable {
         return nil
     }
 
-    /// Ends call `cid` with `answer`: tells its stream, if it has one (`stream`), then resumes its caller, or leaves
-    /// the answer for a caller that has not parked yet. A second answer to a call, or one to a call that was never
+    /// Ends call `cid` with `answer`: tells its stream, if it has one (`stream`), then hands the answer to the call's
+    /// hook (a call no task waits for) or resumes its caller, or leaves the answer for a caller that has not parked
+    /// yet. A second answer to a call, or one to a call that was never
     /// made, finds none and does nothing.
     private func finish(
         _ cid: UInt64,
@@ -360,7 +349,7 @@ package final class PeerConnection: Sendable {
             state -> (Bool, CheckedContinuation<Reply, any Error>?, CallWaiter?, StreamEndpoint?) in
             guard let waiter = state.calls[cid], waiter.answer == nil else { return (false, nil, nil, nil) }
             let stream = state.streams[cid]
-            if waiter.continuation != nil || waiter.detached {
+            if waiter.continuation != nil || waiter.onAnswer != nil {
                 state.calls[cid] = nil
                 return (true, waiter.continuation, waiter, stream)
             }
@@ -369,12 +358,9 @@ package final class PeerConnection: Sendable {
         }
         if found { RoundTripTrace.mark(.replyRead) }
         if let stream { ending(stream) }
-        if let parked, parked.detached {
-            parked.onBatchAnswer?(answer.flatMap { Self.batchResults(of: $0, job: parked.job, from: remote) })
+        if let parked, let onAnswer = parked.onAnswer {
+            onAnswer(answer.flatMap { Self.batchResults(of: $0, job: parked.job, from: remote) })
         } else if let continuation {
-            if let parked, let onBatchAnswer = parked.onBatchAnswer {
-                onBatchAnswer(answer.flatMap { Self.batchResults(of: $0, job: parked.job, from: remote) })
-            }
             continuation.resume(with: answer)
         } else if found {
             answersLeft.add(1, ordering: .releasing)
@@ -399,7 +385,7 @@ package final class PeerConnection: Sendable {
             var detached: [CallWaiter] = []
             var left = false
             for (cid, waiter) in state.calls where waiter.answer == nil {
-                if waiter.detached {
+                if waiter.onAnswer != nil {
                     detached.append(waiter)
                     state.calls[cid] = nil
                 } else if let continuation = waiter.continuation {
@@ -418,7 +404,7 @@ package final class PeerConnection: Sendable {
         for stream in streams { stream.fail(error) }
         if left { answersLeft.add(1, ordering: .releasing) }
         for continuation in parked { continuation.resume(throwing: error) }
-        for waiter in detached { waiter.onBatchAnswer?(.failure(error)) }
+        for waiter in detached { waiter.onAnswer?(.failure(error)) }
     }
 
     /// The names of the jobs called on the peer and not answered yet.

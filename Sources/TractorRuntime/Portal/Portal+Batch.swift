@@ -47,7 +47,7 @@ extension Portal {
 }
 
 extension Portal {
-    /// The inputs of a batch call of job `job`, encoded as ``call(job:batch:callID:)`` sends them: for callers that
+    /// The inputs of a batch call of job `job`, encoded as ``call(job:batch:mayPoll:)`` sends them: for callers that
     /// encode where they are, before they know which portal will carry the batch.
     ///
     /// - Throws: ``TractorError`` `.encodingFailed` naming the job.

@@ -19,18 +19,11 @@ extension Portal {
 
     /// Runs call job `job` once for each input of `inputs` (one MessagePack array of encoded inputs), in one
     /// `batch` call, and returns the results as the actor sent them: what ``run(_:batch:)`` does around its encoding
-    /// and decoding. `onAnswer`, if given, gets the actor's answer (as the call returns or throws it) on the I/O thread
-    /// that reads it, before the call returns; not when the call ends otherwise (the actor dies, say). Not API.
+    /// and decoding. Not API.
     ///
     /// - Throws: As ``run(_:batch:)``.
-    package func call(
-        job: String,
-        batch inputs: [UInt8],
-        callID: UInt64? = nil,
-        mayPoll: Bool = false,
-        onAnswer: (@Sendable (Result<BatchResults, any Error>) -> Void)? = nil
-    ) async throws -> BatchResults {
-        try await connection.callBatch(job: job, inputs: inputs, cid: callID, mayPoll: mayPoll, onAnswer: onAnswer)
+    package func call(job: String, batch inputs: [UInt8], mayPoll: Bool = false) async throws -> BatchResults {
+        try await connection.callBatch(job: job, inputs: inputs, mayPoll: mayPoll)
     }
 
     /// Sends call job `job` a batch of `inputs` (one MessagePack array of encoded inputs) as call `callID` and returns

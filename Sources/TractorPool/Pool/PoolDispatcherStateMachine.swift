@@ -303,10 +303,13 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
     /// job not measured yet, which may be long and so never waits behind another on a busy worker while another
     /// worker could take it. ``mayStart(_:on:)`` keeps those extra ones from holding back the end of a batch.
     func windowLimit(for chunk: Chunk) -> Int {
-        windowLimit(
-            expected: tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) },
-            ofMap: chunk.ofMap
-        )
+        windowLimit(expected: expectedNanoseconds(of: chunk), ofMap: chunk.ofMap)
+    }
+
+    /// How long `chunk` should take, in nanoseconds, from its job's measured time per item; `nil` before its job is
+    /// measured.
+    private func expectedNanoseconds(of chunk: Chunk) -> Double? {
+        tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) }
     }
 
     /// As ``windowLimit(for:)``, for a chunk expected to take `expected` nanoseconds (`nil`: not measured yet).
@@ -325,8 +328,13 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
     /// And never when either has a timeout of its own: a timeout counts a job's own running time, not time shared
     /// with another.
     func mayStart(_ chunk: Chunk, on worker: WorkerRef) -> Bool {
+        mayStart(chunk, on: worker, expected: expectedNanoseconds(of: chunk))
+    }
+
+    /// As ``mayStart(_:on:)``, for `chunk` expected to take `expected` nanoseconds (looked up once for a choice
+    /// among several workers).
+    private func mayStart(_ chunk: Chunk, on worker: WorkerRef, expected: Double?) -> Bool {
         let state = workers[worker.index]
-        let expected = tuner.nanosecondsPerItem(of: chunk.job).map { $0 * Double(chunk.itemCount) }
         guard state.inFlight < windowLimit(expected: expected, ofMap: chunk.ofMap) else { return false }
         guard state.inFlight > 0, let expected else { return true }
         if expected < shortChunkNanoseconds { return true }
@@ -342,17 +350,17 @@ struct PoolDispatcherStateMachine<Payload, Waiter> {
         return workers[worker.index].accepted + chunk.itemCount <= maximum
     }
 
-    /// The waiting slot to give `chunk` to: one on the ready worker with the fewest chunks in flight.
     /// The parked slot that takes `chunk`: one of the worker with the fewest chunks in flight and, among those, of a
     /// worker not bound to CPU `cpu` (the submitter's), which then runs beside the submitter instead of preempting
     /// it; `nil` when no parked slot may take it.
     private func waitingSlot(for chunk: Chunk, avoiding cpu: Int? = nil) -> SlotID? {
         var best: (slot: SlotID, inFlight: Int, onCPU: Bool)?
+        let expected = expectedNanoseconds(of: chunk)
         for (slot, parked) in waitingSlots {
             let worker = parked.worker
             let state = workers[worker.index]
             guard state.isCurrent(worker), state.takesChunks, fitsQuota(chunk, worker),
-                mayStart(chunk, on: worker)
+                mayStart(chunk, on: worker, expected: expected)
             else {
                 continue
             }
